@@ -1,0 +1,62 @@
+// The only reader of process.env and argv: flags win over environment variables.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const Config = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(4700),
+  host: z.string().min(1).default('127.0.0.1'),
+  db: z.string().min(1).default('./bulk-sandbox.db'),
+  rateLimits: z.enum(['vendor', 'off']).default('vendor'),
+  demo: z.boolean().default(true),
+  logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+  bodyLimit: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+});
+export type Config = z.infer<typeof Config>;
+
+export const USAGE = `Usage: bulk-sandbox [options]
+  --port N              listen port (env PORT; default 4700; 0 picks a free port)
+  --host HOST           listen address (env HOST; default 127.0.0.1)
+  --db PATH             SQLite file, or :memory: (env SANDBOX_DB; default ./bulk-sandbox.db)
+  --rate-limits MODE    vendor (default) or off
+  --no-demo             do not load the demo credentials
+  --log-level LEVEL     silent | error | warn | info | debug (default info)
+  --body-limit BYTES    largest accepted request body (default 10485760)
+  --help                print this help`;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        db: { type: 'string' },
+        'rate-limits': { type: 'string' },
+        'no-demo': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        'body-limit': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (values.help) return 'help';
+  const parsed = Config.safeParse({
+    port: values.port ?? env.PORT,
+    host: values.host ?? env.HOST,
+    db: values.db ?? env.SANDBOX_DB,
+    rateLimits: values['rate-limits'],
+    demo: values['no-demo'] ? false : undefined,
+    logLevel: values['log-level'],
+    bodyLimit: values['body-limit'],
+  });
+  if (!parsed.success) {
+    throw new ConfigError(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,113 @@
+// Reading request bodies safely: a streamed size limit, strict JSON, and no prototype keys.
+import type { Context } from 'hono';
+import { SandboxError } from './errors.js';
+
+export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+/** Deeper than any vendor payload needs; stops stack-hungry inputs before they reach code. */
+export const MAX_JSON_DEPTH = 64;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why a body was refused, in words any vendor envelope can carry. */
+export const BODY_MESSAGES = {
+  contentType: 'Content-Type must be application/json',
+  empty: 'Request body is empty',
+  encoding: 'Request body is not valid UTF-8',
+  malformed: 'Request body is not valid JSON',
+  forbiddenKey: (key: string) => `Request body contains the forbidden key "${key}"`,
+  tooDeep: `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+  tooLarge: (limit: number) => `Request body exceeds the ${limit}-byte limit`,
+} as const;
+
+/**
+ * The raw body bytes, read once per request and cached on the context (signatures hash the
+ * raw bytes; the parser reads the same copy). Stops reading as soon as the limit is passed.
+ */
+export async function readRawBody(c: Context, limit: number): Promise<Uint8Array> {
+  const cached = c.get('rawBody') as Uint8Array | undefined;
+  if (cached) return cached;
+  const declared = Number(c.req.header('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new SandboxError('PAYLOAD_TOO_LARGE', { message: BODY_MESSAGES.tooLarge(limit) });
+  }
+  const stream = c.req.raw.body;
+  let bytes: Uint8Array = new Uint8Array(0);
+  if (stream) {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw new SandboxError('PAYLOAD_TOO_LARGE', { message: BODY_MESSAGES.tooLarge(limit) });
+      }
+      chunks.push(value);
+    }
+    bytes = Buffer.concat(chunks);
+  }
+  c.set('rawBody', bytes);
+  return bytes;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** True for `application/json` and `application/*+json`, with any parameters. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const type = header.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/**
+ * Parses a JSON request body or throws INVALID_BODY saying why. Keys that could reach an
+ * object's prototype are refused outright rather than stripped, so nothing half-parsed is used.
+ */
+export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined): unknown {
+  if (!isJsonContentType(contentType)) throw invalidBody(BODY_MESSAGES.contentType);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw invalidBody(BODY_MESSAGES.encoding);
+  }
+  if (text.trim() === '') throw invalidBody(BODY_MESSAGES.empty);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidBody(BODY_MESSAGES.malformed);
+  }
+  checkJsonShape(value);
+  return value;
+}
+
+/** Reads and parses the request's JSON body with the given size limit. */
+export async function readJsonBody(c: Context, limit: number): Promise<unknown> {
+  const bytes = await readRawBody(c, limit);
+  return parseJsonBody(bytes, c.req.header('content-type'));
+}
+
+function invalidBody(message: string): SandboxError {
+  return new SandboxError('INVALID_BODY', { message });
+}
+
+/** Walks the parsed value without recursion: refuses forbidden keys and excessive depth. */
+function checkJsonShape(root: unknown): void {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw invalidBody(BODY_MESSAGES.tooDeep);
+    if (Array.isArray(value)) {
+      for (const item of value) if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) throw invalidBody(BODY_MESSAGES.forbiddenKey(key));
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+}

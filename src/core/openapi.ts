@@ -1,0 +1,153 @@
+// Builds OpenAPI 3.1 documents from route definitions and their zod schemas, and writes them to specs/.
+import { OpenApiBuilder } from 'openapi3-ts/oas31';
+import type { OpenAPIObject, OperationObject, ParameterObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas31';
+import { z } from 'zod';
+import type { ErrorCatalogue, RouteDef } from './vendor.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Converts a zod schema to an OpenAPI schema. Schemas named with `.meta({ id })` become
+ * components (collected into `components`) and are referenced, never inlined twice.
+ */
+export function toOpenApiSchema(schema: z.ZodType, components: Record<string, SchemaObject>, io: 'input' | 'output' = 'output'): SchemaObject {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  const defs = (json.$defs ?? {}) as Record<string, Json>;
+  delete json.$defs;
+  delete json.$schema;
+  for (const [id, def] of Object.entries(defs)) components[id] = rewriteRefs(def) as SchemaObject;
+  const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
+  const converted = rewriteRefs(json) as SchemaObject;
+  if (id) {
+    components[id] = converted;
+    return { $ref: `#/components/schemas/${id}` } as SchemaObject;
+  }
+  return converted;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v);
+  }
+  return out;
+}
+
+const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+function parameters(location: 'path' | 'query' | 'header', shape: z.ZodObject | undefined, components: Record<string, SchemaObject>): ParameterObject[] {
+  if (!shape) return [];
+  return Object.entries(shape.shape).map(([name, field]) => {
+    const schema = field as z.ZodType;
+    const description = (z.globalRegistry.get(schema) as { description?: string } | undefined)?.description ?? schema.description;
+    const param: ParameterObject = {
+      name,
+      in: location,
+      required: location === 'path' || !schema.safeParse(undefined).success,
+      schema: toOpenApiSchema(schema, components, 'input'),
+    };
+    if (description) param.description = description;
+    return param;
+  });
+}
+
+export interface DocumentInput {
+  title: string;
+  version: string;
+  description: string;
+  serverUrl: string;
+  securitySchemes: Record<string, Record<string, unknown>>;
+  routes: readonly RouteDef[];
+  errors?: ErrorCatalogue;
+}
+
+/** One OpenAPI document: every route with its parameters, body, and every status it can return. */
+export function buildDocument(input: DocumentInput): OpenAPIObject {
+  const components: Record<string, SchemaObject> = {};
+  const builder = OpenApiBuilder.create({
+    openapi: '3.1.0',
+    info: { title: input.title, version: input.version, description: input.description },
+    servers: [{ url: input.serverUrl }],
+    paths: {},
+  });
+  for (const [name, scheme] of Object.entries(input.securitySchemes)) builder.addSecurityScheme(name, scheme as never);
+
+  const errorRef = input.errors ? toOpenApiSchema(input.errors.envelopeSchema, components) : undefined;
+
+  const paths: Record<string, Record<string, OperationObject>> = {};
+  for (const route of input.routes) {
+    const responses: Record<string, ResponseObject> = {};
+    const operation: OperationObject = { operationId: route.operationId, summary: route.summary, responses };
+    if (route.description) operation.description = route.description;
+    if (route.security?.length) operation.security = [Object.fromEntries(route.security.map((s) => [s, []]))];
+    const params = [
+      ...parameters('path', route.request?.params, components),
+      ...parameters('query', route.request?.query, components),
+      ...parameters('header', route.request?.headers, components),
+    ];
+    if (params.length) operation.parameters = params;
+    const body = route.request?.body;
+    if (body) {
+      operation.requestBody = {
+        required: true,
+        ...(body.description ? { description: body.description } : {}),
+        content: {
+          'application/json': {
+            schema: toOpenApiSchema(body.schema, components, 'input'),
+            ...(body.example !== undefined ? { example: body.example } : {}),
+          },
+        },
+      };
+    }
+    for (const [status, doc] of Object.entries(route.responses)) {
+      const response: ResponseObject = { description: doc.description };
+      if (doc.schema) response.content = { 'application/json': { schema: toOpenApiSchema(doc.schema, components) } };
+      if (doc.headers) {
+        response.headers = Object.fromEntries(
+          Object.entries(doc.headers).map(([h, d]) => [h, { description: d.description, schema: toOpenApiSchema(d.schema, components) }]),
+        );
+      }
+      responses[status] = response;
+    }
+    if (input.errors) addErrorResponses(route.operationId, responses, route.errors, input.errors, errorRef!);
+    (paths[toOpenApiPath(route.path)] ??= {})[route.method] = operation;
+  }
+  for (const [path, item] of Object.entries(paths)) builder.addPath(path, item);
+  for (const id of Object.keys(components).sort()) builder.addSchema(id, components[id]!);
+  return builder.getSpec();
+}
+
+/** Groups the route's errors by status: one response per status listing every code it carries. */
+function addErrorResponses(
+  operationId: string,
+  responses: Record<string, ResponseObject>,
+  names: readonly string[],
+  catalogue: ErrorCatalogue,
+  schema: SchemaObject,
+): void {
+  const byStatus = new Map<number, string[]>();
+  for (const name of names) {
+    const entry = catalogue.errors[name];
+    if (!entry) throw new Error(`route ${operationId} names unknown error ${name}`);
+    byStatus.set(entry.status, [...(byStatus.get(entry.status) ?? []), name]);
+  }
+  for (const [status, group] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+    const headers: Record<string, { description: string; schema: SchemaObject }> = {};
+    const lines = group.map((name) => {
+      const entry = catalogue.errors[name]!;
+      for (const [h, d] of Object.entries(entry.responseHeaders ?? {})) headers[h] = { description: d, schema: { type: 'string' } };
+      return `- \`${name}\`: ${entry.description ?? entry.message}`;
+    });
+    const response: ResponseObject = {
+      description: lines.join('\n'),
+      content: { 'application/json': { schema } },
+    };
+    if (Object.keys(headers).length) response.headers = headers;
+    responses[String(status)] = response;
+  }
+}
+
+/** Stable, diff-friendly serialisation used for both writing and drift checks. */
+export const serializeDocument = (doc: OpenAPIObject): string => `${JSON.stringify(doc, null, 2)}\n`;

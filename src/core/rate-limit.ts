@@ -1,0 +1,133 @@
+// Sliding-window rate limiters that read the sandbox clock, with one switch to turn them all off.
+import type { Clock } from './clock.js';
+
+export type RateLimitMode = 'vendor' | 'off';
+
+export interface RateLimitPolicy {
+  /** Requests allowed inside one window. */
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** When the oldest counted request leaves the window (epoch ms). */
+  resetAtMs: number;
+  /** Whole seconds to wait before a retry can pass; 0 when allowed. */
+  retryAfterS: number;
+}
+
+export interface BucketView {
+  limiter: string;
+  key: string;
+  count: number;
+  limit: number;
+  windowMs: number;
+  resetAt: string;
+}
+
+/** A sliding log per key: exact for the small limits vendors publish (1..300 per window). */
+export class SlidingWindowLimiter {
+  private readonly buckets = new Map<string, number[]>();
+
+  constructor(
+    readonly name: string,
+    readonly policy: RateLimitPolicy,
+    private readonly clock: Clock,
+    private readonly maxBuckets = 100_000,
+  ) {}
+
+  /** Counts one request for `key` if the window allows it. */
+  take(key: string): RateLimitDecision {
+    const now = this.clock.now();
+    const { limit, windowMs } = this.policy;
+    const log = this.prune(key, now);
+    if (log.length >= limit) {
+      const resetAtMs = log[0]! + windowMs;
+      return { allowed: false, limit, remaining: 0, resetAtMs, retryAfterS: Math.max(1, Math.ceil((resetAtMs - now) / 1000)) };
+    }
+    log.push(now);
+    if (!this.buckets.has(key)) {
+      if (this.buckets.size >= this.maxBuckets) this.evictExpired(now);
+      this.buckets.set(key, log);
+    }
+    return { allowed: true, limit, remaining: limit - log.length, resetAtMs: log[0]! + windowMs, retryAfterS: 0 };
+  }
+
+  reset(keyPrefix = ''): void {
+    for (const key of [...this.buckets.keys()]) if (key.startsWith(keyPrefix)) this.buckets.delete(key);
+  }
+
+  view(): BucketView[] {
+    const now = this.clock.now();
+    const out: BucketView[] = [];
+    for (const key of this.buckets.keys()) {
+      const log = this.prune(key, now);
+      if (log.length === 0) continue;
+      out.push({
+        limiter: this.name,
+        key,
+        count: log.length,
+        limit: this.policy.limit,
+        windowMs: this.policy.windowMs,
+        resetAt: new Date(log[0]! + this.policy.windowMs).toISOString(),
+      });
+    }
+    return out;
+  }
+
+  private prune(key: string, now: number): number[] {
+    const log = this.buckets.get(key) ?? [];
+    // A clock set backwards must not leave requests "from the future" blocking the bucket.
+    while (log.length > 0 && (log[0]! <= now - this.policy.windowMs || log[0]! > now)) log.shift();
+    return log;
+  }
+
+  private evictExpired(now: number): void {
+    for (const key of [...this.buckets.keys()]) {
+      if (this.prune(key, now).length === 0) this.buckets.delete(key);
+    }
+    // Still full: drop the oldest-inserted buckets rather than grow without bound.
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size < this.maxBuckets) break;
+      this.buckets.delete(key);
+    }
+  }
+}
+
+/** Every limiter of the process, so the control API can show, reset and switch them. */
+export class RateLimits {
+  private readonly limiters = new Map<string, SlidingWindowLimiter>();
+
+  constructor(
+    private readonly clock: Clock,
+    public mode: RateLimitMode = 'vendor',
+  ) {}
+
+  limiter(name: string, policy: RateLimitPolicy): SlidingWindowLimiter {
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      limiter = new SlidingWindowLimiter(name, policy, this.clock);
+      this.limiters.set(name, limiter);
+    }
+    return limiter;
+  }
+
+  /** Counts a request against `limiter`; always allowed while the mode is `off`. */
+  take(limiter: SlidingWindowLimiter, key: string): RateLimitDecision {
+    if (this.mode === 'off') {
+      return { allowed: true, limit: limiter.policy.limit, remaining: limiter.policy.limit, resetAtMs: this.clock.now(), retryAfterS: 0 };
+    }
+    return limiter.take(key);
+  }
+
+  reset(keyPrefix = ''): void {
+    for (const limiter of this.limiters.values()) limiter.reset(keyPrefix);
+  }
+
+  buckets(): BucketView[] {
+    return [...this.limiters.values()].flatMap((l) => l.view());
+  }
+}

@@ -1,0 +1,79 @@
+// Builds one vendor's Hono router from its route definitions: errors, 404s and 405s in the vendor's shape.
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { SandboxError, isCoreErrorCode } from './errors.js';
+import type { RouteDef, SandboxEnv, VendorModule } from './vendor.js';
+
+/** What a router needs from its owner: a name for logs and the catalogue errors render from. */
+export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'>;
+
+export const NAMESPACE_HEADER = 'x-sandbox-namespace';
+
+/** Renders any thrown value as the vendor's error response; unknown throws become INTERNAL. */
+export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Response {
+  let error: SandboxError;
+  if (thrown instanceof SandboxError) {
+    error = thrown;
+  } else {
+    // A bug, not a client error: say so on stderr, and give the client the vendor's 500.
+    console.error(`[${vendor.name}] unhandled error on ${c.req.method} ${c.req.path}:`, thrown);
+    error = new SandboxError('INTERNAL');
+  }
+  const catalogue = vendor.errors;
+  const name = isCoreErrorCode(error.code) ? catalogue.fromCore[error.code] : error.code;
+  const entry = catalogue.errors[name];
+  if (!entry) return renderError(vendor, new SandboxError('INTERNAL'), c);
+  const body = catalogue.envelope({ name, entry, error, c });
+  return c.json(body as object, entry.status as 400, error.headers);
+}
+
+/** Fewer path parameters first, so `/accounts/bulk-upsert` wins over `/accounts/:externalId`. */
+const paramCount = (path: string) => path.split('/').filter((s) => s.startsWith(':')).length;
+
+/**
+ * The vendor's router. Each path gets its method handlers and then a catch-all that answers
+ * 405 (with `Allow`) for the other methods; unknown paths get the vendor's 404.
+ */
+export function createVendorRouter(vendor: ErrorOwner, routes: readonly RouteDef[], prefix: string): Hono<SandboxEnv> {
+  const app = new Hono<SandboxEnv>();
+
+  app.use(async function resolveNamespace(c, next) {
+    c.set('vendorPrefix', prefix);
+    c.set('namespace', c.req.header(NAMESPACE_HEADER)?.trim() ?? '');
+    c.set('rawBody', undefined);
+    c.set('rowFaults', undefined);
+    c.set('rowErrorCodes', []);
+    await next();
+  });
+  app.onError((err, c) => renderError(vendor, err, c));
+
+  const byPath = new Map<string, RouteDef[]>();
+  for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
+  const paths = [...byPath.keys()].sort((a, b) => paramCount(a) - paramCount(b));
+
+  for (const path of paths) {
+    const group = byPath.get(path)!;
+    for (const route of group) {
+      app.on(route.method.toUpperCase(), [path], ...(route.middleware ?? []), (c) => route.handler(c));
+    }
+    const allow = group.map((r) => r.method.toUpperCase()).join(', ');
+    app.all(path, () => {
+      throw new SandboxError('METHOD_NOT_ALLOWED', { headers: { Allow: allow } });
+    });
+  }
+  // Sub-apps mounted with `route()` never reach their own notFound handler: catch the rest here.
+  app.all('*', () => {
+    throw new SandboxError('NOT_FOUND');
+  });
+  return app;
+}
+
+/** The path the vendor's own host would have seen, with the query as the client sent it. */
+export function vendorPathWithQuery(c: Context<SandboxEnv>): { vendorPath: string; fullPath: string } {
+  const url = new URL(c.req.url);
+  const rawTarget = (c.env as { incoming?: { url?: string } } | undefined)?.incoming?.url;
+  const fullPath = rawTarget && rawTarget.startsWith('/') ? rawTarget : url.pathname + url.search;
+  const prefix = c.get('vendorPrefix');
+  const vendorPath = prefix && fullPath.startsWith(prefix) ? fullPath.slice(prefix.length) || '/' : fullPath;
+  return { vendorPath, fullPath };
+}

@@ -1,0 +1,71 @@
+// The embedded SQLite store: opened once, migrated per owner, statements prepared once and cached.
+import Database from 'better-sqlite3';
+
+export interface Migration {
+  /** Applied in order; a version is never applied twice. */
+  version: number;
+  sql: string;
+}
+
+/** A table that holds tenant data: reset, snapshot and namespaces act on it generically. */
+export interface TenantTable {
+  name: string;
+  /** Every tenant table has these two columns. */
+  namespaceColumn: 'namespace';
+  tenantColumn: 'tenant';
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    // WAL lets readers run while a bulk write commits; NORMAL sync is durable across a process
+    // crash (only an OS crash can lose the last commits), which is the sandbox's promise.
+    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (owner TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (owner, version))',
+    );
+  }
+
+  /** Applies the owner's migrations not yet applied, each in its own transaction. */
+  migrate(owner: string, migrations: readonly Migration[]): void {
+    const applied = new Set(
+      this.db
+        .prepare('SELECT version FROM schema_migrations WHERE owner = ?')
+        .pluck()
+        .all(owner) as number[],
+    );
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (owner, version) VALUES (?, ?)').run(owner, m.version);
+      })();
+    }
+  }
+
+  /** The prepared statement for `sql`, compiled on first use. */
+  statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** Runs `fn` in one synchronous transaction: nothing inside may be awaited. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,138 @@
+// What a vendor module declares: its routes, errors, tables and credentials. The core reads only this.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import type { Clock } from './clock.js';
+import type { CredentialRecord, Credentials } from './credentials.js';
+import type { ErrorEntry, RowErrorEntry, CoreErrorCode, SandboxError } from './errors.js';
+import type { IdSource } from './ids.js';
+import type { RateLimits } from './rate-limit.js';
+import type { Migration, Store } from './store.js';
+
+/** Per-request values the core sets for every vendor route. */
+export interface SandboxVariables {
+  /** `X-Sandbox-Namespace`, or '' for the default namespace. */
+  namespace: string;
+  /** The vendor prefix the router is mounted under ('' when served at a port's root). */
+  vendorPrefix: string;
+  rawBody: Uint8Array | undefined;
+  /** The tenant the request's credential belongs to, once auth has passed. */
+  tenant: string;
+  credential: CredentialRecord;
+  /**
+   * Row indexes a fault asked to fail, with the vendor row-error name for each. Bulk handlers
+   * honour it; the control plane fills it.
+   */
+  rowFaults: ReadonlyMap<number, string> | undefined;
+  /** Row-failure codes this request produced; bulk handlers append, coverage reads. */
+  rowErrorCodes: string[];
+}
+export interface SandboxEnv {
+  Variables: SandboxVariables;
+}
+export type SandboxContext = Context<SandboxEnv>;
+
+/** Everything a vendor may use from the core; built once per app. */
+export interface CoreDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  credentials: Credentials;
+  rateLimits: RateLimits;
+  bodyLimit: number;
+}
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Record<string, { description: string; schema: z.ZodType }>;
+}
+
+/** A route as data: one definition installs the handler and describes it in the OpenAPI document. */
+export interface RouteDef {
+  method: HttpMethod;
+  /** Hono-style vendor path, e.g. `/external-api/accounts/:externalId`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Names of the security schemes (from the vendor's `openapi.securitySchemes`) the route needs. */
+  security?: string[];
+  request?: {
+    headers?: z.ZodObject;
+    params?: z.ZodObject;
+    query?: z.ZodObject;
+    body?: { schema: z.ZodType; description?: string; example?: unknown };
+  };
+  /** Successful responses by status. */
+  responses: Record<number, ResponseDoc>;
+  /** Catalogue names of every request-level error this route can answer with. */
+  errors: readonly string[];
+  middleware?: MiddlewareHandler<SandboxEnv>[];
+  handler: (c: SandboxContext) => Response | Promise<Response>;
+}
+
+export interface ErrorCatalogue {
+  /** Request-level errors by name (the name a fault arms). */
+  errors: Record<string, ErrorEntry>;
+  /** How a single bulk row can fail, by code. */
+  rowErrors: Record<string, RowErrorEntry>;
+  /** Which catalogue entry answers each failure the core detects. */
+  fromCore: Record<CoreErrorCode, string>;
+  /** The vendor's error body for one entry. */
+  envelope(input: { name: string; entry: ErrorEntry; error: SandboxError; c: Context }): unknown;
+  /** The zod schema of that body, for the OpenAPI document. */
+  envelopeSchema: z.ZodType;
+}
+
+export interface CredentialKind {
+  /** The control API's create body for this vendor (without `vendor`). */
+  createSchema: z.ZodType<Record<string, unknown>>;
+  toRecord(input: Record<string, unknown>): CredentialRecord;
+  /** Loaded at start unless `--no-demo`. */
+  demo: CredentialRecord[];
+}
+
+/** A page of stored records, in the shape the vendor's own read endpoints return them. */
+export interface RecordPage {
+  records: unknown[];
+  nextCursor: string | null;
+}
+
+export interface RecordFilter {
+  namespace: string;
+  tenant?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** What a vendor builds once per app from the core's dependencies. */
+export interface VendorInstance {
+  routes: RouteDef[];
+  /** Lists stored records for the control API (`GET /_sandbox/{vendor}/records`). */
+  listRecords(filter: RecordFilter): RecordPage;
+  /**
+   * Loads fixtures for one tenant, each in the shape the vendor's create call takes; invalid
+   * fixtures throw a SandboxError naming the problem and nothing is written.
+   */
+  seedRecords(scope: { namespace: string; tenant: string }, records: readonly unknown[]): { loaded: number };
+}
+
+export interface VendorModule {
+  name: string;
+  title: string;
+  /** Mount prefix, e.g. `/cora`. */
+  prefix: string;
+  migrations: Migration[];
+  /** Tables holding tenant data (each has `namespace` and `tenant` columns). */
+  tables: string[];
+  errors: ErrorCatalogue;
+  credentials: CredentialKind;
+  openapi: {
+    version: string;
+    description: string;
+    securitySchemes: Record<string, Record<string, unknown>>;
+  };
+  create(deps: CoreDeps): VendorInstance;
+}

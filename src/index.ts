@@ -1,0 +1,7 @@
+// The package's public API: the in-process sandbox, the app factory, and client helpers.
+export { createSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
+export { createApp, type AppOptions, type SandboxApp } from './app.js';
+export { SandboxClock, type Clock } from './core/clock.js';
+export { Store } from './core/store.js';
+export { signCoraRequest } from './vendors/cora/index.js';
+export type { VendorModule, RouteDef } from './core/vendor.js';

@@ -1,0 +1,36 @@
+// Process entry: read the config, open the store, serve, and close cleanly on a signal.
+import { ConfigError, USAGE, loadConfig } from './config.js';
+import { createSandbox } from './sandbox.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (config === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const sandbox = await createSandbox({
+    db: config.db,
+    rateLimits: config.rateLimits,
+    demo: config.demo,
+    bodyLimit: config.bodyLimit,
+    port: config.port,
+    host: config.host,
+  });
+  console.log(`listening on ${sandbox.url}`);
+  const stop = () => {
+    void sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+void main();

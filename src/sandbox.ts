@@ -1,0 +1,66 @@
+// createSandbox: the whole sandbox in-process on an ephemeral port, for test suites and main.ts.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp, type SandboxApp } from './app.js';
+import { SandboxClock } from './core/clock.js';
+import { createIdSource } from './core/ids.js';
+import type { RateLimitMode } from './core/rate-limit.js';
+import { Store } from './core/store.js';
+
+export interface SandboxOptions {
+  /** SQLite path; default `:memory:`. */
+  db?: string;
+  /** A clock to share with the test; default the system clock. */
+  clock?: SandboxClock;
+  rateLimits?: RateLimitMode;
+  /** Seed for ids, so a run hands out the same ids every time. */
+  idSeed?: number;
+  demo?: boolean;
+  bodyLimit?: number;
+  port?: number;
+  host?: string;
+}
+
+export interface Sandbox {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** `fetch` relative to `url`. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  clock: SandboxClock;
+  app: SandboxApp;
+  close(): Promise<void>;
+}
+
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const store = new Store(options.db ?? ':memory:');
+  const clock = options.clock ?? new SandboxClock();
+  const sandboxApp = createApp({
+    store,
+    clock,
+    ids: createIdSource(options.idSeed),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.demo !== undefined ? { demo: options.demo } : {}),
+    ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+  });
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: sandboxApp.app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    fetch: (path, init) => fetch(`${url}${path}`, init),
+    clock,
+    app: sandboxApp,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,221 @@
+// Cora's four endpoints as route definitions: what they accept, answer and fail with.
+import { z } from 'zod';
+import { readJsonBody } from '../../core/body.js';
+import { SandboxError } from '../../core/errors.js';
+import { isPlainObject } from '../../core/json.js';
+import { clientIp, rateLimit } from '../../core/middleware.js';
+import { isoAt } from '../../core/clock.js';
+import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
+import { coraAuth, parseApiKey } from './auth.js';
+import { bulkUpsert, newAccountId } from './bulk-upsert.js';
+import { CORA_MESSAGES, MAX_ACCOUNTS, MAX_EXTERNAL_IDS } from './errors.js';
+import { applyUpdate } from './merge.js';
+import {
+  CORA_SUCCESS,
+  CoraAccountPatch,
+  CoraAccountResponse,
+  CoraAccountsResponse,
+  CoraAccountUpdatedResponse,
+  CoraBulkUpsertEnvelope,
+  CoraBulkUpsertRequest,
+  CoraBulkUpsertResponse,
+} from './schemas.js';
+import type { CoraAccounts } from './store.js';
+import { checkPatch } from './validation.js';
+import { bearerToken } from '../../core/auth.js';
+import { deepEqual } from '../../core/json.js';
+
+/** 1 bulk-upsert request every 20 s per API key and client IP (*sourced*). */
+export const BULK_RATE_LIMIT = { limit: 1, windowMs: 20_000 };
+
+const keyHeaders = z.object({
+  Authorization: z.string().describe('`Bearer cora_org_<keyId>.<secret>`'),
+});
+const signedHeaders = keyHeaders.extend({
+  'X-Cora-Timestamp': z.string().describe('Unix seconds or milliseconds, within 5 minutes of server time'),
+  'X-Cora-Signature': z
+    .string()
+    .describe('Lowercase hex HMAC-SHA256, keyed with the key secret, of `<timestamp>.<METHOD>.<path_with_query>.<sha256 hex of body>`'),
+});
+const externalIdParam = z.object({ externalId: z.string().describe('Your external identifier') });
+
+const AUTH_ERRORS = ['MISSING_AUTH_HEADER', 'INVALID_API_KEY', 'METHOD_NOT_ALLOWED'] as const;
+const SIGNED_ERRORS = [
+  'MISSING_AUTH_HEADERS',
+  'INVALID_API_KEY',
+  'REQUEST_TIMESTAMP_OUTSIDE_WINDOW',
+  'INVALID_REQUEST_SIGNATURE',
+  'PAYLOAD_TOO_LARGE',
+  'INVALID_REQUEST_BODY',
+  'METHOD_NOT_ALLOWED',
+] as const;
+
+const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
+
+export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
+  const bulkLimiter = deps.rateLimits.limiter('cora.bulk-upsert', BULK_RATE_LIMIT);
+  const newId = () => newAccountId(deps);
+
+  const readBulkBody = async (c: SandboxContext) => {
+    const body = await readJsonBody(c, deps.bodyLimit);
+    if (!isPlainObject(body)) throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnObject });
+    if (!Array.isArray(body.accounts)) throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnArray });
+    for (const flag of ['dryRun', 'includeChanges'] as const) {
+      if (body[flag] !== undefined && typeof body[flag] !== 'boolean') {
+        throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notBoolean(flag) });
+      }
+    }
+    const unknown = Object.keys(body).find((k) => !(k in CoraBulkUpsertEnvelope.shape));
+    if (unknown !== undefined) throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.unknownBodyField(unknown) });
+    if (body.accounts.length === 0) throw new SandboxError('ACCOUNTS_REQUIRED');
+    if (body.accounts.length > MAX_ACCOUNTS) throw new SandboxError('ACCOUNTS_LIMIT_EXCEEDED');
+    return CoraBulkUpsertEnvelope.parse(body);
+  };
+
+  return [
+    {
+      method: 'post',
+      path: '/external-api/accounts/bulk-upsert',
+      operationId: 'coraBulkUpsertAccounts',
+      summary: 'Create or update up to 500 accounts by externalId',
+      description:
+        'Partial success: 200 whenever the request passes the request-level checks, with one result per account in request order. Rate limited to 1 request every 20 seconds per API key and client IP.',
+      security: ['coraApiKey'],
+      request: {
+        headers: signedHeaders,
+        body: {
+          schema: CoraBulkUpsertRequest,
+          example: {
+            dryRun: false,
+            includeChanges: false,
+            accounts: [
+              {
+                externalId: 'FILE_123',
+                phoneNumber: '+15555550111',
+                portfolioId: 'PORTFOLIO_ID',
+                bucket: 'BUCKET_NAME',
+                metadata: { filenumber: 'FILE_123', externalApiSyncState: 'SYNCED' },
+                currentBalance: 450.25,
+              },
+              { externalId: 'FILE_456', currentBalance: 125.5 },
+            ],
+          },
+        },
+      },
+      responses: { 200: { description: 'The batch was processed; see summary and per-row results.', schema: CoraBulkUpsertResponse } },
+      errors: [...SIGNED_ERRORS, 'RATE_LIMITED', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED'],
+      middleware: [
+        coraAuth(deps, { signed: true }),
+        rateLimit({
+          limits: deps.rateLimits,
+          limiter: bulkLimiter,
+          key: (c) => `${parseApiKey(bearerToken(c.req.header('authorization')) ?? '')?.keyId}\u0000${clientIp(c)}`,
+        }),
+      ],
+      async handler(c) {
+        const body = await readBulkBody(c);
+        const outcome = bulkUpsert(
+          { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: c.get('rowFaults') },
+          { scope: scopeOf(c), accounts, now: isoAt(deps.clock), newId },
+        );
+        return c.json({ success: true, ...CORA_SUCCESS.bulk, ...outcome });
+      },
+    },
+    {
+      method: 'get',
+      path: '/external-api/accounts/:externalId',
+      operationId: 'coraGetAccount',
+      summary: 'Fetch one account by externalId',
+      security: ['coraApiKey'],
+      request: { headers: keyHeaders, params: externalIdParam },
+      responses: { 200: { description: 'The account.', schema: CoraAccountResponse } },
+      errors: [...AUTH_ERRORS, 'ACCOUNT_NOT_FOUND'],
+      middleware: [coraAuth(deps, { signed: false })],
+      handler(c) {
+        const account = accounts.get(scopeOf(c), c.req.param('externalId')!);
+        if (!account) throw new SandboxError('ACCOUNT_NOT_FOUND');
+        return c.json({ success: true, ...CORA_SUCCESS.fetched, account });
+      },
+    },
+    {
+      method: 'get',
+      path: '/external-api/accounts',
+      operationId: 'coraGetAccounts',
+      summary: 'Fetch up to 200 accounts by externalId',
+      security: ['coraApiKey'],
+      request: {
+        headers: keyHeaders,
+        query: z.object({ externalIds: z.string().describe(`Comma-separated externalIds, at most ${MAX_EXTERNAL_IDS}`) }),
+      },
+      responses: { 200: { description: 'The accounts found, in request order, and the ids not found.', schema: CoraAccountsResponse } },
+      errors: [...AUTH_ERRORS, 'EXTERNAL_IDS_REQUIRED', 'EXTERNAL_IDS_LIMIT_EXCEEDED'],
+      middleware: [coraAuth(deps, { signed: false })],
+      handler(c) {
+        const ids = [
+          ...new Set(
+            c.req
+              .queries('externalIds')
+              ?.flatMap((v) => v.split(','))
+              .map((v) => v.trim())
+              .filter((v) => v !== '') ?? [],
+          ),
+        ];
+        if (ids.length === 0) throw new SandboxError('EXTERNAL_IDS_REQUIRED');
+        if (ids.length > MAX_EXTERNAL_IDS) throw new SandboxError('EXTERNAL_IDS_LIMIT_EXCEEDED');
+        const scope = scopeOf(c);
+        const found = ids.map((id) => accounts.get(scope, id));
+        return c.json({
+          success: true,
+          ...CORA_SUCCESS.fetchedMany,
+          accounts: found.filter((a) => a !== undefined),
+          notFoundExternalIds: ids.filter((_, i) => found[i] === undefined),
+          count: found.filter((a) => a !== undefined).length,
+        });
+      },
+    },
+    {
+      method: 'patch',
+      path: '/external-api/accounts/:externalId',
+      operationId: 'coraUpdateAccount',
+      summary: 'Update one account',
+      description: 'The body is the fields to change, either directly or wrapped as `{"update": {...}}`. Same merge rules as bulk upsert.',
+      security: ['coraApiKey'],
+      request: {
+        headers: signedHeaders,
+        params: externalIdParam,
+        body: { schema: z.union([CoraAccountPatch, z.strictObject({ update: CoraAccountPatch })]) },
+      },
+      responses: { 200: { description: 'The account was updated (or already matched).', schema: CoraAccountUpdatedResponse } },
+      errors: [...SIGNED_ERRORS, 'VALIDATION_ERROR', 'ORGANIZATION_ID_NOT_ALLOWED', 'ACCOUNT_NOT_FOUND'],
+      middleware: [coraAuth(deps, { signed: true })],
+      async handler(c) {
+        const body = await readJsonBody(c, deps.bodyLimit);
+        const externalId = c.req.param('externalId')!;
+        const fields = isPlainObject(body) && Object.keys(body).length === 1 && isPlainObject(body.update) ? body.update : body;
+        if (isPlainObject(fields) && Object.hasOwn(fields, 'organizationId')) throw new SandboxError('ORGANIZATION_ID_NOT_ALLOWED');
+        const check = checkPatch(fields);
+        if (!check.ok) {
+          throw new SandboxError('VALIDATION_ERROR', { message: CORA_MESSAGES.rowFailed(externalId, 0), extra: { details: check.details } });
+        }
+        if (check.value.externalId !== undefined && check.value.externalId !== externalId) {
+          throw new SandboxError('VALIDATION_ERROR', {
+            message: CORA_MESSAGES.rowFailed(externalId, 0),
+            extra: { details: [{ field: 'externalId', message: CORA_MESSAGES.externalIdMismatch }] },
+          });
+        }
+        const scope = scopeOf(c);
+        const existing = accounts.get(scope, externalId);
+        if (!existing) throw new SandboxError('ACCOUNT_NOT_FOUND');
+        const merged = applyUpdate(existing, check.value);
+        const changed = !deepEqual(merged, existing);
+        const account = changed ? { ...merged, updatedAt: isoAt(deps.clock) } : existing;
+        if (changed) accounts.write(scope, [account]);
+        return c.json({
+          success: true,
+          ...CORA_SUCCESS.updated,
+          account: { id: account.id, externalId: account.externalId, organizationId: account.organizationId, updatedAt: account.updatedAt },
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,92 @@
+// Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import type { Migration, Store } from '../../core/store.js';
+import type { RecordFilter, RecordPage } from '../../core/vendor.js';
+import type { CoraAccount } from './schemas.js';
+
+export const CORA_TABLE = 'cora_accounts';
+
+export const CORA_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `CREATE TABLE ${CORA_TABLE} (
+      namespace TEXT NOT NULL,
+      tenant TEXT NOT NULL,
+      external_id TEXT NOT NULL,
+      id TEXT NOT NULL,
+      data TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      PRIMARY KEY (namespace, tenant, external_id)
+    ) WITHOUT ROWID`,
+  },
+];
+
+export interface Scope {
+  namespace: string;
+  tenant: string;
+}
+
+export class CoraAccounts {
+  constructor(private readonly store: Store) {}
+
+  get(scope: Scope, externalId: string): CoraAccount | undefined {
+    const data = this.store
+      .statement(`SELECT data FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ? AND external_id = ?`)
+      .pluck()
+      .get(scope.namespace, scope.tenant, externalId) as string | undefined;
+    return data === undefined ? undefined : (JSON.parse(data) as CoraAccount);
+  }
+
+  /** Inserts new accounts and replaces changed ones, all in one transaction. */
+  write(scope: Scope, accounts: readonly CoraAccount[]): void {
+    if (accounts.length === 0) return;
+    const upsert = this.store.statement(
+      `INSERT INTO ${CORA_TABLE} (namespace, tenant, external_id, id, data, created_at, updated_at)
+       VALUES (@namespace, @tenant, @externalId, @id, @data, @createdAt, @updatedAt)
+       ON CONFLICT (namespace, tenant, external_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+    );
+    this.store.transaction(() => {
+      for (const account of accounts) {
+        upsert.run({
+          namespace: scope.namespace,
+          tenant: scope.tenant,
+          externalId: account.externalId,
+          id: account.id,
+          data: JSON.stringify(account),
+          createdAt: account.createdAt,
+          updatedAt: account.updatedAt,
+        });
+      }
+    });
+  }
+
+  /** Accounts in (tenant, externalId) order, for the control API. */
+  list(filter: RecordFilter): RecordPage {
+    const [afterTenant, afterId] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, string]) : ['', ''];
+    const rows = this.store
+      .statement(
+        `SELECT tenant, external_id, data FROM ${CORA_TABLE}
+         WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, external_id) > (@afterTenant, @afterId)
+         ORDER BY tenant, external_id LIMIT @limit`,
+      )
+      .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterId, limit: filter.limit + 1 }) as Array<{
+      tenant: string;
+      external_id: string;
+      data: string;
+    }>;
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      records: page.map((r) => JSON.parse(r.data) as unknown),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.external_id]) : null,
+    };
+  }
+
+  count(scope: Scope): number {
+    return this.store
+      .statement(`SELECT count(*) FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ?`)
+      .pluck()
+      .get(scope.namespace, scope.tenant) as number;
+  }
+}

@@ -22,6 +22,7 @@ export interface AppOptions {
   /** Load the demo credentials of every vendor (default true). */
   demo?: boolean;
   vendors?: readonly VendorModule[];
+  vendorOptions?: Record<string, Record<string, string>>;
 }
 
 export interface SandboxApp {
@@ -45,6 +46,7 @@ export function createApp(options: AppOptions): SandboxApp {
     credentials: new Credentials(options.store),
     rateLimits: new RateLimits(clock, options.rateLimits ?? 'vendor'),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    vendorOptions: options.vendorOptions ?? {},
   };
 
   const app = new Hono();

@@ -10,6 +10,7 @@ export const Config = z.object({
   demo: z.boolean().default(true),
   logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
   bodyLimit: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  vendorOptions: z.record(z.string(), z.record(z.string(), z.string())).default({}),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -21,12 +22,13 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --no-demo             do not load the demo credentials
   --log-level LEVEL     silent | error | warn | info | debug (default info)
   --body-limit BYTES    largest accepted request body (default 10485760)
+  --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional)
   --help                print this help`;
 
 export class ConfigError extends Error {}
 
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -39,6 +41,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
         'body-limit': { type: 'string' },
+        'vendor-option': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     }));
@@ -46,6 +49,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
   }
   if (values.help) return 'help';
+  const vendorOptions: Record<string, Record<string, string>> = {};
+  for (const option of (values['vendor-option'] as string[] | undefined) ?? []) {
+    const match = /^([a-z0-9-]+)\.([A-Za-z0-9_-]+)=(.*)$/.exec(option);
+    if (!match) throw new ConfigError(`--vendor-option must look like vendor.key=value, got ${option}\n${USAGE}`);
+    (vendorOptions[match[1]!] ??= {})[match[2]!] = match[3]!;
+  }
   const parsed = Config.safeParse({
     port: values.port ?? env.PORT,
     host: values.host ?? env.HOST,
@@ -54,6 +63,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     demo: values['no-demo'] ? false : undefined,
     logLevel: values['log-level'],
     bodyLimit: values['body-limit'],
+    vendorOptions,
   });
   if (!parsed.success) {
     throw new ConfigError(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);

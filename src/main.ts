@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     rateLimits: config.rateLimits,
     demo: config.demo,
     bodyLimit: config.bodyLimit,
+    vendorOptions: config.vendorOptions,
     port: config.port,
     host: config.host,
   });

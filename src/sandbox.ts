@@ -17,6 +17,8 @@ export interface SandboxOptions {
   idSeed?: number;
   demo?: boolean;
   bodyLimit?: number;
+  /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
+  vendorOptions?: Record<string, Record<string, string>>;
   port?: number;
   host?: string;
 }
@@ -41,6 +43,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.demo !== undefined ? { demo: options.demo } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+    ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {

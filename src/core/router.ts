@@ -24,7 +24,10 @@ export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Re
   const entry = catalogue.errors[name];
   if (!entry) return renderError(vendor, new SandboxError('INTERNAL'), c);
   const body = catalogue.envelope({ name, entry, error, c });
-  return c.json(body as object, entry.status as 400, error.headers);
+  // `Allow` belongs to a 405; a vendor that answers wrong methods with its 404 sends none.
+  const { Allow, ...others } = error.headers;
+  const headers = entry.status === 405 && Allow !== undefined ? { ...others, Allow } : others;
+  return c.json(body as object, entry.status as 400, headers);
 }
 
 /** Fewer path parameters first, so `/accounts/bulk-upsert` wins over `/accounts/:externalId`. */

@@ -39,6 +39,8 @@ export interface CoreDeps {
   credentials: Credentials;
   rateLimits: RateLimits;
   bodyLimit: number;
+  /** Vendor-specific switches from `--vendor-option <vendor>.<key>=<value>`, by vendor name. */
+  vendorOptions: Record<string, Record<string, string>>;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // Process entry: read the config, open the store, serve, and close cleanly on a signal.
 import { ConfigError, USAGE, loadConfig } from './config.js';
 import { createSandbox } from './sandbox.js';

@@ -18,11 +18,11 @@ export function toOpenApiSchema(schema: z.ZodType, components: Record<string, Sc
   for (const [id, def] of Object.entries(defs)) components[id] = rewriteRefs(def) as SchemaObject;
   const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
   const converted = rewriteRefs(json) as SchemaObject;
-  if (id) {
-    components[id] = converted;
-    return { $ref: `#/components/schemas/${id}` } as SchemaObject;
-  }
-  return converted;
+  if (!id) return converted;
+  const ref = `#/components/schemas/${id}`;
+  // zod may already have moved the root into $defs, leaving only a reference to itself here.
+  if (converted.$ref !== ref) components[id] = converted;
+  return { $ref: ref } as SchemaObject;
 }
 
 function rewriteRefs(value: unknown): unknown {

@@ -29,11 +29,11 @@ export async function coraSigned(sandbox: Sandbox, path: string, body: unknown, 
   const timestamp = options.timestamp ?? String(Math.floor(sandbox.clock.now() / 1000));
   const signature =
     options.signature ?? signCoraRequest({ apiKey: key, timestamp, method, pathWithQuery: options.signedPath ?? path, body: raw });
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json', ...options.headers };
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
   if (!options.omit?.includes('authorization')) headers.authorization = `Bearer ${key}`;
   if (!options.omit?.includes('timestamp')) headers['x-cora-timestamp'] = timestamp;
   if (!options.omit?.includes('signature')) headers['x-cora-signature'] = signature;
-  return call(sandbox, `/cora${path}`, { method, headers, body: raw });
+  return call(sandbox, `/cora${path}`, { method, headers: { ...headers, ...options.headers }, body: raw });
 }
 
 export const bulk = (sandbox: Sandbox, body: unknown, options?: SignedCallOptions) => coraSigned(sandbox, BULK_PATH, body, options);

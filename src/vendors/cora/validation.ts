@@ -19,8 +19,18 @@ const ARTICLE: Record<string, string> = {
   int: 'an integer',
 };
 
+/** The value at `path` inside `input`, or undefined when any step is missing. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /** One Cora detail per zod issue, in plain words, with the dot path of the offending field. */
-export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): Detail[] {
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[], input: unknown): Detail[] {
   const details: Detail[] = [];
   for (const issue of issues) {
     const field = issue.path.map(String).join('.');
@@ -34,7 +44,7 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): Detail[] {
       case 'invalid_type':
         details.push({
           field,
-          message: issue.input === undefined ? `${field} is required` : `${field} must be ${ARTICLE[issue.expected] ?? issue.expected}`,
+          message: valueAt(input, issue.path) === undefined ? `${field} is required` : `${field} must be ${ARTICLE[issue.expected] ?? issue.expected}`,
         });
         break;
       case 'too_small':
@@ -56,13 +66,13 @@ export type RowCheck<T> = { ok: true; value: T } | { ok: false; details: Detail[
 export function checkUpsert(row: unknown): RowCheck<CoraAccountUpsert> {
   if (!isPlainObject(row)) return { ok: false, details: [{ field: '', message: 'account must be an object' }] };
   const parsed = CoraAccountUpsert.safeParse(row);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, details: issuesToDetails(parsed.error.issues) };
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, details: issuesToDetails(parsed.error.issues, row) };
 }
 
 export function checkPatch(body: unknown): RowCheck<Partial<CoraAccountUpsert>> {
   if (!isPlainObject(body)) return { ok: false, details: [{ field: '', message: 'account must be an object' }] };
   const parsed = CoraAccountPatch.safeParse(body);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, details: issuesToDetails(parsed.error.issues) };
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, details: issuesToDetails(parsed.error.issues, body) };
 }
 
 /** The fields a new account must have (null counts as missing). */

@@ -1,0 +1,39 @@
+// Config parsing: flags win over env, defaults as documented, bad input refused with usage.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig([], {})).toEqual({
+      port: 4700,
+      host: '127.0.0.1',
+      db: './bulk-sandbox.db',
+      rateLimits: 'vendor',
+      demo: true,
+      logLevel: 'info',
+      bodyLimit: 10 * 1024 * 1024,
+      vendorOptions: {},
+    });
+  });
+
+  it('reads env and lets flags win', () => {
+    const env = { PORT: '5000', HOST: '0.0.0.0', SANDBOX_DB: '/tmp/x.db' };
+    expect(loadConfig([], env)).toMatchObject({ port: 5000, host: '0.0.0.0', db: '/tmp/x.db' });
+    const flags = ['--port', '0', '--db', ':memory:', '--rate-limits', 'off', '--no-demo', '--vendor-option', 'mailingcore.tenantHeader=optional'];
+    expect(loadConfig(flags, env)).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      db: ':memory:',
+      rateLimits: 'off',
+      demo: false,
+      vendorOptions: { mailingcore: { tenantHeader: 'optional' } },
+    });
+  });
+
+  it('refuses unknown flags and bad values', () => {
+    for (const argv of [['--nope'], ['--port', 'abc'], ['--rate-limits', 'sometimes'], ['--vendor-option', 'broken']]) {
+      expect(() => loadConfig(argv, {})).toThrow(ConfigError);
+    }
+    expect(loadConfig(['--help'], {})).toBe('help');
+  });
+});

@@ -1,0 +1,79 @@
+// The control API through HTTP: health, clock, credentials and reset.
+import { describe, expect, it } from 'vitest';
+import { call, json, T0, T0_ISO, useSandbox } from './helpers.js';
+import { bulk, getAccount, newAccount, OTHER_KEY } from './clients/cora.js';
+
+const sandbox = useSandbox({ rateLimits: 'off' });
+const post = (path: string, body: unknown) => call(sandbox(), path, { method: 'POST', ...json(body) });
+
+describe('control API', () => {
+  it('reports health', async () => {
+    const res = await call(sandbox(), '/_sandbox/health');
+    expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('shows, sets, advances and freezes the clock', async () => {
+    expect((await call(sandbox(), '/_sandbox/clock')).body).toEqual({ now: T0_ISO, frozen: true });
+    expect((await post('/_sandbox/clock', { advanceMs: 1500 })).body).toEqual({ now: new Date(T0 + 1500).toISOString(), frozen: true });
+    expect((await post('/_sandbox/clock', { set: '2030-05-01T00:00:00Z' })).body.now).toBe('2030-05-01T00:00:00.000Z');
+    expect((await post('/_sandbox/clock', { set: 1_700_000_000_000 })).body.now).toBe('2023-11-14T22:13:20.000Z');
+    const thawed = await post('/_sandbox/clock', { freeze: false });
+    expect(thawed.body.frozen).toBe(false);
+    expect(sandbox().clock.isFrozen).toBe(false);
+  });
+
+  it('refuses bad clock input with a clear 400', async () => {
+    for (const body of [{ set: 'not a date' }, { advanceMs: 'x' }, { unknown: 1 }]) {
+      const res = await post('/_sandbox/clock', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('INVALID_REQUEST');
+    }
+    expect((await call(sandbox(), '/_sandbox/clock', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+  });
+
+  it('lists credentials with secrets masked, creates and revokes them', async () => {
+    const list = await call(sandbox(), '/_sandbox/credentials?vendor=cora');
+    expect(list.body.credentials).toContainEqual({ vendor: 'cora', id: 'cora_org_demo', tenant: 'org_demo', secret: 'de*******et', revoked: false, data: {} });
+    expect(list.text).not.toContain('demo_secret');
+
+    const created = await post('/_sandbox/credentials', { vendor: 'cora', tenant: 'org_new', key: 'cora_org_new.new_secret_value' });
+    expect(created.status).toBe(201);
+    expect(created.text).not.toContain('new_secret_value');
+    const key = 'cora_org_new.new_secret_value';
+    const res = await bulk(sandbox(), { accounts: [newAccount('N1')] }, { key });
+    expect(res.status).toBe(200);
+    expect((await getAccount(sandbox(), 'N1', key)).body.account.organizationId).toBe('org_new');
+
+    expect((await call(sandbox(), '/_sandbox/credentials?vendor=cora&id=cora_org_new', { method: 'DELETE' })).body).toEqual({ revoked: true });
+    expect((await getAccount(sandbox(), 'N1', key)).body.code).toBe('INVALID_API_KEY');
+    expect((await call(sandbox(), '/_sandbox/credentials?vendor=cora&id=cora_org_nobody', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('refuses credentials it cannot use', async () => {
+    expect((await post('/_sandbox/credentials', { vendor: 'nope', tenant: 't' })).body.error.code).toBe('UNKNOWN_VENDOR');
+    const bad = await post('/_sandbox/credentials', { vendor: 'cora', tenant: 'org_x', key: 'no-dot' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0]).toMatch(/^key: /);
+  });
+
+  it('resets records by tenant, by vendor, or all, keeping credentials', async () => {
+    await bulk(sandbox(), { accounts: [newAccount('D1')] });
+    await bulk(sandbox(), { accounts: [newAccount('O1')] }, { key: OTHER_KEY });
+    expect((await post('/_sandbox/reset', { tenant: 'org_other' })).body).toEqual({ deleted: 1 });
+    expect((await getAccount(sandbox(), 'O1', OTHER_KEY)).status).toBe(404);
+    expect((await getAccount(sandbox(), 'D1')).status).toBe(200);
+    expect((await post('/_sandbox/reset', { vendor: 'cora' })).body).toEqual({ deleted: 1 });
+    expect((await getAccount(sandbox(), 'D1')).status).toBe(404);
+    expect((await post('/_sandbox/reset', { vendor: 'nope' })).body.error.code).toBe('UNKNOWN_VENDOR');
+    expect((await call(sandbox(), '/_sandbox/reset', { method: 'POST' })).body).toEqual({ deleted: 0 });
+    expect((await getAccount(sandbox(), 'D1')).body.code).toBe('ACCOUNT_NOT_FOUND');
+  });
+
+  it('answers unknown control paths and methods in its own envelope', async () => {
+    expect(await call(sandbox(), '/_sandbox/nothing')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    const wrong = await call(sandbox(), '/_sandbox/health', { method: 'DELETE' });
+    expect(wrong).toMatchObject({ status: 405, body: { error: { code: 'METHOD_NOT_ALLOWED' } } });
+    expect(wrong.headers.get('allow')).toBe('GET');
+    expect((await call(sandbox(), '/nowhere')).status).toBe(404);
+  });
+});

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
 import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
-import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control.js';
+import { ControlPlane } from './core/control-plane.js';
+import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control/routes.js';
 import { Credentials } from './core/credentials.js';
 import { createIdSource, type IdSource } from './core/ids.js';
 import { buildDocument } from './core/openapi.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
   demo?: boolean;
   vendors?: readonly VendorModule[];
   vendorOptions?: Record<string, Record<string, string>>;
+  /** Most journal entries kept (default 10,000); the oldest go first. */
+  journalCapacity?: number;
 }
 
 export interface SandboxApp {
@@ -32,6 +35,7 @@ export interface SandboxApp {
   vendors: readonly VendorModule[];
   /** What each vendor built, by vendor name. */
   instances: Record<string, VendorInstance>;
+  plane: ControlPlane;
   /** OpenAPI documents by name: each vendor's, and `sandbox` for the control API. */
   documents: Record<string, OpenAPIObject>;
 }
@@ -49,6 +53,7 @@ export function createApp(options: AppOptions): SandboxApp {
     vendorOptions: options.vendorOptions ?? {},
   };
 
+  const plane = new ControlPlane(clock, options.journalCapacity);
   const app = new Hono();
   const documents: Record<string, OpenAPIObject> = {};
   const instances: Record<string, VendorInstance> = {};
@@ -68,12 +73,12 @@ export function createApp(options: AppOptions): SandboxApp {
       errors: vendor.errors,
     });
     documents[vendor.name] = document;
-    const router = createVendorRouter(vendor, routes, vendor.prefix);
+    const router = createVendorRouter(vendor, routes, vendor.prefix, plane.middlewareFor(vendor, deps.bodyLimit));
     app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(document));
     app.route(vendor.prefix, router);
   }
 
-  const control = controlRoutes({ deps, clock, vendors, instances });
+  const control = controlRoutes({ deps, clock, vendors, instances, plane });
   documents.sandbox = buildDocument({
     title: 'bulk-sandbox control API',
     version: '1.0.0',
@@ -87,5 +92,5 @@ export function createApp(options: AppOptions): SandboxApp {
   app.route(CONTROL_PREFIX, createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No vendor is mounted at ${c.req.path}` } }, 404));
 
-  return { app, deps, clock, vendors, instances, documents };
+  return { app, deps, clock, vendors, instances, plane, documents };
 }

@@ -11,6 +11,8 @@ export const Config = z.object({
   logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
   bodyLimit: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   vendorOptions: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  seed: z.string().min(1).optional(),
+  journalCapacity: z.coerce.number().int().positive().default(10_000),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -22,6 +24,8 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --no-demo             do not load the demo credentials
   --log-level LEVEL     silent | error | warn | info | debug (default info)
   --body-limit BYTES    largest accepted request body (default 10485760)
+  --seed FILE           fixtures to load at start (the POST /_sandbox/seed document)
+  --journal-size N      request journal entries kept (default 10000)
   --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional)
   --help                print this help`;
 
@@ -42,6 +46,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         'log-level': { type: 'string' },
         'body-limit': { type: 'string' },
         'vendor-option': { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        'journal-size': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -64,6 +70,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     logLevel: values['log-level'],
     bodyLimit: values['body-limit'],
     vendorOptions,
+    seed: values.seed,
+    journalCapacity: values['journal-size'],
   });
   if (!parsed.success) {
     throw new ConfigError(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Process entry: read the config, open the store, serve, and close cleanly on a signal.
+import { readFileSync } from 'node:fs';
 import { ConfigError, USAGE, loadConfig } from './config.js';
 import { createSandbox } from './sandbox.js';
 
@@ -18,7 +19,18 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  let seed: unknown;
+  if (config.seed !== undefined) {
+    try {
+      seed = JSON.parse(readFileSync(config.seed, 'utf8'));
+    } catch (error) {
+      console.error(`--seed ${config.seed}: ${(error as Error).message}`);
+      process.exit(2);
+    }
+  }
   const sandbox = await createSandbox({
+    seed,
+    journalCapacity: config.journalCapacity,
     db: config.db,
     rateLimits: config.rateLimits,
     demo: config.demo,

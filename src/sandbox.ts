@@ -1,7 +1,9 @@
 // createSandbox: the whole sandbox in-process on an ephemeral port, for test suites and main.ts.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { createAdminClient, type AdminClient } from './admin-client.js';
 import { createApp, type SandboxApp } from './app.js';
+import { applySeed } from './core/control/state.js';
 import { SandboxClock } from './core/clock.js';
 import { createIdSource } from './core/ids.js';
 import type { RateLimitMode } from './core/rate-limit.js';
@@ -17,6 +19,9 @@ export interface SandboxOptions {
   idSeed?: number;
   demo?: boolean;
   bodyLimit?: number;
+  /** Fixtures loaded before the server answers (the `POST /_sandbox/seed` document). */
+  seed?: unknown;
+  journalCapacity?: number;
   /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
   vendorOptions?: Record<string, Record<string, string>>;
   port?: number;
@@ -28,6 +33,8 @@ export interface Sandbox {
   url: string;
   /** `fetch` relative to `url`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** The control API, typed. */
+  admin: AdminClient;
   clock: SandboxClock;
   app: SandboxApp;
   close(): Promise<void>;
@@ -44,7 +51,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.demo !== undefined ? { demo: options.demo } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
+    ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
   });
+  if (options.seed !== undefined) {
+    const { deps, vendors, instances, plane } = sandboxApp;
+    applySeed({ deps, clock, vendors, instances, plane }, options.seed);
+  }
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: sandboxApp.app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
@@ -55,6 +67,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   return {
     url,
     fetch: (path, init) => fetch(`${url}${path}`, init),
+    admin: createAdminClient(url),
     clock,
     app: sandboxApp,
     close: () =>

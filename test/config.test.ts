@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimit: 10 * 1024 * 1024,
       vendorOptions: {},
+      journalCapacity: 10_000,
     });
   });
 

@@ -50,6 +50,8 @@ export interface ErrorEntry {
   description?: string;
   /** Response headers this error always carries, by name, with what they mean (for the docs). */
   responseHeaders?: Record<string, string>;
+  /** Header values used when the thrown error sets none (e.g. a faked RATE_LIMITED's Retry-After). */
+  defaultHeaders?: Record<string, string>;
 }
 
 /** One way a single row of a bulk request can fail, in the vendor's words. */

@@ -1,6 +1,6 @@
 // Builds one vendor's Hono router from its route definitions: errors, 404s and 405s in the vendor's shape.
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { SandboxError, isCoreErrorCode } from './errors.js';
 import type { RouteDef, SandboxEnv, VendorModule } from './vendor.js';
 
@@ -24,8 +24,9 @@ export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Re
   const entry = catalogue.errors[name];
   if (!entry) return renderError(vendor, new SandboxError('INTERNAL'), c);
   const body = catalogue.envelope({ name, entry, error, c });
+  (c as Context<SandboxEnv>).set('errorName', name);
   // `Allow` belongs to a 405; a vendor that answers wrong methods with its 404 sends none.
-  const { Allow, ...others } = error.headers;
+  const { Allow, ...others } = { ...entry.defaultHeaders, ...error.headers };
   const headers = entry.status === 405 && Allow !== undefined ? { ...others, Allow } : others;
   return c.json(body as object, entry.status as 400, headers);
 }
@@ -37,7 +38,13 @@ const paramCount = (path: string) => path.split('/').filter((s) => s.startsWith(
  * The vendor's router. Each path gets its method handlers and then a catch-all that answers
  * 405 (with `Allow`) for the other methods; unknown paths get the vendor's 404.
  */
-export function createVendorRouter(vendor: ErrorOwner, routes: readonly RouteDef[], prefix: string): Hono<SandboxEnv> {
+export function createVendorRouter(
+  vendor: ErrorOwner,
+  routes: readonly RouteDef[],
+  prefix: string,
+  /** Runs before every route (journal, faults): the control plane's seam. */
+  middleware: readonly MiddlewareHandler<SandboxEnv>[] = [],
+): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
 
   app.use(async function resolveNamespace(c, next) {
@@ -46,8 +53,11 @@ export function createVendorRouter(vendor: ErrorOwner, routes: readonly RouteDef
     c.set('rawBody', undefined);
     c.set('rowFaults', undefined);
     c.set('rowErrorCodes', []);
+    c.set('errorName', undefined);
+    c.set('faultId', undefined);
     await next();
   });
+  for (const handler of middleware) app.use(handler);
   app.onError((err, c) => renderError(vendor, err, c));
 
   const byPath = new Map<string, RouteDef[]>();

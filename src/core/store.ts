@@ -64,8 +64,23 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
+  /** Every data table (migrations bookkeeping excluded), for snapshots. */
+  tableNames(): string[] {
+    return this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name")
+      .pluck()
+      .all() as string[];
+  }
+
+  columnsOf(table: string): string[] {
+    return (this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as Array<{ name: string }>).map((c) => c.name);
+  }
+
   close(): void {
     this.statements.clear();
     if (this.db.open) this.db.close();
   }
 }
+
+/** Quotes an identifier that was checked against the schema; never used on raw client input. */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;

@@ -25,6 +25,10 @@ export interface SandboxVariables {
   rowFaults: ReadonlyMap<number, string> | undefined;
   /** Row-failure codes this request produced; bulk handlers append, coverage reads. */
   rowErrorCodes: string[];
+  /** The catalogue name of the error this request was answered with, set by the renderer. */
+  errorName: string | undefined;
+  /** The id of the fault that fired on this request. */
+  faultId: string | undefined;
 }
 export interface SandboxEnv {
   Variables: SandboxVariables;

@@ -25,6 +25,7 @@ export const CORA_ERRORS = {
     status: 429,
     message: 'Too many requests: 1 bulk-upsert request is allowed every 20 seconds per API key and IP',
     responseHeaders: { 'Retry-After': 'Whole seconds until the next request can pass' },
+    defaultHeaders: { 'Retry-After': '20' },
   },
   INVALID_REQUEST_BODY: { status: 400, message: 'Request body must be a JSON object with an accounts array' },
   ACCOUNTS_REQUIRED: { status: 400, message: 'accounts must contain at least one account' },

@@ -118,6 +118,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
           { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: c.get('rowFaults') },
           { scope: scopeOf(c), accounts, now: isoAt(deps.clock), newId },
         );
+        for (const r of outcome.results) if (r.code !== undefined) c.get('rowErrorCodes').push(r.code);
         return c.json({ success: true, ...CORA_SUCCESS.bulk, ...outcome });
       },
     },

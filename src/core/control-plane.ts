@@ -1,0 +1,150 @@
+// What every vendor router gets from the control plane: journaling, fault injection and coverage.
+import type { MiddlewareHandler } from 'hono';
+import { isoAt, type Clock } from './clock.js';
+import { readRawBody } from './body.js';
+import { SandboxError } from './errors.js';
+import { Faults, type Fault } from './faults.js';
+import { describeBody, Journal, redactHeaders } from './journal.js';
+import { vendorPathWithQuery } from './router.js';
+import type { SandboxEnv, VendorModule } from './vendor.js';
+
+export interface CoverageRow {
+  code: string;
+  status?: number;
+  count: number;
+}
+
+export interface VendorCoverage {
+  vendor: string;
+  errors: CoverageRow[];
+  rowErrors: CoverageRow[];
+  /** Documented codes produced at least once, out of all documented codes. */
+  produced: number;
+  total: number;
+}
+
+const decoder = new TextDecoder();
+
+/** The socket under a request served by @hono/node-server, when there is one. */
+const socketOf = (env: unknown) => (env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
+
+export class ControlPlane {
+  readonly journal: Journal;
+  readonly faults = new Faults();
+  private readonly counts = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    journalCapacity = 10_000,
+  ) {
+    this.journal = new Journal(journalCapacity);
+  }
+
+  /** The middleware a vendor router runs before its routes: observe, then inject faults. */
+  middlewareFor(vendor: VendorModule, bodyLimit: number): MiddlewareHandler<SandboxEnv>[] {
+    return [this.observe(vendor, bodyLimit), this.injectFaults(vendor)];
+  }
+
+  private observe(vendor: VendorModule, bodyLimit: number): MiddlewareHandler<SandboxEnv> {
+    // `plane` rather than `this`: Hono calls middleware unbound.
+    const plane = this;
+    return async function observeRequest(c, next) {
+      const started = performance.now();
+      const time = isoAt(plane.clock);
+      await next();
+      const fault = c.get('faultId') ?? null;
+      const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
+      let raw = c.get('rawBody');
+      if (!raw && !dropped && c.get('errorName') !== vendor.errors.fromCore.PAYLOAD_TOO_LARGE) {
+        raw = await readRawBody(c, bodyLimit).catch(() => undefined);
+      }
+      const errorName = c.get('errorName') ?? null;
+      const rowErrors = c.get('rowErrorCodes');
+      if (errorName) plane.count(vendor.name, 'error', errorName);
+      for (const code of rowErrors) plane.count(vendor.name, 'row', code);
+      const responseText = dropped ? '' : await c.res.clone().text();
+      const responseHeaders: Record<string, string> = {};
+      if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
+      plane.journal.add({
+        time,
+        vendor: vendor.name,
+        namespace: c.get('namespace'),
+        tenant: c.get('tenant') ?? null,
+        method: c.req.method,
+        path: vendorPathWithQuery(c).vendorPath,
+        requestHeaders: redactHeaders(c.req.raw.headers),
+        requestBody: raw ? describeBody(decoder.decode(raw), c.req.header('content-type')) : null,
+        status: dropped ? null : c.res.status,
+        responseHeaders,
+        responseBody: describeBody(responseText, c.res.headers.get('content-type') ?? undefined),
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        error: errorName,
+        rowErrors: [...rowErrors],
+        fault,
+      });
+    };
+  }
+
+  private injectFaults(vendor: VendorModule): MiddlewareHandler<SandboxEnv> {
+    const plane = this;
+    return async function injectFault(c, next) {
+      const path = vendorPathWithQuery(c).vendorPath.split('?')[0]!;
+      const fault = plane.faults.take({ vendor: vendor.name, namespace: c.get('namespace'), method: c.req.method, path });
+      if (!fault) return next();
+      c.set('faultId', fault.id);
+      return applyFault(fault, c, next);
+    };
+  }
+
+  count(vendor: string, kind: 'error' | 'row', code: string): void {
+    const key = `${vendor}\u0000${kind}\u0000${code}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  coverage(vendors: readonly VendorModule[]): VendorCoverage[] {
+    return vendors.map((vendor) => {
+      const errors = Object.entries(vendor.errors.errors).map(([code, entry]) => ({
+        code,
+        status: entry.status,
+        count: this.counts.get(`${vendor.name}\u0000error\u0000${code}`) ?? 0,
+      }));
+      const rowErrors = Object.keys(vendor.errors.rowErrors).map((code) => ({
+        code,
+        count: this.counts.get(`${vendor.name}\u0000row\u0000${code}`) ?? 0,
+      }));
+      const all = [...errors, ...rowErrors];
+      return { vendor: vendor.name, errors, rowErrors, produced: all.filter((r) => r.count > 0).length, total: all.length };
+    });
+  }
+
+  resetCoverage(): void {
+    this.counts.clear();
+  }
+}
+
+/** Marks a response whose connection a fault dropped, so the journal records no status for it. */
+const DROPPED_HEADER = 'x-sandbox-dropped';
+
+async function applyFault(fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
+  const action = fault.action;
+  if ('error' in action) throw new SandboxError(action.error, { headers: action.headers ?? {} });
+  if ('response' in action) {
+    const { status, headers = {}, body } = action.response;
+    const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
+    const contentType: Record<string, string> = typeof body === 'string' || body === undefined ? {} : { 'content-type': 'application/json' };
+    return c.newResponse(text, status as 200, { ...contentType, ...headers });
+  }
+  if ('delayMs' in action) {
+    await new Promise((resolve) => setTimeout(resolve, action.delayMs));
+    return next();
+  }
+  if ('rowErrors' in action) {
+    c.set('rowFaults', new Map(Object.entries(action.rowErrors).map(([index, code]) => [Number(index), code])));
+    return next();
+  }
+  // drop: close the socket without a response, before or after the handler has written.
+  if (action.drop === 'afterCommit') await next();
+  socketOf(c.env)?.destroy();
+  c.res = new Response(null, { status: 204, headers: { [DROPPED_HEADER]: '1' } });
+  return c.res;
+}

@@ -1,0 +1,447 @@
+// The control API under /_sandbox: every route as data, for all registered vendors at once.
+import { z } from 'zod';
+import { readJsonBody } from '../body.js';
+import { maskSecret, type CredentialRecord } from '../credentials.js';
+import { SandboxError } from '../errors.js';
+import { FaultAction, FaultMatch } from '../faults.js';
+import type { ErrorCatalogue, RouteDef, SandboxContext } from '../vendor.js';
+import { applySeed, exportSnapshot, ResetRequest, resetState, restoreSnapshot, SeedDocument, Snapshot, vendorNamed, type ControlContext } from './state.js';
+
+export const CONTROL_PREFIX = '/_sandbox';
+
+const CONTROL_ERRORS = {
+  INVALID_REQUEST: { status: 400, message: 'Invalid request' },
+  UNKNOWN_VENDOR: { status: 400, message: 'Unknown vendor' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', responseHeaders: { Allow: 'The methods this path accepts' } },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+};
+
+export const ControlError = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.string()).optional() }) })
+  .meta({ id: 'SandboxError' });
+
+export const controlCatalogue: ErrorCatalogue = {
+  errors: CONTROL_ERRORS,
+  rowErrors: {},
+  fromCore: {
+    NOT_FOUND: 'NOT_FOUND',
+    METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+    INVALID_BODY: 'INVALID_REQUEST',
+    PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+    RATE_LIMITED: 'INVALID_REQUEST',
+    INTERNAL: 'INTERNAL',
+  },
+  envelope: ({ name, entry, error }) => ({ error: { code: name, message: error.customMessage ?? entry.message, ...error.extra } }),
+  envelopeSchema: ControlError,
+};
+
+const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+
+/** Parses a control body with `schema`; an empty body counts as `{}`. */
+async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlContext, schema: T): Promise<z.infer<T>> {
+  const bytes = c.get('rawBody') ?? (c.req.header('content-length') === '0' || !c.req.raw.body ? new Uint8Array(0) : undefined);
+  const raw = bytes?.length === 0 ? {} : await readJsonBody(c, ctx.deps.bodyLimit);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid request body', extra: { issues: issues(parsed.error) } });
+  return parsed.data;
+}
+
+function controlQuery<T extends z.ZodObject>(c: SandboxContext, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: issues(parsed.error) } });
+  return parsed.data;
+}
+
+const namespaceQuery = z.object({ namespace: z.string().optional().describe('The X-Sandbox-Namespace to act on; default the default namespace') });
+
+export const ClockView = z.object({ now: z.string(), frozen: z.boolean() }).meta({ id: 'SandboxClock' });
+export const ClockUpdate = z
+  .strictObject({
+    set: z.union([z.string(), z.number()]).optional().describe('ISO timestamp or epoch milliseconds'),
+    advanceMs: z.number().optional(),
+    freeze: z.boolean().optional(),
+  })
+  .meta({ id: 'SandboxClockUpdate' });
+
+export const CredentialView = z
+  .object({ vendor: z.string(), tenant: z.string(), id: z.string(), secret: z.string(), revoked: z.boolean(), data: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'SandboxCredential', description: 'A credential; its secret is masked.' });
+
+const JournalEntryView = z
+  .object({
+    id: z.number().int(),
+    time: z.string(),
+    vendor: z.string(),
+    namespace: z.string(),
+    tenant: z.string().nullable(),
+    method: z.string(),
+    path: z.string(),
+    requestHeaders: z.record(z.string(), z.string()),
+    requestBody: z.unknown(),
+    status: z.number().int().nullable().describe('null when a fault dropped the connection'),
+    responseHeaders: z.record(z.string(), z.string()),
+    responseBody: z.unknown(),
+    durationMs: z.number(),
+    error: z.string().nullable(),
+    rowErrors: z.array(z.string()),
+    fault: z.string().nullable(),
+  })
+  .meta({ id: 'SandboxJournalEntry', description: 'One vendor request and its response; credentials redacted.' });
+
+const ArmFault = z.intersection(FaultMatch, FaultAction).meta({ id: 'SandboxFaultRequest', description: 'Where the fault fires, then exactly one action.' });
+const FaultView = z
+  .object({
+    id: z.string(),
+    vendor: z.string(),
+    namespace: z.string(),
+    method: z.string().nullable(),
+    path: z.string().nullable(),
+    after: z.number().int(),
+    times: z.number().int(),
+    seen: z.number().int(),
+    remaining: z.number().int(),
+    action: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'SandboxFault' });
+
+const CoverageView = z
+  .object({
+    vendor: z.string(),
+    errors: z.array(z.object({ code: z.string(), status: z.number().int(), count: z.number().int() })),
+    rowErrors: z.array(z.object({ code: z.string(), count: z.number().int() })),
+    produced: z.number().int(),
+    total: z.number().int(),
+  })
+  .meta({ id: 'SandboxCoverage' });
+
+const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
+
+export function controlRoutes(ctx: ControlContext): RouteDef[] {
+  const { deps, clock, plane } = ctx;
+
+  return [
+    {
+      method: 'get',
+      path: '/health',
+      operationId: 'sandboxHealth',
+      summary: 'Liveness: answers once the store is open',
+      responses: { 200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok') }) } },
+      errors: [],
+      handler(c) {
+        deps.store.statement('SELECT 1').get();
+        return c.json({ status: 'ok' });
+      },
+    },
+    {
+      method: 'post',
+      path: '/reset',
+      operationId: 'sandboxReset',
+      summary: 'Delete records, journal, faults and rate-limit buckets (all, or one vendor, tenant or namespace)',
+      description: 'Credentials are kept. With `tenant`, only that tenant\'s records and buckets go.',
+      request: { body: { schema: ResetRequest } },
+      responses: { 200: { description: 'How many records were deleted.', schema: z.object({ deleted: z.number().int() }) } },
+      errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
+      async handler(c) {
+        return c.json(resetState(ctx, await controlBody(c, ctx, ResetRequest)));
+      },
+    },
+    {
+      method: 'post',
+      path: '/seed',
+      operationId: 'sandboxSeed',
+      summary: 'Load fixtures: credentials and records per vendor, all or nothing',
+      request: { query: namespaceQuery, body: { schema: SeedDocument } },
+      responses: { 200: { description: 'What was loaded.', schema: z.object({ credentials: z.number().int(), records: z.number().int() }) } },
+      errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
+      async handler(c) {
+        const body = await controlBody(c, ctx, z.unknown());
+        return c.json(applySeed(ctx, body, controlQuery(c, namespaceQuery).namespace ?? ''));
+      },
+    },
+    {
+      method: 'get',
+      path: '/:vendor/records',
+      operationId: 'sandboxListRecords',
+      summary: "What a vendor has stored, as the vendor's own reads return it",
+      request: {
+        params: z.object({ vendor: z.string() }),
+        query: namespaceQuery.extend({
+          tenant: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(1000).optional().describe('Default 100'),
+          cursor: z.string().optional().describe('nextCursor of the previous page'),
+        }),
+      },
+      responses: { 200: { description: 'One page of records.', schema: z.object({ records: z.array(z.unknown()), nextCursor: z.string().nullable() }) } },
+      errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
+      handler(c) {
+        const vendor = vendorNamed(ctx, c.req.param('vendor')!);
+        const q = controlQuery(
+          c,
+          namespaceQuery.extend({ tenant: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().optional() }),
+        );
+        return c.json(
+          ctx.instances[vendor.name]!.listRecords({
+            namespace: q.namespace ?? '',
+            limit: q.limit,
+            ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
+            ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+          }),
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/credentials',
+      operationId: 'sandboxListCredentials',
+      summary: 'Every credential, secrets masked',
+      request: { query: z.object({ vendor: z.string().optional() }) },
+      responses: { 200: { description: 'Credentials.', schema: z.object({ credentials: z.array(CredentialView) }) } },
+      errors: [],
+      handler: (c) => c.json({ credentials: deps.credentials.list(c.req.query('vendor')).map(view) }),
+    },
+    {
+      method: 'post',
+      path: '/credentials',
+      operationId: 'sandboxCreateCredential',
+      summary: 'Create (or replace) a credential for one vendor',
+      request: { body: { schema: z.looseObject({ vendor: z.string() }), description: "The vendor name plus that vendor's credential fields (see README)." } },
+      responses: { 201: { description: 'The credential, secret masked.', schema: CredentialView } },
+      errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
+      async handler(c) {
+        const { vendor: name, ...fields } = await controlBody(c, ctx, z.looseObject({ vendor: z.string() }));
+        const vendor = vendorNamed(ctx, name);
+        const parsed = vendor.credentials.createSchema.safeParse(fields);
+        if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issues(parsed.error) } });
+        const record = vendor.credentials.toRecord(parsed.data);
+        deps.credentials.put(record);
+        return c.json(view(record), 201);
+      },
+    },
+    {
+      method: 'delete',
+      path: '/credentials',
+      operationId: 'sandboxRevokeCredential',
+      summary: 'Revoke a credential',
+      request: { query: z.object({ vendor: z.string(), id: z.string().describe('The credential id as listed') }) },
+      responses: { 200: { description: 'Revoked.', schema: z.object({ revoked: z.literal(true) }) } },
+      errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR', 'NOT_FOUND'],
+      handler(c) {
+        const q = controlQuery(c, z.object({ vendor: z.string(), id: z.string().min(1) }));
+        const vendor = vendorNamed(ctx, q.vendor);
+        if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential ${q.id}` });
+        return c.json({ revoked: true });
+      },
+    },
+    {
+      method: 'get',
+      path: '/clock',
+      operationId: 'sandboxGetClock',
+      summary: 'The sandbox time',
+      responses: { 200: { description: 'Current sandbox time.', schema: ClockView } },
+      errors: [],
+      handler: (c) => c.json(clock.state()),
+    },
+    {
+      method: 'post',
+      path: '/clock',
+      operationId: 'sandboxSetClock',
+      summary: 'Set, advance or freeze the sandbox time',
+      description: '`set` happens first, then `advanceMs`, then `freeze`.',
+      request: { body: { schema: ClockUpdate } },
+      responses: { 200: { description: 'The clock after the change.', schema: ClockView } },
+      errors: ['INVALID_REQUEST'],
+      async handler(c) {
+        const update = await controlBody(c, ctx, ClockUpdate);
+        try {
+          if (update.set !== undefined) clock.set(update.set);
+        } catch (error) {
+          throw new SandboxError('INVALID_REQUEST', { message: (error as Error).message });
+        }
+        if (update.advanceMs !== undefined) clock.advance(update.advanceMs);
+        if (update.freeze !== undefined) clock.freeze(update.freeze);
+        return c.json(clock.state());
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests',
+      operationId: 'sandboxListRequests',
+      summary: 'The request journal, newest first, credentials redacted',
+      request: {
+        query: namespaceQuery.extend({
+          vendor: z.string().optional(),
+          tenant: z.string().optional(),
+          method: z.string().optional(),
+          path: z.string().optional().describe('Entries whose path contains this'),
+          status: z.coerce.number().int().optional(),
+          since: z.string().optional().describe('ISO time: entries at or after it'),
+          limit: z.coerce.number().int().min(1).max(10_000).optional().describe('Default 100'),
+        }),
+      },
+      responses: { 200: { description: 'Journal entries.', schema: z.object({ requests: z.array(JournalEntryView) }) } },
+      errors: ['INVALID_REQUEST'],
+      handler(c) {
+        const q = controlQuery(
+          c,
+          namespaceQuery.extend({
+            vendor: z.string().optional(),
+            tenant: z.string().optional(),
+            method: z.string().optional(),
+            path: z.string().optional(),
+            status: z.coerce.number().int().optional(),
+            since: z.iso.datetime({ offset: true }).optional(),
+            limit: z.coerce.number().int().min(1).max(10_000).optional(),
+          }),
+        );
+        const filter = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+        return c.json({ requests: plane.journal.list(filter) });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/requests',
+      operationId: 'sandboxClearRequests',
+      summary: 'Clear the journal (all, or one namespace)',
+      request: { query: namespaceQuery },
+      responses: { 200: { description: 'How many entries were removed.', schema: z.object({ cleared: z.number().int() }) } },
+      errors: [],
+      handler: (c) => c.json({ cleared: plane.journal.clear(c.req.query('namespace')) }),
+    },
+    {
+      method: 'post',
+      path: '/faults',
+      operationId: 'sandboxArmFault',
+      summary: 'Arm a fault on a vendor route',
+      description:
+        'Fires on matching requests of the namespace given by `?namespace=`. Actions: `error` (a request-level error of the vendor catalogue, rendered as the vendor renders it), `response` (a raw response), `delayMs`, `drop` (`true`/`"beforeCommit"`: close the socket before the handler runs; `"afterCommit"`: after it wrote), `rowErrors` (row index → the vendor row-error code; the other rows succeed).',
+      request: { query: namespaceQuery, body: { schema: ArmFault } },
+      responses: { 201: { description: 'The armed fault.', schema: FaultView } },
+      errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
+      async handler(c) {
+        const body = await controlBody(c, ctx, ArmFault);
+        const { vendor: name, method, path, times, after, ...action } = body;
+        const vendor = vendorNamed(ctx, name);
+        if ('error' in action && !(action.error in vendor.errors.errors)) {
+          throw new SandboxError('INVALID_REQUEST', {
+            message: `${action.error} is not a ${name} error (known: ${Object.keys(vendor.errors.errors).join(', ')})`,
+          });
+        }
+        if ('rowErrors' in action) {
+          const unknown = Object.values(action.rowErrors).find((code) => !(code in vendor.errors.rowErrors));
+          if (unknown !== undefined) {
+            throw new SandboxError('INVALID_REQUEST', {
+              message: `${unknown} is not a ${name} row error (known: ${Object.keys(vendor.errors.rowErrors).join(', ')})`,
+            });
+          }
+        }
+        const fault = plane.faults.arm({
+          vendor: vendor.name,
+          namespace: controlQuery(c, namespaceQuery).namespace ?? '',
+          method: method?.toUpperCase() ?? null,
+          path: path ?? null,
+          times,
+          after,
+          action: action as z.infer<typeof FaultAction>,
+        });
+        return c.json(fault, 201);
+      },
+    },
+    {
+      method: 'get',
+      path: '/faults',
+      operationId: 'sandboxListFaults',
+      summary: 'Armed faults with their remaining counts',
+      request: { query: namespaceQuery.extend({ vendor: z.string().optional() }) },
+      responses: { 200: { description: 'Armed faults.', schema: z.object({ faults: z.array(FaultView) }) } },
+      errors: [],
+      handler(c) {
+        const q = c.req.query();
+        return c.json({ faults: plane.faults.list({ ...(q.vendor ? { vendor: q.vendor } : {}), ...(q.namespace !== undefined ? { namespace: q.namespace } : {}) }) });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/faults',
+      operationId: 'sandboxDisarmFaults',
+      summary: 'Disarm one fault by id, or all (of a vendor / namespace)',
+      request: { query: namespaceQuery.extend({ vendor: z.string().optional(), id: z.string().optional() }) },
+      responses: { 200: { description: 'How many were disarmed.', schema: z.object({ disarmed: z.number().int() }) } },
+      errors: [],
+      handler(c) {
+        const q = c.req.query();
+        const filter = Object.fromEntries(['id', 'vendor', 'namespace'].filter((k) => q[k] !== undefined).map((k) => [k, q[k]!]));
+        return c.json({ disarmed: plane.faults.disarm(filter) });
+      },
+    },
+    {
+      method: 'get',
+      path: '/rate-limits',
+      operationId: 'sandboxRateLimits',
+      summary: 'The rate-limit mode and the live buckets',
+      responses: {
+        200: {
+          description: 'Mode and buckets.',
+          schema: z.object({
+            mode: z.enum(['vendor', 'off']),
+            buckets: z.array(
+              z.object({ limiter: z.string(), key: z.string(), count: z.number().int(), limit: z.number().int(), windowMs: z.number().int(), resetAt: z.string() }),
+            ),
+          }),
+        },
+      },
+      errors: [],
+      handler: (c) =>
+        c.json({
+          mode: deps.rateLimits.mode,
+          // Bucket keys carry the credential's key id: show only the namespace and a masked remainder.
+          buckets: deps.rateLimits.buckets().map((b) => ({ ...b, key: b.key.split('\u0000').map((part, i) => (i === 0 ? part : maskSecret(part))).join(' / ') })),
+        }),
+    },
+    {
+      method: 'put',
+      path: '/rate-limits',
+      operationId: 'sandboxSetRateLimits',
+      summary: 'Turn every vendor rate limit on (vendor) or off',
+      request: { body: { schema: z.strictObject({ mode: z.enum(['vendor', 'off']) }) } },
+      responses: { 200: { description: 'The new mode.', schema: z.object({ mode: z.enum(['vendor', 'off']) }) } },
+      errors: ['INVALID_REQUEST'],
+      async handler(c) {
+        const { mode } = await controlBody(c, ctx, z.strictObject({ mode: z.enum(['vendor', 'off']) }));
+        deps.rateLimits.mode = mode;
+        return c.json({ mode });
+      },
+    },
+    {
+      method: 'get',
+      path: '/snapshot',
+      operationId: 'sandboxExportSnapshot',
+      summary: 'The whole state as one JSON document (secrets included: treat it as a credential)',
+      responses: { 200: { description: 'The snapshot.', schema: Snapshot } },
+      errors: [],
+      handler: (c) => c.json(exportSnapshot(ctx)),
+    },
+    {
+      method: 'post',
+      path: '/snapshot',
+      operationId: 'sandboxRestoreSnapshot',
+      summary: 'Replace the whole state with a snapshot',
+      request: { body: { schema: Snapshot } },
+      responses: { 200: { description: 'What was restored.', schema: z.object({ tables: z.number().int(), rows: z.number().int() }) } },
+      errors: ['INVALID_REQUEST', 'PAYLOAD_TOO_LARGE'],
+      async handler(c) {
+        return c.json(restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown())));
+      },
+    },
+    {
+      method: 'get',
+      path: '/coverage',
+      operationId: 'sandboxCoverage',
+      summary: 'For each vendor, every documented error and row-failure code and how often this run produced it',
+      responses: { 200: { description: 'Coverage by vendor.', schema: z.object({ vendors: z.array(CoverageView) }) } },
+      errors: [],
+      handler: (c) => c.json({ vendors: plane.coverage(ctx.vendors) }),
+    },
+  ];
+}

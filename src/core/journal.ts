@@ -1,0 +1,124 @@
+// The request journal: every vendor request and response, secrets redacted, bounded, newest first.
+
+export interface JournalEntry {
+  id: number;
+  time: string;
+  vendor: string;
+  namespace: string;
+  tenant: string | null;
+  method: string;
+  /** The vendor path with the query as sent. */
+  path: string;
+  requestHeaders: Record<string, string>;
+  requestBody: unknown;
+  /** null when the connection was dropped by a fault. */
+  status: number | null;
+  responseHeaders: Record<string, string>;
+  responseBody: unknown;
+  durationMs: number;
+  /** The catalogue name of the error answered, if any. */
+  error: string | null;
+  rowErrors: string[];
+  /** Id of the fault that fired on this request, if any. */
+  fault: string | null;
+}
+
+export interface JournalFilter {
+  vendor?: string;
+  namespace?: string;
+  tenant?: string;
+  method?: string;
+  /** Matches when the journaled path contains it. */
+  path?: string;
+  status?: number;
+  /** ISO time: entries at or after it. */
+  since?: string;
+  limit?: number;
+}
+
+export const REDACTED = '[redacted]';
+/** Header names that carry credentials in any vendor. */
+const SECRET_HEADER = /authorization|token|secret|signature|api[-_]?key|cookie|password/i;
+/** JSON or form keys whose values are credentials (client secrets, issued tokens). */
+const SECRET_KEY = /secret|password|token/i;
+
+export function redactHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = SECRET_HEADER.test(name) ? REDACTED : value;
+  });
+  return out;
+}
+
+/** Replaces credential-looking values inside a parsed body, at any depth. */
+export function redactBody(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactBody);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && typeof v === 'string' ? REDACTED : redactBody(v);
+  return out;
+}
+
+/** A body as the journal shows it: parsed JSON or form fields when possible, else text. */
+export function describeBody(text: string, contentType: string | undefined): unknown {
+  if (text === '') return null;
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') {
+    return redactBody(Object.fromEntries(new URLSearchParams(text)));
+  }
+  try {
+    return redactBody(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}
+
+export class Journal {
+  private entries: JournalEntry[] = [];
+  private nextId = 1;
+
+  constructor(public capacity = 10_000) {}
+
+  add(entry: Omit<JournalEntry, 'id'>): JournalEntry {
+    const full = { id: this.nextId++, ...entry };
+    this.entries.push(full);
+    // Oldest go first; trimming in chunks keeps the push O(1) amortised.
+    if (this.entries.length > this.capacity + Math.max(1, this.capacity >> 4)) this.entries = this.entries.slice(-this.capacity);
+    return full;
+  }
+
+  list(filter: JournalFilter = {}): JournalEntry[] {
+    const since = filter.since === undefined ? undefined : Date.parse(filter.since);
+    const limit = filter.limit ?? 100;
+    const out: JournalEntry[] = [];
+    const start = Math.max(0, this.entries.length - this.capacity);
+    for (let i = this.entries.length - 1; i >= start && out.length < limit; i--) {
+      const e = this.entries[i]!;
+      if (filter.vendor !== undefined && e.vendor !== filter.vendor) continue;
+      if (filter.namespace !== undefined && e.namespace !== filter.namespace) continue;
+      if (filter.tenant !== undefined && e.tenant !== filter.tenant) continue;
+      if (filter.method !== undefined && e.method !== filter.method.toUpperCase()) continue;
+      if (filter.path !== undefined && !e.path.includes(filter.path)) continue;
+      if (filter.status !== undefined && e.status !== filter.status) continue;
+      if (since !== undefined && Date.parse(e.time) < since) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  clear(namespace?: string): number {
+    const before = this.entries.length;
+    this.entries = namespace === undefined ? [] : this.entries.filter((e) => e.namespace !== namespace);
+    return before - this.entries.length;
+  }
+
+  /** Everything kept, oldest first (for snapshots). */
+  all(): JournalEntry[] {
+    return this.entries.slice(-this.capacity);
+  }
+
+  restore(entries: JournalEntry[]): void {
+    this.entries = entries.slice(-this.capacity);
+    this.nextId = entries.reduce((max, e) => Math.max(max, e.id), 0) + 1;
+  }
+}

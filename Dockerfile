@@ -1,5 +1,6 @@
 # bulk-sandbox image: build the TypeScript in one stage, run the JavaScript on a slim Node LTS.
-# Node 24 (LTS): better-sqlite3 12.x ships and supports it.
+# Node 24 (LTS): better-sqlite3 12.x ships and supports it. It listens on 0.0.0.0, so it needs
+# SANDBOX_ADMIN_TOKEN at run time (16+ characters): the control plane is locked off loopback.
 FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -22,5 +23,5 @@ USER node
 VOLUME ["/data"]
 EXPOSE 4700
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4700) + '/_sandbox/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4700) + '/_sandbox/health', { headers: { authorization: 'Bearer ' + process.env.SANDBOX_ADMIN_TOKEN } }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

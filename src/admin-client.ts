@@ -49,12 +49,15 @@ const query = (params: Record<string, unknown> = {}) => {
   return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
 };
 
-/** `baseUrl` is the sandbox root, e.g. `http://127.0.0.1:4700`. */
-export function createAdminClient(baseUrl: string, fetchImpl: typeof fetch = fetch): AdminClient {
+/** `baseUrl` is the sandbox root, e.g. `http://127.0.0.1:4700`; `token` is the admin token, if the sandbox has one. */
+export function createAdminClient(baseUrl: string, options: { token?: string; fetch?: typeof fetch } = {}): AdminClient {
+  const fetchImpl = options.fetch ?? fetch;
+  const auth: Record<string, string> = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetchImpl(`${baseUrl}/_sandbox${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const parsed = (await res.json()) as unknown;
     if (!res.ok) throw new SandboxAdminError(res.status, parsed);

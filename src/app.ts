@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
 import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
+import { requireAdminToken } from './core/admin-auth.js';
 import { ControlPlane } from './core/control-plane.js';
 import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control/routes.js';
 import { Credentials } from './core/credentials.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   vendorOptions?: Record<string, Record<string, string>>;
   /** Most journal entries kept (default 10,000); the oldest go first. */
   journalCapacity?: number;
+  /** When set, the control API answers only requests that present it. */
+  adminToken?: string;
 }
 
 export interface SandboxApp {
@@ -78,7 +81,7 @@ export function createApp(options: AppOptions): SandboxApp {
     app.route(vendor.prefix, router);
   }
 
-  const control = controlRoutes({ deps, clock, vendors, instances, plane });
+  const control = controlRoutes({ deps, clock, vendors, instances, plane, documents });
   documents.sandbox = buildDocument({
     title: 'bulk-sandbox control API',
     version: '1.0.0',
@@ -88,8 +91,10 @@ export function createApp(options: AppOptions): SandboxApp {
     routes: control,
     errors: controlCatalogue,
   });
-  app.get(`${CONTROL_PREFIX}/openapi.json`, (c) => c.json(documents.sandbox));
-  app.route(CONTROL_PREFIX, createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX));
+  app.route(
+    CONTROL_PREFIX,
+    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [requireAdminToken(options.adminToken)]),
+  );
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No vendor is mounted at ${c.req.path}` } }, 404));
 
   return { app, deps, clock, vendors, instances, plane, documents };

@@ -1,6 +1,7 @@
 // The only reader of process.env and argv: flags win over environment variables.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { isLoopbackHost } from './core/admin-auth.js';
 
 export const Config = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(4700),
@@ -13,6 +14,7 @@ export const Config = z.object({
   vendorOptions: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   seed: z.string().min(1).optional(),
   journalCapacity: z.coerce.number().int().positive().default(10_000),
+  adminToken: z.string().min(16, 'SANDBOX_ADMIN_TOKEN must be at least 16 characters').optional(),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -27,7 +29,8 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --seed FILE           fixtures to load at start (the POST /_sandbox/seed document)
   --journal-size N      request journal entries kept (default 10000)
   --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional)
-  --help                print this help`;
+  --help                print this help
+Environment: SANDBOX_ADMIN_TOKEN locks /_sandbox and /docs (required when --host is not loopback).`;
 
 export class ConfigError extends Error {}
 
@@ -72,9 +75,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     vendorOptions,
     seed: values.seed,
     journalCapacity: values['journal-size'],
+    adminToken: env.SANDBOX_ADMIN_TOKEN === '' ? undefined : env.SANDBOX_ADMIN_TOKEN,
   });
   if (!parsed.success) {
     throw new ConfigError(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);
+  }
+  // Off loopback, anyone who can reach the port could reset, read or rewrite the state.
+  if (!isLoopbackHost(parsed.data.host) && parsed.data.adminToken === undefined) {
+    throw new ConfigError(`--host ${parsed.data.host} is reachable from other machines: set SANDBOX_ADMIN_TOKEN (16+ characters) to lock /_sandbox and /docs`);
   }
   return parsed.data;
 }

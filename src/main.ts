@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const sandbox = await createSandbox({
     seed,
     journalCapacity: config.journalCapacity,
+    ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
     db: config.db,
     rateLimits: config.rateLimits,
     demo: config.demo,

@@ -22,6 +22,8 @@ export interface SandboxOptions {
   /** Fixtures loaded before the server answers (the `POST /_sandbox/seed` document). */
   seed?: unknown;
   journalCapacity?: number;
+  /** Locks the control API: every /_sandbox call must present this token. */
+  adminToken?: string;
   /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
   vendorOptions?: Record<string, Record<string, string>>;
   port?: number;
@@ -52,10 +54,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
     ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
+    ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
   });
   if (options.seed !== undefined) {
-    const { deps, vendors, instances, plane } = sandboxApp;
-    applySeed({ deps, clock, vendors, instances, plane }, options.seed);
+    const { deps, vendors, instances, plane, documents } = sandboxApp;
+    applySeed({ deps, clock, vendors, instances, plane, documents }, options.seed);
   }
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -67,7 +70,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   return {
     url,
     fetch: (path, init) => fetch(`${url}${path}`, init),
-    admin: createAdminClient(url),
+    admin: createAdminClient(url, { ...(options.adminToken !== undefined ? { token: options.adminToken } : {}) }),
     clock,
     app: sandboxApp,
     close: () =>

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   });
 
   it('reads env and lets flags win', () => {
-    const env = { PORT: '5000', HOST: '0.0.0.0', SANDBOX_DB: '/tmp/x.db' };
+    const env = { PORT: '5000', HOST: '0.0.0.0', SANDBOX_DB: '/tmp/x.db', SANDBOX_ADMIN_TOKEN: 'a-long-enough-admin-token' };
     expect(loadConfig([], env)).toMatchObject({ port: 5000, host: '0.0.0.0', db: '/tmp/x.db' });
     const flags = ['--port', '0', '--db', ':memory:', '--rate-limits', 'off', '--no-demo', '--vendor-option', 'mailingcore.tenantHeader=optional'];
     expect(loadConfig(flags, env)).toMatchObject({
@@ -36,5 +36,14 @@ describe('loadConfig', () => {
       expect(() => loadConfig(argv, {})).toThrow(ConfigError);
     }
     expect(loadConfig(['--help'], {})).toBe('help');
+  });
+});
+
+describe('the control plane lock', () => {
+  it('refuses to listen off loopback without SANDBOX_ADMIN_TOKEN', () => {
+    expect(() => loadConfig(['--host', '0.0.0.0'], {})).toThrow(/SANDBOX_ADMIN_TOKEN/);
+    expect(() => loadConfig(['--host', '0.0.0.0'], { SANDBOX_ADMIN_TOKEN: 'short' })).toThrow(ConfigError);
+    expect(loadConfig(['--host', '0.0.0.0'], { SANDBOX_ADMIN_TOKEN: 'a-long-enough-admin-token' })).toMatchObject({ adminToken: 'a-long-enough-admin-token' });
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.1.2.3']) expect(loadConfig(['--host', host], {}).host).toBe(host);
   });
 });

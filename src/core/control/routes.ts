@@ -11,6 +11,7 @@ export const CONTROL_PREFIX = '/_sandbox';
 
 const CONTROL_ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'Invalid request' },
+  ADMIN_TOKEN_REQUIRED: { status: 401, message: 'The control API needs the admin token (Authorization: Bearer <SANDBOX_ADMIN_TOKEN>)' },
   UNKNOWN_VENDOR: { status: 400, message: 'Unknown vendor' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', responseHeaders: { Allow: 'The methods this path accepts' } },
@@ -133,6 +134,15 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
         deps.store.statement('SELECT 1').get();
         return c.json({ status: 'ok' });
       },
+    },
+    {
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'sandboxOpenApi',
+      summary: 'This document',
+      responses: { 200: { description: 'The control API OpenAPI document.', schema: z.record(z.string(), z.unknown()) } },
+      errors: [],
+      handler: (c) => c.json(ctx.documents.sandbox as object),
     },
     {
       method: 'post',

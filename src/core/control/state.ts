@@ -14,6 +14,8 @@ export interface ControlContext {
   vendors: readonly VendorModule[];
   instances: Record<string, VendorInstance>;
   plane: ControlPlane;
+  /** OpenAPI documents by name, filled once the app is built. */
+  documents: Record<string, unknown>;
 }
 
 export const ResetRequest = z

@@ -28,6 +28,11 @@ export interface SandboxOptions {
   vendorOptions?: Record<string, Record<string, string>>;
   port?: number;
   host?: string;
+  /**
+   * Slow clients are cut off: headers must arrive within `headersMs` (default 10 s) and the
+   * whole request within `requestMs` (default 30 s).
+   */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export interface Sandbox {
@@ -62,7 +67,22 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   }
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: sandboxApp.app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+    const headersTimeout = options.timeouts?.headersMs ?? 10_000;
+    const requestTimeout = Math.max(options.timeouts?.requestMs ?? 30_000, headersTimeout);
+    const s = serve(
+      {
+        fetch: sandboxApp.app.fetch,
+        port: options.port ?? 0,
+        hostname: host,
+        serverOptions: {
+          headersTimeout,
+          requestTimeout,
+          // How often Node looks for timed-out requests: a tenth of the shortest timeout.
+          connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 10))),
+        },
+      },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

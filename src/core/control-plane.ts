@@ -40,9 +40,12 @@ export class ControlPlane {
     this.journal = new Journal(journalCapacity);
   }
 
-  /** The middleware a vendor router runs before its routes: observe, then inject faults. */
-  middlewareFor(vendor: VendorModule, bodyLimit: number): MiddlewareHandler<SandboxEnv>[] {
-    return [this.observe(vendor, bodyLimit), this.injectFaults(vendor)];
+  /**
+   * The middleware a vendor router runs before its routes: observe, the vendor's own
+   * middleware, then faults (so a faked error passes through the vendor's middleware too).
+   */
+  middlewareFor(vendor: VendorModule, bodyLimit: number, vendorMiddleware: MiddlewareHandler<SandboxEnv>[] = []): MiddlewareHandler<SandboxEnv>[] {
+    return [this.observe(vendor, bodyLimit), ...vendorMiddleware, this.injectFaults(vendor)];
   }
 
   private observe(vendor: VendorModule, bodyLimit: number): MiddlewareHandler<SandboxEnv> {
@@ -52,6 +55,7 @@ export class ControlPlane {
       const started = performance.now();
       const time = isoAt(plane.clock);
       await next();
+      const id = plane.journal.reserveId();
       const fault = c.get('faultId') ?? null;
       const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
       let raw = c.get('rawBody');
@@ -66,6 +70,7 @@ export class ControlPlane {
       const responseHeaders: Record<string, string> = {};
       if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
       plane.journal.add({
+        id,
         time,
         vendor: vendor.name,
         namespace: c.get('namespace'),

@@ -79,9 +79,20 @@ export class Journal {
 
   constructor(public capacity = 10_000) {}
 
-  add(entry: Omit<JournalEntry, 'id'>): JournalEntry {
-    const full = { id: this.nextId++, ...entry };
-    this.entries.push(full);
+  /**
+   * Takes the next entry id. The observer takes it the moment the handler returns, before any
+   * await, so ids follow the order in which requests were processed (and wrote).
+   */
+  reserveId(): number {
+    return this.nextId++;
+  }
+
+  add(entry: JournalEntry): JournalEntry {
+    const full = entry;
+    // Entries are kept in id order even when their bodies finished reading out of order.
+    let i = this.entries.length;
+    while (i > 0 && this.entries[i - 1]!.id > full.id) i--;
+    this.entries.splice(i, 0, full);
     // Oldest go first; trimming in chunks keeps the push O(1) amortised.
     if (this.entries.length > this.capacity + Math.max(1, this.capacity >> 4)) this.entries = this.entries.slice(-this.capacity);
     return full;

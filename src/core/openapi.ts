@@ -94,7 +94,7 @@ export function buildDocument(input: DocumentInput): OpenAPIObject {
         required: true,
         ...(body.description ? { description: body.description } : {}),
         content: {
-          'application/json': {
+          [body.contentType ?? 'application/json']: {
             schema: toOpenApiSchema(body.schema, components, 'input'),
             ...(body.example !== undefined ? { example: body.example } : {}),
           },

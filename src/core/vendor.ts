@@ -69,7 +69,7 @@ export interface RouteDef {
     headers?: z.ZodObject;
     params?: z.ZodObject;
     query?: z.ZodObject;
-    body?: { schema: z.ZodType; description?: string; example?: unknown };
+    body?: { schema: z.ZodType; description?: string; example?: unknown; /** Default `application/json`. */ contentType?: string };
   };
   /** Successful responses by status. */
   responses: Record<number, ResponseDoc>;
@@ -116,6 +116,11 @@ export interface RecordFilter {
 /** What a vendor builds once per app from the core's dependencies. */
 export interface VendorInstance {
   routes: RouteDef[];
+  /**
+   * Runs on every request to the vendor, unknown paths, wrong methods and faked errors
+   * included (e.g. headers the vendor puts on every response).
+   */
+  middleware?: MiddlewareHandler<SandboxEnv>[];
   /** Lists stored records for the control API (`GET /_sandbox/{vendor}/records`). */
   listRecords(filter: RecordFilter): RecordPage;
   /**

@@ -1,0 +1,61 @@
+// Copper's authentication: the three X-PW-* headers on every call, checked against the account's user tokens.
+import type { MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { safeEqual } from '../../core/auth.js';
+import type { CredentialRecord } from '../../core/credentials.js';
+import { SandboxError } from '../../core/errors.js';
+import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
+
+export const VENDOR = 'copper';
+/** The only application value Copper's developer API accepts (*sourced*). */
+export const APPLICATION = 'developer_api';
+export const AUTH_HEADERS = { token: 'X-PW-AccessToken', application: 'X-PW-Application', email: 'X-PW-UserEmail' } as const;
+
+/**
+ * A Copper token belongs to one user, so the credential is found by the user's email and the
+ * token is its secret: the control API then lists emails, never tokens (*decision*).
+ */
+export const credentialId = (email: string): string => email.trim().toLowerCase();
+
+/**
+ * Every failure (a header missing, another application, an unknown email, a wrong or revoked
+ * token) is the same 401, as the spec decides: the answer never says which part was wrong.
+ */
+export function copperAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
+  return async function authenticateCopper(c, next) {
+    const token = c.req.header(AUTH_HEADERS.token)?.trim();
+    const application = c.req.header(AUTH_HEADERS.application)?.trim();
+    const email = c.req.header(AUTH_HEADERS.email)?.trim();
+    if (!token || !email || application !== APPLICATION) throw new SandboxError('INVALID_CREDENTIALS');
+    const record = deps.credentials.find(VENDOR, credentialId(email));
+    if (!record || record.revoked || !safeEqual(token, record.secret)) throw new SandboxError('INVALID_CREDENTIALS');
+    c.set('credential', record);
+    c.set('tenant', record.tenant);
+    await next();
+  };
+}
+
+export const CopperCredentialInput = z.strictObject({
+  tenant: z.string().min(1).describe('The Copper account'),
+  token: z.string().min(1).describe('The API token (X-PW-AccessToken)'),
+  email: z.email().describe('The token owner (X-PW-UserEmail)'),
+  revoked: z.boolean().optional(),
+});
+
+const toRecord = (tenant: string, token: string, email: string, revoked = false): CredentialRecord => ({
+  vendor: VENDOR,
+  id: credentialId(email),
+  tenant,
+  secret: token,
+  data: { email },
+  revoked,
+});
+
+export const copperCredentials: CredentialKind = {
+  createSchema: CopperCredentialInput,
+  toRecord(input) {
+    const { tenant, token, email, revoked } = CopperCredentialInput.parse(input);
+    return toRecord(tenant, token, email, revoked ?? false);
+  },
+  demo: [toRecord('copper_demo', 'copper_demo_token', 'demo@example.com'), toRecord('copper_other', 'copper_other_token', 'other@example.com')],
+};

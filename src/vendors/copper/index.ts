@@ -1,0 +1,61 @@
+// The Copper vendor module: everything the core needs to mount, document, list and seed Copper people.
+import { SandboxError } from '../../core/errors.js';
+import type { CoreDeps, VendorModule } from '../../core/vendor.js';
+import { copperCredentials } from './auth.js';
+import { processBatch } from './bulk.js';
+import { copperCatalogue } from './errors.js';
+import type { PersonDefaults } from './people.js';
+import { copperRoutes } from './routes.js';
+import { COPPER_MIGRATIONS, COPPER_TABLES, CopperPeople } from './store.js';
+
+/** The contact type the vendor's example gives new people; `--vendor-option copper.defaultContactTypeId=N` changes it. */
+export const DEFAULT_CONTACT_TYPE_ID = 1074;
+
+/** Reads Copper's vendor options; a bad value stops the app at start rather than at the first request. */
+export function copperDefaults(deps: Pick<CoreDeps, 'vendorOptions'>): PersonDefaults {
+  const raw = deps.vendorOptions.copper?.defaultContactTypeId;
+  if (raw === undefined) return { contactTypeId: DEFAULT_CONTACT_TYPE_ID };
+  const id = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id)) throw new Error(`copper.defaultContactTypeId must be a positive integer, got ${raw}`);
+  return { contactTypeId: id };
+}
+
+export const copper: VendorModule = {
+  name: 'copper',
+  title: 'Copper developer API v1 (people)',
+  prefix: '/copper',
+  migrations: COPPER_MIGRATIONS,
+  tables: COPPER_TABLES,
+  errors: copperCatalogue,
+  credentials: copperCredentials,
+  openapi: {
+    version: '1.0.0',
+    description:
+      "bulk-sandbox emulation of Copper's developer API v1 for people: bulk create and update (10 per request, per-object results), single-record calls and search. Every call sends X-PW-AccessToken, X-PW-Application: developer_api and X-PW-UserEmail.",
+    securitySchemes: {
+      copperAccessToken: { type: 'apiKey', in: 'header', name: 'X-PW-AccessToken', description: 'The API token' },
+      copperApplication: { type: 'apiKey', in: 'header', name: 'X-PW-Application', description: 'Always `developer_api`' },
+      copperUserEmail: { type: 'apiKey', in: 'header', name: 'X-PW-UserEmail', description: "The token owner's email" },
+    },
+  },
+  create(deps) {
+    const people = new CopperPeople(deps.store);
+    const defaults = copperDefaults(deps);
+    return {
+      routes: copperRoutes(deps, people, defaults),
+      listRecords: (filter) => people.list(filter),
+      seedRecords(scope, records) {
+        // Fixtures follow the rules of a create (without the 10-object limit), all or nothing.
+        const ctx = { scope, people, now: Math.floor(deps.clock.now() / 1000), defaults };
+        const failures = processBatch({ mode: 'create', rows: records, dryRun: true }, ctx).flatMap((o, i) => (o.ok ? [] : [{ i, o }]));
+        if (failures.length > 0) {
+          throw new SandboxError('INVALID_REQUEST', {
+            message: 'Invalid copper fixtures',
+            extra: { issues: failures.map(({ i, o }) => `people.${i}: ${JSON.stringify(o.ok ? {} : o.failure.message)}`) },
+          });
+        }
+        return { loaded: processBatch({ mode: 'create', rows: records }, ctx).length };
+      },
+    };
+  },
+};

@@ -1,0 +1,256 @@
+// Copper's people endpoints as route definitions: what each accepts, answers and fails with.
+import { z } from 'zod';
+import { parseJsonBody, readJsonBody, readRawBody } from '../../core/body.js';
+import { SandboxError } from '../../core/errors.js';
+import { isPlainObject } from '../../core/json.js';
+import { rateLimit } from '../../core/middleware.js';
+import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
+import { APPLICATION, copperAuth } from './auth.js';
+import { failedReasons, processBatch, toElement, type BatchMode, type RowOutcome } from './bulk.js';
+import { COPPER_MESSAGES, MAX_BULK_PEOPLE, type CopperRowReason } from './errors.js';
+import type { PersonDefaults } from './people.js';
+import {
+  CopperBulkCreateRequest,
+  CopperBulkResponse,
+  CopperBulkUpdateRequest,
+  CopperDeleted,
+  CopperFetchByEmail,
+  CopperPerson,
+  CopperPersonInput,
+  CopperSearchRequest,
+} from './schemas.js';
+import { searchPeople } from './search.js';
+import type { CopperPeople } from './store.js';
+
+export const API_ROOT = '/developer_api/v1';
+/** 180 requests per rolling minute per token (*sourced*). */
+export const MINUTE_RATE_LIMIT = { limit: 180, windowMs: 60_000 };
+/** Bulk endpoints: 3 requests per second per token on top of the minute limit (*sourced*: the vendor page). */
+export const BULK_RATE_LIMIT = { limit: 3, windowMs: 1_000 };
+export const TOTAL_HEADER = 'X-PW-TOTAL';
+
+const authHeaders = z.object({
+  'X-PW-AccessToken': z.string().describe('The API token'),
+  'X-PW-Application': z.literal(APPLICATION).describe('Always `developer_api`'),
+  'X-PW-UserEmail': z.string().describe("The token owner's email"),
+});
+const idParam = z.object({ id: z.string().regex(/^\d+$/).describe('The person id') });
+
+const SECURITY = ['copperAccessToken', 'copperApplication', 'copperUserEmail'];
+const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const;
+const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const;
+
+const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
+
+/** A path id Copper could have issued; anything else is simply not found. */
+function pathId(c: SandboxContext): number {
+  const raw = c.req.param('id') ?? '';
+  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) throw new SandboxError('RESOURCE_NOT_FOUND');
+  return id;
+}
+
+/** The single-record 422: every field and reason of the failure, in Copper's sentence. */
+function validationError(outcome: RowOutcome & { ok: false }): SandboxError {
+  const problems = Object.entries(outcome.failure.message).flatMap(([field, list]) =>
+    list.map((e) => ({ field, reason: e.error as CopperRowReason })),
+  );
+  return new SandboxError('VALIDATION_FAILED', { message: COPPER_MESSAGES.validation(problems) });
+}
+
+const EXAMPLE_BULK_CREATE = { people: [{ id: 12345, name: 'Contact One' }, { id: 67890, name: 'Contact Two' }] };
+const EXAMPLE_BULK_UPDATE = {
+  people: [
+    {
+      id: 12345,
+      name: 'My Contact',
+      emails: [{ email: 'mycontact_1233@noemail.com', category: 'work' }],
+      address: { street: '123 Main Street', city: 'Savannah', state: 'Georgia', postal_code: '31410', country: 'United States' },
+      phone_numbers: [{ number: '415-123-45678', category: 'mobile' }],
+    },
+  ],
+};
+
+export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: PersonDefaults): RouteDef[] {
+  const auth = copperAuth(deps);
+  const perMinute = rateLimit({
+    limits: deps.rateLimits,
+    limiter: deps.rateLimits.limiter('copper.minute', MINUTE_RATE_LIMIT),
+    key: (c) => c.get('credential').id,
+  });
+  const perSecondBulk = rateLimit({
+    limits: deps.rateLimits,
+    limiter: deps.rateLimits.limiter('copper.bulk', BULK_RATE_LIMIT),
+    key: (c) => c.get('credential').id,
+  });
+  // Auth runs first, so requests that fail it never count against a token's limits.
+  const standard = [auth, perMinute];
+  const bulk = [auth, perMinute, perSecondBulk];
+
+  const nowS = () => Math.floor(deps.clock.now() / 1000);
+  const run = (c: SandboxContext, mode: BatchMode, rows: readonly unknown[], rowFaults?: ReadonlyMap<number, string>) =>
+    processBatch({ mode, rows, rowFaults }, { scope: scopeOf(c), people, now: nowS(), defaults });
+
+  const readObject = async (c: SandboxContext) => {
+    const body = await readJsonBody(c, deps.bodyLimit);
+    if (!isPlainObject(body)) throw new SandboxError('VALIDATION_FAILED', { message: COPPER_MESSAGES.bodyNotObject });
+    return body;
+  };
+
+  const bulkRoute = (mode: BatchMode): RouteDef => ({
+    method: 'post',
+    path: `${API_ROOT}/people/bulk_${mode}`,
+    operationId: mode === 'create' ? 'copperBulkCreatePeople' : 'copperBulkUpdatePeople',
+    summary: mode === 'create' ? `Create up to ${MAX_BULK_PEOPLE} people` : `Update up to ${MAX_BULK_PEOPLE} people by id`,
+    description:
+      `Every well-formed request answers 200 with one element per object, in request order: the full person, or ` +
+      `\`{"success": false, "message": {"<field>": [{"error": "<reason>"}]}${mode === 'update' ? ', "id": N' : ''}}\`. ` +
+      `More than ${MAX_BULK_PEOPLE} objects: 422 \`{"error": "${COPPER_MESSAGES.requestTooLarge}"}\` and nothing is written. ` +
+      'Rate limited to 3 requests per second per token, on top of 180 per minute.',
+    security: SECURITY,
+    request: {
+      headers: authHeaders,
+      body: mode === 'create' ? { schema: CopperBulkCreateRequest, example: EXAMPLE_BULK_CREATE } : { schema: CopperBulkUpdateRequest, example: EXAMPLE_BULK_UPDATE },
+    },
+    responses: { 200: { description: 'One element per object, in request order.', schema: CopperBulkResponse } },
+    errors: [...WITH_BODY, 'PEOPLE_REQUIRED', 'REQUEST_SIZE_TOO_LARGE'],
+    middleware: bulk,
+    async handler(c) {
+      const body = await readJsonBody(c, deps.bodyLimit);
+      if (!isPlainObject(body) || !Array.isArray(body.people)) throw new SandboxError('PEOPLE_REQUIRED');
+      if (body.people.length > MAX_BULK_PEOPLE) throw new SandboxError('REQUEST_SIZE_TOO_LARGE');
+      const outcomes = run(c, mode, body.people, c.get('rowFaults'));
+      c.get('rowErrorCodes').push(...failedReasons(outcomes));
+      return c.json(outcomes.map(toElement));
+    },
+  });
+
+  return [
+    bulkRoute('create'),
+    bulkRoute('update'),
+    {
+      method: 'post',
+      path: `${API_ROOT}/people`,
+      operationId: 'copperCreatePerson',
+      summary: 'Create one person',
+      security: SECURITY,
+      request: { headers: authHeaders, body: { schema: CopperPersonInput, example: EXAMPLE_BULK_UPDATE.people[0] } },
+      responses: { 200: { description: 'The new person.', schema: CopperPerson } },
+      errors: [...WITH_BODY, 'VALIDATION_FAILED'],
+      middleware: standard,
+      async handler(c) {
+        const body = await readObject(c);
+        const [outcome] = run(c, 'create', [body]);
+        if (!outcome!.ok) throw validationError(outcome!);
+        return c.json(outcome!.person);
+      },
+    },
+    {
+      method: 'post',
+      path: `${API_ROOT}/people/fetch_by_email`,
+      operationId: 'copperFetchPersonByEmail',
+      summary: 'Fetch the person holding an email (case-insensitive)',
+      security: SECURITY,
+      request: { headers: authHeaders, body: { schema: CopperFetchByEmail, example: { email: 'mycontact_123@noemail.com' } } },
+      responses: { 200: { description: 'The person.', schema: CopperPerson } },
+      errors: [...WITH_BODY, 'EMAIL_REQUIRED'],
+      middleware: standard,
+      async handler(c) {
+        const body = await readJsonBody(c, deps.bodyLimit);
+        if (!isPlainObject(body) || typeof body.email !== 'string' || body.email.trim() === '') throw new SandboxError('EMAIL_REQUIRED');
+        const scope = scopeOf(c);
+        const owner = people.emailOwner(scope, body.email);
+        const person = owner === undefined ? undefined : people.get(scope, owner);
+        if (!person) throw new SandboxError('RESOURCE_NOT_FOUND');
+        return c.json(person);
+      },
+    },
+    {
+      method: 'post',
+      path: `${API_ROOT}/people/search`,
+      operationId: 'copperSearchPeople',
+      summary: 'List people matching every filter sent, one page at a time',
+      description: `A bare array of people; the number of matches across all pages is in the \`${TOTAL_HEADER}\` header.`,
+      security: SECURITY,
+      request: { headers: authHeaders, body: { schema: CopperSearchRequest, example: { page_size: 25, sort_by: 'name' } } },
+      responses: {
+        200: {
+          description: 'One page of people.',
+          schema: z.array(CopperPerson),
+          headers: { [TOTAL_HEADER]: { description: 'How many people match, across all pages', schema: z.string() } },
+        },
+      },
+      errors: [...WITH_BODY, 'INVALID_SEARCH'],
+      middleware: standard,
+      async handler(c) {
+        // `curl -X POST` without a body is a common way to list everything: treat it as `{}` (*decision*).
+        const raw = await readRawBody(c, deps.bodyLimit);
+        const body = raw.byteLength === 0 ? {} : parseJsonBody(raw, c.req.header('content-type'));
+        const parsed = CopperSearchRequest.safeParse(body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const message =
+            issue.code === 'unrecognized_keys'
+              ? COPPER_MESSAGES.unsupportedSearchField(issue.keys[0]!)
+              : issue.path.length === 0
+                ? COPPER_MESSAGES.bodyNotObject
+                : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
+          throw new SandboxError('INVALID_SEARCH', { message });
+        }
+        const { page, total } = searchPeople(people.all(scopeOf(c)), parsed.data);
+        return c.json(page, 200, { [TOTAL_HEADER]: String(total) });
+      },
+    },
+    {
+      method: 'get',
+      path: `${API_ROOT}/people/:id`,
+      operationId: 'copperGetPerson',
+      summary: 'Fetch one person by id',
+      security: SECURITY,
+      request: { headers: authHeaders, params: idParam },
+      responses: { 200: { description: 'The person.', schema: CopperPerson } },
+      errors: [...ALWAYS],
+      middleware: standard,
+      handler(c) {
+        const person = people.get(scopeOf(c), pathId(c));
+        if (!person) throw new SandboxError('RESOURCE_NOT_FOUND');
+        return c.json(person);
+      },
+    },
+    {
+      method: 'put',
+      path: `${API_ROOT}/people/:id`,
+      operationId: 'copperUpdatePerson',
+      summary: 'Update one person: only the fields sent change, null clears',
+      security: SECURITY,
+      request: { headers: authHeaders, params: idParam, body: { schema: CopperPersonInput, example: { details: 'This is an update' } } },
+      responses: { 200: { description: 'The person after the update.', schema: CopperPerson } },
+      errors: [...WITH_BODY, 'VALIDATION_FAILED'],
+      middleware: standard,
+      async handler(c) {
+        const id = pathId(c);
+        const body = await readObject(c);
+        // The path names the person; an `id` in the body cannot redirect the update.
+        const [outcome] = run(c, 'update', [{ ...body, id }]);
+        if (!outcome!.ok) throw outcome!.notFound ? new SandboxError('RESOURCE_NOT_FOUND') : validationError(outcome!);
+        return c.json(outcome!.person);
+      },
+    },
+    {
+      method: 'delete',
+      path: `${API_ROOT}/people/:id`,
+      operationId: 'copperDeletePerson',
+      summary: 'Delete one person permanently',
+      security: SECURITY,
+      request: { headers: authHeaders, params: idParam },
+      responses: { 200: { description: 'The person was deleted; its emails are free again.', schema: CopperDeleted } },
+      errors: [...ALWAYS],
+      middleware: standard,
+      handler(c) {
+        const id = pathId(c);
+        if (!people.delete(scopeOf(c), id)) throw new SandboxError('RESOURCE_NOT_FOUND');
+        return c.json({ id, is_deleted: true });
+      },
+    },
+  ];
+}

@@ -1,0 +1,168 @@
+// Copper's zod schemas: person fields (validated one by one), the stored person, and the request/response bodies.
+import { z } from 'zod';
+import { MAX_BULK_PEOPLE, MAX_PAGE_SIZE, ROW_REASONS } from './errors.js';
+
+/** Category enums. Emails and phones: spec/copper.md; websites and socials: Copper's people docs (*decision* where silent). */
+export const EMAIL_CATEGORIES = ['work', 'personal', 'other'] as const;
+export const PHONE_CATEGORIES = ['mobile', 'work', 'home', 'other'] as const;
+export const WEBSITE_CATEGORIES = ['work', 'personal', 'other'] as const;
+export const SOCIAL_CATEGORIES = ['linkedin', 'twitter', 'googleplus', 'facebook', 'youtube', 'quora', 'foursquare', 'klout', 'gravatar', 'other'] as const;
+
+const nullableText = z.string().nullable();
+const nullableInt = z.number().int().nullable();
+
+export const CopperAddress = z
+  .object({
+    street: nullableText.optional(),
+    city: nullableText.optional(),
+    state: nullableText.optional(),
+    postal_code: nullableText.optional(),
+    country: nullableText.optional(),
+  })
+  .meta({ id: 'CopperAddress', description: 'Replaced whole on update; keys not sent are stored as null.' });
+
+export const CopperEmail = z
+  .object({ email: z.email(), category: z.enum(EMAIL_CATEGORIES) })
+  .meta({ id: 'CopperEmail', description: 'Unique across the account, compared case-insensitively.' });
+export const CopperPhoneNumber = z.object({ number: z.string().trim().min(1), category: z.enum(PHONE_CATEGORIES) }).meta({ id: 'CopperPhoneNumber' });
+export const CopperSocial = z.object({ url: z.string().trim().min(1), category: z.enum(SOCIAL_CATEGORIES) }).meta({ id: 'CopperSocial' });
+export const CopperWebsite = z.object({ url: z.string().trim().min(1), category: z.enum(WEBSITE_CATEGORIES) }).meta({ id: 'CopperWebsite' });
+export const CopperCustomField = z
+  .object({ custom_field_definition_id: z.number().int(), value: z.unknown() })
+  .meta({ id: 'CopperCustomField', description: 'Stored as sent: custom field definitions are not emulated.' });
+
+/**
+ * The fields a client may write, each validated on its own so one bad field names itself in
+ * the failure element. `null` clears a field on update (arrays become `[]`).
+ */
+export const writableFields = {
+  name: z.string().describe('Full name; required on create. Split into first, middle and last name.'),
+  prefix: nullableText,
+  first_name: nullableText.describe('Derived from `name` unless sent.'),
+  middle_name: nullableText.describe('Derived from `name` unless sent.'),
+  last_name: nullableText.describe('Derived from `name` unless sent.'),
+  suffix: nullableText,
+  address: CopperAddress.nullable(),
+  assignee_id: nullableInt,
+  company_id: nullableInt,
+  company_name: nullableText,
+  contact_type_id: nullableInt.describe('null or absent: the account default contact type.'),
+  details: nullableText,
+  emails: z.array(CopperEmail).nullable(),
+  phone_numbers: z.array(CopperPhoneNumber).nullable(),
+  socials: z.array(CopperSocial).nullable(),
+  tags: z.array(z.string()).nullable(),
+  title: nullableText,
+  websites: z.array(CopperWebsite).nullable(),
+  custom_fields: z.array(CopperCustomField).nullable(),
+} as const;
+export type WritableField = keyof typeof writableFields;
+export const WRITABLE_FIELDS = Object.keys(writableFields) as WritableField[];
+
+export const CopperPersonInput = z
+  .object(Object.fromEntries(WRITABLE_FIELDS.map((f) => [f, writableFields[f].optional()])) as { [K in WritableField]: z.ZodOptional<(typeof writableFields)[K]> })
+  .meta({
+    id: 'CopperPersonInput',
+    description: 'A person to create (`name` required) or the fields to change. Read-only fields (`id`, dates, counts) and unknown fields are ignored.',
+  });
+
+export const CopperPersonUpdateInput = CopperPersonInput.extend({ id: z.number().int().describe('The person to update') }).meta({
+  id: 'CopperPersonUpdateInput',
+  description: 'One object of a bulk update: the person id and the fields to change.',
+});
+
+export const CopperStoredAddress = z
+  .object({ street: nullableText, city: nullableText, state: nullableText, postal_code: nullableText, country: nullableText })
+  .meta({ id: 'CopperStoredAddress' });
+
+/** A person exactly as `GET /people/{id}` returns it, keys in Copper's order. */
+export const CopperPerson = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    prefix: nullableText,
+    first_name: nullableText,
+    middle_name: nullableText,
+    last_name: nullableText,
+    suffix: nullableText,
+    address: CopperStoredAddress.nullable(),
+    assignee_id: nullableInt,
+    company_id: nullableInt,
+    company_name: nullableText,
+    contact_type_id: nullableInt,
+    details: nullableText,
+    emails: z.array(CopperEmail),
+    phone_numbers: z.array(CopperPhoneNumber),
+    socials: z.array(CopperSocial),
+    tags: z.array(z.string()),
+    title: nullableText,
+    websites: z.array(CopperWebsite),
+    custom_fields: z.array(CopperCustomField),
+    date_created: z.number().int().describe('Unix seconds'),
+    date_modified: z.number().int().describe('Unix seconds'),
+    date_last_contacted: z.number().int().nullable(),
+    interaction_count: z.number().int(),
+    leads_converted_from: z.array(z.unknown()),
+    date_lead_created: z.number().int().nullable(),
+  })
+  .meta({ id: 'CopperPerson', description: 'A stored person.' });
+export type CopperPerson = z.infer<typeof CopperPerson>;
+
+/** `{"<field>": [{"error": "<reason>"}]}` (*sourced* shape, reasons *decided*). */
+export const CopperFieldErrors = z
+  .record(z.string(), z.array(z.object({ error: z.enum(ROW_REASONS) })))
+  .meta({ id: 'CopperFieldErrors' });
+export type CopperFieldErrors = z.infer<typeof CopperFieldErrors>;
+
+export const CopperBulkFailure = z
+  .object({
+    success: z.literal(false),
+    message: CopperFieldErrors,
+    id: z.unknown().optional().describe('bulk_update only: the id as sent (null when missing)'),
+  })
+  .meta({ id: 'CopperBulkFailure', description: 'One object that failed; the others of the request are unaffected.' });
+export type CopperBulkFailure = z.infer<typeof CopperBulkFailure>;
+
+export const CopperBulkResponse = z
+  .array(z.union([CopperPerson, CopperBulkFailure]))
+  .meta({ id: 'CopperBulkResponse', description: 'One element per request object, in request order.' });
+
+export const CopperBulkCreateRequest = z
+  .object({ people: z.array(CopperPersonInput).max(MAX_BULK_PEOPLE) })
+  .meta({ id: 'CopperBulkCreateRequest', description: '`id` in an object is ignored: ids are assigned by the server.' });
+export const CopperBulkUpdateRequest = z
+  .object({ people: z.array(CopperPersonUpdateInput).max(MAX_BULK_PEOPLE) })
+  .meta({ id: 'CopperBulkUpdateRequest' });
+
+export const CopperDeleted = z.object({ id: z.number().int(), is_deleted: z.literal(true) }).meta({ id: 'CopperDeleted' });
+export const CopperFetchByEmail = z.object({ email: z.string() }).meta({ id: 'CopperFetchByEmailRequest' });
+
+/** Sort keys Copper's people search documents. */
+export const SORT_FIELDS = ['name', 'first_name', 'last_name', 'title', 'email', 'phone', 'date_modified', 'date_created', 'city', 'state', 'country', 'zip'] as const;
+
+const ints = z.array(z.number().int());
+export const CopperSearchRequest = z
+  .strictObject({
+    page_number: z.number().int().min(1).optional().describe('Default 1'),
+    page_size: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().describe(`Default 20, at most ${MAX_PAGE_SIZE}`),
+    sort_by: z.enum(SORT_FIELDS).optional().describe('Default first_name'),
+    sort_direction: z.enum(['asc', 'desc']).optional().describe('Default asc'),
+    name: z.string().optional().describe('Case-insensitive substring of the full name'),
+    emails: z.array(z.string()).optional().describe('People holding any of these emails (case-insensitive)'),
+    phone_number: z.string().optional().describe('People with a phone number whose digits contain these digits'),
+    ids: ints.optional(),
+    tags: z.array(z.string()).optional().describe('People with at least one of these tags'),
+    contact_type_ids: ints.optional(),
+    assignee_ids: ints.optional().describe('-2 matches people with no assignee'),
+    company_ids: ints.optional().describe('-2 matches people with no company'),
+    city: z.string().optional(),
+    state: z.string().optional(),
+    postal_code: z.string().optional(),
+    country: z.string().optional(),
+    minimum_created_date: z.number().int().optional(),
+    maximum_created_date: z.number().int().optional(),
+    minimum_interaction_count: z.number().int().optional(),
+    maximum_interaction_count: z.number().int().optional(),
+  })
+  .meta({ id: 'CopperSearchRequest', description: 'Every filter sent must match (AND). An empty body searches everything.' });
+export type CopperSearchRequest = z.infer<typeof CopperSearchRequest>;

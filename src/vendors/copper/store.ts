@@ -1,0 +1,155 @@
+// Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import type { Migration, Store } from '../../core/store.js';
+import type { RecordFilter, RecordPage } from '../../core/vendor.js';
+import type { CopperPerson } from './schemas.js';
+
+export const PEOPLE_TABLE = 'copper_people';
+export const EMAILS_TABLE = 'copper_person_emails';
+export const SEQUENCES_TABLE = 'copper_id_sequences';
+
+export const COPPER_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `CREATE TABLE ${PEOPLE_TABLE} (
+      namespace TEXT NOT NULL,
+      tenant TEXT NOT NULL,
+      id INTEGER NOT NULL,
+      data TEXT NOT NULL,
+      PRIMARY KEY (namespace, tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE ${EMAILS_TABLE} (
+      namespace TEXT NOT NULL,
+      tenant TEXT NOT NULL,
+      email TEXT NOT NULL,
+      person_id INTEGER NOT NULL,
+      PRIMARY KEY (namespace, tenant, email)
+    ) WITHOUT ROWID;
+    CREATE INDEX ${EMAILS_TABLE}_person ON ${EMAILS_TABLE} (namespace, tenant, person_id);
+    CREATE TABLE ${SEQUENCES_TABLE} (
+      namespace TEXT NOT NULL,
+      tenant TEXT NOT NULL,
+      last_id INTEGER NOT NULL,
+      PRIMARY KEY (namespace, tenant)
+    ) WITHOUT ROWID`,
+  },
+];
+
+export const COPPER_TABLES = [PEOPLE_TABLE, EMAILS_TABLE, SEQUENCES_TABLE];
+
+export interface Scope {
+  namespace: string;
+  tenant: string;
+}
+
+/** Emails are unique per account regardless of case, so the index holds them lowercased. */
+export const emailKey = (email: string): string => email.trim().toLowerCase();
+
+export class CopperPeople {
+  constructor(private readonly store: Store) {}
+
+  get(scope: Scope, id: number): CopperPerson | undefined {
+    const data = this.store
+      .statement(`SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`)
+      .pluck()
+      .get(scope.namespace, scope.tenant, id) as string | undefined;
+    return data === undefined ? undefined : (JSON.parse(data) as CopperPerson);
+  }
+
+  /** The id of the person holding `email` (any case), if any. */
+  emailOwner(scope: Scope, email: string): number | undefined {
+    return this.store
+      .statement(`SELECT person_id FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`)
+      .pluck()
+      .get(scope.namespace, scope.tenant, emailKey(email)) as number | undefined;
+  }
+
+  /** Every person of the account, in id order: search filters and sorts them in memory. */
+  all(scope: Scope): CopperPerson[] {
+    const rows = this.store
+      .statement(`SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? ORDER BY id`)
+      .pluck()
+      .all(scope.namespace, scope.tenant) as string[];
+    return rows.map((data) => JSON.parse(data) as CopperPerson);
+  }
+
+  /**
+   * Writes a batch in one transaction: new people get the account's next ids in order (the
+   * callback sees each id), changed people are replaced, and the email index follows both.
+   */
+  write(scope: Scope, creates: readonly CopperPerson[], updates: readonly CopperPerson[]): CopperPerson[] {
+    if (creates.length === 0 && updates.length === 0) return [];
+    const upsert = this.store.statement(
+      `INSERT INTO ${PEOPLE_TABLE} (namespace, tenant, id, data) VALUES (@namespace, @tenant, @id, @data)
+       ON CONFLICT (namespace, tenant, id) DO UPDATE SET data = excluded.data`,
+    );
+    const clearEmails = this.store.statement(`DELETE FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ?`);
+    const addEmail = this.store.statement(
+      // No ON CONFLICT: validation already refused taken emails, so a conflict here is a bug and must surface.
+      `INSERT INTO ${EMAILS_TABLE} (namespace, tenant, email, person_id) VALUES (?, ?, ?, ?)`,
+    );
+    return this.store.transaction(() => {
+      const firstId = this.reserveIds(scope, creates.length);
+      const created = creates.map((person, i) => ({ ...person, id: firstId + i }));
+      const people = [...updates, ...created];
+      // Clear every old email first, so a batch that moves an address between people still indexes it.
+      for (const person of people) clearEmails.run(scope.namespace, scope.tenant, person.id);
+      for (const person of people) {
+        upsert.run({ namespace: scope.namespace, tenant: scope.tenant, id: person.id, data: JSON.stringify(person) });
+        for (const { email } of person.emails) addEmail.run(scope.namespace, scope.tenant, emailKey(email), person.id);
+      }
+      return created;
+    });
+  }
+
+  delete(scope: Scope, id: number): boolean {
+    return this.store.transaction(() => {
+      this.store.statement(`DELETE FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ?`).run(scope.namespace, scope.tenant, id);
+      return (
+        this.store.statement(`DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`).run(scope.namespace, scope.tenant, id).changes > 0
+      );
+    });
+  }
+
+  /** People in (account, id) order, for the control API. */
+  list(filter: RecordFilter): RecordPage {
+    const [afterTenant, afterId] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, number]) : ['', 0];
+    const rows = this.store
+      .statement(
+        `SELECT tenant, id, data FROM ${PEOPLE_TABLE}
+         WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, id) > (@afterTenant, @afterId)
+         ORDER BY tenant, id LIMIT @limit`,
+      )
+      .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterId, limit: filter.limit + 1 }) as Array<{
+      tenant: string;
+      id: number;
+      data: string;
+    }>;
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      records: page.map((r) => JSON.parse(r.data) as unknown),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.id]) : null,
+    };
+  }
+
+  count(scope: Scope): number {
+    return this.store
+      .statement(`SELECT count(*) FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ?`)
+      .pluck()
+      .get(scope.namespace, scope.tenant) as number;
+  }
+
+  /** Ids are an integer sequence per account, starting at 1 and never reused after a delete. */
+  private reserveIds(scope: Scope, count: number): number {
+    if (count === 0) return 0;
+    const last = this.store
+      .statement(
+        `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (@namespace, @tenant, @count)
+         ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = last_id + @count RETURNING last_id`,
+      )
+      .pluck()
+      .get({ namespace: scope.namespace, tenant: scope.tenant, count }) as number;
+    return last - count + 1;
+  }
+}

@@ -1,0 +1,44 @@
+// The bulk upsert: contacts processed in request order inside one synchronous transaction, each succeeding or failing alone.
+import { type WriteContext, forcedRowMessage, identityOf, mergeContact } from './contact.js';
+import type { PropelBulkResult, PropelContact } from './schemas.js';
+import type { BulkRequest } from './validation.js';
+
+export interface BulkOutcome {
+  data: PropelBulkResult[];
+  /** Row-error codes of the failed rows, for coverage. */
+  failedCodes: string[];
+}
+
+/**
+ * Runs an already validated bulk request. Rows run in order, so a row can name as parent a
+ * contact an earlier row of the same request created, and a repeated id updates what the earlier
+ * row wrote. Everything happens in one transaction: the rows reported as succeeded are written
+ * together, the failed ones not at all.
+ */
+export function bulkUpsert(request: BulkRequest & { rowFaults?: ReadonlyMap<number, string> | undefined }, ctx: WriteContext): BulkOutcome {
+  const { lookupKey } = request;
+  const failedCodes: string[] = [];
+  const data = ctx.contacts.transaction(() =>
+    request.contacts.map((input, index): PropelBulkResult => {
+      const key = lookupKey === 'id' ? input.id! : input.sourceId!;
+      const existing: PropelContact | undefined =
+        lookupKey === 'id' ? ctx.contacts.get(ctx.scope, input.id!) : ctx.contacts.findByIdentity(ctx.scope, identityOf(input));
+      const action = existing ? 'update' : 'create';
+      const failed = (code: string, error: string): PropelBulkResult => {
+        failedCodes.push(code);
+        return { action, key, lookupKey, success: false, error };
+      };
+      const forced = request.rowFaults?.get(index);
+      if (forced !== undefined) return failed(forced, forcedRowMessage(forced, input));
+
+      const outcome = mergeContact(ctx, input, existing, input.id);
+      if (!outcome.ok) return failed(outcome.code, outcome.message);
+      const contact = outcome.contact;
+      // bulk/sourceId numbers a new contact only once it is sure to be written.
+      if (!existing && lookupKey === 'sourceId') contact.id = ctx.contacts.nextId(ctx.scope);
+      if (contact !== existing) ctx.contacts.put(ctx.scope, contact);
+      return { action, id: contact.id, key, lookupKey, success: true };
+    }),
+  );
+  return { data, failedCodes };
+}

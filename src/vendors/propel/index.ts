@@ -1,0 +1,81 @@
+// The Propel vendor module: everything the core needs to mount, document, list and seed Propel contacts.
+import { isoAt } from '../../core/clock.js';
+import { SandboxError } from '../../core/errors.js';
+import { isPlainObject } from '../../core/json.js';
+import type { VendorModule } from '../../core/vendor.js';
+import { propelCredentials } from './auth.js';
+import { bulkUpsert } from './bulk.js';
+import { propelCatalogue } from './errors.js';
+import { propelRoutes } from './routes.js';
+import { propelHeaders } from './headers.js';
+import { CONTACTS_TABLE, PROPEL_MIGRATIONS, PropelContacts, SEQUENCE_TABLE } from './store.js';
+import { checkBulkBody, type BulkRequest } from './validation.js';
+
+/** Thrown inside the seeding transaction so that one failed fixture rolls all of them back. */
+class SeedRollback extends Error {}
+
+export const propel: VendorModule = {
+  name: 'propel',
+  title: 'Propel (Propeller Commerce REST v2, contacts)',
+  prefix: '/propel',
+  migrations: PROPEL_MIGRATIONS,
+  tables: [CONTACTS_TABLE, SEQUENCE_TABLE],
+  errors: propelCatalogue,
+  credentials: propelCredentials,
+  openapi: {
+    version: '2.0.0',
+    description:
+      "bulk-sandbox emulation of Propel's contacts API (Propeller Commerce REST v2): OAuth 2.0 client credentials, bulk upsert by id or by sourceId, and read/update/delete of one contact. Every response carries `return-format` and `x-request-id`.",
+    securitySchemes: {
+      propelOAuth2: {
+        type: 'oauth2',
+        description: 'Client credentials; send the token as `Authorization: Bearer <access_token>`. Tokens last 1800 seconds.',
+        flows: { clientCredentials: { tokenUrl: '/propel/oauth2/token', scopes: { profile: 'The only scope Propel grants' } } },
+      },
+    },
+  },
+  create(deps) {
+    const contacts = new PropelContacts(deps.store);
+    return {
+      routes: propelRoutes(deps, contacts),
+      // Every response carries the two headers, the router's own 404s and faked errors included.
+      middleware: [propelHeaders(deps.ids)],
+      listRecords: (filter) => contacts.list(filter),
+      seedRecords(scope, records) {
+        // A fixture with an `id` follows bulk/id, one without follows bulk/sourceId: the same
+        // checks and writes as a real request, all or nothing.
+        const batches: BulkRequest[] = [];
+        const issues: string[] = [];
+        const withId = records.filter((r) => isPlainObject(r) && Object.hasOwn(r, 'id'));
+        const withoutId = records.filter((r) => !(isPlainObject(r) && Object.hasOwn(r, 'id')));
+        for (const [lookupKey, rows] of [['id', withId], ['sourceId', withoutId]] as const) {
+          if (rows.length === 0) continue;
+          try {
+            batches.push(checkBulkBody({ contacts: rows }, lookupKey));
+          } catch (error) {
+            if (!(error instanceof SandboxError)) throw error;
+            const messages = error.extra.messages;
+            issues.push(...(Array.isArray(messages) ? messages.map((m) => `${lookupKey} fixtures ${String(m)}`) : [`${lookupKey} fixtures: ${error.message}`]));
+          }
+        }
+        if (issues.length === 0) {
+          try {
+            contacts.transaction(() => {
+              for (const batch of batches) {
+                const { data } = bulkUpsert(batch, { scope, contacts, now: isoAt(deps.clock) });
+                data.forEach((row, i) => {
+                  if (!row.success) issues.push(`${batch.lookupKey} fixtures #/contacts/${i}: ${row.error}`);
+                });
+              }
+              if (issues.length > 0) throw new SeedRollback();
+            });
+          } catch (error) {
+            if (!(error instanceof SeedRollback)) throw error;
+          }
+        }
+        if (issues.length > 0) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid propel fixtures', extra: { issues } });
+        return { loaded: records.length };
+      },
+    };
+  },
+};

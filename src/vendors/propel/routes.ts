@@ -1,0 +1,197 @@
+// Propel's endpoints as route definitions: the token, both bulk upserts, and read/update/delete of one contact.
+import { z } from 'zod';
+import { readJsonBody } from '../../core/body.js';
+import { isoAt } from '../../core/clock.js';
+import { SandboxError } from '../../core/errors.js';
+import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
+import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
+import { bulkUpsert } from './bulk.js';
+import { mergeContact, normalizeLanguage, type WriteContext } from './contact.js';
+import { PROPEL_MESSAGES, RESPONSE_HEADER_DOCS, type PropelErrorName } from './errors.js';
+import {
+  LOOKUP_KEYS,
+  PropelBulkByIdRequest,
+  PropelBulkBySourceIdRequest,
+  PropelBulkResponse,
+  PropelContactDeletedResponse,
+  PropelContactPatch,
+  PropelContactResponse,
+  PropelContactUpdatedResponse,
+  PropelTokenResponse,
+  type LookupKey,
+  type PropelContact,
+} from './schemas.js';
+import type { PropelContacts, Scope } from './store.js';
+import { checkBulkBody, checkPatchBody } from './validation.js';
+
+const responseHeaders = Object.fromEntries(
+  Object.entries(RESPONSE_HEADER_DOCS).map(([name, description]) => [name, { description, schema: z.string() }]),
+);
+const ok = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema, headers: responseHeaders });
+
+const requestIdHeader = z.string().optional().describe('Echoed in the `x-request-id` response header');
+const apiHeaders = z.object({
+  Authorization: z.string().describe('`Bearer <access_token>` from /oauth2/token'),
+  'X-Request-Id': requestIdHeader,
+});
+const lookupParams = z.object({
+  lookupKey: z.enum(LOOKUP_KEYS).describe('`id` or `sourceId`'),
+  lookupValue: z.string().describe('The contact id, or its sourceId'),
+});
+const lookupQuery = z.object({
+  source: z.string().optional().describe('Required with lookup key `sourceId`'),
+  language: z.string().optional().describe('With lookup key `sourceId`: the identity\'s language (none when left out)'),
+});
+
+const API_ERRORS = ['Unauthorized', 'NotFound'] as const satisfies readonly PropelErrorName[];
+const BODY_ERRORS = ['InvalidJSONPayload', 'SchemaValidationException', 'PayloadTooLarge'] as const satisfies readonly PropelErrorName[];
+const LOOKUP_ERRORS = ['InvalidLookupKey', 'PayloadValidationError', 'ContactNotFound'] as const satisfies readonly PropelErrorName[];
+
+const scopeOf = (c: SandboxContext): Scope => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
+
+export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef[] {
+  const auth = propelAuth(deps);
+  const writeContext = (c: SandboxContext): WriteContext => ({ scope: scopeOf(c), contacts, now: isoAt(deps.clock) });
+
+  /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404. */
+  const lookUp = (c: SandboxContext): PropelContact => {
+    const key = c.req.param('lookupKey')!;
+    const value = c.req.param('lookupValue')!;
+    if (!(LOOKUP_KEYS as readonly string[]).includes(key)) throw new SandboxError('InvalidLookupKey', { message: PROPEL_MESSAGES.invalidLookupKey(key) });
+    const scope = scopeOf(c);
+    let found: PropelContact | undefined;
+    if ((key as LookupKey) === 'id') {
+      found = /^\d{1,10}$/.test(value) ? contacts.get(scope, Number(value)) : undefined;
+    } else {
+      const source = c.req.query('source');
+      if (!source) throw new SandboxError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
+      found = contacts.findByIdentity(scope, { sourceId: value, source, language: normalizeLanguage(c.req.query('language')) });
+    }
+    if (!found) throw new SandboxError('ContactNotFound', { message: PROPEL_MESSAGES.contactNotFound(key, value) });
+    return found;
+  };
+
+  const bulkRoute = (lookupKey: LookupKey, schema: z.ZodType, example: unknown): RouteDef => ({
+    method: 'post',
+    path: `/v2/contacts/bulk/${lookupKey}`,
+    operationId: lookupKey === 'id' ? 'propelBulkContactsById' : 'propelBulkContactsBySourceId',
+    summary: lookupKey === 'id' ? 'Create or update contacts by id' : 'Create or update contacts by sourceId, source and language',
+    description:
+      'Rows run in request order; each succeeds or fails alone (`success: false` with `error`), and the response is 200 whenever the request itself is valid. ' +
+      `At most 1000 contacts. Schema violations (10007) and missing lookup keys (10016) fail the whole request and write nothing.`,
+    security: ['propelOAuth2'],
+    request: { headers: apiHeaders, body: { schema, example } },
+    responses: { 200: ok('The batch was processed: one result per contact, in request order.', PropelBulkResponse) },
+    errors: [...API_ERRORS, ...BODY_ERRORS, 'LookupKeyNotFound', 'PayloadValidationError'],
+    middleware: [auth],
+    async handler(c) {
+      const request = checkBulkBody(await readJsonBody(c, deps.bodyLimit), lookupKey);
+      const { data, failedCodes } = bulkUpsert({ ...request, rowFaults: c.get('rowFaults') }, writeContext(c));
+      c.get('rowErrorCodes').push(...failedCodes);
+      return c.json({ data, messages: [PROPEL_MESSAGES.completed], total: data.length });
+    },
+  });
+
+  return [
+    {
+      method: 'post',
+      path: '/oauth2/token',
+      operationId: 'propelIssueToken',
+      summary: 'Issue an access token (OAuth 2.0 client credentials)',
+      description:
+        'Form body (`application/x-www-form-urlencoded`): `grant_type=client_credentials&client_id=..&client_secret=..`; the client may instead ' +
+        `authenticate with HTTP Basic. Tokens last ${TOKEN_TTL_S} seconds of the sandbox clock.`,
+      request: {
+        headers: z.object({
+          Authorization: z.string().optional().describe('Optional `Basic base64(client_id:client_secret)`'),
+          'Content-Type': z.string().describe('`application/x-www-form-urlencoded`'),
+          'X-Request-Id': requestIdHeader,
+        }),
+        body: {
+          contentType: 'application/x-www-form-urlencoded',
+          schema: z.object({
+            grant_type: z.literal('client_credentials'),
+            client_id: z.string().optional().describe('Unless sent with HTTP Basic'),
+            client_secret: z.string().optional().describe('Unless sent with HTTP Basic'),
+          }),
+        },
+      },
+      responses: { 200: ok('A Bearer token.', PropelTokenResponse) },
+      errors: ['InvalidTokenRequest', 'InvalidClient', 'PayloadTooLarge', 'NotFound'],
+      handler: (c) => tokenHandler(c, deps),
+    },
+    bulkRoute('id', PropelBulkByIdRequest, { contacts: [{ id: 25492, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }] }),
+    bulkRoute('sourceId', PropelBulkBySourceIdRequest, {
+      contacts: [
+        {
+          sourceId: 'ERP-1',
+          source: 'ERP',
+          language: 'NL',
+          firstName: 'Ada',
+          attributes: [{ class: 'user', name: 'LOYALTY_POINTS', type: 'integer', value: '120' }],
+        },
+      ],
+    }),
+    {
+      method: 'get',
+      path: '/v2/contacts/:lookupKey/:lookupValue',
+      operationId: 'propelGetContact',
+      summary: 'Fetch one contact by id or by sourceId',
+      security: ['propelOAuth2'],
+      request: { headers: apiHeaders, params: lookupParams, query: lookupQuery },
+      responses: { 200: ok('The contact with its attributes.', PropelContactResponse) },
+      errors: [...API_ERRORS, ...LOOKUP_ERRORS],
+      middleware: [auth],
+      handler: (c) => c.json({ data: lookUp(c) }),
+    },
+    {
+      method: 'patch',
+      path: '/v2/contacts/:lookupKey/:lookupValue',
+      operationId: 'propelUpdateContact',
+      summary: 'Update one contact',
+      description: 'Same field rules as a bulk update; a problem a bulk row would report as a row failure fails the request here.',
+      security: ['propelOAuth2'],
+      request: { headers: apiHeaders, params: lookupParams, query: lookupQuery, body: { schema: PropelContactPatch } },
+      responses: { 200: ok('The contact after the update.', PropelContactUpdatedResponse) },
+      errors: [...API_ERRORS, ...BODY_ERRORS, ...LOOKUP_ERRORS, 'ParentContactNotFound'],
+      middleware: [auth],
+      async handler(c) {
+        // The body is checked before the path is looked up, as a framework parses it first.
+        const input = checkPatchBody(await readJsonBody(c, deps.bodyLimit));
+        const existing = lookUp(c);
+        const ctx = writeContext(c);
+        const outcome = mergeContact(ctx, input, existing, existing.id);
+        if (!outcome.ok) {
+          throw new SandboxError(outcome.code === 'ParentContactNotFound' ? 'ParentContactNotFound' : 'PayloadValidationError', { message: outcome.message });
+        }
+        const contact = outcome.contact;
+        if (contact.sourceId !== null && contact.source === null) {
+          throw new SandboxError('SchemaValidationException', { extra: { messages: ['#: property [source] is required'] } });
+        }
+        if (contact !== existing) contacts.put(ctx.scope, contact);
+        return c.json({ data: contact, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/v2/contacts/:lookupKey/:lookupValue',
+      operationId: 'propelDeleteContact',
+      summary: 'Delete one contact',
+      description: 'Contacts that had it as parent keep existing, with `parent` cleared (*decision*).',
+      security: ['propelOAuth2'],
+      request: { headers: apiHeaders, params: lookupParams, query: lookupQuery },
+      responses: { 200: ok('Deleted.', PropelContactDeletedResponse) },
+      errors: [...API_ERRORS, ...LOOKUP_ERRORS],
+      middleware: [auth],
+      handler(c) {
+        const found = lookUp(c);
+        const ctx = writeContext(c);
+        contacts.transaction(() => {
+          contacts.delete(ctx.scope, found.id);
+          for (const child of contacts.childrenOf(ctx.scope, found.id)) contacts.put(ctx.scope, { ...child, parent: null, updatedAt: ctx.now });
+        });
+        return c.json({ data: {}, messages: [PROPEL_MESSAGES.contactDeleted] });
+      },
+    },
+  ];
+}

@@ -1,0 +1,75 @@
+// Transport limits: slow clients are cut off, oversized headers refused, buckets and journal bounded.
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { SandboxClock } from '../src/core/clock.js';
+import { SlidingWindowLimiter } from '../src/core/rate-limit.js';
+import { call, startSandbox, T0 } from './helpers.js';
+
+/** Opens a raw connection to the sandbox and returns what the server sent before closing it. */
+async function rawExchange(url: string, write: (socket: ReturnType<typeof connect>) => void, maxMs: number): Promise<{ text: string; closedAfterMs: number }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const started = performance.now();
+  let text = '';
+  socket.on('data', (chunk) => (text += chunk.toString()));
+  write(socket);
+  const closed = once(socket, 'close');
+  const timer = setTimeout(() => socket.destroy(new Error('server never closed the connection')), maxMs);
+  await closed;
+  clearTimeout(timer);
+  return { text, closedAfterMs: performance.now() - started };
+}
+
+describe('transport limits', () => {
+  it('closes a connection whose headers never finish (slow loris)', async () => {
+    const sandbox = await startSandbox({ timeouts: { headersMs: 200, requestMs: 400 } });
+    try {
+      const { text, closedAfterMs } = await rawExchange(sandbox.url, (s) => s.write('GET /_sandbox/health HTTP/1.1\r\nHost: x\r\nX-Slow: '), 10_000);
+      expect(text).toMatch(/^HTTP\/1\.1 408/);
+      expect(closedAfterMs).toBeLessThan(10_000);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('closes a connection whose body trickles in past the request timeout, writing nothing', async () => {
+    const sandbox = await startSandbox({ timeouts: { headersMs: 200, requestMs: 400 } });
+    try {
+      const body = '{"accounts":[';
+      const { text } = await rawExchange(
+        sandbox.url,
+        (s) =>
+          s.write(
+            `POST /cora/external-api/accounts/bulk-upsert HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n${body}`,
+          ),
+        10_000,
+      );
+      expect(text === '' || /^HTTP\/1\.1 (408|4\d\d)/.test(text)).toBe(true);
+      expect((await sandbox.admin.records('cora')).records).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('refuses headers larger than 16 KiB with 431 and keeps serving', async () => {
+    const sandbox = await startSandbox();
+    try {
+      const res = await fetch(`${sandbox.url}/_sandbox/health`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+      expect(res.status).toBe(431);
+      expect((await call(sandbox, '/_sandbox/health')).status).toBe(200);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('keeps rate-limit buckets bounded in memory', () => {
+    const clock = SandboxClock.frozen(T0);
+    const limiter = new SlidingWindowLimiter('test', { limit: 1, windowMs: 60_000 }, clock, 100);
+    for (let i = 0; i < 1_000; i++) limiter.take(`key-${i}`);
+    expect(limiter.view().length).toBeLessThanOrEqual(100);
+    // The newest keys are still limited: eviction dropped the oldest.
+    expect(limiter.take('key-999').allowed).toBe(false);
+  });
+});

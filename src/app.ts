@@ -76,7 +76,7 @@ export function createApp(options: AppOptions): SandboxApp {
       errors: vendor.errors,
     });
     documents[vendor.name] = document;
-    const router = createVendorRouter(vendor, routes, vendor.prefix, plane.middlewareFor(vendor, deps.bodyLimit));
+    const router = createVendorRouter(vendor, routes, vendor.prefix, plane.middlewareFor(vendor, deps.bodyLimit, instance.middleware));
     app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(document));
     app.route(vendor.prefix, router);
   }

@@ -1,5 +1,5 @@
 // createApp: wires the core once and mounts every registered vendor plus the control API.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
 import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
@@ -7,12 +7,15 @@ import { requireAdminToken } from './core/admin-auth.js';
 import { ControlPlane } from './core/control-plane.js';
 import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control/routes.js';
 import { Credentials } from './core/credentials.js';
+import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
 import { createIdSource, type IdSource } from './core/ids.js';
+import { logRequests, type Logger } from './core/logger.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
 import { createVendorRouter } from './core/router.js';
 import { Store } from './core/store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from './core/vendor.js';
+import { createDashboardRouter, DASHBOARD_PATH } from './ui/dashboard.js';
 import { VENDORS } from './vendors/registry.js';
 
 export interface AppOptions {
@@ -29,6 +32,8 @@ export interface AppOptions {
   journalCapacity?: number;
   /** When set, the control API answers only requests that present it. */
   adminToken?: string;
+  /** Logs one JSON line per request (see core/logger.ts); none when absent. */
+  logger?: Logger;
 }
 
 export interface SandboxApp {
@@ -41,6 +46,8 @@ export interface SandboxApp {
   plane: ControlPlane;
   /** OpenAPI documents by name: each vendor's, and `sandbox` for the control API. */
   documents: Record<string, OpenAPIObject>;
+  /** Each vendor alone at the root, paths exactly as the vendor's host has them (for `--vendor-port`). */
+  vendorApps: Record<string, Hono>;
 }
 
 export function createApp(options: AppOptions): SandboxApp {
@@ -58,8 +65,14 @@ export function createApp(options: AppOptions): SandboxApp {
 
   const plane = new ControlPlane(clock, options.journalCapacity);
   const app = new Hono();
+  // First, so it sees every request and the final response, errors included.
+  if (options.logger) {
+    const areas = [...vendors, { name: 'sandbox', prefix: CONTROL_PREFIX }, { name: 'docs', prefix: DOCS_PREFIX }];
+    app.use(logRequests(options.logger, areas) as MiddlewareHandler);
+  }
   const documents: Record<string, OpenAPIObject> = {};
   const instances: Record<string, VendorInstance> = {};
+  const vendorApps: Record<string, Hono> = {};
   for (const vendor of vendors) {
     deps.store.migrate(vendor.name, vendor.migrations);
     if (options.demo ?? true) for (const record of vendor.credentials.demo) deps.credentials.put(record);
@@ -76,9 +89,14 @@ export function createApp(options: AppOptions): SandboxApp {
       errors: vendor.errors,
     });
     documents[vendor.name] = document;
-    const router = createVendorRouter(vendor, routes, vendor.prefix, plane.middlewareFor(vendor, deps.bodyLimit, instance.middleware));
+    const owner = { name: vendor.name, errors: vendor.errors, clock };
+    const middleware = plane.middlewareFor(vendor, deps.bodyLimit, instance.middleware);
     app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(document));
-    app.route(vendor.prefix, router);
+    app.route(vendor.prefix, createVendorRouter(owner, routes, vendor.prefix, middleware));
+    const alone = new Hono();
+    if (options.logger) alone.use(logRequests(options.logger, [{ name: vendor.name, prefix: '' }]) as MiddlewareHandler);
+    alone.route('/', createVendorRouter(owner, routes, '', middleware));
+    vendorApps[vendor.name] = alone;
   }
 
   const control = controlRoutes({ deps, clock, vendors, instances, plane, documents });
@@ -91,11 +109,27 @@ export function createApp(options: AppOptions): SandboxApp {
     routes: control,
     errors: controlCatalogue,
   });
+  // The browser pages sit behind the same lock as the control API; mounted before it so its catch-all 404 does not shadow them.
+  const lock = requireAdminToken(options.adminToken);
+  const pagesOwner = { name: 'sandbox', errors: controlCatalogue };
+  for (const path of [DOCS_PREFIX, DASHBOARD_PATH]) app.get(`${path}/`, (c) => c.redirect(path));
+  app.route(
+    DOCS_PREFIX,
+    createDocsRouter(
+      [
+        ...vendors.map((v) => ({ name: v.name, title: v.title, url: `${v.prefix}/openapi.json` })),
+        { name: 'sandbox', title: 'control API', url: `${CONTROL_PREFIX}/openapi.json` },
+      ],
+      lock,
+      pagesOwner,
+    ),
+  );
+  app.route(DASHBOARD_PATH, createDashboardRouter(vendors.map((v) => ({ name: v.name, title: v.title, prefix: v.prefix })), lock, pagesOwner));
   app.route(
     CONTROL_PREFIX,
-    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [requireAdminToken(options.adminToken)]),
+    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [lock]),
   );
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No vendor is mounted at ${c.req.path}` } }, 404));
 
-  return { app, deps, clock, vendors, instances, plane, documents };
+  return { app, deps, clock, vendors, instances, plane, documents, vendorApps };
 }

@@ -14,6 +14,7 @@ export const Config = z.object({
   vendorOptions: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   seed: z.string().min(1).optional(),
   journalCapacity: z.coerce.number().int().positive().default(10_000),
+  vendorPorts: z.record(z.string(), z.number().int().min(0).max(65535)).default({}),
   adminToken: z.string().min(16, 'SANDBOX_ADMIN_TOKEN must be at least 16 characters').optional(),
 });
 export type Config = z.infer<typeof Config>;
@@ -29,6 +30,7 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --seed FILE           fixtures to load at start (the POST /_sandbox/seed document)
   --journal-size N      request journal entries kept (default 10000)
   --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional)
+  --vendor-port V=PORT  also serve vendor V alone at the root of PORT, repeatable (e.g. cora=4701)
   --help                print this help
 Environment: SANDBOX_ADMIN_TOKEN locks /_sandbox and /docs (required when --host is not loopback).`;
 
@@ -49,6 +51,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         'log-level': { type: 'string' },
         'body-limit': { type: 'string' },
         'vendor-option': { type: 'string', multiple: true },
+        'vendor-port': { type: 'string', multiple: true },
         seed: { type: 'string' },
         'journal-size': { type: 'string' },
         help: { type: 'boolean' },
@@ -58,6 +61,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
   }
   if (values.help) return 'help';
+  const vendorPorts: Record<string, number> = {};
+  for (const option of (values['vendor-port'] as string[] | undefined) ?? []) {
+    const match = /^([a-z0-9-]+)=(\d{1,5})$/.exec(option);
+    if (!match) throw new ConfigError(`--vendor-port must look like vendor=port, got ${option}\n${USAGE}`);
+    vendorPorts[match[1]!] = Number(match[2]);
+  }
   const vendorOptions: Record<string, Record<string, string>> = {};
   for (const option of (values['vendor-option'] as string[] | undefined) ?? []) {
     const match = /^([a-z0-9-]+)\.([A-Za-z0-9_-]+)=(.*)$/.exec(option);
@@ -73,6 +82,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     logLevel: values['log-level'],
     bodyLimit: values['body-limit'],
     vendorOptions,
+    vendorPorts,
     seed: values.seed,
     journalCapacity: values['journal-size'],
     adminToken: env.SANDBOX_ADMIN_TOKEN === '' ? undefined : env.SANDBOX_ADMIN_TOKEN,

@@ -8,5 +8,6 @@ export type { VendorCoverage } from './core/control-plane.js';
 export { createApp, type AppOptions, type SandboxApp } from './app.js';
 export { SandboxClock, type Clock } from './core/clock.js';
 export { Store } from './core/store.js';
+export { createLogger, type Logger, type LogLevel } from './core/logger.js';
 export { signCoraRequest } from './vendors/cora/index.js';
 export type { VendorModule, RouteDef } from './core/vendor.js';

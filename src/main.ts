@@ -2,6 +2,7 @@
 // Process entry: read the config, open the store, serve, and close cleanly on a signal.
 import { readFileSync } from 'node:fs';
 import { ConfigError, USAGE, loadConfig } from './config.js';
+import { createLogger } from './core/logger.js';
 import { createSandbox } from './sandbox.js';
 
 async function main(): Promise<void> {
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
   }
   const sandbox = await createSandbox({
     seed,
+    logger: createLogger(config.logLevel),
     journalCapacity: config.journalCapacity,
+    vendorPorts: config.vendorPorts,
     ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
     db: config.db,
     rateLimits: config.rateLimits,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     host: config.host,
   });
   console.log(`listening on ${sandbox.url}`);
+  for (const [vendor, url] of Object.entries(sandbox.vendorUrls)) console.log(`${vendor} alone on ${url}`);
   const stop = () => {
     void sandbox.close().then(() => process.exit(0));
   };
@@ -48,4 +52,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-void main();
+main().catch((error: unknown) => {
+  // Start-up failures (a port in use, an unknown --vendor-port vendor) are the user's to fix: no stack.
+  console.error(`bulk-sandbox: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -6,6 +6,7 @@ import { createApp, type SandboxApp } from './app.js';
 import { applySeed } from './core/control/state.js';
 import { SandboxClock } from './core/clock.js';
 import { createIdSource } from './core/ids.js';
+import type { Logger } from './core/logger.js';
 import type { RateLimitMode } from './core/rate-limit.js';
 import { Store } from './core/store.js';
 
@@ -26,8 +27,12 @@ export interface SandboxOptions {
   adminToken?: string;
   /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
   vendorOptions?: Record<string, Record<string, string>>;
+  /** One JSON line per request (`createLogger(level)`); default none. */
+  logger?: Logger;
   port?: number;
   host?: string;
+  /** Also serve these vendors alone at the root of their own port (0 picks one), paths as on the vendor's host. */
+  vendorPorts?: Record<string, number>;
   /**
    * Slow clients are cut off: headers must arrive within `headersMs` (default 10 s) and the
    * whole request within `requestMs` (default 30 s).
@@ -38,6 +43,8 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
+  /** Base URLs of the vendors served alone on their own port (`vendorPorts`), by vendor. */
+  vendorUrls: Record<string, string>;
   /** `fetch` relative to `url`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The control API, typed. */
@@ -60,19 +67,62 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
     ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   if (options.seed !== undefined) {
     const { deps, vendors, instances, plane, documents } = sandboxApp;
     applySeed({ deps, clock, vendors, instances, plane, documents }, options.seed);
   }
   const host = options.host ?? '127.0.0.1';
+  const unknown = Object.keys(options.vendorPorts ?? {}).filter((name) => !sandboxApp.vendorApps[name]);
+  if (unknown.length > 0) {
+    store.close();
+    throw new Error(`--vendor-port: no vendor named ${unknown.join(', ')} (known: ${Object.keys(sandboxApp.vendorApps).join(', ')})`);
+  }
+  const main = await listen(sandboxApp.app.fetch, options.port ?? 0, host, options.timeouts);
+  const extra = await Promise.all(
+    Object.entries(options.vendorPorts ?? {}).map(async ([name, port]) => {
+      return [name, await listen(sandboxApp.vendorApps[name]!.fetch, port, host, options.timeouts)] as const;
+    }),
+  );
+  const servers = [main.server, ...extra.map(([, l]) => l.server)];
+  const url = main.url;
+  return {
+    url,
+    fetch: (path, init) => fetch(`${url}${path}`, init),
+    admin: createAdminClient(url, { ...(options.adminToken !== undefined ? { token: options.adminToken } : {}) }),
+    clock,
+    vendorUrls: Object.fromEntries(extra.map(([name, l]) => [name, l.url])),
+    app: sandboxApp,
+    async close() {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        ),
+      );
+      store.close();
+    },
+  };
+}
+
+/** Serves `fetch` on host:port (0 picks a free port), with the slow-client timeouts. */
+async function listen(
+  fetchHandler: (request: Request, env?: unknown) => Response | Promise<Response>,
+  port: number,
+  host: string,
+  timeouts: SandboxOptions['timeouts'],
+): Promise<{ server: ServerType; url: string }> {
+  const headersTimeout = timeouts?.headersMs ?? 10_000;
+  const requestTimeout = Math.max(timeouts?.requestMs ?? 30_000, headersTimeout);
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const headersTimeout = options.timeouts?.headersMs ?? 10_000;
-    const requestTimeout = Math.max(options.timeouts?.requestMs ?? 30_000, headersTimeout);
     const s = serve(
       {
-        fetch: sandboxApp.app.fetch,
-        port: options.port ?? 0,
+        fetch: fetchHandler,
+        port,
         hostname: host,
         serverOptions: {
           headersTimeout,
@@ -85,21 +135,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     );
     s.once('error', reject);
   });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return {
-    url,
-    fetch: (path, init) => fetch(`${url}${path}`, init),
-    admin: createAdminClient(url, { ...(options.adminToken !== undefined ? { token: options.adminToken } : {}) }),
-    clock,
-    app: sandboxApp,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          store.close();
-          resolve();
-        });
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  };
+  const { port: actual } = server.address() as AddressInfo;
+  return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` };
 }

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimit: 10 * 1024 * 1024,
       vendorOptions: {},
+      vendorPorts: {},
       journalCapacity: 10_000,
     });
   });
@@ -44,6 +45,14 @@ describe('the control plane lock', () => {
     expect(() => loadConfig(['--host', '0.0.0.0'], {})).toThrow(/SANDBOX_ADMIN_TOKEN/);
     expect(() => loadConfig(['--host', '0.0.0.0'], { SANDBOX_ADMIN_TOKEN: 'short' })).toThrow(ConfigError);
     expect(loadConfig(['--host', '0.0.0.0'], { SANDBOX_ADMIN_TOKEN: 'a-long-enough-admin-token' })).toMatchObject({ adminToken: 'a-long-enough-admin-token' });
-    for (const host of ['127.0.0.1', 'localhost', '::1', '127.1.2.3']) expect(loadConfig(['--host', host], {}).host).toBe(host);
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.1.2.3']) expect(loadConfig(['--host', host], {})).toMatchObject({ host });
+  });
+});
+
+describe('--vendor-port', () => {
+  it('parses vendor=port pairs and refuses anything else', () => {
+    expect(loadConfig(['--vendor-port', 'cora=4701', '--vendor-port', 'copper=0'], {})).toMatchObject({ vendorPorts: { cora: 4701, copper: 0 } });
+    expect(() => loadConfig(['--vendor-port', 'cora'], {})).toThrow(ConfigError);
+    expect(() => loadConfig(['--vendor-port', 'cora=99999'], {})).toThrow(ConfigError);
   });
 });

@@ -1,5 +1,6 @@
 // Reading request bodies safely: a streamed size limit, strict JSON, and no prototype keys.
 import type { Context } from 'hono';
+import { IncomingMessage } from 'node:http';
 import { SandboxError } from './errors.js';
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -29,9 +30,20 @@ export async function readRawBody(c: Context, limit: number): Promise<Uint8Array
   if (Number.isFinite(declared) && declared > limit) {
     throw new SandboxError('PAYLOAD_TOO_LARGE', { message: BODY_MESSAGES.tooLarge(limit) });
   }
-  const stream = c.req.raw.body;
+  const incoming = untouchedIncoming(c);
+  const stream = incoming ? undefined : c.req.raw.body;
   let bytes: Uint8Array = new Uint8Array(0);
-  if (stream) {
+  if (incoming) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Leaving the loop early (the throw) destroys the stream, as cancelling the web stream does.
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > limit) throw new SandboxError('PAYLOAD_TOO_LARGE', { message: BODY_MESSAGES.tooLarge(limit) });
+      chunks.push(chunk);
+    }
+    bytes = Buffer.concat(chunks);
+  } else if (stream) {
     const chunks: Uint8Array[] = [];
     let size = 0;
     const reader = stream.getReader();
@@ -49,6 +61,17 @@ export async function readRawBody(c: Context, limit: number): Promise<Uint8Array
   }
   c.set('rawBody', bytes);
   return bytes;
+}
+
+/**
+ * The Node request under @hono/node-server when nothing has read it yet. Reading it directly
+ * skips building a web Request, AbortSignal and ReadableStream for every request; once
+ * something has wrapped it in a web stream (it listens for 'data'), that stream is used.
+ */
+function untouchedIncoming(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (!(incoming instanceof IncomingMessage) || incoming.readableDidRead || incoming.listenerCount('data') > 0) return undefined;
+  return incoming;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -86,8 +109,15 @@ export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined
 /** Reads and parses the request's JSON body with the given size limit. */
 export async function readJsonBody(c: Context, limit: number): Promise<unknown> {
   const bytes = await readRawBody(c, limit);
-  return parseJsonBody(bytes, c.req.header('content-type'));
+  const value = parseJsonBody(bytes, c.req.header('content-type'));
+  c.set(PARSED_BODY, value);
+  return value;
 }
+
+const PARSED_BODY = 'parsedJsonBody';
+
+/** The body `readJsonBody` parsed for this request, if it did: observers count rows without parsing it again. */
+export const parsedJsonBody = (c: Context): unknown => c.get(PARSED_BODY) as unknown;
 
 function invalidBody(message: string): SandboxError {
   return new SandboxError('INVALID_BODY', { message });

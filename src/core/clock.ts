@@ -22,8 +22,9 @@ export class SandboxClock implements Clock {
   /** A clock that stands still at `at` until someone moves it: the test default. */
   static frozen(at: number | string | Date): SandboxClock {
     const clock = new SandboxClock();
-    clock.set(at);
+    // Freeze first: set() on a running clock would read system time twice and drift.
     clock.freeze(true);
+    clock.set(at);
     return clock;
   }
 

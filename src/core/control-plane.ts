@@ -1,10 +1,12 @@
 // What every vendor router gets from the control plane: journaling, fault injection and coverage.
 import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
-import { readRawBody } from './body.js';
+import { parsedJsonBody, readRawBody } from './body.js';
 import { SandboxError } from './errors.js';
 import { Faults, type Fault } from './faults.js';
-import { describeBody, Journal, redactHeaders } from './journal.js';
+import { isPlainObject } from './json.js';
+import { Journal, RawBody, redactHeaders } from './journal.js';
+import { Metrics } from './metrics.js';
 import { vendorPathWithQuery } from './router.js';
 import type { SandboxEnv, VendorModule } from './vendor.js';
 
@@ -23,14 +25,13 @@ export interface VendorCoverage {
   total: number;
 }
 
-const decoder = new TextDecoder();
-
 /** The socket under a request served by @hono/node-server, when there is one. */
 const socketOf = (env: unknown) => (env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
 
 export class ControlPlane {
   readonly journal: Journal;
   readonly faults = new Faults();
+  readonly metrics = new Metrics();
   private readonly counts = new Map<string, number>();
 
   constructor(
@@ -54,6 +55,17 @@ export class ControlPlane {
     return async function observeRequest(c, next) {
       const started = performance.now();
       const time = isoAt(plane.clock);
+      // JSON answers are kept as serialised: reading the text back out of the response would
+      // turn it into a full web Response and copy it through a stream, on every request.
+      let sent: { res: Response; text: string } | undefined;
+      const body = c.body as (text: string, arg: unknown, headers: Record<string, string>) => Response;
+      // Exactly what Hono's own c.json does, keeping the text.
+      c.json = ((object: unknown, arg?: unknown, headers?: Record<string, string>) => {
+        const text = JSON.stringify(object);
+        const res = body(text, arg, { 'Content-Type': 'application/json', ...headers });
+        sent = { res, text };
+        return res;
+      }) as unknown as typeof c.json;
       await next();
       const id = plane.journal.reserveId();
       const fault = c.get('faultId') ?? null;
@@ -66,9 +78,25 @@ export class ControlPlane {
       const rowErrors = c.get('rowErrorCodes');
       if (errorName) plane.count(vendor.name, 'error', errorName);
       for (const code of rowErrors) plane.count(vendor.name, 'row', code);
-      const responseText = dropped ? '' : await c.res.clone().text();
+      const responseText = dropped ? '' : sent?.res === c.res ? sent.text : await c.res.clone().text();
       const responseHeaders: Record<string, string> = {};
       if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
+      // Kept raw: the journal parses and redacts it only when someone reads it.
+      const requestBody = raw ? new RawBody(raw, c.req.header('content-type')) : null;
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const batchField = c.get('route')?.batchField;
+      const parsed = batchField !== undefined && !dropped && c.res.status < 300 ? (parsedJsonBody(c) ?? requestBody?.describe()) : undefined;
+      const batch = isPlainObject(parsed) ? parsed[batchField!] : undefined;
+      plane.metrics.observe({
+        vendor: vendor.name,
+        method: c.req.method,
+        status: dropped ? null : c.res.status,
+        durationSeconds: durationMs / 1000,
+        error: errorName,
+        rows: Array.isArray(batch) ? batch.length : 0,
+        rowErrors,
+        faultFired: fault !== null,
+      });
       plane.journal.add({
         id,
         time,
@@ -78,11 +106,11 @@ export class ControlPlane {
         method: c.req.method,
         path: vendorPathWithQuery(c).vendorPath,
         requestHeaders: redactHeaders(c.req.raw.headers),
-        requestBody: raw ? describeBody(decoder.decode(raw), c.req.header('content-type')) : null,
+        requestBody,
         status: dropped ? null : c.res.status,
         responseHeaders,
-        responseBody: describeBody(responseText, c.res.headers.get('content-type') ?? undefined),
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        responseBody: new RawBody(responseText, c.res.headers.get('content-type') ?? undefined),
+        durationMs,
         error: errorName,
         rowErrors: [...rowErrors],
         fault,
@@ -128,7 +156,7 @@ export class ControlPlane {
 }
 
 /** Marks a response whose connection a fault dropped, so the journal records no status for it. */
-const DROPPED_HEADER = 'x-sandbox-dropped';
+export const DROPPED_HEADER = 'x-sandbox-dropped';
 
 async function applyFault(fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
   const action = fault.action;

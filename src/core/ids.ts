@@ -8,7 +8,7 @@ export interface IdSource {
 }
 
 export function createIdSource(seed?: number): IdSource {
-  const fill = seed === undefined ? (n: number) => randomBytes(n) : seededBytes(seed);
+  const fill = seed === undefined ? pooledRandomBytes() : seededBytes(seed);
   const hex = (bytes: number) => Buffer.from(fill(bytes)).toString('hex');
   return {
     hex,
@@ -19,6 +19,25 @@ export function createIdSource(seed?: number): IdSource {
       const h = b.toString('hex');
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     },
+  };
+}
+
+/**
+ * Cryptographic bytes drawn 4 KiB at a time: one `randomBytes` call per id cost more than the
+ * rest of creating a row (a bulk create hands out hundreds of ids per request).
+ */
+function pooledRandomBytes(): (n: number) => Uint8Array {
+  const POOL = 4096;
+  let pool = randomBytes(POOL);
+  let offset = 0;
+  return (n) => {
+    if (n > POOL) return randomBytes(n);
+    if (offset + n > POOL) {
+      pool = randomBytes(POOL);
+      offset = 0;
+    }
+    offset += n;
+    return pool.subarray(offset - n, offset);
   };
 }
 

@@ -59,6 +59,46 @@ export function redactBody(value: unknown): unknown {
   return out;
 }
 
+/**
+ * Bodies the journal keeps, in bytes, before it lets the oldest entries go (besides the entry
+ * cap): a load test of 500-row batches would otherwise hold gigabytes.
+ */
+export const JOURNAL_BODY_BUDGET = 32 * 1024 * 1024;
+
+const textDecoder = new TextDecoder();
+
+/**
+ * A body kept as it came over the wire. Parsing and redacting it costs as much as the request
+ * itself, so it is done when the journal is read, not on every request.
+ */
+export class RawBody {
+  constructor(
+    readonly raw: Uint8Array | string,
+    readonly contentType: string | undefined,
+  ) {}
+
+  get size(): number {
+    return typeof this.raw === 'string' ? this.raw.length : this.raw.byteLength;
+  }
+
+  describe(): unknown {
+    return describeBody(typeof this.raw === 'string' ? this.raw : textDecoder.decode(this.raw), this.contentType);
+  }
+}
+
+const bodySize = (e: JournalEntry): number =>
+  (e.requestBody instanceof RawBody ? e.requestBody.size : 0) + (e.responseBody instanceof RawBody ? e.responseBody.size : 0);
+
+/** The entry as readers see it: bodies parsed and redacted. */
+function described(e: JournalEntry): JournalEntry {
+  if (!(e.requestBody instanceof RawBody) && !(e.responseBody instanceof RawBody)) return e;
+  return {
+    ...e,
+    requestBody: e.requestBody instanceof RawBody ? e.requestBody.describe() : e.requestBody,
+    responseBody: e.responseBody instanceof RawBody ? e.responseBody.describe() : e.responseBody,
+  };
+}
+
 /** A body as the journal shows it: parsed JSON or form fields when possible, else text. */
 export function describeBody(text: string, contentType: string | undefined): unknown {
   if (text === '') return null;
@@ -76,8 +116,13 @@ export function describeBody(text: string, contentType: string | undefined): unk
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextId = 1;
+  /** Bytes of the RawBody bodies held. */
+  private bodyBytes = 0;
 
-  constructor(public capacity = 10_000) {}
+  constructor(
+    public capacity = 10_000,
+    public bodyBudget = JOURNAL_BODY_BUDGET,
+  ) {}
 
   /**
    * Takes the next entry id. The observer takes it the moment the handler returns, before any
@@ -93,9 +138,22 @@ export class Journal {
     let i = this.entries.length;
     while (i > 0 && this.entries[i - 1]!.id > full.id) i--;
     this.entries.splice(i, 0, full);
+    this.bodyBytes += bodySize(full);
     // Oldest go first; trimming in chunks keeps the push O(1) amortised.
-    if (this.entries.length > this.capacity + Math.max(1, this.capacity >> 4)) this.entries = this.entries.slice(-this.capacity);
+    if (this.entries.length > this.capacity + Math.max(1, this.capacity >> 4)) this.dropOldest(this.entries.length - this.capacity);
+    if (this.bodyBytes > this.bodyBudget) {
+      // Down to three quarters of the budget, so a full journal is not trimmed on every request.
+      let drop = 0;
+      let bytes = this.bodyBytes;
+      while (drop < this.entries.length - 1 && bytes > (this.bodyBudget * 3) / 4) bytes -= bodySize(this.entries[drop++]!);
+      this.dropOldest(drop);
+    }
     return full;
+  }
+
+  private dropOldest(count: number): void {
+    for (let i = 0; i < count; i++) this.bodyBytes -= bodySize(this.entries[i]!);
+    this.entries = this.entries.slice(count);
   }
 
   list(filter: JournalFilter = {}): JournalEntry[] {
@@ -112,7 +170,7 @@ export class Journal {
       if (filter.path !== undefined && !e.path.includes(filter.path)) continue;
       if (filter.status !== undefined && e.status !== filter.status) continue;
       if (since !== undefined && Date.parse(e.time) < since) continue;
-      out.push(e);
+      out.push(described(e));
     }
     return out;
   }
@@ -120,16 +178,18 @@ export class Journal {
   clear(namespace?: string): number {
     const before = this.entries.length;
     this.entries = namespace === undefined ? [] : this.entries.filter((e) => e.namespace !== namespace);
+    this.bodyBytes = this.entries.reduce((sum, e) => sum + bodySize(e), 0);
     return before - this.entries.length;
   }
 
   /** Everything kept, oldest first (for snapshots). */
   all(): JournalEntry[] {
-    return this.entries.slice(-this.capacity);
+    return this.entries.slice(-this.capacity).map(described);
   }
 
   restore(entries: JournalEntry[]): void {
     this.entries = entries.slice(-this.capacity);
+    this.bodyBytes = this.entries.reduce((sum, e) => sum + bodySize(e), 0);
     this.nextId = entries.reduce((max, e) => Math.max(max, e.id), 0) + 1;
   }
 }

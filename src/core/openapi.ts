@@ -103,7 +103,7 @@ export function buildDocument(input: DocumentInput): OpenAPIObject {
     }
     for (const [status, doc] of Object.entries(route.responses)) {
       const response: ResponseObject = { description: doc.description };
-      if (doc.schema) response.content = { 'application/json': { schema: toOpenApiSchema(doc.schema, components) } };
+      if (doc.schema) response.content = { [doc.contentType ?? 'application/json']: { schema: toOpenApiSchema(doc.schema, components) } };
       if (doc.headers) {
         response.headers = Object.fromEntries(
           Object.entries(doc.headers).map(([h, d]) => [h, { description: d.description, schema: toOpenApiSchema(d.schema, components) }]),

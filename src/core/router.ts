@@ -1,11 +1,12 @@
 // Builds one vendor's Hono router from its route definitions: errors, 404s and 405s in the vendor's shape.
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { Clock } from './clock.js';
 import { SandboxError, isCoreErrorCode } from './errors.js';
 import type { RouteDef, SandboxEnv, VendorModule } from './vendor.js';
 
-/** What a router needs from its owner: a name for logs and the catalogue errors render from. */
-export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'>;
+/** What a router needs from its owner: a name for logs, the catalogue errors render from, and the clock. */
+export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'> & { clock?: Clock };
 
 export const NAMESPACE_HEADER = 'x-sandbox-namespace';
 
@@ -23,7 +24,7 @@ export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Re
   const name = isCoreErrorCode(error.code) ? catalogue.fromCore[error.code] : error.code;
   const entry = catalogue.errors[name];
   if (!entry) return renderError(vendor, new SandboxError('INTERNAL'), c);
-  const body = catalogue.envelope({ name, entry, error, c });
+  const body = catalogue.envelope({ name, entry, error, c, ...(vendor.clock ? { now: vendor.clock.now() } : {}) });
   (c as Context<SandboxEnv>).set('errorName', name);
   // `Allow` belongs to a 405; a vendor that answers wrong methods with its 404 sends none.
   const { Allow, ...others } = { ...entry.defaultHeaders, ...error.headers };
@@ -55,6 +56,7 @@ export function createVendorRouter(
     c.set('rowErrorCodes', []);
     c.set('errorName', undefined);
     c.set('faultId', undefined);
+    c.set('route', undefined);
     await next();
   });
   for (const handler of middleware) app.use(handler);
@@ -67,7 +69,11 @@ export function createVendorRouter(
   for (const path of paths) {
     const group = byPath.get(path)!;
     for (const route of group) {
-      app.on(route.method.toUpperCase(), [path], ...(route.middleware ?? []), (c) => route.handler(c));
+      const markRoute: MiddlewareHandler<SandboxEnv> = async function markRoute(c, next) {
+        c.set('route', route);
+        await next();
+      };
+      app.on(route.method.toUpperCase(), [path], markRoute, ...(route.middleware ?? []), (c) => route.handler(c));
     }
     const allow = group.map((r) => r.method.toUpperCase()).join(', ');
     app.all(path, () => {

@@ -29,6 +29,8 @@ export interface SandboxVariables {
   errorName: string | undefined;
   /** The id of the fault that fired on this request. */
   faultId: string | undefined;
+  /** The route that matched, once routing is done (metrics read its `batchField`). */
+  route: RouteDef | undefined;
 }
 export interface SandboxEnv {
   Variables: SandboxVariables;
@@ -52,6 +54,8 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
+  /** Default `application/json`; e.g. `text/plain` for the Prometheus metrics. */
+  contentType?: string;
   headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
 
@@ -75,6 +79,8 @@ export interface RouteDef {
   responses: Record<number, ResponseDoc>;
   /** Catalogue names of every request-level error this route can answer with. */
   errors: readonly string[];
+  /** Bulk routes: the top-level request body field holding the rows (counted by GET /_sandbox/metrics). */
+  batchField?: string;
   middleware?: MiddlewareHandler<SandboxEnv>[];
   handler: (c: SandboxContext) => Response | Promise<Response>;
 }
@@ -87,7 +93,7 @@ export interface ErrorCatalogue {
   /** Which catalogue entry answers each failure the core detects. */
   fromCore: Record<CoreErrorCode, string>;
   /** The vendor's error body for one entry. */
-  envelope(input: { name: string; entry: ErrorEntry; error: SandboxError; c: Context }): unknown;
+  envelope(input: { name: string; entry: ErrorEntry; error: SandboxError; c: Context; /** Sandbox time (epoch ms) of the answer. */ now?: number }): unknown;
   /** The zod schema of that body, for the OpenAPI document. */
   envelopeSchema: z.ZodType;
 }

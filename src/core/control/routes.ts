@@ -122,7 +122,7 @@ const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
 export function controlRoutes(ctx: ControlContext): RouteDef[] {
   const { deps, clock, plane } = ctx;
 
-  return [
+  const routes: RouteDef[] = [
     {
       method: 'get',
       path: '/health',
@@ -453,5 +453,18 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       errors: [],
       handler: (c) => c.json({ vendors: plane.coverage(ctx.vendors) }),
     },
+    {
+      method: 'get',
+      path: '/metrics',
+      operationId: 'sandboxMetrics',
+      summary: 'Prometheus metrics: requests, rows, errors by vendor and code, latency histogram',
+      description:
+        'Text exposition format 0.0.4. Counters cover the life of the process (reset does not clear them): `bulk_sandbox_requests_total`, `bulk_sandbox_errors_total`, `bulk_sandbox_rows_total`, `bulk_sandbox_row_errors_total`, `bulk_sandbox_faults_fired_total`, and the `bulk_sandbox_request_duration_seconds` histogram.',
+      responses: { 200: { description: 'The metrics.', contentType: 'text/plain; version=0.0.4', schema: z.string() } },
+      errors: [],
+      handler: (c) => c.body(plane.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    },
   ];
+  // Every control route answers 401 when the sandbox has an admin token and the caller lacks it.
+  return routes.map((route) => ({ ...route, errors: [...route.errors, 'ADMIN_TOKEN_REQUIRED'] }));
 }

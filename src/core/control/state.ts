@@ -150,7 +150,8 @@ export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: 
       }
     }
   });
-  ctx.clock.freeze(false);
+  // Frozen or not, the restored clock reads exactly the snapshot's instant right now.
+  ctx.clock.freeze(true);
   ctx.clock.set(snapshot.clock.now);
   ctx.clock.freeze(snapshot.clock.frozen);
   ctx.deps.rateLimits.mode = snapshot.rateLimits;

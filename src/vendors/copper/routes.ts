@@ -114,6 +114,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
     },
     responses: { 200: { description: 'One element per object, in request order.', schema: CopperBulkResponse } },
     errors: [...WITH_BODY, 'PEOPLE_REQUIRED', 'REQUEST_SIZE_TOO_LARGE'],
+    batchField: 'people',
     middleware: bulk,
     async handler(c) {
       const body = await readJsonBody(c, deps.bodyLimit);

@@ -1,5 +1,5 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
-import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
@@ -113,25 +113,9 @@ export class CopperPeople {
 
   /** People in (account, id) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    const [afterTenant, afterId] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, number]) : ['', 0];
-    const rows = this.store
-      .statement(
-        `SELECT tenant, id, data FROM ${PEOPLE_TABLE}
-         WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, id) > (@afterTenant, @afterId)
-         ORDER BY tenant, id LIMIT @limit`,
-      )
-      .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterId, limit: filter.limit + 1 }) as Array<{
-      tenant: string;
-      id: number;
-      data: string;
-    }>;
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      records: page.map((r) => JSON.parse(r.data) as unknown),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.id]) : null,
-    };
+    return pageTenantRecords(this.store, filter, { table: PEOPLE_TABLE, key: 'id', start: 0, columns: 'data', toRecord: parseDataColumn });
   }
+
 
   count(scope: Scope): number {
     return this.store

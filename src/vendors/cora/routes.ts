@@ -104,6 +104,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
       },
       responses: { 200: { description: 'The batch was processed; see summary and per-row results.', schema: CoraBulkUpsertResponse } },
       errors: [...SIGNED_ERRORS, 'RATE_LIMITED', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED'],
+      batchField: 'accounts',
       middleware: [
         coraAuth(deps, { signed: true }),
         rateLimit({
@@ -114,9 +115,12 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
       ],
       async handler(c) {
         const body = await readBulkBody(c);
-        const outcome = bulkUpsert(
-          { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: c.get('rowFaults') },
-          { scope: scopeOf(c), accounts, now: isoAt(deps.clock), newId },
+        // One transaction for the reads and the write: one snapshot, one lock, not one per row.
+        const outcome = deps.store.transaction(() =>
+          bulkUpsert(
+            { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: c.get('rowFaults') },
+            { scope: scopeOf(c), accounts, now: isoAt(deps.clock), newId },
+          ),
         );
         for (const r of outcome.results) if (r.code !== undefined) c.get('rowErrorCodes').push(r.code);
         return c.json({ success: true, ...CORA_SUCCESS.bulk, ...outcome });

@@ -1,5 +1,5 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
-import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
@@ -63,25 +63,9 @@ export class CoraAccounts {
 
   /** Accounts in (tenant, externalId) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    const [afterTenant, afterId] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, string]) : ['', ''];
-    const rows = this.store
-      .statement(
-        `SELECT tenant, external_id, data FROM ${CORA_TABLE}
-         WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, external_id) > (@afterTenant, @afterId)
-         ORDER BY tenant, external_id LIMIT @limit`,
-      )
-      .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterId, limit: filter.limit + 1 }) as Array<{
-      tenant: string;
-      external_id: string;
-      data: string;
-    }>;
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      records: page.map((r) => JSON.parse(r.data) as unknown),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.external_id]) : null,
-    };
+    return pageTenantRecords(this.store, filter, { table: CORA_TABLE, key: 'external_id', start: '', columns: 'data', toRecord: parseDataColumn });
   }
+
 
   count(scope: Scope): number {
     return this.store

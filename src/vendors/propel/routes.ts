@@ -83,6 +83,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
     request: { headers: apiHeaders, body: { schema, example } },
     responses: { 200: ok('The batch was processed: one result per contact, in request order.', PropelBulkResponse) },
     errors: [...API_ERRORS, ...BODY_ERRORS, 'LookupKeyNotFound', 'PayloadValidationError'],
+    batchField: 'contacts',
     middleware: [auth],
     async handler(c) {
       const request = checkBulkBody(await readJsonBody(c, deps.bodyLimit), lookupKey);

@@ -1,5 +1,5 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
-import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { PropelContact } from './schemas.js';
@@ -149,23 +149,7 @@ export class PropelContacts {
 
   /** Contacts in (tenant, id) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    const [afterTenant, afterId] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, number]) : ['', -1];
-    const rows = this.store
-      .statement(
-        `SELECT tenant, id, data FROM ${CONTACTS_TABLE}
-         WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, id) > (@afterTenant, @afterId)
-         ORDER BY tenant, id LIMIT @limit`,
-      )
-      .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterId, limit: filter.limit + 1 }) as Array<{
-      tenant: string;
-      id: number;
-      data: string;
-    }>;
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      records: page.map((r) => JSON.parse(r.data) as unknown),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.id]) : null,
-    };
+    return pageTenantRecords(this.store, filter, { table: CONTACTS_TABLE, key: 'id', start: -1, columns: 'data', toRecord: parseDataColumn });
   }
+
 }

@@ -1,0 +1,65 @@
+// Structured request logs: one JSON line per HTTP request (pino), secrets redacted as in the journal.
+import type { MiddlewareHandler } from 'hono';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { DROPPED_HEADER } from './control-plane.js';
+import { describeBody, redactBody, redactHeaders, REDACTED } from './journal.js';
+import type { SandboxEnv } from './vendor.js';
+
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { Logger };
+
+/** A pino logger writing JSON lines to `destination` (default stdout). */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = { level, base: { name: 'bulk-sandbox' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** The path with each query value redacted when its name looks like a credential (`?token=`, `?client_secret=`). */
+function redactedTarget(url: URL): string {
+  if (url.search === '') return url.pathname;
+  const params = [...url.searchParams];
+  const redacted = redactBody(Object.fromEntries(params)) as Record<string, unknown>;
+  const query = params.map(([k, v]) => `${encodeURIComponent(k)}=${redacted[k] === REDACTED ? REDACTED : encodeURIComponent(v)}`).join('&');
+  return `${url.pathname}?${query}`;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Logs every request once it is answered: at `info` the method, path, status, duration and what
+ * the sandbox did (vendor, tenant, namespace, error code, failed rows, fault); at `debug` also the
+ * request headers and body, redacted exactly as the journal redacts them. Headers are otherwise
+ * left out because they carry the credentials.
+ */
+export function logRequests(logger: Logger, areas: ReadonlyArray<{ prefix: string; name: string }>): MiddlewareHandler<SandboxEnv> {
+  return async function logRequest(c, next) {
+    if (logger.level === 'silent') return next();
+    const started = performance.now();
+    await next();
+    const url = new URL(c.req.url);
+    const area = areas.find((a) => url.pathname === a.prefix || url.pathname.startsWith(`${a.prefix}/`))?.name ?? null;
+    const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
+    const status = dropped ? null : c.res.status;
+    const entry: Record<string, unknown> = {
+      method: c.req.method,
+      path: redactedTarget(url),
+      status,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      area,
+    };
+    // Set by vendor routers only; absent on /docs, the dashboard and unknown paths.
+    const optional = { namespace: c.get('namespace'), tenant: c.get('tenant'), error: c.get('errorName'), fault: c.get('faultId') };
+    for (const [k, v] of Object.entries(optional)) if (v !== undefined && v !== '') entry[k] = v;
+    const rowErrors = c.get('rowErrorCodes');
+    if (rowErrors?.length) entry.rowErrors = rowErrors;
+    if (logger.isLevelEnabled('debug')) {
+      entry.requestHeaders = redactHeaders(c.req.raw.headers);
+      const raw = c.get('rawBody');
+      if (raw) entry.requestBody = describeBody(decoder.decode(raw), c.req.header('content-type'));
+    }
+    // A 5xx or a dropped connection is the sandbox failing (or a fault saying it did): worth an error line.
+    const level = status === null || status >= 500 ? 'error' : 'info';
+    if (logger.isLevelEnabled(level)) logger[level](entry, 'request');
+  };
+}

@@ -1,0 +1,38 @@
+// Keyset paging over a tenant table: the control API's record listing, shared by every vendor store.
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { quoteIdent, type Store } from './store.js';
+import type { RecordFilter, RecordPage } from './vendor.js';
+
+export interface TenantPageQuery<Row> {
+  table: string;
+  /** The column that orders records within a tenant (unique per namespace and tenant). */
+  key: string;
+  /** The key before the first one (sorts below every real key). */
+  start: string | number;
+  /** Columns to read besides `tenant` and the key, e.g. `data`. */
+  columns: string;
+  toRecord(row: Row): unknown;
+}
+
+/** One page of records in (tenant, key) order, filtered by namespace and optionally tenant. */
+export function pageTenantRecords<Row extends Record<string, unknown>>(store: Store, filter: RecordFilter, query: TenantPageQuery<Row>): RecordPage {
+  const [afterTenant, afterKey] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, string | number]) : ['', query.start];
+  const key = quoteIdent(query.key);
+  const rows = store
+    .statement(
+      `SELECT tenant, ${key} AS page_key, ${query.columns} FROM ${quoteIdent(query.table)}
+       WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, ${key}) > (@afterTenant, @afterKey)
+       ORDER BY tenant, ${key} LIMIT @limit`,
+    )
+    .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterKey, limit: filter.limit + 1 }) as Array<
+    Row & { tenant: string; page_key: string | number }
+  >;
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    records: page.map((row) => query.toRecord(row)),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.page_key]) : null,
+  };
+}
+
+export const parseDataColumn = (row: { data?: unknown }): unknown => JSON.parse(row.data as string);

@@ -1,0 +1,49 @@
+// The QA dashboard at /_sandbox/ui: a static page and a plain JS module that drive the control API.
+import { readFileSync } from 'node:fs';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { SandboxError } from '../core/errors.js';
+import { renderError, type ErrorOwner } from '../core/router.js';
+
+export const DASHBOARD_PATH = '/_sandbox/ui';
+
+export interface DashboardVendor {
+  name: string;
+  title: string;
+  /** Mount prefix of the vendor API, e.g. `/cora` (its document is at `<prefix>/openapi.json`). */
+  prefix: string;
+}
+
+/**
+ * The page's files. They sit beside this module in `assets/`: the build copies them to
+ * `dist/ui/assets/` (scripts/copy-assets.mjs), so the same URL works from src/ and dist/.
+ */
+const ASSETS: Record<string, string> = {
+  'dashboard.js': 'text/javascript; charset=utf-8',
+  'dashboard.css': 'text/css; charset=utf-8',
+};
+const assetUrl = (file: string) => new URL(`./assets/${file}`, import.meta.url);
+
+/** The dashboard router; `guard` is the admin-token lock, the same as the control API's. */
+export function createDashboardRouter(vendors: readonly DashboardVendor[], guard: MiddlewareHandler, owner: ErrorOwner): Hono {
+  const app = new Hono();
+  const cache = new Map<string, string>();
+  const read = (file: string) => {
+    let text = cache.get(file);
+    if (text === undefined) cache.set(file, (text = readFileSync(assetUrl(file), 'utf8')));
+    return text;
+  };
+  app.onError((err, c) => renderError(owner, err, c));
+  app.use(guard);
+  app.get('/', (c) => {
+    // The vendor list goes into the page as JSON; `<` escaped so no title can close the script element.
+    const config = JSON.stringify({ vendors }).replace(/</g, '\\u003c');
+    return c.html(read('dashboard.html').replace('__DASHBOARD_CONFIG__', config));
+  });
+  app.get('/:file', (c) => {
+    const file = c.req.param('file');
+    const type = ASSETS[file];
+    if (!type) throw new SandboxError('NOT_FOUND');
+    return c.body(read(file), 200, { 'content-type': type, 'cache-control': 'no-cache' });
+  });
+  return app;
+}

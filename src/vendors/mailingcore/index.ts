@@ -1,0 +1,61 @@
+// The MailingCore vendor module: everything the core needs to mount, document, list and seed MailingCore.
+import { z } from 'zod';
+import { isoAt } from '../../core/clock.js';
+import { SandboxError } from '../../core/errors.js';
+import type { VendorModule } from '../../core/vendor.js';
+import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
+import { mailingcoreCatalogue } from './errors.js';
+import { mailingcoreRoutes } from './routes.js';
+import { MailingCoreContactInput } from './schemas.js';
+import { CAMPAIGNS_TABLE, CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore, SEQUENCES_TABLE } from './store.js';
+import { bulkUpsert, newContactId } from './upsert.js';
+import { issueMessage } from './validation.js';
+
+export const mailingcore: VendorModule = {
+  name: 'mailingcore',
+  title: 'MailingCore contacts API',
+  prefix: '/mailingcore',
+  migrations: MAILINGCORE_MIGRATIONS,
+  tables: [CONTACTS_TABLE, CAMPAIGNS_TABLE, SEQUENCES_TABLE],
+  errors: mailingcoreCatalogue,
+  credentials: mailingcoreCredentials,
+  openapi: {
+    version: '1.0.0',
+    description:
+      "bulk-sandbox emulation of MailingCore's contacts API: bulk import, single upsert, listing with incremental `updatedSince` sync, and campaign locale coverage. " +
+      'Every request needs a scoped API key and the `X-Tenant-Id` header; every answer after the key check carries `X-RateLimit-*` headers (300 requests per minute per key).',
+    securitySchemes: {
+      mailingcoreApiKey: { type: 'http', scheme: 'bearer', description: 'API key `mc_live_...` or `mc_test_...`, with scopes' },
+    },
+  },
+  create(deps) {
+    tenantHeaderMode(deps);
+    const contacts = new MailingCoreStore(deps.store);
+    return {
+      routes: mailingcoreRoutes(deps, contacts),
+      listRecords: (filter) => contacts.list(filter),
+      seedRecords(scope, records) {
+        // Fixtures take the bulk import's item shape and rules, all or nothing, without its 1000 cap.
+        const parsed = z.array(MailingCoreContactInput).safeParse(records, { reportInput: true });
+        if (!parsed.success) {
+          throw new SandboxError('INVALID_REQUEST', {
+            message: 'Invalid mailingcore fixtures',
+            extra: { issues: parsed.error.issues.map((issue) => issueMessage({ ...issue, path: ['contacts', ...issue.path] })) },
+          });
+        }
+        const ctx = { scope, contacts, now: isoAt(deps.clock), newId: () => newContactId(deps) };
+        return contacts.transaction(() => {
+          const { response } = bulkUpsert(ctx, parsed.data);
+          if (response.failed > 0) {
+            // Thrown inside the transaction: the items already written roll back with it.
+            throw new SandboxError('INVALID_REQUEST', {
+              message: 'Invalid mailingcore fixtures',
+              extra: { issues: response.errors.map((e) => `contacts.${e.index}: ${e.message}`) },
+            });
+          }
+          return { loaded: response.total };
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,266 @@
+// MailingCore's endpoints as route definitions: what each accepts, answers and fails with.
+import { z } from 'zod';
+import { readJsonBody } from '../../core/body.js';
+import { isoAt } from '../../core/clock.js';
+import { SandboxError } from '../../core/errors.js';
+import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
+import { guard, tenantHeaderMode } from './auth.js';
+import { localeCoverage, newCampaign, newCampaignId } from './campaigns.js';
+import { DEFAULT_PAGE_LIMIT, MAX_BULK_CONTACTS, MC_MESSAGES, RATE_LIMIT_HEADER_DOCS, type McErrorName } from './errors.js';
+import {
+  MailingCoreBulkRequest,
+  MailingCoreBulkResponse,
+  MailingCoreCampaign,
+  MailingCoreCampaignInput,
+  MailingCoreContact,
+  MailingCoreContactInput,
+  MailingCoreContactPatch,
+  MailingCoreContactsPage,
+  MailingCoreContactsQuery,
+  MailingCoreDeleted,
+  MailingCoreLocaleCoverage,
+  parseIsoDate,
+} from './schemas.js';
+import { decodeListCursor, encodeListCursor, type ContactListFilter, type ListPosition, type MailingCoreStore } from './store.js';
+import { bulkUpsert, applyFields, newContactId, upsertOne, type WriteContext } from './upsert.js';
+import { checkBulkShape, parseOrThrow } from './validation.js';
+
+/** The vendor's own bulk example (docs page), used in the OpenAPI document and the tests. */
+export const BULK_EXAMPLE = {
+  contacts: [
+    { email: 'alice@example.com', externalId: 'crm-1', locale: 'en', optIn: true, attributes: { firstName: 'Alice' } },
+    { email: 'bob@example.com', externalId: 'crm-2', locale: 'es', optIn: true },
+  ],
+};
+
+const rateLimitHeaders = Object.fromEntries(
+  Object.entries(RATE_LIMIT_HEADER_DOCS).map(([name, description]) => [name, { description, schema: z.string() }]),
+);
+const ok = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema, headers: rateLimitHeaders });
+
+/** One path shape, one parameter name: the core groups routes by path string, and OpenAPI forbids two names for one template. */
+const contactParam = (description: string) => z.object({ idOrExternalId: z.string().describe(description) });
+
+const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
+
+export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): RouteDef[] {
+  const tenantMode = tenantHeaderMode(deps);
+  const headers = z.object({
+    Authorization: z.string().describe('`Bearer mc_live_...` or `Bearer mc_test_...`'),
+    'X-Tenant-Id':
+      tenantMode === 'required'
+        ? z.string().describe("The key's tenant")
+        : z.string().optional().describe("The key's tenant (optional on this sandbox: tenantHeader=optional)"),
+  });
+  const authErrors: McErrorName[] = [
+    'MISSING_API_KEY',
+    'INVALID_API_KEY',
+    'API_KEY_REVOKED',
+    'RATE_LIMITED',
+    ...(tenantMode === 'required' ? (['TENANT_HEADER_REQUIRED'] as const) : []),
+    'UNAUTHORIZED_TENANT',
+    'MISSING_SCOPE',
+  ];
+  const bodyErrors: McErrorName[] = ['INVALID_BODY', 'PAYLOAD_TOO_LARGE', 'VALIDATION_FAILED'];
+  const writeContext = (c: SandboxContext): WriteContext => ({
+    scope: scopeOf(c),
+    contacts,
+    now: isoAt(deps.clock),
+    newId: () => newContactId(deps),
+  });
+
+  return [
+    {
+      method: 'post',
+      path: '/contacts/bulk',
+      operationId: 'mailingcoreBulkImportContacts',
+      summary: `Upsert up to ${MAX_BULK_CONTACTS} contacts`,
+      description:
+        'Each item upserts by externalId when present, else by email. One invalid item refuses the whole request (400, nothing written). ' +
+        'An item whose externalId and email belong to different contacts, or that repeats an earlier item\'s upsert key, fails alone and is listed in `errors`. Scope `contacts:write`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, body: { schema: MailingCoreBulkRequest, example: BULK_EXAMPLE } },
+      responses: { 200: ok('Summary of created, updated and failed items.', MailingCoreBulkResponse) },
+      errors: [...authErrors, ...bodyErrors, 'CONTACTS_REQUIRED', 'CONTACTS_LIMIT_EXCEEDED'],
+      batchField: 'contacts',
+      middleware: guard(deps, tenantMode, 'contacts:write'),
+      async handler(c) {
+        const body = await readJsonBody(c, deps.bodyLimit);
+        checkBulkShape(body);
+        const { contacts: items } = parseOrThrow(MailingCoreBulkRequest, body);
+        const outcome = bulkUpsert(writeContext(c), items, c.get('rowFaults'));
+        c.get('rowErrorCodes').push(...outcome.rowErrorCodes);
+        return c.json(outcome.response);
+      },
+    },
+    {
+      method: 'put',
+      path: '/contacts',
+      operationId: 'mailingcoreUpsertContact',
+      summary: 'Create or update one contact',
+      description: 'The bulk import\'s rules for one contact; the conflict a bulk item reports is a 409 here. Scope `contacts:write`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, body: { schema: MailingCoreContactInput } },
+      responses: { 200: ok('The contact as stored.', MailingCoreContact) },
+      errors: [...authErrors, ...bodyErrors, 'CONTACT_CONFLICT'],
+      middleware: guard(deps, tenantMode, 'contacts:write'),
+      async handler(c) {
+        const item = parseOrThrow(MailingCoreContactInput, await readJsonBody(c, deps.bodyLimit));
+        const ctx = writeContext(c);
+        const outcome = contacts.transaction(() => upsertOne(ctx, item, contacts.nextSeq(ctx.scope)));
+        if (outcome.status === 'conflict') throw new SandboxError('CONTACT_CONFLICT', { message: outcome.message });
+        return c.json(outcome.contact);
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts',
+      operationId: 'mailingcoreListContacts',
+      summary: 'List contacts, by page or by cursor',
+      description:
+        'Ordered by (updatedAt, id). `updatedSince` keeps contacts with updatedAt >= it. A walk by `meta.nextCursor` reads the contacts as they stood at its first page and never returns one twice; ' +
+        'a contact written during the walk (created or changed) is left out of it and comes in the next pull from the largest updatedAt the walk returned, so none is lost. ' +
+        'The cursor carries the walk\'s filters: `?cursor=` alone continues it, and a filter sent with it must be the same. Offset paging (`page`) gives no such promise. Scope `contacts:read`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, query: MailingCoreContactsQuery },
+      responses: { 200: ok('One page.', MailingCoreContactsPage) },
+      errors: [...authErrors, 'VALIDATION_FAILED', 'INVALID_CURSOR'],
+      middleware: guard(deps, tenantMode, 'contacts:read'),
+      handler(c) {
+        const query = parseOrThrow(MailingCoreContactsQuery, c.req.query());
+        if (query.cursor !== undefined && query.page !== undefined) throw new SandboxError('VALIDATION_FAILED', { message: MC_MESSAGES.pageWithCursor });
+        const scope = scopeOf(c);
+        const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+        const page = query.page ?? 1;
+        const since = query.updatedSince === undefined ? undefined : new Date(parseIsoDate(query.updatedSince)!).toISOString();
+        const asked = { locale: query.locale, optIn: query.optIn === undefined ? undefined : query.optIn === 'true', updatedSince: since };
+        let position: ListPosition = { asOfSeq: contacts.currentSeq(scope), afterUpdatedAt: '', afterId: '', page };
+        let filter: ContactListFilter = asked;
+        if (query.cursor !== undefined) {
+          // The cursor carries its walk's filters, so `?cursor=` alone continues it; a filter sent with it must agree.
+          ({ position, filter } = decodeListCursor(query.cursor));
+          const differs = (Object.keys(asked) as Array<keyof ContactListFilter>).some((k) => asked[k] !== undefined && asked[k] !== filter[k]);
+          if (differs) throw new SandboxError('INVALID_CURSOR', { message: MC_MESSAGES.cursorFilters });
+        }
+        const result = contacts.page(scope, filter, limit, position, query.cursor ? 0 : (page - 1) * limit);
+        return c.json({
+          data: result.contacts,
+          meta: {
+            page: result.page,
+            limit,
+            total: result.total,
+            totalPages: Math.ceil(result.total / limit),
+            nextCursor: result.next ? encodeListCursor({ position: result.next, filter }) : null,
+          },
+        });
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts/:idOrExternalId',
+      operationId: 'mailingcoreGetContact',
+      summary: 'Fetch one contact by id or externalId',
+      description: 'The id is tried first, then the externalId. Scope `contacts:read`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, params: contactParam('The contact id, or your externalId') },
+      responses: { 200: ok('The contact.', MailingCoreContact) },
+      errors: [...authErrors, 'CONTACT_NOT_FOUND'],
+      middleware: guard(deps, tenantMode, 'contacts:read'),
+      handler(c) {
+        const key = c.req.param('idOrExternalId')!;
+        const scope = scopeOf(c);
+        const contact = contacts.byId(scope, key) ?? contacts.byExternalId(scope, key);
+        if (!contact) throw new SandboxError('CONTACT_NOT_FOUND');
+        return c.json(contact);
+      },
+    },
+    {
+      method: 'patch',
+      path: '/contacts/:idOrExternalId',
+      operationId: 'mailingcoreUpdateContact',
+      summary: 'Change fields of one contact, by id',
+      description: 'Fields sent replace the stored ones (`attributes` whole); `null` clears externalId, locale and the short texts. Scope `contacts:write`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, params: contactParam('The contact id (not the externalId)'), body: { schema: MailingCoreContactPatch } },
+      responses: { 200: ok('The contact as stored.', MailingCoreContact) },
+      errors: [...authErrors, ...bodyErrors, 'CONTACT_NOT_FOUND', 'CONTACT_CONFLICT'],
+      middleware: guard(deps, tenantMode, 'contacts:write'),
+      async handler(c) {
+        const patch = parseOrThrow(MailingCoreContactPatch, await readJsonBody(c, deps.bodyLimit));
+        const { scope, now } = writeContext(c);
+        const id = c.req.param('idOrExternalId')!;
+        const contact = contacts.transaction(() => {
+          const existing = contacts.byId(scope, id);
+          if (!existing) throw new SandboxError('CONTACT_NOT_FOUND');
+          const emailOwner = patch.email === undefined ? undefined : contacts.byEmail(scope, patch.email);
+          if (patch.email !== undefined && emailOwner && emailOwner.id !== id) {
+            throw new SandboxError('CONTACT_CONFLICT', { message: MC_MESSAGES.emailTaken(patch.email) });
+          }
+          const externalOwner = typeof patch.externalId === 'string' ? contacts.byExternalId(scope, patch.externalId) : undefined;
+          if (typeof patch.externalId === 'string' && externalOwner && externalOwner.id !== id) {
+            throw new SandboxError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(patch.externalId) });
+          }
+          const next = applyFields(existing, patch, now);
+          if (next.changed) contacts.put(scope, next.contact, contacts.nextSeq(scope));
+          return next.contact;
+        });
+        return c.json(contact);
+      },
+    },
+    {
+      method: 'delete',
+      path: '/contacts/:idOrExternalId',
+      operationId: 'mailingcoreDeleteContact',
+      summary: 'Delete one contact, by externalId',
+      description: 'Scope `contacts:write`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, params: contactParam('Your externalId (not the contact id)') },
+      responses: { 200: ok('Deleted.', MailingCoreDeleted) },
+      errors: [...authErrors, 'CONTACT_NOT_FOUND'],
+      middleware: guard(deps, tenantMode, 'contacts:write'),
+      handler(c) {
+        const externalId = c.req.param('idOrExternalId')!;
+        const scope = scopeOf(c);
+        const contact = contacts.byExternalId(scope, externalId);
+        if (!contact || !contacts.delete(scope, contact.id)) throw new SandboxError('CONTACT_NOT_FOUND');
+        return c.json({ deleted: true, externalId });
+      },
+    },
+    {
+      method: 'post',
+      path: '/campaigns',
+      operationId: 'mailingcoreCreateCampaign',
+      summary: 'Create a campaign with an audience filter',
+      description: 'Only what locale coverage needs is emulated: name, audience filter, template locales. Scope `campaigns:write`.',
+      security: ['mailingcoreApiKey'],
+      request: { headers, body: { schema: MailingCoreCampaignInput } },
+      responses: { 201: ok('The campaign.', MailingCoreCampaign) },
+      errors: [...authErrors, ...bodyErrors],
+      middleware: guard(deps, tenantMode, 'campaigns:write'),
+      async handler(c) {
+        const input = parseOrThrow(MailingCoreCampaignInput, await readJsonBody(c, deps.bodyLimit));
+        const campaign = newCampaign(input, newCampaignId(deps), isoAt(deps.clock));
+        contacts.putCampaign(scopeOf(c), campaign);
+        return c.json(campaign, 201);
+      },
+    },
+    {
+      method: 'get',
+      path: '/campaigns/:id/locale-coverage',
+      operationId: 'mailingcoreLocaleCoverage',
+      summary: "Count the campaign's audience per locale",
+      description: "Counts the tenant's contacts that match the audience filter now, per locale, and whether the campaign has a template in it. Scope `campaigns:read`.",
+      security: ['mailingcoreApiKey'],
+      request: { headers, params: z.object({ id: z.string().describe('The campaign id') }) },
+      responses: { 200: ok('Coverage per locale.', MailingCoreLocaleCoverage) },
+      errors: [...authErrors, 'CAMPAIGN_NOT_FOUND'],
+      middleware: guard(deps, tenantMode, 'campaigns:read'),
+      handler(c) {
+        const scope = scopeOf(c);
+        const campaign = contacts.campaign(scope, c.req.param('id')!);
+        if (!campaign) throw new SandboxError('CAMPAIGN_NOT_FOUND');
+        return c.json(localeCoverage(contacts, scope, campaign));
+      },
+    },
+  ];
+}

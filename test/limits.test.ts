@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SandboxClock } from '../src/core/clock.js';
 import { SlidingWindowLimiter } from '../src/core/rate-limit.js';
+import { Journal, RawBody, type JournalEntry } from '../src/core/journal.js';
 import { call, startSandbox, T0 } from './helpers.js';
 
 /** Opens a raw connection to the sandbox and returns what the server sent before closing it. */
@@ -71,5 +72,34 @@ describe('transport limits', () => {
     expect(limiter.view().length).toBeLessThanOrEqual(100);
     // The newest keys are still limited: eviction dropped the oldest.
     expect(limiter.take('key-999').allowed).toBe(false);
+  });
+
+  it('keeps the journal under its body budget, dropping the oldest entries first', () => {
+    const journal = new Journal(10_000, 10_000);
+    const entry = (id: number): JournalEntry => ({
+      id,
+      time: new Date(T0).toISOString(),
+      vendor: 'cora',
+      namespace: '',
+      tenant: null,
+      method: 'POST',
+      path: `/p/${id}`,
+      requestHeaders: {},
+      requestBody: new RawBody(JSON.stringify({ blob: 'x'.repeat(1_000) }), 'application/json'),
+      status: 200,
+      responseHeaders: {},
+      responseBody: new RawBody('{}', 'application/json'),
+      durationMs: 1,
+      error: null,
+      rowErrors: [],
+      fault: null,
+    });
+    for (let id = 1; id <= 100; id++) journal.add(entry(id));
+    const kept = journal.list({ limit: 10_000 });
+    expect(kept.length).toBeLessThan(11);
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept[0]!.path).toBe('/p/100');
+    expect(kept.at(-1)!.id).toBe(100 - kept.length + 1);
+    expect(kept[0]!.requestBody).toEqual({ blob: 'x'.repeat(1_000) });
   });
 });

@@ -58,10 +58,12 @@ export function applyFields(existing: MailingCoreContact, fields: MailingCoreCon
  */
 export function upsertOne(ctx: WriteContext, item: MailingCoreContactInput, seq: number): UpsertOutcome {
   const { scope, contacts } = ctx;
-  const byEmail = contacts.byEmail(scope, item.email);
   let target: MailingCoreContact | undefined;
   if (item.externalId !== undefined) {
     const byExternalId = contacts.byExternalId(scope, item.externalId);
+    // Emails are unique per tenant: when the externalId's contact has this email, it is the email's contact too.
+    const byEmail =
+      byExternalId && emailKey(byExternalId.email) === emailKey(item.email) ? byExternalId : contacts.byEmail(scope, item.email);
     if (byExternalId) {
       if (byEmail && byEmail.id !== byExternalId.id) return { status: 'conflict', message: MC_MESSAGES.externalIdTaken(item.externalId) };
       target = byExternalId;
@@ -72,7 +74,7 @@ export function upsertOne(ctx: WriteContext, item: MailingCoreContactInput, seq:
       target = byEmail;
     }
   } else {
-    target = byEmail;
+    target = contacts.byEmail(scope, item.email);
   }
   if (!target) {
     const contact = newContact(item, ctx.newId(), ctx.now);

@@ -1,0 +1,444 @@
+// `npm run bench`: loads each vendor's bulk endpoint and the bare baseline with autocannon, then start-up and scale; prints one table.
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { Store } from '../src/core/store.js';
+import { CORA_MIGRATIONS, CoraAccounts } from '../src/vendors/cora/store.js';
+import { newAccount } from '../src/vendors/cora/validation.js';
+import type { CoraAccountUpsert } from '../src/vendors/cora/schemas.js';
+import { coraWorkload, copperWorkload, mailingcoreWorkload, propelWorkload, setPoolRotations, type BenchRequest, type VendorWorkload } from './bodies.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    /** `dist` (the built JavaScript, the default) or `src` (through the tsx loader: no build needed, start-up not comparable). */
+    server: { type: 'string', default: 'dist' },
+    db: { type: 'string', default: 'both' },
+    vendors: { type: 'string', default: 'cora,propel,copper,mailingcore' },
+    /** Parts to run: load, latency, startup, scale. */
+    only: { type: 'string', default: 'load,latency,startup,scale' },
+    json: { type: 'string' },
+    /** Overrides for experiments: seconds per repetition, and repetitions. */
+    duration: { type: 'string' },
+    reps: { type: 'string' },
+    /** Where the built sandbox is (default `dist`), for a private build while others rebuild `dist`. */
+    dist: { type: 'string', default: 'dist' },
+    /** Extra node flags for the sandbox process, e.g. `--cpu-prof --cpu-prof-dir=prof`. */
+    'node-flags': { type: 'string', default: '' },
+  },
+});
+
+const QUICK = args.quick!;
+const PLAN = QUICK
+  ? { warmupS: 0.2, durationS: 0.5, reps: 1, latencyS: 0.5, connections: 10, scale: [0, 1_000], startups: 1 }
+  : { warmupS: 3, durationS: 8, reps: 3, latencyS: 8, connections: 10, scale: [0, 100_000, 1_000_000], startups: 5 };
+if (QUICK) setPoolRotations(2);
+if (args.duration) Object.assign(PLAN, { durationS: Number(args.duration), latencyS: Number(args.duration) });
+if (args.reps) Object.assign(PLAN, { reps: Number(args.reps) });
+const DB_MODES = (args.db === 'both' ? ['memory', 'file'] : [args.db!]) as Array<'memory' | 'file'>;
+const VENDORS = args.vendors!.split(',');
+const PARTS = new Set(args.only!.split(','));
+const tmp = mkdtempSync(join(tmpdir(), 'bulk-bench-'));
+let fileCount = 0;
+const dbPath = (mode: 'memory' | 'file') => (mode === 'memory' ? ':memory:' : join(tmp, `db-${++fileCount}.sqlite`));
+
+// ---- processes -------------------------------------------------------------------------------
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  /** ms from spawn to the `listening on` line. */
+  listenMs: number;
+  startedAt: number;
+}
+
+function start(command: string[], label: string): Promise<Server> {
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = /^listening on (\S+)$/.exec(line);
+      if (match) resolve({ child, url: match[1]!, listenMs: performance.now() - startedAt, startedAt });
+    });
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before listening`)));
+  });
+}
+
+const sandboxCommand = (db: string, extra: string[] = []) => [
+  ...extra,
+  ...(args.server === 'src' ? ['--import', 'tsx', 'src/main.ts'] : [join(args.dist!, 'main.js')]),
+  ...['--port', '0', '--db', db, '--rate-limits', 'off', '--log-level', 'silent'],
+];
+const startSandbox = (db: string) => start(sandboxCommand(db, args['node-flags'] ? args['node-flags'].split(' ') : []), 'sandbox');
+const startBaseline = (db: string) => start(['--import', 'tsx', 'bench/baseline-server.ts', '--port', '0', '--db', db], 'baseline');
+
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB. */
+function memory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+// ---- load --------------------------------------------------------------------------------------
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Server CPU (user + system) per request, in ms: steadier than req/s on a shared machine. */
+  cpuMs: number;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function load(url: string, next: () => BenchRequest, connections: number, durationS: number, pid?: number): Promise<LoadResult> {
+  const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
+  const result = await autocannon({
+    url,
+    connections,
+    duration: durationS,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest(req) {
+          const r = next();
+          // A copy: autocannon writes Content-Length into the headers object it is given.
+          return { ...req, path: r.path, headers: { ...r.headers }, body: r.body };
+        },
+      },
+    ],
+  });
+  const cpuMs = pid === undefined ? NaN : ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    cpuMs,
+  };
+}
+
+/** One setup request (seed, probe) on a connection of its own, away from the load's connections. */
+function send(url: string, r: BenchRequest): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${r.path}`, { method: r.method, headers: r.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) reject(new Error(`${r.path} answered ${res.statusCode}: ${text.slice(0, 300)}`));
+        else resolve(JSON.parse(text));
+      });
+    });
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
+/** The baseline gets the very same body, at its generic endpoint. */
+const baselinePath = (workload: VendorWorkload) => `/bulk/${workload.vendor}?array=${workload.baseline.array}&key=${workload.baseline.key}`;
+function toBaseline(workload: VendorWorkload): () => BenchRequest {
+  const path = baselinePath(workload);
+  return () => ({ ...workload.next(), path });
+}
+
+/** What one probe request reported, in a few words (proves creates, updates and no-ops all happen). */
+function outcome(vendor: string, body: unknown): string {
+  const b = body as any;
+  const count = (xs: unknown[], f: (x: any) => string) => Object.entries(xs.reduce<Record<string, number>>((m, x) => ((m[f(x)] = (m[f(x)] ?? 0) + 1), m), {})).map(([k, v]) => `${k} ${v}`).join(', ');
+  if (Array.isArray(b?.results)) return count(b.results, (r) => r.status);
+  if (vendor === 'cora') return `created ${b.summary.created}, updated ${b.summary.updated}, unchanged ${b.summary.unchanged}, failed ${b.summary.failed}`;
+  if (vendor === 'propel') return count(b.data, (r) => (r.success ? r.action : 'failed'));
+  if (vendor === 'copper') return count(b, (r) => (r.success === false ? 'failed' : 'ok'));
+  return `created ${b.created}, updated ${b.updated}, failed ${b.failed}`;
+}
+
+async function propelToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/propel/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&client_id=demo_client&client_secret=demo_secret',
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+function workloadFor(vendor: string, tag: string, token: string): VendorWorkload {
+  switch (vendor) {
+    case 'cora':
+      return coraWorkload(tag);
+    case 'propel':
+      return propelWorkload(tag, token);
+    case 'copper':
+      return copperWorkload(tag);
+    case 'mailingcore':
+      return mailingcoreWorkload(tag);
+    default:
+      throw new Error(`unknown vendor ${vendor}`);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Row {
+  db: string;
+  vendor: string;
+  batch: number;
+  sandbox: LoadResult & { reps: number[] };
+  baseline: LoadResult & { reps: number[] };
+  probe: string;
+  baselineProbe: string;
+}
+
+function summarise(results: LoadResult[]): LoadResult & { reps: number[] } {
+  return {
+    rps: median(results.map((r) => r.rps)),
+    p50: median(results.map((r) => r.p50)),
+    p99: median(results.map((r) => r.p99)),
+    non2xx: results.reduce((s, r) => s + r.non2xx, 0),
+    cpuMs: median(results.map((r) => r.cpuMs)),
+    errors: results.reduce((s, r) => s + r.errors, 0),
+    reps: results.map((r) => r.rps),
+  };
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function loadSuite(mode: 'memory' | 'file') {
+  const sandbox = await startSandbox(dbPath(mode));
+  const baseline = await startBaseline(dbPath(mode));
+  const rows: Row[] = [];
+  const rss: Record<string, number> = {};
+  try {
+    const token = await propelToken(sandbox.url);
+    for (const vendor of VENDORS) {
+      const tag = `b${mode[0]}`;
+      const vendorLoad = workloadFor(vendor, tag, token);
+      const baseLoad = workloadFor(vendor, tag, token);
+      const toBase = toBaseline(baseLoad);
+      log(`${mode} ${vendor}: seeding ${vendorLoad.seedRequests().length} batches`);
+      for (const r of vendorLoad.seedRequests()) await send(sandbox.url, r);
+      for (const r of baseLoad.seedRequests()) await send(baseline.url, { ...r, path: baselinePath(baseLoad) });
+      const probe = outcome(vendor, await send(sandbox.url, vendorLoad.next()));
+      const baselineProbe = outcome('baseline', await send(baseline.url, toBase()));
+      log(`${mode} ${vendor}: probe ${probe} | baseline ${baselineProbe}`);
+      await load(sandbox.url, () => vendorLoad.next(), PLAN.connections, PLAN.warmupS);
+      await load(baseline.url, toBase, PLAN.connections, PLAN.warmupS);
+      const s: LoadResult[] = [];
+      const b: LoadResult[] = [];
+      // Interleaved, so drift in the machine's load hits both alike.
+      for (let rep = 0; rep < PLAN.reps; rep++) {
+        s.push(await load(sandbox.url, () => vendorLoad.next(), PLAN.connections, PLAN.durationS, sandbox.child.pid));
+        b.push(await load(baseline.url, toBase, PLAN.connections, PLAN.durationS, baseline.child.pid));
+        log(
+          `${mode} ${vendor} rep ${rep + 1}: sandbox ${s.at(-1)!.rps.toFixed(1)} req/s (${s.at(-1)!.cpuMs.toFixed(2)} CPU ms/req), ` +
+            `baseline ${b.at(-1)!.rps.toFixed(1)} req/s (${b.at(-1)!.cpuMs.toFixed(2)} CPU ms/req)`,
+        );
+      }
+      rows.push({ db: mode, vendor, batch: vendorLoad.batch, sandbox: summarise(s), baseline: summarise(b), probe, baselineProbe });
+      rss[vendor] = memory(sandbox.child.pid!).rss;
+    }
+    return { rows, rss, sandboxPeak: memory(sandbox.child.pid!).peak, baselinePeak: memory(baseline.child.pid!).peak };
+  } finally {
+    await stop(sandbox);
+    await stop(baseline);
+  }
+}
+
+/** Cora 500-row latency at one connection (the p99 goal is stated at 1 connection). */
+async function coraLatency(mode: 'memory' | 'file') {
+  const sandbox = await startSandbox(dbPath(mode));
+  try {
+    const work = coraWorkload('lat');
+    for (const r of work.seedRequests()) await send(sandbox.url, r);
+    await load(sandbox.url, () => work.next(), 1, PLAN.warmupS);
+    return await load(sandbox.url, () => work.next(), 1, PLAN.latencyS);
+  } finally {
+    await stop(sandbox);
+  }
+}
+
+// ---- start-up ----------------------------------------------------------------------------------
+
+async function startupMs(mode: 'memory' | 'file'): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < PLAN.startups; i++) {
+    const server = await start(sandboxCommand(dbPath(mode)), 'sandbox');
+    for (;;) {
+      const res = await fetch(`${server.url}/_sandbox/health`).catch(() => undefined);
+      if (res?.status === 200) break;
+    }
+    times.push(performance.now() - server.startedAt);
+    await stop(server);
+  }
+  return times;
+}
+
+// ---- scale -------------------------------------------------------------------------------------
+
+/** Seeds `count` Cora accounts straight through the store (no HTTP), as one organization's data. */
+function seedCora(path: string, count: number): void {
+  const store = new Store(path);
+  try {
+    store.migrate('cora', CORA_MIGRATIONS);
+    const accounts = new CoraAccounts(store);
+    const scope = { namespace: '', tenant: 'org_demo' };
+    const now = new Date().toISOString();
+    const chunk = 20_000;
+    for (let start = 0; start < count; start += chunk) {
+      const batch = [];
+      for (let i = start; i < Math.min(count, start + chunk); i++) {
+        const upsert = {
+          externalId: `seed-${i}`,
+          phoneNumber: '+15555550111',
+          portfolioId: 'PORTFOLIO_SEED',
+          metadata: { filenumber: `seed-${i}`, score: i % 997 },
+          person: { name: { first: `First${i}`, last: `Last${i}` } },
+          currentBalance: i / 4,
+          tags: ['seed'],
+        } as CoraAccountUpsert;
+        batch.push(newAccount(upsert, { id: `acc_${i.toString(16).padStart(24, '0')}`, organizationId: 'org_demo', now }));
+      }
+      accounts.write(scope, batch);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+async function scaleStep(count: number) {
+  const path = dbPath('file');
+  const seededAt = performance.now();
+  if (count > 0) seedCora(path, count);
+  const seedS = (performance.now() - seededAt) / 1000;
+  const sandbox = await startSandbox(path);
+  try {
+    const work = coraWorkload(`scale${count}`);
+    for (const r of work.seedRequests()) await send(sandbox.url, r);
+    await load(sandbox.url, () => work.next(), 1, PLAN.warmupS);
+    const result = await load(sandbox.url, () => work.next(), 1, PLAN.latencyS);
+    return { count, seedS, ...result };
+  } finally {
+    await stop(sandbox);
+  }
+}
+
+// ---- report ------------------------------------------------------------------------------------
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const out: string[] = [];
+  const report: Record<string, unknown> = { started: started.toISOString(), quick: QUICK, plan: PLAN, server: args.server, loadavgBefore: load1 };
+
+  if (PARTS.has('load')) {
+    const suites = [];
+    for (const mode of DB_MODES) suites.push({ mode, ...(await loadSuite(mode)) });
+    report.load = suites;
+    out.push(
+      `Bulk upsert at each vendor's maximum batch, ${PLAN.connections} connections, ${PLAN.reps} × ${PLAN.durationS} s after a ${PLAN.warmupS} s warm-up (medians); rate limits off.`,
+      '',
+      '| db | endpoint | rows/req | req/s | rows/s | p50 ms | p99 ms | CPU ms/req | bare req/s | bare rows/s | bare CPU ms/req | ratio | RSS MiB |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const suite of suites) {
+      for (const row of suite.rows) {
+        const ratio = row.sandbox.rps / row.baseline.rps;
+        out.push(
+          `| ${row.db} | ${row.vendor} | ${row.batch} | ${f1(row.sandbox.rps)} | ${f0(row.sandbox.rps * row.batch)} | ${row.sandbox.p50} | ${row.sandbox.p99} | ${f1(row.sandbox.cpuMs)} | ` +
+            `${f1(row.baseline.rps)} | ${f0(row.baseline.rps * row.batch)} | ${f1(row.baseline.cpuMs)} | ${(ratio * 100).toFixed(0)}% | ${f0(suite.rss[row.vendor]!)} |`,
+        );
+      }
+    }
+    out.push('');
+    for (const suite of suites) {
+      out.push(`- ${suite.mode}: sandbox peak RSS ${f0(suite.sandboxPeak)} MiB (VmHWM over the whole load), bare baseline ${f0(suite.baselinePeak)} MiB.`);
+      for (const row of suite.rows) {
+        const bad = row.sandbox.non2xx + row.sandbox.errors + row.baseline.non2xx + row.baseline.errors;
+        out.push(`  - ${row.vendor}: one request did ${row.probe} (bare: ${row.baselineProbe}); rep req/s ${row.sandbox.reps.map(f1).join(' / ')} vs bare ${row.baseline.reps.map(f1).join(' / ')}${bad ? `; ${bad} non-2xx or errors!` : ''}`);
+      }
+    }
+    out.push('');
+  }
+
+  if (PARTS.has('latency')) {
+    out.push('Cora 500-row upsert at 1 connection:', '', '| db | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|');
+    const lat: Record<string, LoadResult> = {};
+    // --quick: one database is enough to show the part runs.
+    for (const mode of QUICK ? DB_MODES.slice(0, 1) : DB_MODES) {
+      lat[mode] = await coraLatency(mode);
+      out.push(`| ${mode} | ${f1(lat[mode]!.rps)} | ${lat[mode]!.p50} | ${lat[mode]!.p99} |`);
+    }
+    report.latency = lat;
+    out.push('');
+  }
+
+  if (PARTS.has('startup')) {
+    out.push(`Start-up to the first 200 from GET /_sandbox/health (${args.server === 'src' ? 'tsx loader' : 'built JavaScript'}, median of ${PLAN.startups}):`, '');
+    const startup: Record<string, number[]> = {};
+    for (const mode of QUICK ? DB_MODES.slice(0, 1) : DB_MODES) {
+      startup[mode] = await startupMs(mode);
+      out.push(`- ${mode === 'memory' ? ':memory:' : 'new file'}: ${f0(median(startup[mode]!))} ms (runs: ${startup[mode]!.map(f0).join(', ')})`);
+    }
+    report.startup = startup;
+    out.push('');
+  }
+
+  if (PARTS.has('scale')) {
+    out.push('Scale: Cora 500-row upsert at 1 connection on a file database already holding N accounts of the same organization:', '');
+    out.push('| accounts stored | seeded in s | req/s | p50 ms | p99 ms | p50 vs empty |', '|---:|---:|---:|---:|---:|---:|');
+    const steps = [];
+    for (const count of PLAN.scale) {
+      log(`scale ${count}`);
+      const step = await scaleStep(count);
+      steps.push(step);
+      const ratio = step.p50 / steps[0]!.p50;
+      out.push(`| ${f0(count)} | ${f1(step.seedS)} | ${f1(step.rps)} | ${step.p50} | ${step.p99} | ${ratio === 1 ? '-' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)}%`} |`);
+    }
+    report.scale = steps;
+    out.push('');
+  }
+
+  const load2 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  out.push(`Run ${started.toISOString()}, ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s, node ${process.version}, load average before ${load1}, after ${load2}.`);
+  report.loadavgAfter = load2;
+  console.log(out.join('\n'));
+  if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2));
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(tmp, { recursive: true, force: true }));

@@ -6,6 +6,7 @@ import { SandboxClock } from './core/clock.js';
 import { requireAdminToken } from './core/admin-auth.js';
 import { ControlPlane } from './core/control-plane.js';
 import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control/routes.js';
+import type { ControlContext } from './core/control/state.js';
 import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
 import { createIdSource, type IdSource } from './core/ids.js';
@@ -36,14 +37,9 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-export interface SandboxApp {
+/** The built app, and everything the control API acts on (so `applySeed(sandboxApp, ...)` works). */
+export interface SandboxApp extends ControlContext {
   app: Hono;
-  deps: CoreDeps;
-  clock: SandboxClock;
-  vendors: readonly VendorModule[];
-  /** What each vendor built, by vendor name. */
-  instances: Record<string, VendorInstance>;
-  plane: ControlPlane;
   /** OpenAPI documents by name: each vendor's, and `sandbox` for the control API. */
   documents: Record<string, OpenAPIObject>;
   /** Each vendor alone at the root, paths exactly as the vendor's host has them (for `--vendor-port`). */
@@ -79,19 +75,20 @@ export function createApp(options: AppOptions): SandboxApp {
     const instance = vendor.create(deps);
     instances[vendor.name] = instance;
     const routes = instance.routes;
-    const document = buildDocument({
-      title: `bulk-sandbox: ${vendor.title}`,
-      version: vendor.openapi.version,
-      description: vendor.openapi.description,
-      serverUrl: vendor.prefix,
-      securitySchemes: vendor.openapi.securitySchemes,
-      routes,
-      errors: vendor.errors,
-    });
-    documents[vendor.name] = document;
+    defineLazy(documents, vendor.name, () =>
+      buildDocument({
+        title: `bulk-sandbox: ${vendor.title}`,
+        version: vendor.openapi.version,
+        description: vendor.openapi.description,
+        serverUrl: vendor.prefix,
+        securitySchemes: vendor.openapi.securitySchemes,
+        routes,
+        errors: vendor.errors,
+      }),
+    );
     const owner = { name: vendor.name, errors: vendor.errors, clock };
     const middleware = plane.middlewareFor(vendor, deps.bodyLimit, instance.middleware);
-    app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(document));
+    app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(documents[vendor.name]!));
     app.route(vendor.prefix, createVendorRouter(owner, routes, vendor.prefix, middleware));
     const alone = new Hono();
     if (options.logger) alone.use(logRequests(options.logger, [{ name: vendor.name, prefix: '' }]) as MiddlewareHandler);
@@ -100,15 +97,17 @@ export function createApp(options: AppOptions): SandboxApp {
   }
 
   const control = controlRoutes({ deps, clock, vendors, instances, plane, documents });
-  documents.sandbox = buildDocument({
-    title: 'bulk-sandbox control API',
-    version: '1.0.0',
-    description: 'Reset, seed, inspect and steer the sandbox. Never part of a vendor\'s API.',
-    serverUrl: CONTROL_PREFIX,
-    securitySchemes: {},
-    routes: control,
-    errors: controlCatalogue,
-  });
+  defineLazy(documents, 'sandbox', () =>
+    buildDocument({
+      title: 'bulk-sandbox control API',
+      version: '1.0.0',
+      description: "Reset, seed, inspect and steer the sandbox. Never part of a vendor's API.",
+      serverUrl: CONTROL_PREFIX,
+      securitySchemes: {},
+      routes: control,
+      errors: controlCatalogue,
+    }),
+  );
   // The browser pages sit behind the same lock as the control API; mounted before it so its catch-all 404 does not shadow them.
   const lock = requireAdminToken(options.adminToken);
   const pagesOwner = { name: 'sandbox', errors: controlCatalogue };
@@ -132,4 +131,13 @@ export function createApp(options: AppOptions): SandboxApp {
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No vendor is mounted at ${c.req.path}` } }, 404));
 
   return { app, deps, clock, vendors, instances, plane, documents, vendorApps };
+}
+
+/**
+ * Adds `name` to `target`, built on first read and kept. Converting every route's schemas takes
+ * a fifth of start-up, and most runs never ask for a document.
+ */
+function defineLazy<T>(target: Record<string, T>, name: string, build: () => T): void {
+  let value: T | undefined;
+  Object.defineProperty(target, name, { enumerable: true, configurable: false, get: () => (value ??= build()) });
 }

@@ -70,8 +70,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.logger ? { logger: options.logger } : {}),
   });
   if (options.seed !== undefined) {
-    const { deps, vendors, instances, plane, documents } = sandboxApp;
-    applySeed({ deps, clock, vendors, instances, plane, documents }, options.seed);
+    applySeed(sandboxApp, options.seed);
   }
   const host = options.host ?? '127.0.0.1';
   const unknown = Object.keys(options.vendorPorts ?? {}).filter((name) => !sandboxApp.vendorApps[name]);

@@ -1,10 +1,18 @@
 // Builds OpenAPI 3.1 documents from route definitions and their zod schemas, and writes them to specs/.
-import { OpenApiBuilder } from 'openapi3-ts/oas31';
-import type { OpenAPIObject, OperationObject, ParameterObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas31';
+import { createRequire } from 'node:module';
+import type { OpenApiBuilder as Builder, OpenAPIObject, OperationObject, ParameterObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas31';
 import { z } from 'zod';
 import type { ErrorCatalogue, RouteDef } from './vendor.js';
 
 type Json = Record<string, unknown>;
+
+/**
+ * The builder, loaded when the first document is built: openapi3-ts brings a YAML library along,
+ * and most runs never build a document, so start-up does not pay for it.
+ */
+let builderClass: typeof Builder | undefined;
+const OpenApiBuilder = (): typeof Builder =>
+  (builderClass ??= (createRequire(import.meta.url)('openapi3-ts/oas31') as { OpenApiBuilder: typeof Builder }).OpenApiBuilder);
 
 /**
  * Converts a zod schema to an OpenAPI schema. Schemas named with `.meta({ id })` become
@@ -66,7 +74,7 @@ export interface DocumentInput {
 /** One OpenAPI document: every route with its parameters, body, and every status it can return. */
 export function buildDocument(input: DocumentInput): OpenAPIObject {
   const components: Record<string, SchemaObject> = {};
-  const builder = OpenApiBuilder.create({
+  const builder = OpenApiBuilder().create({
     openapi: '3.1.0',
     info: { title: input.title, version: input.version, description: input.description },
     servers: [{ url: input.serverUrl }],

@@ -12,6 +12,7 @@ export interface ControlContext {
   deps: CoreDeps;
   clock: SandboxClock;
   vendors: readonly VendorModule[];
+  /** What each vendor built, by vendor name. */
   instances: Record<string, VendorInstance>;
   plane: ControlPlane;
   /** OpenAPI documents by name, filled once the app is built. */

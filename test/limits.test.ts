@@ -6,6 +6,7 @@ import { SandboxClock } from '../src/core/clock.js';
 import { SlidingWindowLimiter } from '../src/core/rate-limit.js';
 import { Journal, RawBody, type JournalEntry } from '../src/core/journal.js';
 import { call, startSandbox, T0 } from './helpers.js';
+import { signCoraRequest } from '../src/vendors/cora/auth.js';
 
 /** Opens a raw connection to the sandbox and returns what the server sent before closing it. */
 async function rawExchange(url: string, write: (socket: ReturnType<typeof connect>) => void, maxMs: number): Promise<{ text: string; closedAfterMs: number }> {
@@ -101,5 +102,33 @@ describe('transport limits', () => {
     expect(kept[0]!.path).toBe('/p/100');
     expect(kept.at(-1)!.id).toBe(100 - kept.length + 1);
     expect(kept[0]!.requestBody).toEqual({ blob: 'x'.repeat(1_000) });
+  });
+
+  it('answers 413 in the vendor envelope as soon as a chunked body (no Content-Length) passes the limit', async () => {
+    const sandbox = await startSandbox({ bodyLimit: 1_000, rateLimits: 'off' });
+    try {
+      const body = JSON.stringify({ accounts: [{ externalId: 'CHUNKED', phoneNumber: '+15555550111', portfolioId: 'P', metadata: { filenumber: 'x'.repeat(5_000) } }] });
+      const timestamp = String(Math.floor(sandbox.clock.now() / 1000));
+      const path = '/external-api/accounts/bulk-upsert';
+      const signature = signCoraRequest({ apiKey: 'cora_org_demo.demo_secret', timestamp, method: 'POST', pathWithQuery: path, body });
+      const bytes = new TextEncoder().encode(body);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 500) controller.enqueue(bytes.slice(i, i + 500));
+          controller.close();
+        },
+      });
+      const res = await fetch(`${sandbox.url}/cora${path}`, {
+        method: 'POST',
+        body: stream,
+        duplex: 'half',
+        headers: { authorization: 'Bearer cora_org_demo.demo_secret', 'x-cora-timestamp': timestamp, 'x-cora-signature': signature, 'content-type': 'application/json' },
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE' });
+      expect((await sandbox.admin.records('cora')).records).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
   });
 });

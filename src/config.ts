@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { isLoopbackHost } from './core/admin-auth.js';
+import { VENDORS } from './vendors/registry.js';
 
 export const Config = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(4700),
@@ -29,18 +30,38 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --body-limit BYTES    largest accepted request body (default 10485760)
   --seed FILE           fixtures to load at start (the POST /_sandbox/seed document)
   --journal-size N      request journal entries kept (default 10000)
-  --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional)
+  --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional);
+                        --V-K X is the same (e.g. --mailingcore-tenant-header optional)
   --vendor-port V=PORT  also serve vendor V alone at the root of PORT, repeatable (e.g. cora=4701)
   --help                print this help
 Environment: SANDBOX_ADMIN_TOKEN locks /_sandbox and /docs (required when --host is not loopback).`;
 
 export class ConfigError extends Error {}
 
+/**
+ * `--<vendor>-<switch> VALUE` (e.g. `--mailingcore-tenant-header optional`, as spec'd) is the
+ * same as `--vendor-option <vendor>.<switchInCamelCase>=VALUE`, for every registered vendor.
+ */
+export function expandVendorFlags(argv: readonly string[], vendorNames: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--([a-z0-9]+)-([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i]!);
+    if (match && vendorNames.includes(match[1]!) && (match[3] !== undefined || i + 1 < argv.length)) {
+      const key = match[2]!.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+      const value = match[3] ?? argv[++i]!;
+      out.push('--vendor-option', `${match[1]}.${key}=${value}`);
+    } else {
+      out.push(argv[i]!);
+    }
+  }
+  return out;
+}
+
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: expandVendorFlags(argv, VENDORS.map((v) => v.name)),
       strict: true,
       options: {
         port: { type: 'string' },

@@ -56,3 +56,12 @@ describe('--vendor-port', () => {
     expect(() => loadConfig(['--vendor-port', 'cora=99999'], {})).toThrow(ConfigError);
   });
 });
+
+describe('vendor switches as flags', () => {
+  it('reads --<vendor>-<switch> VALUE as --vendor-option <vendor>.<switch>=VALUE', () => {
+    expect(loadConfig(['--mailingcore-tenant-header', 'optional', '--copper-default-contact-type-id=7'], {})).toMatchObject({
+      vendorOptions: { mailingcore: { tenantHeader: 'optional' }, copper: { defaultContactTypeId: '7' } },
+    });
+    expect(() => loadConfig(['--nobody-tenant-header', 'optional'], {})).toThrow(ConfigError);
+  });
+});

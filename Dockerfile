@@ -6,7 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
+# scripts/build.ts: tsc for the library, esbuild for the bin (dist/main.js, one file); both are dev tools.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

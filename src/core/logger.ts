@@ -9,7 +9,11 @@ export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type { Logger };
 
-/** A pino logger writing JSON lines to `destination` (default stdout). */
+/**
+ * A pino logger writing JSON lines to `destination` (default stdout) from the main thread. No pino
+ * transport (worker threads): the bin bundles pino (scripts/build.ts), and a transport would look
+ * for its worker files beside the bundle.
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = { level, base: { name: 'bulk-sandbox' } };
   return destination ? pino(options, destination) : pino(options);

@@ -15,13 +15,17 @@ export interface DashboardVendor {
 
 /**
  * The page's files. They sit beside this module in `assets/`: the build copies them to
- * `dist/ui/assets/` (scripts/copy-assets.mjs), so the same URL works from src/ and dist/.
+ * `dist/ui/assets/` (scripts/build.ts), so the same URL works from src/ui/ and dist/ui/. The
+ * bundled bin is dist/main.js, one folder up: its build defines `__DASHBOARD_ASSETS__` as
+ * `./ui/assets/` (anywhere else the name is undefined, and `typeof` says so without throwing).
  */
+declare const __DASHBOARD_ASSETS__: string | undefined;
+const ASSETS_DIR = typeof __DASHBOARD_ASSETS__ === 'string' ? __DASHBOARD_ASSETS__ : './assets/';
 const ASSETS: Record<string, string> = {
   'dashboard.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
-const assetUrl = (file: string) => new URL(`./assets/${file}`, import.meta.url);
+const assetUrl = (file: string) => new URL(`${ASSETS_DIR}${file}`, import.meta.url);
 
 /** The dashboard router; `guard` is the admin-token lock, the same as the control API's. */
 export function createDashboardRouter(vendors: readonly DashboardVendor[], guard: MiddlewareHandler, owner: ErrorOwner): Hono {

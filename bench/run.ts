@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     dist: { type: 'string', default: 'dist' },
     /** Extra node flags for the sandbox process, e.g. `--cpu-prof --cpu-prof-dir=prof`. */
     'node-flags': { type: 'string', default: '' },
+    /** The same for the bare baseline's process, to profile both sides alike. */
+    'baseline-node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -78,8 +80,10 @@ const sandboxCommand = (db: string, extra: string[] = []) => [
   ...(args.server === 'src' ? ['--import', 'tsx', 'src/main.ts'] : [join(args.dist!, 'main.js')]),
   ...['--port', '0', '--db', db, '--rate-limits', 'off', '--log-level', 'silent'],
 ];
-const startSandbox = (db: string) => start(sandboxCommand(db, args['node-flags'] ? args['node-flags'].split(' ') : []), 'sandbox');
-const startBaseline = (db: string) => start(['--import', 'tsx', 'bench/baseline-server.ts', '--port', '0', '--db', db], 'baseline');
+const flags = (value: string | undefined) => (value ? value.split(' ') : []);
+const startSandbox = (db: string) => start(sandboxCommand(db, flags(args['node-flags'])), 'sandbox');
+const startBaseline = (db: string) =>
+  start([...flags(args['baseline-node-flags']), '--import', 'tsx', 'bench/baseline-server.ts', '--port', '0', '--db', db], 'baseline');
 
 async function stop(server: Server): Promise<void> {
   if (server.child.exitCode !== null) return;

@@ -1,5 +1,6 @@
 // The embedded SQLite store: opened once, migrated per owner, statements prepared once and cached.
 import Database from 'better-sqlite3';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 export interface Migration {
   /** Applied in order; a version is never applied twice. */
@@ -18,12 +19,24 @@ export interface TenantTable {
 export class Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** File databases: checkpoints run on a worker thread, started by the first write transaction. */
+  private checkpointer: Checkpointer | undefined;
+  private readonly checkpointsOffThread: boolean;
+  private readonly onCheckpointError: (error: Error) => void;
 
-  constructor(path: string) {
+  constructor(
+    private readonly path: string,
+    options: { onCheckpointError?: (error: Error) => void } = {},
+  ) {
     this.db = new Database(path);
     // WAL lets readers run while a bulk write commits; NORMAL sync is durable across a process
     // crash (only an OS crash can lose the last commits), which is the sandbox's promise.
-    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.checkpointsOffThread = path !== ':memory:' && path !== '';
+    if (this.checkpointsOffThread) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    }
+    this.onCheckpointError = options.onCheckpointError ?? ((error) => console.error(`checkpoint worker: ${error.message}`));
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -61,7 +74,12 @@ export class Store {
 
   /** Runs `fn` in one synchronous transaction: nothing inside may be awaited. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const result = this.db.transaction(fn)();
+    if (this.checkpointsOffThread && !this.db.inTransaction) {
+      this.checkpointer ??= startCheckpointer(this.path, this.onCheckpointError);
+      this.checkpointer.nudge();
+    }
+    return result;
   }
 
   /** Every data table (migrations bookkeeping excluded), for snapshots. */
@@ -77,6 +95,8 @@ export class Store {
   }
 
   close(): void {
+    this.checkpointer?.stop();
+    this.checkpointer = undefined;
     this.statements.clear();
     if (this.db.open) this.db.close();
   }

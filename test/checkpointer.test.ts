@@ -1,0 +1,69 @@
+// WAL checkpoints run on a worker thread: a commit reaches the database file with no more work on the request thread, and close() leaves no WAL.
+import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../src/core/store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bulk-sandbox-ckpt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The page count in the database file's own header (bytes 28–31): it moves only when a checkpoint copies the WAL in. */
+function pagesInFile(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(100);
+    readSync(fd, header, 0, 100, 0);
+    return header.readUInt32BE(28);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('checkpoints off the request thread', () => {
+  it('copies a committed write into the database file without another write or a checkpoint on this thread', async () => {
+    const path = join(dir, 'a.sqlite');
+    const store = new Store(path);
+    store.db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const before = pagesInFile(path);
+    const insert = store.db.prepare('INSERT INTO t (v) VALUES (?)');
+    // ~400 KB: far below the request thread's own automatic threshold (10,000 pages).
+    store.transaction(() => {
+      for (let i = 0; i < 100; i++) insert.run('x'.repeat(4000));
+    });
+    expect(pagesInFile(path)).toBe(before);
+    await until(() => pagesInFile(path) > before + 90, 'the worker to checkpoint');
+    expect(store.db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(100);
+    store.close();
+  });
+
+  it('close() stops the worker and closes its connection, so the last close removes the WAL', async () => {
+    const path = join(dir, 'b.sqlite');
+    const store = new Store(path);
+    store.db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    store.transaction(() => store.db.prepare('INSERT INTO t (v) VALUES (?)').run('one'));
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const reopened = new Store(path);
+    expect(reopened.db.prepare('SELECT v FROM t').pluck().all()).toEqual(['one']);
+    reopened.close();
+  });
+
+  it('close() right after the first write, before the worker has started, still returns promptly', () => {
+    const path = join(dir, 'c.sqlite');
+    const store = new Store(path);
+    store.db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY)');
+    store.transaction(() => store.db.prepare('INSERT INTO t DEFAULT VALUES').run());
+    store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+});

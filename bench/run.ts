@@ -80,7 +80,7 @@ const sandboxCommand = (db: string, extra: string[] = []) => [
   ...(args.server === 'src' ? ['--import', 'tsx', 'src/main.ts'] : [join(args.dist!, 'main.js')]),
   ...['--port', '0', '--db', db, '--rate-limits', 'off', '--log-level', 'silent'],
 ];
-const flags = (value: string | undefined) => (value ? value.split(' ') : []);
+const flags = (value: string | undefined) => (value ?? '').split(' ').filter(Boolean);
 const startSandbox = (db: string) => start(sandboxCommand(db, flags(args['node-flags'])), 'sandbox');
 const startBaseline = (db: string) =>
   start([...flags(args['baseline-node-flags']), '--import', 'tsx', 'bench/baseline-server.ts', '--port', '0', '--db', db], 'baseline');

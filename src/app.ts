@@ -31,6 +31,8 @@ export interface AppOptions {
   vendorOptions?: Record<string, Record<string, string>>;
   /** Most journal entries kept (default 10,000); the oldest go first. */
   journalCapacity?: number;
+  /** Bytes of bodies, headers and entries the journal holds (default 16 MiB); the oldest go first. */
+  journalBytes?: number;
   /** When set, the control API answers only requests that present it. */
   adminToken?: string;
   /** Logs one JSON line per request (see core/logger.ts); none when absent. */
@@ -59,7 +61,7 @@ export function createApp(options: AppOptions): SandboxApp {
     vendorOptions: options.vendorOptions ?? {},
   };
 
-  const plane = new ControlPlane(clock, options.journalCapacity);
+  const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes);
   const app = new Hono();
   // First, so it sees every request and the final response, errors included.
   if (options.logger) {

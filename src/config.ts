@@ -15,6 +15,7 @@ export const Config = z.object({
   vendorOptions: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   seed: z.string().min(1).optional(),
   journalCapacity: z.coerce.number().int().positive().default(10_000),
+  journalMib: z.coerce.number().positive().default(16),
   vendorPorts: z.record(z.string(), z.number().int().min(0).max(65535)).default({}),
   adminToken: z.string().min(16, 'SANDBOX_ADMIN_TOKEN must be at least 16 characters').optional(),
 });
@@ -30,6 +31,7 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --body-limit BYTES    largest accepted request body (default 10485760)
   --seed FILE           fixtures to load at start (the POST /_sandbox/seed document)
   --journal-size N      request journal entries kept (default 10000)
+  --journal-mib N       request journal memory kept, bodies and headers, in MiB (default 16)
   --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional);
                         --V-K X is the same (e.g. --mailingcore-tenant-header optional)
   --vendor-port V=PORT  also serve vendor V alone at the root of PORT, repeatable (e.g. cora=4701)
@@ -75,6 +77,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         'vendor-port': { type: 'string', multiple: true },
         seed: { type: 'string' },
         'journal-size': { type: 'string' },
+        'journal-mib': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -106,6 +109,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     vendorPorts,
     seed: values.seed,
     journalCapacity: values['journal-size'],
+    journalMib: values['journal-mib'],
     adminToken: env.SANDBOX_ADMIN_TOKEN === '' ? undefined : env.SANDBOX_ADMIN_TOKEN,
   });
   if (!parsed.success) {

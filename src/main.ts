@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     seed,
     logger: createLogger(config.logLevel),
     journalCapacity: config.journalCapacity,
+    journalBytes: Math.round(config.journalMib * 1024 * 1024),
     vendorPorts: config.vendorPorts,
     ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
     db: config.db,

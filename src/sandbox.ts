@@ -23,6 +23,8 @@ export interface SandboxOptions {
   /** Fixtures loaded before the server answers (the `POST /_sandbox/seed` document). */
   seed?: unknown;
   journalCapacity?: number;
+  /** Bytes the journal holds before its oldest entries go (default 16 MiB). */
+  journalBytes?: number;
   /** Locks the control API: every /_sandbox call must present this token. */
   adminToken?: string;
   /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
@@ -66,6 +68,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
     ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
+    ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });

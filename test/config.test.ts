@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       vendorOptions: {},
       vendorPorts: {},
       journalCapacity: 10_000,
+      journalMib: 16,
     });
   });
 
@@ -36,6 +37,8 @@ describe('loadConfig', () => {
     for (const argv of [['--nope'], ['--port', 'abc'], ['--rate-limits', 'sometimes'], ['--vendor-option', 'broken']]) {
       expect(() => loadConfig(argv, {})).toThrow(ConfigError);
     }
+    expect(() => loadConfig(['--journal-mib', '0'], {})).toThrow(ConfigError);
+    expect(loadConfig(['--journal-mib', '2.5'], {})).toMatchObject({ journalMib: 2.5 });
     expect(loadConfig(['--help'], {})).toBe('help');
   });
 });

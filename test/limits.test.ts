@@ -75,8 +75,9 @@ describe('transport limits', () => {
     expect(limiter.take('key-999').allowed).toBe(false);
   });
 
-  it('keeps the journal under its body budget, dropping the oldest entries first', () => {
-    const journal = new Journal(10_000, 10_000);
+  it('keeps the journal under its byte budget, dropping the oldest entries first', () => {
+    // Each entry counts ~1.3 kB: its 1,012-byte request body, 2-byte response, path, and a fixed 256.
+    const journal = new Journal(10_000, 13_000);
     const entry = (id: number): JournalEntry => ({
       id,
       time: new Date(T0).toISOString(),
@@ -102,6 +103,13 @@ describe('transport limits', () => {
     expect(kept[0]!.path).toBe('/p/100');
     expect(kept.at(-1)!.id).toBe(100 - kept.length + 1);
     expect(kept[0]!.requestBody).toEqual({ blob: 'x'.repeat(1_000) });
+
+    // Headers count too: bodiless entries with a 1 kB header are not free either.
+    const headersOnly = new Journal(10_000, 13_000);
+    for (let id = 1; id <= 100; id++) {
+      headersOnly.add({ ...entry(id), requestHeaders: { 'x-big': 'h'.repeat(1_000) }, requestBody: null, responseBody: null });
+    }
+    expect(headersOnly.list({ limit: 10_000 }).length).toBeLessThan(11);
   });
 
   it('answers 413 in the vendor envelope as soon as a chunked body (no Content-Length) passes the limit', async () => {

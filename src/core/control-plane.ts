@@ -5,7 +5,7 @@ import { parsedJsonBody, readRawBody } from './body.js';
 import { SandboxError } from './errors.js';
 import { Faults, type Fault } from './faults.js';
 import { isPlainObject } from './json.js';
-import { Journal, RawBody, redactHeaders } from './journal.js';
+import { JOURNAL_BYTE_BUDGET, Journal, RawBody, redactHeaders } from './journal.js';
 import { Metrics } from './metrics.js';
 import { vendorPathWithQuery } from './router.js';
 import type { SandboxEnv, VendorModule } from './vendor.js';
@@ -37,8 +37,9 @@ export class ControlPlane {
   constructor(
     private readonly clock: Clock,
     journalCapacity = 10_000,
+    journalBytes = JOURNAL_BYTE_BUDGET,
   ) {
-    this.journal = new Journal(journalCapacity);
+    this.journal = new Journal(journalCapacity, journalBytes);
   }
 
   /**

@@ -60,10 +60,13 @@ export function redactBody(value: unknown): unknown {
 }
 
 /**
- * Bodies the journal keeps, in bytes, before it lets the oldest entries go (besides the entry
- * cap): a load test of 500-row batches would otherwise hold gigabytes.
+ * What the journal may hold, in bytes, before it lets the oldest entries go (besides the entry
+ * cap): a load test of 500-row batches would otherwise hold gigabytes. Bodies count at their
+ * size; headers and the entry itself count too, so ten thousand small requests are not free.
  */
-export const JOURNAL_BODY_BUDGET = 32 * 1024 * 1024;
+export const JOURNAL_BYTE_BUDGET = 16 * 1024 * 1024;
+/** Roughly what an entry's object, strings and arrays cost besides its bodies and headers. */
+const ENTRY_OVERHEAD = 256;
 
 const textDecoder = new TextDecoder();
 
@@ -86,8 +89,20 @@ export class RawBody {
   }
 }
 
-const bodySize = (e: JournalEntry): number =>
-  (e.requestBody instanceof RawBody ? e.requestBody.size : 0) + (e.responseBody instanceof RawBody ? e.responseBody.size : 0);
+const headersSize = (headers: Record<string, string>): number => {
+  let size = 0;
+  for (const name in headers) size += name.length + headers[name]!.length;
+  return size;
+};
+
+/** What one entry counts against the journal's byte budget. */
+const entrySize = (e: JournalEntry): number =>
+  ENTRY_OVERHEAD +
+  e.path.length +
+  headersSize(e.requestHeaders) +
+  headersSize(e.responseHeaders) +
+  (e.requestBody instanceof RawBody ? e.requestBody.size : 0) +
+  (e.responseBody instanceof RawBody ? e.responseBody.size : 0);
 
 /** The entry as readers see it: bodies parsed and redacted. */
 function described(e: JournalEntry): JournalEntry {
@@ -116,12 +131,12 @@ export function describeBody(text: string, contentType: string | undefined): unk
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextId = 1;
-  /** Bytes of the RawBody bodies held. */
-  private bodyBytes = 0;
+  /** What the entries held count against the budget (see entrySize). */
+  private bytes = 0;
 
   constructor(
     public capacity = 10_000,
-    public bodyBudget = JOURNAL_BODY_BUDGET,
+    public byteBudget = JOURNAL_BYTE_BUDGET,
   ) {}
 
   /**
@@ -138,21 +153,21 @@ export class Journal {
     let i = this.entries.length;
     while (i > 0 && this.entries[i - 1]!.id > full.id) i--;
     this.entries.splice(i, 0, full);
-    this.bodyBytes += bodySize(full);
+    this.bytes += entrySize(full);
     // Oldest go first; trimming in chunks keeps the push O(1) amortised.
     if (this.entries.length > this.capacity + Math.max(1, this.capacity >> 4)) this.dropOldest(this.entries.length - this.capacity);
-    if (this.bodyBytes > this.bodyBudget) {
+    if (this.bytes > this.byteBudget) {
       // Down to three quarters of the budget, so a full journal is not trimmed on every request.
       let drop = 0;
-      let bytes = this.bodyBytes;
-      while (drop < this.entries.length - 1 && bytes > (this.bodyBudget * 3) / 4) bytes -= bodySize(this.entries[drop++]!);
+      let bytes = this.bytes;
+      while (drop < this.entries.length - 1 && bytes > (this.byteBudget * 3) / 4) bytes -= entrySize(this.entries[drop++]!);
       this.dropOldest(drop);
     }
     return full;
   }
 
   private dropOldest(count: number): void {
-    for (let i = 0; i < count; i++) this.bodyBytes -= bodySize(this.entries[i]!);
+    for (let i = 0; i < count; i++) this.bytes -= entrySize(this.entries[i]!);
     this.entries = this.entries.slice(count);
   }
 
@@ -178,7 +193,7 @@ export class Journal {
   clear(namespace?: string): number {
     const before = this.entries.length;
     this.entries = namespace === undefined ? [] : this.entries.filter((e) => e.namespace !== namespace);
-    this.bodyBytes = this.entries.reduce((sum, e) => sum + bodySize(e), 0);
+    this.bytes = this.entries.reduce((sum, e) => sum + entrySize(e), 0);
     return before - this.entries.length;
   }
 
@@ -189,7 +204,7 @@ export class Journal {
 
   restore(entries: JournalEntry[]): void {
     this.entries = entries.slice(-this.capacity);
-    this.bodyBytes = this.entries.reduce((sum, e) => sum + bodySize(e), 0);
+    this.bytes = this.entries.reduce((sum, e) => sum + entrySize(e), 0);
     this.nextId = entries.reduce((max, e) => Math.max(max, e.id), 0) + 1;
   }
 }

@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,13 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'dist' },
     db: { type: 'string', default: 'both' },
     vendors: { type: 'string', default: 'cora,propel,copper,mailingcore' },
-    /** Parts to run: load, latency, startup, scale. */
-    only: { type: 'string', default: 'load,latency,startup,scale' },
+    /** Parts to run: load, latency, startup, scale (and prism, when --prism is given). */
+    only: { type: 'string', default: 'load,latency,startup,scale,prism' },
+    /**
+     * Prism's CLI script (e.g. node_modules/.bin/prism of `npm install @stoplight/prism-cli` in a
+     * folder of its own; env BENCH_PRISM): Cora against Prism mocking specs/cora.openapi.json.
+     */
+    prism: { type: 'string', default: process.env.BENCH_PRISM },
     json: { type: 'string' },
     /** Overrides for experiments: seconds per repetition, and repetitions. */
     duration: { type: 'string' },
@@ -354,6 +360,71 @@ async function scaleStep(count: number) {
   }
 }
 
+// ---- Prism ------------------------------------------------------------------------------------
+
+/** A port nobody listens on now (Prism takes a port number, not 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Prism (stateless: validates the request against the spec, answers the documented example)
+ * against the sandbox on `:memory:`, Cora 500-row bodies, interleaved like the load part.
+ * Prism runs quietened (`-v silent`) and with `--errors`, so an invalid request gets an error.
+ */
+async function prismSuite(cli: string) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [cli, 'mock', 'specs/cora.openapi.json', '-p', String(port), '-h', '127.0.0.1', '--errors', '-v', 'silent'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  const prism: Server = { child, url, listenMs: NaN, startedAt };
+  const sandbox = await startSandbox(dbPath('memory'));
+  try {
+    const work = coraWorkload('prism');
+    const first = work.next();
+    const toPrism = () => {
+      const r = work.next();
+      return { ...r, path: r.path.replace(/^\/cora/, '') };
+    };
+    let startupMs = NaN;
+    for (let i = 0; i < 600 && Number.isNaN(startupMs); i++) {
+      const res = await fetch(`${url}${first.path.replace(/^\/cora/, '')}`, { method: 'POST', headers: first.headers, body: first.body }).catch(() => undefined);
+      if (res?.status === 200) startupMs = performance.now() - startedAt;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (Number.isNaN(startupMs)) throw new Error('Prism did not answer 200 within 30 s');
+    const invalid = await fetch(`${url}${first.path.replace(/^\/cora/, '')}`, { method: 'POST', headers: first.headers, body: '{"accounts":"no"}' });
+    for (const r of work.seedRequests()) await send(sandbox.url, r);
+    await load(sandbox.url, () => work.next(), PLAN.connections, PLAN.warmupS);
+    await load(url, toPrism, PLAN.connections, PLAN.warmupS);
+    const s: LoadResult[] = [];
+    const p: LoadResult[] = [];
+    for (let rep = 0; rep < PLAN.reps; rep++) {
+      s.push(await load(sandbox.url, () => work.next(), PLAN.connections, PLAN.durationS, sandbox.child.pid));
+      p.push(await load(url, toPrism, PLAN.connections, PLAN.durationS, child.pid));
+      log(`prism rep ${rep + 1}: sandbox ${s.at(-1)!.rps.toFixed(1)} req/s, prism ${p.at(-1)!.rps.toFixed(1)} req/s`);
+    }
+    return {
+      startupMs,
+      invalidStatus: invalid.status,
+      sandbox: { ...summarise(s), peak: memory(sandbox.child.pid!).peak },
+      prism: { ...summarise(p), peak: memory(child.pid!).peak },
+    };
+  } finally {
+    await stop(sandbox);
+    await stop(prism);
+  }
+}
+
 // ---- report ------------------------------------------------------------------------------------
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
@@ -431,6 +502,22 @@ async function main(): Promise<void> {
     }
     report.scale = steps;
     out.push('');
+  }
+
+  if (PARTS.has('prism') && args.prism) {
+    log('prism');
+    const r = await prismSuite(args.prism);
+    report.prism = r;
+    out.push(
+      `Cora 500-row bodies, ${PLAN.connections} connections, sandbox on :memory: against Prism mocking specs/cora.openapi.json (quietened, --errors; it stores nothing), interleaved, ${PLAN.reps} × ${PLAN.durationS} s (medians):`,
+      '',
+      '| server | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MiB |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...(['sandbox', 'prism'] as const).map((k) => `| ${k} | ${f1(r[k].rps)} | ${r[k].p50} | ${r[k].p99} | ${f1(r[k].cpuMs)} | ${f0(r[k].peak)} |`),
+      '',
+      `Sandbox / Prism requests/s: ${((r.sandbox.rps / r.prism.rps) * 100).toFixed(0)}%. Prism: start-up to its first 200 ${f0(r.startupMs)} ms; an invalid body got ${r.invalidStatus}.`,
+      '',
+    );
   }
 
   const load2 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

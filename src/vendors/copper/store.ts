@@ -45,31 +45,41 @@ export interface Scope {
 /** Emails are unique per account regardless of case, so the index holds them lowercased. */
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 
+// Every statement's SQL is built once, here: `Store.statement` finds a statement by its text, and a
+// per-row call must not rebuild (and rehash) the string. Positional parameters cost better-sqlite3
+// less than named ones.
+const SQL = {
+  get: `SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
+  emailOwner: `SELECT person_id FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`,
+  all: `SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? ORDER BY id`,
+  upsert: `INSERT INTO ${PEOPLE_TABLE} (namespace, tenant, id, data) VALUES (?, ?, ?, ?)
+    ON CONFLICT (namespace, tenant, id) DO UPDATE SET data = excluded.data`,
+  clearEmails: `DELETE FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ?`,
+  // No ON CONFLICT: validation already refused taken emails, so a conflict here is a bug and must surface.
+  addEmail: `INSERT INTO ${EMAILS_TABLE} (namespace, tenant, email, person_id) VALUES (?, ?, ?, ?)`,
+  delete: `DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
+  count: `SELECT count(*) FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ?`,
+  // Once per request: named parameters, as `@count` appears twice.
+  reserveIds: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (@namespace, @tenant, @count)
+    ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = last_id + @count RETURNING last_id`,
+} as const;
+
 export class CopperPeople {
   constructor(private readonly store: Store) {}
 
   get(scope: Scope, id: number): CopperPerson | undefined {
-    const data = this.store
-      .statement(`SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`)
-      .pluck()
-      .get(scope.namespace, scope.tenant, id) as string | undefined;
+    const data = this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id) as string | undefined;
     return data === undefined ? undefined : (JSON.parse(data) as CopperPerson);
   }
 
   /** The id of the person holding `email` (any case), if any. */
   emailOwner(scope: Scope, email: string): number | undefined {
-    return this.store
-      .statement(`SELECT person_id FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`)
-      .pluck()
-      .get(scope.namespace, scope.tenant, emailKey(email)) as number | undefined;
+    return this.store.statement(SQL.emailOwner).pluck().get(scope.namespace, scope.tenant, emailKey(email)) as number | undefined;
   }
 
   /** Every person of the account, in id order: search filters and sorts them in memory. */
   all(scope: Scope): CopperPerson[] {
-    const rows = this.store
-      .statement(`SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? ORDER BY id`)
-      .pluck()
-      .all(scope.namespace, scope.tenant) as string[];
+    const rows = this.store.statement(SQL.all).pluck().all(scope.namespace, scope.tenant) as string[];
     return rows.map((data) => JSON.parse(data) as CopperPerson);
   }
 
@@ -79,24 +89,19 @@ export class CopperPeople {
    */
   write(scope: Scope, creates: readonly CopperPerson[], updates: readonly CopperPerson[]): CopperPerson[] {
     if (creates.length === 0 && updates.length === 0) return [];
-    const upsert = this.store.statement(
-      `INSERT INTO ${PEOPLE_TABLE} (namespace, tenant, id, data) VALUES (@namespace, @tenant, @id, @data)
-       ON CONFLICT (namespace, tenant, id) DO UPDATE SET data = excluded.data`,
-    );
-    const clearEmails = this.store.statement(`DELETE FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ?`);
-    const addEmail = this.store.statement(
-      // No ON CONFLICT: validation already refused taken emails, so a conflict here is a bug and must surface.
-      `INSERT INTO ${EMAILS_TABLE} (namespace, tenant, email, person_id) VALUES (?, ?, ?, ?)`,
-    );
+    const upsert = this.store.statement(SQL.upsert);
+    const clearEmails = this.store.statement(SQL.clearEmails);
+    const addEmail = this.store.statement(SQL.addEmail);
+    const { namespace, tenant } = scope;
     return this.store.transaction(() => {
       const firstId = this.reserveIds(scope, creates.length);
       const created = creates.map((person, i) => ({ ...person, id: firstId + i }));
       const people = [...updates, ...created];
       // Clear every old email first, so a batch that moves an address between people still indexes it.
-      for (const person of people) clearEmails.run(scope.namespace, scope.tenant, person.id);
+      for (const person of people) clearEmails.run(namespace, tenant, person.id);
       for (const person of people) {
-        upsert.run({ namespace: scope.namespace, tenant: scope.tenant, id: person.id, data: JSON.stringify(person) });
-        for (const { email } of person.emails) addEmail.run(scope.namespace, scope.tenant, emailKey(email), person.id);
+        upsert.run(namespace, tenant, person.id, JSON.stringify(person));
+        for (const { email } of person.emails) addEmail.run(namespace, tenant, emailKey(email), person.id);
       }
       return created;
     });
@@ -104,10 +109,8 @@ export class CopperPeople {
 
   delete(scope: Scope, id: number): boolean {
     return this.store.transaction(() => {
-      this.store.statement(`DELETE FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ?`).run(scope.namespace, scope.tenant, id);
-      return (
-        this.store.statement(`DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`).run(scope.namespace, scope.tenant, id).changes > 0
-      );
+      this.store.statement(SQL.clearEmails).run(scope.namespace, scope.tenant, id);
+      return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
     });
   }
 
@@ -116,24 +119,14 @@ export class CopperPeople {
     return pageTenantRecords(this.store, filter, { table: PEOPLE_TABLE, key: 'id', start: 0, columns: 'data', toRecord: parseDataColumn });
   }
 
-
   count(scope: Scope): number {
-    return this.store
-      .statement(`SELECT count(*) FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ?`)
-      .pluck()
-      .get(scope.namespace, scope.tenant) as number;
+    return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
   }
 
   /** Ids are an integer sequence per account, starting at 1 and never reused after a delete. */
   private reserveIds(scope: Scope, count: number): number {
     if (count === 0) return 0;
-    const last = this.store
-      .statement(
-        `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (@namespace, @tenant, @count)
-         ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = last_id + @count RETURNING last_id`,
-      )
-      .pluck()
-      .get({ namespace: scope.namespace, tenant: scope.tenant, count }) as number;
+    const last = this.store.statement(SQL.reserveIds).pluck().get({ namespace: scope.namespace, tenant: scope.tenant, count }) as number;
     return last - count + 1;
   }
 }

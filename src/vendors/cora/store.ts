@@ -27,36 +27,33 @@ export interface Scope {
   tenant: string;
 }
 
+// Every statement's SQL is built once, here: `Store.statement` finds a statement by its text, and a
+// per-row call must not rebuild (and rehash) the string. Positional parameters cost better-sqlite3
+// less than named ones.
+const SQL = {
+  get: `SELECT data FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ? AND external_id = ?`,
+  upsert: `INSERT INTO ${CORA_TABLE} (namespace, tenant, external_id, id, data, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (namespace, tenant, external_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+  count: `SELECT count(*) FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ?`,
+} as const;
+
 export class CoraAccounts {
   constructor(private readonly store: Store) {}
 
   get(scope: Scope, externalId: string): CoraAccount | undefined {
-    const data = this.store
-      .statement(`SELECT data FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ? AND external_id = ?`)
-      .pluck()
-      .get(scope.namespace, scope.tenant, externalId) as string | undefined;
+    const data = this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, externalId) as string | undefined;
     return data === undefined ? undefined : (JSON.parse(data) as CoraAccount);
   }
 
   /** Inserts new accounts and replaces changed ones, all in one transaction. */
   write(scope: Scope, accounts: readonly CoraAccount[]): void {
     if (accounts.length === 0) return;
-    const upsert = this.store.statement(
-      `INSERT INTO ${CORA_TABLE} (namespace, tenant, external_id, id, data, created_at, updated_at)
-       VALUES (@namespace, @tenant, @externalId, @id, @data, @createdAt, @updatedAt)
-       ON CONFLICT (namespace, tenant, external_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-    );
+    const upsert = this.store.statement(SQL.upsert);
+    const { namespace, tenant } = scope;
     this.store.transaction(() => {
       for (const account of accounts) {
-        upsert.run({
-          namespace: scope.namespace,
-          tenant: scope.tenant,
-          externalId: account.externalId,
-          id: account.id,
-          data: JSON.stringify(account),
-          createdAt: account.createdAt,
-          updatedAt: account.updatedAt,
-        });
+        upsert.run(namespace, tenant, account.externalId, account.id, JSON.stringify(account), account.createdAt, account.updatedAt);
       }
     });
   }
@@ -66,11 +63,7 @@ export class CoraAccounts {
     return pageTenantRecords(this.store, filter, { table: CORA_TABLE, key: 'external_id', start: '', columns: 'data', toRecord: parseDataColumn });
   }
 
-
   count(scope: Scope): number {
-    return this.store
-      .statement(`SELECT count(*) FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ?`)
-      .pluck()
-      .get(scope.namespace, scope.tenant) as number;
+    return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
   }
 }

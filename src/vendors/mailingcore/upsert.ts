@@ -82,7 +82,7 @@ export function upsertOne(ctx: WriteContext, item: MailingCoreContactInput, seq:
     return { status: 'created', contact };
   }
   const { contact, changed } = applyFields(target, item, ctx.now);
-  if (changed) contacts.put(scope, contact, seq);
+  if (changed) contacts.put(scope, contact, seq, target);
   return { status: 'updated', contact };
 }
 

@@ -1,5 +1,5 @@
 // The bulk upsert: contacts processed in request order inside one synchronous transaction, each succeeding or failing alone.
-import { type WriteContext, forcedRowMessage, identityOf, mergeContact } from './contact.js';
+import { type WriteContext, type WriteOutcome, forcedRowMessage, identityOf, mergeContact } from './contact.js';
 import type { PropelBulkResult, PropelContact } from './schemas.js';
 import type { BulkRequest } from './validation.js';
 
@@ -21,22 +21,22 @@ export function bulkUpsert(request: BulkRequest & { rowFaults?: ReadonlyMap<numb
   const data = ctx.contacts.transaction(() =>
     request.contacts.map((input, index): PropelBulkResult => {
       const key = lookupKey === 'id' ? input.id! : input.sourceId!;
-      const existing: PropelContact | undefined =
-        lookupKey === 'id' ? ctx.contacts.get(ctx.scope, input.id!) : ctx.contacts.findByIdentity(ctx.scope, identityOf(input));
+      const identity = lookupKey === 'sourceId' ? identityOf(input) : undefined;
+      const existing: PropelContact | undefined = identity ? ctx.contacts.findByIdentity(ctx.scope, identity) : ctx.contacts.get(ctx.scope, input.id!);
       const action = existing ? 'update' : 'create';
-      const failed = (code: string, error: string): PropelBulkResult => {
-        failedCodes.push(code);
-        return { action, key, lookupKey, success: false, error };
-      };
       const forced = request.rowFaults?.get(index);
-      if (forced !== undefined) return failed(forced, forcedRowMessage(forced, input));
-
-      const outcome = mergeContact(ctx, input, existing, input.id);
-      if (!outcome.ok) return failed(outcome.code, outcome.message);
+      const outcome: WriteOutcome | { ok: false; code: string; message: string } =
+        forced !== undefined
+          ? { ok: false, code: forced, message: forcedRowMessage(forced, input) }
+          : mergeContact(ctx, input, existing, input.id, identity && { identity, holder: existing });
+      if (!outcome.ok) {
+        failedCodes.push(outcome.code);
+        return { action, key, lookupKey, success: false, error: outcome.message };
+      }
       const contact = outcome.contact;
       // bulk/sourceId numbers a new contact only once it is sure to be written.
       if (!existing && lookupKey === 'sourceId') contact.id = ctx.contacts.nextId(ctx.scope);
-      if (contact !== existing) ctx.contacts.put(ctx.scope, contact);
+      if (contact !== existing) ctx.contacts.put(ctx.scope, contact, existing);
       return { action, id: contact.id, key, lookupKey, success: true };
     }),
   );

@@ -125,12 +125,27 @@ function applyAttributes(current: readonly PropelAttribute[], inputs: NonNullabl
   return next;
 }
 
+/** What `findByIdentity` answered for `identity` in this transaction, so a caller's lookup is not repeated. */
+export interface IdentityLookup {
+  identity: Identity;
+  holder: PropelContact | undefined;
+}
+
+const sameIdentity = (a: Identity, b: Identity): boolean => a.sourceId === b.sourceId && a.source === b.source && a.language === b.language;
+
 /**
  * The contact after applying `input` to `existing` (or to a new contact with `id`). Fails, as a
  * row failure, when the parent is unknown, an attribute value does not fit its type, or the
- * resulting identity belongs to another contact. Writes nothing.
+ * resulting identity belongs to another contact. Writes nothing. `lookedUp`: the caller already
+ * looked an identity up (bulk/sourceId finds `existing` that way), reused when it is the result's.
  */
-export function mergeContact(ctx: WriteContext, input: PropelContactInput, existing: PropelContact | undefined, id: number | undefined): WriteOutcome {
+export function mergeContact(
+  ctx: WriteContext,
+  input: PropelContactInput,
+  existing: PropelContact | undefined,
+  id: number | undefined,
+  lookedUp?: IdentityLookup,
+): WriteOutcome {
   const base = existing ?? blankContact(id ?? 0, ctx.now);
   const next: PropelContact = { ...base };
   if (input.parent !== undefined) {
@@ -150,7 +165,7 @@ export function mergeContact(ctx: WriteContext, input: PropelContactInput, exist
   }
   if (next.sourceId !== null && next.source !== null) {
     const identity = { sourceId: next.sourceId, source: next.source, language: next.language };
-    const holder = ctx.contacts.findByIdentity(ctx.scope, identity);
+    const holder = lookedUp && sameIdentity(lookedUp.identity, identity) ? lookedUp.holder : ctx.contacts.findByIdentity(ctx.scope, identity);
     if (holder && holder.id !== base.id) {
       return fail('SourceIdInUse', PROPEL_MESSAGES.sourceIdInUse(identity.sourceId, identity.source, identity.language));
     }

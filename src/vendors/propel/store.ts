@@ -34,6 +34,17 @@ export const PROPEL_MIGRATIONS: Migration[] = [
       PRIMARY KEY (namespace, tenant)
     ) WITHOUT ROWID;`,
   },
+  {
+    // Both indexes are only read for one parent or one (source, sourceId): contacts without a
+    // parent or without an identity (most contacts of bulk/id) need no entry, and writing one
+    // cost every insert.
+    version: 2,
+    sql: `DROP INDEX IF EXISTS ${CONTACTS_TABLE}_parent;
+    CREATE INDEX ${CONTACTS_TABLE}_parent ON ${CONTACTS_TABLE} (namespace, tenant, parent_id) WHERE parent_id IS NOT NULL;
+    DROP INDEX IF EXISTS ${CONTACTS_TABLE}_identity;
+    CREATE INDEX ${CONTACTS_TABLE}_identity ON ${CONTACTS_TABLE} (namespace, tenant, source, source_id, language)
+      WHERE source IS NOT NULL AND source_id IS NOT NULL;`,
+  },
 ];
 
 export interface Scope {
@@ -48,6 +59,37 @@ export interface Identity {
   language: string | null;
 }
 
+// Every statement's SQL is built once, here: `Store.statement` finds a statement by its text, and a
+// per-row call must not rebuild (and rehash) a long string. The per-row statements bind
+// positional parameters, which costs better-sqlite3 less than looking up named ones.
+const T = CONTACTS_TABLE;
+// Without ANALYZE statistics SQLite's planner prefers the primary key's (namespace, tenant) range
+// to these indexes, and so reads every contact of the tenant per lookup (7 ms a row at 100,000
+// contacts instead of 8 µs): INDEXED BY keeps the lookups on their index. (Both indexes are
+// partial: `source = ? AND source_id = ?` and `parent_id = ?` imply their WHERE.)
+const SQL = {
+  get: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
+  findByIdentity: `SELECT data FROM ${T} INDEXED BY ${T}_identity
+    WHERE namespace = ? AND tenant = ? AND source = ? AND source_id = ? AND language IS ?
+    ORDER BY id LIMIT 1`,
+  findBySource: `SELECT data FROM ${T} INDEXED BY ${T}_identity
+    WHERE namespace = ? AND tenant = ? AND source = ? AND source_id = ? ORDER BY id LIMIT 1`,
+  childrenOf: `SELECT data FROM ${T} INDEXED BY ${T}_parent WHERE namespace = ? AND tenant = ? AND parent_id = ? ORDER BY id`,
+  put: `INSERT INTO ${T} (namespace, tenant, id, source_id, source, language, parent_id, data, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (namespace, tenant, id) DO UPDATE SET source_id = excluded.source_id, source = excluded.source,
+      language = excluded.language, parent_id = excluded.parent_id, data = excluded.data, updated_at = excluded.updated_at`,
+  /**
+   * An update that keeps the contact's identity and parent: the indexes on them are left alone
+   * (SQLite rewrites the index entries of every column an UPDATE sets, changed or not).
+   */
+  update: `UPDATE ${T} SET data = ?, updated_at = ? WHERE namespace = ? AND tenant = ? AND id = ?`,
+  delete: `DELETE FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
+  nextId: `SELECT next_id FROM ${SEQUENCE_TABLE} WHERE namespace = ? AND tenant = ?`,
+  setNextId: `INSERT INTO ${SEQUENCE_TABLE} (namespace, tenant, next_id) VALUES (?, ?, ?)
+    ON CONFLICT (namespace, tenant) DO UPDATE SET next_id = excluded.next_id`,
+} as const;
+
 const parse = (data: string | undefined): PropelContact | undefined => (data === undefined ? undefined : (JSON.parse(data) as PropelContact));
 
 export class PropelContacts {
@@ -58,73 +100,64 @@ export class PropelContacts {
   }
 
   get(scope: Scope, id: number): PropelContact | undefined {
-    return parse(
-      this.store
-        .statement(`SELECT data FROM ${CONTACTS_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`)
-        .pluck()
-        .get(scope.namespace, scope.tenant, id) as string | undefined,
-    );
+    return parse(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id) as string | undefined);
   }
 
   findByIdentity(scope: Scope, identity: Identity): PropelContact | undefined {
     return parse(
       this.store
-        .statement(
-          `SELECT data FROM ${CONTACTS_TABLE}
-           WHERE namespace = @namespace AND tenant = @tenant AND source = @source AND source_id = @sourceId AND language IS @language
-           ORDER BY id LIMIT 1`,
-        )
+        .statement(SQL.findByIdentity)
         .pluck()
-        .get({ ...scope, ...identity }) as string | undefined,
+        .get(scope.namespace, scope.tenant, identity.source, identity.sourceId, identity.language) as string | undefined,
     );
   }
 
   /** A parent named by sourceId and source: any language, the lowest id first (*decision*). */
   findBySource(scope: Scope, sourceId: string, source: string): PropelContact | undefined {
-    return parse(
-      this.store
-        .statement(
-          `SELECT data FROM ${CONTACTS_TABLE} WHERE namespace = ? AND tenant = ? AND source = ? AND source_id = ? ORDER BY id LIMIT 1`,
-        )
-        .pluck()
-        .get(scope.namespace, scope.tenant, source, sourceId) as string | undefined,
-    );
+    return parse(this.store.statement(SQL.findBySource).pluck().get(scope.namespace, scope.tenant, source, sourceId) as string | undefined);
   }
 
   childrenOf(scope: Scope, parentId: number): PropelContact[] {
-    return (
-      this.store
-        .statement(`SELECT data FROM ${CONTACTS_TABLE} WHERE namespace = ? AND tenant = ? AND parent_id = ? ORDER BY id`)
-        .pluck()
-        .all(scope.namespace, scope.tenant, parentId) as string[]
-    ).map((d) => parse(d)!);
+    return (this.store.statement(SQL.childrenOf).pluck().all(scope.namespace, scope.tenant, parentId) as string[]).map((d) => parse(d)!);
   }
 
-  /** Inserts or replaces one contact; call inside `transaction` for a batch. */
-  put(scope: Scope, contact: PropelContact): void {
+  /**
+   * Inserts or replaces one contact; call inside `transaction` for a batch. `stored` is the
+   * contact as read in this transaction when this write replaces it: when the write keeps its
+   * identity and parent, only the data is rewritten.
+   */
+  put(scope: Scope, contact: PropelContact, stored?: PropelContact): void {
+    const data = JSON.stringify(contact);
+    const parentId = contact.parent?.id ?? null;
+    if (
+      stored &&
+      stored.id === contact.id &&
+      stored.sourceId === contact.sourceId &&
+      stored.source === contact.source &&
+      stored.language === contact.language &&
+      (stored.parent?.id ?? null) === parentId
+    ) {
+      const { changes } = this.store.statement(SQL.update).run(data, contact.updatedAt, scope.namespace, scope.tenant, contact.id);
+      if (changes === 1) return;
+    }
     this.store
-      .statement(
-        `INSERT INTO ${CONTACTS_TABLE} (namespace, tenant, id, source_id, source, language, parent_id, data, created_at, updated_at)
-         VALUES (@namespace, @tenant, @id, @sourceId, @source, @language, @parentId, @data, @createdAt, @updatedAt)
-         ON CONFLICT (namespace, tenant, id) DO UPDATE SET source_id = excluded.source_id, source = excluded.source,
-           language = excluded.language, parent_id = excluded.parent_id, data = excluded.data, updated_at = excluded.updated_at`,
-      )
-      .run({
-        namespace: scope.namespace,
-        tenant: scope.tenant,
-        id: contact.id,
-        sourceId: contact.sourceId,
-        source: contact.source,
-        language: contact.language,
-        parentId: contact.parent?.id ?? null,
-        data: JSON.stringify(contact),
-        createdAt: contact.createdAt,
-        updatedAt: contact.updatedAt,
-      });
+      .statement(SQL.put)
+      .run(
+        scope.namespace,
+        scope.tenant,
+        contact.id,
+        contact.sourceId,
+        contact.source,
+        contact.language,
+        parentId,
+        data,
+        contact.createdAt,
+        contact.updatedAt,
+      );
   }
 
   delete(scope: Scope, id: number): boolean {
-    return this.store.statement(`DELETE FROM ${CONTACTS_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`).run(scope.namespace, scope.tenant, id).changes > 0;
+    return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
   }
 
   /**
@@ -132,18 +165,9 @@ export class PropelContacts {
    * so the sequence never hands out an id that is taken.
    */
   nextId(scope: Scope): number {
-    let id =
-      (this.store
-        .statement(`SELECT next_id FROM ${SEQUENCE_TABLE} WHERE namespace = ? AND tenant = ?`)
-        .pluck()
-        .get(scope.namespace, scope.tenant) as number | undefined) ?? FIRST_CONTACT_ID;
+    let id = (this.store.statement(SQL.nextId).pluck().get(scope.namespace, scope.tenant) as number | undefined) ?? FIRST_CONTACT_ID;
     while (this.get(scope, id) !== undefined) id += 1;
-    this.store
-      .statement(
-        `INSERT INTO ${SEQUENCE_TABLE} (namespace, tenant, next_id) VALUES (?, ?, ?)
-         ON CONFLICT (namespace, tenant) DO UPDATE SET next_id = excluded.next_id`,
-      )
-      .run(scope.namespace, scope.tenant, id + 1);
+    this.store.statement(SQL.setNextId).run(scope.namespace, scope.tenant, id + 1);
     return id;
   }
 

@@ -1,0 +1,108 @@
+// MailingCore's store below HTTP: migrating a version-1 file database, and the indexes staying in step with every kind of write.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../../core/store.js';
+import type { MailingCoreContact, MailingCoreContactInput } from './schemas.js';
+import { CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore } from './store.js';
+import { bulkUpsert } from './upsert.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mailingcore-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const scope = { namespace: '', tenant: 't' };
+const T0 = '2026-01-15T10:00:00.000Z';
+const T1 = '2026-01-15T10:01:00.000Z';
+
+/** The contacts table's own indexes (not the primary key's automatic one). */
+const indexesOf = (store: Store): string[] =>
+  store.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+    .pluck()
+    .all(CONTACTS_TABLE) as string[];
+
+const versionsOf = (store: Store): number[] =>
+  store.db.prepare("SELECT version FROM schema_migrations WHERE owner = 'mailingcore' ORDER BY version").pluck().all() as number[];
+
+const integrity = (store: Store): string[] => store.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
+
+function contact(id: string, fields: Partial<MailingCoreContact> = {}): MailingCoreContact {
+  return {
+    id,
+    email: `${id}@example.com`,
+    externalId: `crm-${id}`,
+    locale: 'en',
+    optIn: true,
+    attributes: {},
+    consentVersion: null,
+    source: null,
+    projectId: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...fields,
+  };
+}
+
+describe('mailingcore migrations', () => {
+  it('brings a version-1 file database to the latest version: the locale index goes, the contacts stay', () => {
+    const path = join(dir, 'v1.sqlite');
+    const v1 = new Store(path);
+    v1.migrate('mailingcore', MAILINGCORE_MIGRATIONS.filter((m) => m.version === 1));
+    expect(indexesOf(v1)).toEqual([
+      `${CONTACTS_TABLE}_email`,
+      `${CONTACTS_TABLE}_external_id`,
+      `${CONTACTS_TABLE}_locale`,
+      `${CONTACTS_TABLE}_updated`,
+    ]);
+    const old = new MailingCoreStore(v1);
+    old.put(scope, contact('cl1'), 1);
+    old.put(scope, contact('cl2', { locale: 'es', externalId: null }), 1);
+    v1.close();
+
+    const latest = new Store(path);
+    latest.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
+    expect(versionsOf(latest)).toEqual([1, 2]);
+    expect(indexesOf(latest)).toEqual([`${CONTACTS_TABLE}_email`, `${CONTACTS_TABLE}_external_id`, `${CONTACTS_TABLE}_updated`]);
+    const contacts = new MailingCoreStore(latest);
+    expect(contacts.byExternalId(scope, 'crm-cl1')?.id).toBe('cl1');
+    expect(contacts.byEmail(scope, 'CL2@example.com')?.id).toBe('cl2');
+    expect(contacts.countByLocale(scope, {}, () => true)).toEqual(new Map([['en', 1], ['es', 1]]));
+    expect(contacts.page(scope, { locale: 'es' }, 10, { asOfSeq: 1, afterUpdatedAt: '', afterId: '', page: 1 }, 0).contacts.map((c) => c.id)).toEqual(['cl2']);
+    // Migrating again is a no-op.
+    latest.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
+    expect(versionsOf(latest)).toEqual([1, 2]);
+    expect(integrity(latest)).toEqual(['ok']);
+    latest.close();
+  });
+});
+
+describe('mailingcore contact writes', () => {
+  it('keeps every lookup in step whether an update keeps the keys or moves them', () => {
+    const store = new Store(':memory:');
+    store.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
+    const contacts = new MailingCoreStore(store);
+    let n = 0;
+    const write = (now: string, items: MailingCoreContactInput[]) =>
+      bulkUpsert({ scope, contacts, now, newId: () => `cl${String(n++).padStart(24, '0')}` }, items).response;
+
+    expect(write(T0, [{ email: 'a@example.com', externalId: 'x-a', locale: 'en' }, { email: 'b@example.com' }])).toMatchObject({ created: 2, failed: 0 });
+    // a keeps its keys (locale and opt-in change); b takes an externalId; both change email case or address.
+    expect(
+      write(T1, [
+        { email: 'A@example.com', externalId: 'x-a', locale: 'fr', optIn: true },
+        { email: 'b@example.com', externalId: 'x-b' },
+      ]),
+    ).toMatchObject({ created: 0, updated: 2, failed: 0 });
+    expect(write(T1, [{ email: 'a2@example.com', externalId: 'x-a' }])).toMatchObject({ updated: 1, failed: 0 });
+
+    expect(contacts.byEmail(scope, 'a@example.com')).toBeUndefined();
+    expect(contacts.byEmail(scope, 'A2@example.com')).toMatchObject({ externalId: 'x-a', locale: 'fr', optIn: true, updatedAt: T1 });
+    expect(contacts.byExternalId(scope, 'x-b')).toMatchObject({ email: 'b@example.com', updatedAt: T1 });
+    expect(contacts.countByLocale(scope, { optIn: true }, () => true)).toEqual(new Map([['fr', 1]]));
+    const since = contacts.page(scope, { updatedSince: T1 }, 10, { asOfSeq: contacts.currentSeq(scope), afterUpdatedAt: '', afterId: '', page: 1 }, 0);
+    expect(since.contacts.map((c) => c.externalId).sort()).toEqual(['x-a', 'x-b']);
+    expect(integrity(store)).toEqual(['ok']);
+    store.close();
+  });
+});

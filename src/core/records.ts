@@ -36,3 +36,6 @@ export function pageTenantRecords<Row extends Record<string, unknown>>(store: St
 }
 
 export const parseDataColumn = (row: { data?: unknown }): unknown => JSON.parse(row.data as string);
+
+/** A `data` column read with `pluck().get()`: the stored record parsed, or undefined when no row matched. */
+export const parseStored = <T>(data: unknown): T | undefined => (data === undefined ? undefined : (JSON.parse(data as string) as T));

@@ -1,5 +1,5 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
-import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
+import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
@@ -68,8 +68,7 @@ export class CopperPeople {
   constructor(private readonly store: Store) {}
 
   get(scope: Scope, id: number): CopperPerson | undefined {
-    const data = this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id) as string | undefined;
-    return data === undefined ? undefined : (JSON.parse(data) as CopperPerson);
+    return parseStored<CopperPerson>(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id));
   }
 
   /** The id of the person holding `email` (any case), if any. */

@@ -1,5 +1,5 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
-import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
+import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
@@ -63,8 +63,7 @@ export class CoraAccounts {
   constructor(private readonly store: Store) {}
 
   get(scope: Scope, externalId: string): CoraAccount | undefined {
-    const data = this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, externalId) as string | undefined;
-    return data === undefined ? undefined : (JSON.parse(data) as CoraAccount);
+    return parseStored<CoraAccount>(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, externalId));
   }
 
   /** Inserts new accounts and replaces changed ones, all in one transaction. */

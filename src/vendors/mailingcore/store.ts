@@ -1,5 +1,5 @@
 // MailingCore's tables: contacts (one row per contact, lookup keys as columns, the contact as JSON), campaigns, and a write counter.
-import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
+import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { SandboxError } from '../../core/errors.js';
 import type { Migration, Store } from '../../core/store.js';
@@ -182,7 +182,7 @@ const SQL = {
   campaign: `SELECT data FROM ${CAMPAIGNS_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
 } as const;
 
-const parseData = (data: string | undefined): MailingCoreContact | undefined => (data === undefined ? undefined : (JSON.parse(data) as MailingCoreContact));
+const parseData = parseStored<MailingCoreContact>;
 
 export class MailingCoreStore {
   constructor(private readonly store: Store) {}
@@ -193,15 +193,15 @@ export class MailingCoreStore {
   }
 
   byId(scope: Scope, id: string): MailingCoreContact | undefined {
-    return parseData(this.store.statement(SQL.byId).pluck().get(scope.namespace, scope.tenant, id) as string | undefined);
+    return parseData(this.store.statement(SQL.byId).pluck().get(scope.namespace, scope.tenant, id));
   }
 
   byExternalId(scope: Scope, externalId: string): MailingCoreContact | undefined {
-    return parseData(this.store.statement(SQL.byExternalId).pluck().get(scope.namespace, scope.tenant, externalId) as string | undefined);
+    return parseData(this.store.statement(SQL.byExternalId).pluck().get(scope.namespace, scope.tenant, externalId));
   }
 
   byEmail(scope: Scope, email: string): MailingCoreContact | undefined {
-    return parseData(this.store.statement(SQL.byEmail).pluck().get(scope.namespace, scope.tenant, emailKey(email)) as string | undefined);
+    return parseData(this.store.statement(SQL.byEmail).pluck().get(scope.namespace, scope.tenant, emailKey(email)));
   }
 
   /** The tenant's write counter now: a listing started now sees every write up to it. */
@@ -316,8 +316,7 @@ export class MailingCoreStore {
   }
 
   campaign(scope: Scope, id: string): MailingCoreCampaign | undefined {
-    const data = this.store.statement(SQL.campaign).pluck().get(scope.namespace, scope.tenant, id) as string | undefined;
-    return data === undefined ? undefined : (JSON.parse(data) as MailingCoreCampaign);
+    return parseStored<MailingCoreCampaign>(this.store.statement(SQL.campaign).pluck().get(scope.namespace, scope.tenant, id));
   }
 
   /** Contacts in (tenant, id) order, for the control API. */

@@ -1,5 +1,5 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
-import { pageTenantRecords, parseDataColumn } from '../../core/records.js';
+import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { PropelContact } from './schemas.js';
@@ -90,7 +90,7 @@ const SQL = {
     ON CONFLICT (namespace, tenant) DO UPDATE SET next_id = excluded.next_id`,
 } as const;
 
-const parse = (data: string | undefined): PropelContact | undefined => (data === undefined ? undefined : (JSON.parse(data) as PropelContact));
+const parse = parseStored<PropelContact>;
 
 export class PropelContacts {
   constructor(private readonly store: Store) {}
@@ -100,7 +100,7 @@ export class PropelContacts {
   }
 
   get(scope: Scope, id: number): PropelContact | undefined {
-    return parse(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id) as string | undefined);
+    return parse(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id));
   }
 
   findByIdentity(scope: Scope, identity: Identity): PropelContact | undefined {
@@ -108,13 +108,13 @@ export class PropelContacts {
       this.store
         .statement(SQL.findByIdentity)
         .pluck()
-        .get(scope.namespace, scope.tenant, identity.source, identity.sourceId, identity.language) as string | undefined,
+        .get(scope.namespace, scope.tenant, identity.source, identity.sourceId, identity.language),
     );
   }
 
   /** A parent named by sourceId and source: any language, the lowest id first (*decision*). */
   findBySource(scope: Scope, sourceId: string, source: string): PropelContact | undefined {
-    return parse(this.store.statement(SQL.findBySource).pluck().get(scope.namespace, scope.tenant, source, sourceId) as string | undefined);
+    return parse(this.store.statement(SQL.findBySource).pluck().get(scope.namespace, scope.tenant, source, sourceId));
   }
 
   childrenOf(scope: Scope, parentId: number): PropelContact[] {

@@ -241,6 +241,30 @@ function summarise(results: LoadResult[]): LoadResult & { reps: number[] } {
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
+/** One side of a comparison: where to send, what, and the process whose CPU is counted. */
+interface Side {
+  url: string;
+  next: () => BenchRequest;
+  pid: number | undefined;
+}
+
+/**
+ * Warms both sides up, then loads them in turns, one repetition each, so drift in the
+ * machine's load hits both alike; `report` is told after each pair.
+ */
+async function interleaved(a: Side, b: Side, report: (rep: number, a: LoadResult, b: LoadResult) => void): Promise<[LoadResult[], LoadResult[]]> {
+  await load(a.url, a.next, PLAN.connections, PLAN.warmupS);
+  await load(b.url, b.next, PLAN.connections, PLAN.warmupS);
+  const as: LoadResult[] = [];
+  const bs: LoadResult[] = [];
+  for (let rep = 0; rep < PLAN.reps; rep++) {
+    as.push(await load(a.url, a.next, PLAN.connections, PLAN.durationS, a.pid));
+    bs.push(await load(b.url, b.next, PLAN.connections, PLAN.durationS, b.pid));
+    report(rep + 1, as.at(-1)!, bs.at(-1)!);
+  }
+  return [as, bs];
+}
+
 async function loadSuite(mode: 'memory' | 'file') {
   const sandbox = await startSandbox(dbPath(mode));
   const baseline = await startBaseline(dbPath(mode));
@@ -259,19 +283,15 @@ async function loadSuite(mode: 'memory' | 'file') {
       const probe = outcome(vendor, await send(sandbox.url, vendorLoad.next()));
       const baselineProbe = outcome('baseline', await send(baseline.url, toBase()));
       log(`${mode} ${vendor}: probe ${probe} | baseline ${baselineProbe}`);
-      await load(sandbox.url, () => vendorLoad.next(), PLAN.connections, PLAN.warmupS);
-      await load(baseline.url, toBase, PLAN.connections, PLAN.warmupS);
-      const s: LoadResult[] = [];
-      const b: LoadResult[] = [];
-      // Interleaved, so drift in the machine's load hits both alike.
-      for (let rep = 0; rep < PLAN.reps; rep++) {
-        s.push(await load(sandbox.url, () => vendorLoad.next(), PLAN.connections, PLAN.durationS, sandbox.child.pid));
-        b.push(await load(baseline.url, toBase, PLAN.connections, PLAN.durationS, baseline.child.pid));
-        log(
-          `${mode} ${vendor} rep ${rep + 1}: sandbox ${s.at(-1)!.rps.toFixed(1)} req/s (${s.at(-1)!.cpuMs.toFixed(2)} CPU ms/req), ` +
-            `baseline ${b.at(-1)!.rps.toFixed(1)} req/s (${b.at(-1)!.cpuMs.toFixed(2)} CPU ms/req)`,
-        );
-      }
+      const [s, b] = await interleaved(
+        { url: sandbox.url, next: () => vendorLoad.next(), pid: sandbox.child.pid },
+        { url: baseline.url, next: toBase, pid: baseline.child.pid },
+        (rep, sr, br) =>
+          log(
+            `${mode} ${vendor} rep ${rep}: sandbox ${sr.rps.toFixed(1)} req/s (${sr.cpuMs.toFixed(2)} CPU ms/req), ` +
+              `baseline ${br.rps.toFixed(1)} req/s (${br.cpuMs.toFixed(2)} CPU ms/req)`,
+          ),
+      );
       rows.push({ db: mode, vendor, batch: vendorLoad.batch, sandbox: summarise(s), baseline: summarise(b), probe, baselineProbe });
       rss[vendor] = memory(sandbox.child.pid!).rss;
     }
@@ -391,28 +411,23 @@ async function prismSuite(cli: string) {
   try {
     const work = coraWorkload('prism');
     const first = work.next();
-    const toPrism = () => {
-      const r = work.next();
-      return { ...r, path: r.path.replace(/^\/cora/, '') };
-    };
+    // Prism serves the vendor's paths at its root, as the vendor does; the sandbox under /cora.
+    const prismPath = first.path.replace(/^\/cora/, '');
+    const toPrism = () => ({ ...work.next(), path: prismPath });
     let startupMs = NaN;
     for (let i = 0; i < 600 && Number.isNaN(startupMs); i++) {
-      const res = await fetch(`${url}${first.path.replace(/^\/cora/, '')}`, { method: 'POST', headers: first.headers, body: first.body }).catch(() => undefined);
+      const res = await fetch(`${url}${prismPath}`, { method: 'POST', headers: first.headers, body: first.body }).catch(() => undefined);
       if (res?.status === 200) startupMs = performance.now() - startedAt;
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (Number.isNaN(startupMs)) throw new Error('Prism did not answer 200 within 30 s');
-    const invalid = await fetch(`${url}${first.path.replace(/^\/cora/, '')}`, { method: 'POST', headers: first.headers, body: '{"accounts":"no"}' });
+    const invalid = await fetch(`${url}${prismPath}`, { method: 'POST', headers: first.headers, body: '{"accounts":"no"}' });
     for (const r of work.seedRequests()) await send(sandbox.url, r);
-    await load(sandbox.url, () => work.next(), PLAN.connections, PLAN.warmupS);
-    await load(url, toPrism, PLAN.connections, PLAN.warmupS);
-    const s: LoadResult[] = [];
-    const p: LoadResult[] = [];
-    for (let rep = 0; rep < PLAN.reps; rep++) {
-      s.push(await load(sandbox.url, () => work.next(), PLAN.connections, PLAN.durationS, sandbox.child.pid));
-      p.push(await load(url, toPrism, PLAN.connections, PLAN.durationS, child.pid));
-      log(`prism rep ${rep + 1}: sandbox ${s.at(-1)!.rps.toFixed(1)} req/s, prism ${p.at(-1)!.rps.toFixed(1)} req/s`);
-    }
+    const [s, p] = await interleaved(
+      { url: sandbox.url, next: () => work.next(), pid: sandbox.child.pid },
+      { url, next: toPrism, pid: child.pid },
+      (rep, sr, pr) => log(`prism rep ${rep}: sandbox ${sr.rps.toFixed(1)} req/s, prism ${pr.rps.toFixed(1)} req/s`),
+    );
     return {
       startupMs,
       invalidStatus: invalid.status,

@@ -26,5 +26,4 @@ VOLUME ["/data"]
 EXPOSE 4700
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4700) + '/_sandbox/health', { headers: { authorization: 'Bearer ' + process.env.SANDBOX_ADMIN_TOKEN } }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The same node flags as `npm start` (a test keeps them equal): see README "Performance", RSS.
-CMD ["node", "--max-old-space-size=1024", "dist/main.js"]
+CMD ["node", "dist/main.js"]

@@ -14,7 +14,6 @@ import { Store } from '../src/core/store.js';
 import { CORA_MIGRATIONS, CoraAccounts } from '../src/vendors/cora/store.js';
 import { checkUpsert, newAccount } from '../src/vendors/cora/validation.js';
 import type { CoraAccountUpsert } from '../src/vendors/cora/schemas.js';
-import { startNodeFlags } from './start-flags.js';
 import { coraWorkload, copperWorkload, mailingcoreWorkload, propelWorkload, setPoolRotations, type BenchRequest, type VendorWorkload } from './bodies.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -88,11 +87,9 @@ const sandboxCommand = (db: string, extra: string[] = []) => [
   ...['--port', '0', '--db', db, '--rate-limits', 'off', '--log-level', 'silent'],
 ];
 const flags = (value: string | undefined) => (value ?? '').split(' ').filter(Boolean);
-/** `npm start`'s node flags: both servers run with them, as a user's sandbox does. */
-const START_FLAGS = startNodeFlags(ROOT);
-const startSandbox = (db: string) => start(sandboxCommand(db, [...START_FLAGS, ...flags(args['node-flags'])]), 'sandbox');
+const startSandbox = (db: string) => start(sandboxCommand(db, flags(args['node-flags'])), 'sandbox');
 const startBaseline = (db: string) =>
-  start([...START_FLAGS, ...flags(args['baseline-node-flags']), '--import', 'tsx', 'bench/baseline-server.ts', '--port', '0', '--db', db], 'baseline');
+  start([...flags(args['baseline-node-flags']), '--import', 'tsx', 'bench/baseline-server.ts', '--port', '0', '--db', db], 'baseline');
 
 async function stop(server: Server): Promise<void> {
   if (server.child.exitCode !== null) return;
@@ -323,7 +320,7 @@ async function coraLatency(mode: 'memory' | 'file') {
 async function startupMs(mode: 'memory' | 'file'): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < PLAN.startups; i++) {
-    const server = await start(sandboxCommand(dbPath(mode), START_FLAGS), 'sandbox');
+    const server = await start(sandboxCommand(dbPath(mode)), 'sandbox');
     for (;;) {
       const res = await fetch(`${server.url}/_sandbox/health`).catch(() => undefined);
       if (res?.status === 200) break;
@@ -564,9 +561,7 @@ async function main(): Promise<void> {
   }
 
   const load2 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  out.push(
-    `Run ${started.toISOString()}, ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s, node ${process.version} ${START_FLAGS.join(' ') || '(no flags)'} (npm start's; the baseline's too), load average before ${load1}, after ${load2}.`,
-  );
+  out.push(`Run ${started.toISOString()}, ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s, node ${process.version}, load average before ${load1}, after ${load2}.`);
   report.loadavgAfter = load2;
   console.log(out.join('\n'));
   if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2));

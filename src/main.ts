@@ -2,6 +2,7 @@
 // Process entry: read the config, open the store, serve, and close cleanly on a signal.
 import { readFileSync } from 'node:fs';
 import { ConfigError, USAGE, loadConfig } from './config.js';
+import { limitHeapGrowth } from './core/heap.js';
 import { createLogger } from './core/logger.js';
 import { createSandbox } from './sandbox.js';
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
   });
+  limitHeapGrowth();
   console.log(`listening on ${sandbox.url}`);
   for (const [vendor, url] of Object.entries(sandbox.vendorUrls)) console.log(`${vendor} alone on ${url}`);
   const stop = () => {

@@ -1,12 +1,11 @@
 // WAL checkpoints run on a worker thread: a commit reaches the database file with no more work on the request thread, and close() leaves no WAL.
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './store-inspect.js';
 import { Store } from '../src/core/store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'bulk-sandbox-ckpt-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bulk-sandbox-ckpt-');
 
 /** The page count in the database file's own header (bytes 28–31): it moves only when a checkpoint copies the WAL in. */
 function pagesInFile(path: string): number {

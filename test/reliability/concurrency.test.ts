@@ -1,15 +1,14 @@
 // Concurrency: parallel clients on overlapping keys lose nothing; the result equals a sequential replay.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../store-inspect.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { DEMO_KEY, OTHER_KEY, bulk } from '../clients/cora.js';
 import { startSandbox } from '../helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'bulk-sandbox-concurrency-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bulk-sandbox-concurrency-');
 
 interface Sent {
   seq: number;

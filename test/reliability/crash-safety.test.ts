@@ -1,12 +1,12 @@
 // Crash safety: SIGKILL the server mid-load; every acknowledged row survives, no batch is half-written.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../store-inspect.js';
 import { signCoraRequest } from '../../src/vendors/cora/auth.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -44,8 +44,7 @@ async function send(url: string, body: string): Promise<boolean> {
   return res.status === 200 && json.summary?.created === BATCH;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bulk-sandbox-crash-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bulk-sandbox-crash-');
 
 describe('crash safety', () => {
   it('keeps every acknowledged row and no half batch after SIGKILL mid-load, and restarts clean', async () => {

@@ -1,15 +1,13 @@
 // Cora's store below HTTP: a version-1 file database migrates to the rowid table with its unique key index, accounts intact.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { indexNames, integrity, migrationVersions, tempDir } from '../../../test/store-inspect.js';
 import { Store } from '../../core/store.js';
 import type { CoraAccount } from './schemas.js';
 import { CORA_MIGRATIONS, CORA_TABLE, CoraAccounts } from './store.js';
 import { newAccount } from './validation.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cora-store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cora-store-');
 
 const T0 = '2026-01-15T10:00:00.000Z';
 const T1 = '2026-01-15T10:01:00.000Z';
@@ -18,8 +16,6 @@ const account = (externalId: string, id: string, now = T0): CoraAccount =>
   newAccount({ externalId, portfolioId: 'P', phoneNumber: '+15555550111' } as never, { id, organizationId: scope.tenant, now });
 
 const tableSql = (store: Store): string => store.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(CORA_TABLE) as string;
-const indexes = (store: Store): string[] =>
-  store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().all(CORA_TABLE) as string[];
 
 describe('cora migrations', () => {
   it('moves a version-1 database to a rowid table with a unique key index, keeping every account', () => {
@@ -34,7 +30,7 @@ describe('cora migrations', () => {
     const store = new Store(path);
     store.migrate('cora', CORA_MIGRATIONS);
     expect(tableSql(store)).not.toContain('WITHOUT ROWID');
-    expect(indexes(store)).toEqual([`${CORA_TABLE}_key`]);
+    expect(indexNames(store, CORA_TABLE)).toEqual([`${CORA_TABLE}_key`]);
     const accounts = new CoraAccounts(store);
     expect(accounts.get(scope, 'A')).toEqual(account('A', 'acc_1'));
     expect(accounts.get(scope, 'B')).toEqual(account('B', 'acc_2'));
@@ -48,10 +44,10 @@ describe('cora migrations', () => {
     // The key lookup uses the index, not a scan.
     const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT data FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ? AND external_id = ?`).all('', 'org_a', 'A');
     expect(JSON.stringify(plan)).toContain(`USING INDEX ${CORA_TABLE}_key`);
-    expect(store.db.prepare('PRAGMA integrity_check').pluck().all()).toEqual(['ok']);
+    expect(integrity(store)).toEqual(['ok']);
 
     store.migrate('cora', CORA_MIGRATIONS);
-    expect(store.db.prepare("SELECT version FROM schema_migrations WHERE owner = 'cora' ORDER BY version").pluck().all()).toEqual([1, 2]);
+    expect(migrationVersions(store, 'cora')).toEqual([1, 2]);
     store.close();
   });
 });

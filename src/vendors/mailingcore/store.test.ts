@@ -1,31 +1,17 @@
 // MailingCore's store below HTTP: migrating a version-1 file database, and the indexes staying in step with every kind of write.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { indexNames, integrity, migrationVersions, tempDir } from '../../../test/store-inspect.js';
 import { Store } from '../../core/store.js';
 import type { MailingCoreContact, MailingCoreContactInput } from './schemas.js';
 import { CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore } from './store.js';
 import { bulkUpsert } from './upsert.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mailingcore-store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('mailingcore-store-');
 
 const scope = { namespace: '', tenant: 't' };
 const T0 = '2026-01-15T10:00:00.000Z';
 const T1 = '2026-01-15T10:01:00.000Z';
-
-/** The contacts table's own indexes (not the primary key's automatic one). */
-const indexesOf = (store: Store): string[] =>
-  store.db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
-    .pluck()
-    .all(CONTACTS_TABLE) as string[];
-
-const versionsOf = (store: Store): number[] =>
-  store.db.prepare("SELECT version FROM schema_migrations WHERE owner = 'mailingcore' ORDER BY version").pluck().all() as number[];
-
-const integrity = (store: Store): string[] => store.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
 
 function contact(id: string, fields: Partial<MailingCoreContact> = {}): MailingCoreContact {
   return {
@@ -49,7 +35,7 @@ describe('mailingcore migrations', () => {
     const path = join(dir, 'v1.sqlite');
     const v1 = new Store(path);
     v1.migrate('mailingcore', MAILINGCORE_MIGRATIONS.filter((m) => m.version === 1));
-    expect(indexesOf(v1)).toEqual([
+    expect(indexNames(v1, CONTACTS_TABLE)).toEqual([
       `${CONTACTS_TABLE}_email`,
       `${CONTACTS_TABLE}_external_id`,
       `${CONTACTS_TABLE}_locale`,
@@ -62,8 +48,8 @@ describe('mailingcore migrations', () => {
 
     const latest = new Store(path);
     latest.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
-    expect(versionsOf(latest)).toEqual([1, 2]);
-    expect(indexesOf(latest)).toEqual([`${CONTACTS_TABLE}_email`, `${CONTACTS_TABLE}_external_id`, `${CONTACTS_TABLE}_updated`]);
+    expect(migrationVersions(latest, 'mailingcore')).toEqual([1, 2]);
+    expect(indexNames(latest, CONTACTS_TABLE)).toEqual([`${CONTACTS_TABLE}_email`, `${CONTACTS_TABLE}_external_id`, `${CONTACTS_TABLE}_updated`]);
     const contacts = new MailingCoreStore(latest);
     expect(contacts.byExternalId(scope, 'crm-cl1')?.id).toBe('cl1');
     expect(contacts.byEmail(scope, 'CL2@example.com')?.id).toBe('cl2');
@@ -71,7 +57,7 @@ describe('mailingcore migrations', () => {
     expect(contacts.page(scope, { locale: 'es' }, 10, { asOfSeq: 1, afterUpdatedAt: '', afterId: '', page: 1 }, 0).contacts.map((c) => c.id)).toEqual(['cl2']);
     // Migrating again is a no-op.
     latest.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
-    expect(versionsOf(latest)).toEqual([1, 2]);
+    expect(migrationVersions(latest, 'mailingcore')).toEqual([1, 2]);
     expect(integrity(latest)).toEqual(['ok']);
     latest.close();
   });

@@ -1,27 +1,19 @@
 // Propel's store below HTTP: migrating a version-1 file database, and the identity and parent lookups after every kind of write.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { indexesOf as tableIndexes, integrity, migrationVersions, tempDir } from '../../../test/store-inspect.js';
 import { Store } from '../../core/store.js';
 import { blankContact } from './contact.js';
 import type { PropelContact } from './schemas.js';
 import { CONTACTS_TABLE, PROPEL_MIGRATIONS, PropelContacts } from './store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'propel-store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('propel-store-');
 
 const scope = { namespace: '', tenant: 't' };
 const T0 = '2026-01-15T10:00:00.000Z';
 const T1 = '2026-01-15T10:01:00.000Z';
 
-/** The contacts table's own indexes with their definitions. */
-const indexesOf = (store: Store): Array<{ name: string; sql: string }> =>
-  store.db
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
-    .all(CONTACTS_TABLE) as Array<{ name: string; sql: string }>;
-
-const integrity = (store: Store): string[] => store.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
+const indexesOf = (store: Store) => tableIndexes(store, CONTACTS_TABLE);
 
 const contact = (id: number, fields: Partial<PropelContact> = {}): PropelContact => ({ ...blankContact(id, T0), ...fields });
 const ids = (contacts: PropelContact[]) => contacts.map((c) => c.id);
@@ -41,7 +33,7 @@ describe('propel migrations', () => {
 
     const latest = new Store(path);
     latest.migrate('propel', PROPEL_MIGRATIONS);
-    expect(latest.db.prepare("SELECT version FROM schema_migrations WHERE owner = 'propel' ORDER BY version").pluck().all()).toEqual([1, 2]);
+    expect(migrationVersions(latest, 'propel')).toEqual([1, 2]);
     const indexes = indexesOf(latest);
     expect(indexes.map((i) => i.name)).toEqual([`${CONTACTS_TABLE}_identity`, `${CONTACTS_TABLE}_parent`]);
     expect(indexes[0]!.sql).toMatch(/\(namespace, tenant, source, source_id, language\)\s+WHERE source IS NOT NULL AND source_id IS NOT NULL$/);

@@ -1,0 +1,27 @@
+// What store tests read straight from SQLite: a temp folder for file databases, indexes, migration versions, integrity.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import type { Store } from '../src/core/store.js';
+
+/** A new temp folder, removed after the test file's tests. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A table's own indexes (not a primary key's automatic one), by name, with their definitions. */
+export const indexesOf = (store: Store, table: string): Array<{ name: string; sql: string }> =>
+  store.db
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+    .all(table) as Array<{ name: string; sql: string }>;
+
+export const indexNames = (store: Store, table: string): string[] => indexesOf(store, table).map((index) => index.name);
+
+/** The migration versions applied for `owner`, in order. */
+export const migrationVersions = (store: Store, owner: string): number[] =>
+  store.db.prepare('SELECT version FROM schema_migrations WHERE owner = ? ORDER BY version').pluck().all(owner) as number[];
+
+export const integrity = (store: Store): string[] => store.db.prepare('PRAGMA integrity_check').pluck().all() as string[];

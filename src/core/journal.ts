@@ -192,9 +192,14 @@ export class Journal {
 
   clear(namespace?: string): number {
     const before = this.entries.length;
-    this.entries = namespace === undefined ? [] : this.entries.filter((e) => e.namespace !== namespace);
-    this.bytes = this.entries.reduce((sum, e) => sum + entrySize(e), 0);
+    this.keep(namespace === undefined ? [] : this.entries.filter((e) => e.namespace !== namespace));
     return before - this.entries.length;
+  }
+
+  /** Replaces the entries held, and recounts what they hold against the budget. */
+  private keep(entries: JournalEntry[]): void {
+    this.entries = entries;
+    this.bytes = entries.reduce((sum, e) => sum + entrySize(e), 0);
   }
 
   /** Everything kept, oldest first (for snapshots). */
@@ -203,8 +208,7 @@ export class Journal {
   }
 
   restore(entries: JournalEntry[]): void {
-    this.entries = entries.slice(-this.capacity);
-    this.bytes = this.entries.reduce((sum, e) => sum + entrySize(e), 0);
+    this.keep(entries.slice(-this.capacity));
     this.nextId = entries.reduce((max, e) => Math.max(max, e.id), 0) + 1;
   }
 }

@@ -93,7 +93,7 @@ interface ContactRow {
   data: string;
 }
 
-const parse = (row: { data: string }) => JSON.parse(row.data) as MailingCoreContact;
+const parse = (row: { data: string }) => parseDataColumn(row) as MailingCoreContact;
 
 /** What a cursor carries: where the walk stands, and the filters it was started with. */
 export interface ListCursor {

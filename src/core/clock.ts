@@ -4,6 +4,19 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * The instants the sandbox clock may show: years 0001 to 9999, so every time it hands out prints
+ * as a plain ISO date (`toISOString` throws past ±8.64e15 ms, and vendors print 4-digit years).
+ */
+export const CLOCK_MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+export const CLOCK_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+export interface ClockUpdate {
+  set?: number | string | Date;
+  advanceMs?: number;
+  freeze?: boolean;
+}
+
 export interface ClockState {
   now: string;
   frozen: boolean;
@@ -29,7 +42,9 @@ export class SandboxClock implements Clock {
   }
 
   now(): number {
-    return this.frozenAt ?? this.source() + this.offsetMs;
+    if (this.frozenAt !== null) return this.frozenAt;
+    // A running clock set near the end of the range keeps running: it stops at the last instant.
+    return Math.min(CLOCK_MAX_MS, this.source() + this.offsetMs);
   }
 
   set(at: number | string | Date): void {
@@ -39,8 +54,37 @@ export class SandboxClock implements Clock {
   }
 
   advance(ms: number): void {
-    if (this.frozenAt !== null) this.frozenAt += ms;
+    const target = this.now() + ms;
+    if (!Number.isFinite(ms) || target < CLOCK_MIN_MS || target > CLOCK_MAX_MS) {
+      throw new RangeError(`${ms} ms leaves the clock's range (years 0001 to 9999)`);
+    }
+    if (this.frozenAt !== null) this.frozenAt = target;
     else this.offsetMs += ms;
+  }
+
+  /**
+   * `set`, then `advanceMs`, then `freeze`, all or nothing: a value out of range throws a
+   * RangeError and leaves the clock as it was.
+   */
+  update(update: ClockUpdate): void {
+    const before = { offsetMs: this.offsetMs, frozenAt: this.frozenAt };
+    let field = 'set';
+    try {
+      if (update.set !== undefined) this.set(update.set);
+      field = 'advanceMs';
+      if (update.advanceMs !== undefined) this.advance(update.advanceMs);
+      if (update.freeze !== undefined) this.freeze(update.freeze);
+    } catch (error) {
+      this.offsetMs = before.offsetMs;
+      this.frozenAt = before.frozenAt;
+      throw new RangeError(`${field}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Back on the system clock: no offset, not frozen. */
+  reset(): void {
+    this.offsetMs = 0;
+    this.frozenAt = null;
   }
 
   freeze(frozen: boolean): void {
@@ -60,9 +104,11 @@ export class SandboxClock implements Clock {
   }
 }
 
+/** Epoch ms of an ISO string, a Date or epoch ms; a RangeError when it is no instant or outside the clock's range. */
 export function toEpochMs(at: number | string | Date): number {
   const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at);
-  if (!Number.isFinite(ms)) throw new RangeError(`not a valid instant: ${String(at)}`);
+  if (!Number.isFinite(ms)) throw new RangeError(`not a valid instant: ${String(at).slice(0, 64)}`);
+  if (ms < CLOCK_MIN_MS || ms > CLOCK_MAX_MS) throw new RangeError(`${String(at).slice(0, 64)} is outside the clock's range (years 0001 to 9999)`);
   return ms;
 }
 

@@ -6,6 +6,8 @@ export function encodeCursor(key: readonly unknown[]): string {
 }
 
 /** The key inside a cursor; a cursor we did not make is an INVALID_REQUEST (control API). */
+export const CURSOR_INVALID = 'cursor is not valid';
+
 export function decodeCursor(cursor: string, length: number): unknown[] {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
@@ -13,5 +15,5 @@ export function decodeCursor(cursor: string, length: number): unknown[] {
   } catch {
     // fall through: not a cursor we made
   }
-  throw new SandboxError('INVALID_REQUEST', { message: 'cursor is not valid' });
+  throw new SandboxError('INVALID_REQUEST', { message: CURSOR_INVALID });
 }

@@ -1,5 +1,6 @@
 // Keyset paging over a tenant table: the control API's record listing, shared by every vendor store.
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { CURSOR_INVALID, decodeCursor, encodeCursor } from './cursor.js';
+import { SandboxError } from './errors.js';
 import { quoteIdent, type Store } from './store.js';
 import type { RecordFilter, RecordPage } from './vendor.js';
 
@@ -16,7 +17,7 @@ export interface TenantPageQuery<Row> {
 
 /** One page of records in (tenant, key) order, filtered by namespace and optionally tenant. */
 export function pageTenantRecords<Row extends Record<string, unknown>>(store: Store, filter: RecordFilter, query: TenantPageQuery<Row>): RecordPage {
-  const [afterTenant, afterKey] = filter.cursor ? (decodeCursor(filter.cursor, 2) as [string, string | number]) : ['', query.start];
+  const [afterTenant, afterKey] = filter.cursor ? decodePageCursor(filter.cursor, typeof query.start === 'number' ? 'number' : 'string') : ['', query.start];
   const key = quoteIdent(query.key);
   const rows = store
     .statement(
@@ -33,6 +34,14 @@ export function pageTenantRecords<Row extends Record<string, unknown>>(store: St
     records: page.map((row) => query.toRecord(row)),
     nextCursor: rows.length > filter.limit && last ? encodeCursor([last.tenant, last.page_key]) : null,
   };
+}
+
+/** A cursor `pageTenantRecords` handed out: a tenant and a key of the table's key type, else INVALID_REQUEST. */
+function decodePageCursor(cursor: string, keyType: 'string' | 'number'): [string, string | number] {
+  const [tenant, key] = decodeCursor(cursor, 2);
+  const keyOk = keyType === 'number' ? Number.isSafeInteger(key) : typeof key === 'string';
+  if (typeof tenant !== 'string' || !keyOk) throw new SandboxError('INVALID_REQUEST', { message: CURSOR_INVALID });
+  return [tenant, key as string | number];
 }
 
 export const parseDataColumn = (row: { data?: unknown }): unknown => JSON.parse(row.data as string);

@@ -258,19 +258,30 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/clock',
       operationId: 'sandboxSetClock',
       summary: 'Set, advance or freeze the sandbox time',
-      description: '`set` happens first, then `advanceMs`, then `freeze`.',
+      description: '`set` happens first, then `advanceMs`, then `freeze`, all or nothing: a time outside years 0001 to 9999 is refused with 400 and the clock stays as it was.',
       request: { body: { schema: ClockUpdate } },
       responses: { 200: { description: 'The clock after the change.', schema: ClockView } },
       errors: ['INVALID_REQUEST'],
       async handler(c) {
         const update = await controlBody(c, ctx, ClockUpdate);
         try {
-          if (update.set !== undefined) clock.set(update.set);
+          clock.update(update);
         } catch (error) {
-          throw new SandboxError('INVALID_REQUEST', { message: (error as Error).message });
+          if (!(error instanceof RangeError)) throw error;
+          throw new SandboxError('INVALID_REQUEST', { message: error.message });
         }
-        if (update.advanceMs !== undefined) clock.advance(update.advanceMs);
-        if (update.freeze !== undefined) clock.freeze(update.freeze);
+        return c.json(clock.state());
+      },
+    },
+    {
+      method: 'delete',
+      path: '/clock',
+      operationId: 'sandboxResetClock',
+      summary: 'Put the sandbox time back on the system clock (no offset, not frozen)',
+      responses: { 200: { description: 'The clock, now the system clock.', schema: ClockView } },
+      errors: [],
+      handler(c) {
+        clock.reset();
         return c.json(clock.state());
       },
     },

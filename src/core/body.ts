@@ -16,6 +16,8 @@ export const BODY_MESSAGES = {
   malformed: 'Request body is not valid JSON',
   forbiddenKey: (key: string) => `Request body contains the forbidden key "${key}"`,
   tooDeep: `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+  /** `1e400` parses as Infinity, which no vendor can store (JSON has no Infinity: it would come back as null). */
+  numberOutOfRange: (pointer: string) => `Request body has a number out of range at ${pointer || '/'}`,
   tooLarge: (limit: number) => `Request body exceeds the ${limit}-byte limit`,
 } as const;
 
@@ -123,21 +125,41 @@ function invalidBody(message: string): SandboxError {
   return new SandboxError('INVALID_BODY', { message });
 }
 
-/** Walks the parsed value without recursion: refuses forbidden keys and excessive depth. */
+/** Walks the parsed value without recursion: refuses forbidden keys, excessive depth and numbers out of range. */
 function checkJsonShape(root: unknown): void {
+  if (typeof root === 'number' && !Number.isFinite(root)) throw invalidBody(BODY_MESSAGES.numberOutOfRange(''));
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
     if (depth > MAX_JSON_DEPTH) throw invalidBody(BODY_MESSAGES.tooDeep);
     if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
+      for (const item of value) {
+        if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
+        else if (typeof item === 'number' && !Number.isFinite(item)) throw invalidBody(BODY_MESSAGES.numberOutOfRange(pointerToNonFinite(root)));
+      }
       continue;
     }
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) throw invalidBody(BODY_MESSAGES.forbiddenKey(key));
       const child = (value as Record<string, unknown>)[key];
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+      else if (typeof child === 'number' && !Number.isFinite(child)) throw invalidBody(BODY_MESSAGES.numberOutOfRange(pointerToNonFinite(root)));
     }
   }
+}
+
+/**
+ * The RFC 6901 pointer of the first number out of range in `root` (already known to be at most
+ * MAX_JSON_DEPTH deep). Only called to word the error, so the walk above builds no paths.
+ */
+function pointerToNonFinite(root: unknown): string {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  while (stack.length > 0) {
+    const [value, pointer] = stack.pop()!;
+    if (typeof value === 'number' && !Number.isFinite(value)) return pointer;
+    if (value === null || typeof value !== 'object') continue;
+    for (const [key, child] of Object.entries(value)) stack.push([child, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`]);
+  }
+  return '';
 }

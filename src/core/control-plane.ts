@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
 import { parsedJsonBody, readRawBody } from './body.js';
 import { SandboxError } from './errors.js';
+import { CoverageCounts } from './coverage.js';
 import { Faults, type Fault } from './faults.js';
 import { isPlainObject } from './json.js';
 import { JOURNAL_BYTE_BUDGET, Journal, RawBody, redactHeaders } from './journal.js';
@@ -10,20 +11,7 @@ import { Metrics } from './metrics.js';
 import { vendorPathWithQuery } from './router.js';
 import type { SandboxEnv, VendorModule } from './vendor.js';
 
-export interface CoverageRow {
-  code: string;
-  status?: number;
-  count: number;
-}
-
-export interface VendorCoverage {
-  vendor: string;
-  errors: CoverageRow[];
-  rowErrors: CoverageRow[];
-  /** Documented codes produced at least once, out of all documented codes. */
-  produced: number;
-  total: number;
-}
+export type { CoverageRow, VendorCoverage } from './coverage.js';
 
 /** The socket under a request served by @hono/node-server, when there is one. */
 const socketOf = (env: unknown) => (env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
@@ -32,7 +20,7 @@ export class ControlPlane {
   readonly journal: Journal;
   readonly faults = new Faults();
   readonly metrics = new Metrics();
-  private readonly counts = new Map<string, number>();
+  readonly coverage = new CoverageCounts();
 
   constructor(
     private readonly clock: Clock,
@@ -77,8 +65,9 @@ export class ControlPlane {
       }
       const errorName = c.get('errorName') ?? null;
       const rowErrors = c.get('rowErrorCodes');
-      if (errorName) plane.count(vendor.name, 'error', errorName);
-      for (const code of rowErrors) plane.count(vendor.name, 'row', code);
+      const scope = { vendor: vendor.name, namespace: c.get('namespace'), tenant: c.get('tenant') ?? '' };
+      if (errorName) plane.coverage.count(scope, 'error', errorName);
+      for (const code of rowErrors) plane.coverage.count(scope, 'row', code);
       const responseText = dropped ? '' : sent?.res === c.res ? sent.text : await c.res.clone().text();
       const responseHeaders: Record<string, string> = {};
       if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
@@ -128,31 +117,6 @@ export class ControlPlane {
       c.set('faultId', fault.id);
       return applyFault(fault, c, next);
     };
-  }
-
-  count(vendor: string, kind: 'error' | 'row', code: string): void {
-    const key = `${vendor}\u0000${kind}\u0000${code}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  coverage(vendors: readonly VendorModule[]): VendorCoverage[] {
-    return vendors.map((vendor) => {
-      const errors = Object.entries(vendor.errors.errors).map(([code, entry]) => ({
-        code,
-        status: entry.status,
-        count: this.counts.get(`${vendor.name}\u0000error\u0000${code}`) ?? 0,
-      }));
-      const rowErrors = Object.keys(vendor.errors.rowErrors).map((code) => ({
-        code,
-        count: this.counts.get(`${vendor.name}\u0000row\u0000${code}`) ?? 0,
-      }));
-      const all = [...errors, ...rowErrors];
-      return { vendor: vendor.name, errors, rowErrors, produced: all.filter((r) => r.count > 0).length, total: all.length };
-    });
-  }
-
-  resetCoverage(): void {
-    this.counts.clear();
   }
 }
 

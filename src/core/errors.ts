@@ -5,6 +5,8 @@ export const CORE_ERROR_CODES = [
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
   'INVALID_BODY',
+  /** A request header the sandbox itself reads (X-Sandbox-Namespace) is malformed. */
+  'INVALID_HEADER',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
   'INTERNAL',

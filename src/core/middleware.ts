@@ -1,7 +1,7 @@
 // Middleware factories vendors install on their routes: rate limiting and client identity.
 import type { Context, MiddlewareHandler } from 'hono';
 import { SandboxError } from './errors.js';
-import type { RateLimitDecision, RateLimits, SlidingWindowLimiter } from './rate-limit.js';
+import { bucketKey, type RateLimitDecision, type RateLimits, type SlidingWindowLimiter } from './rate-limit.js';
 import type { SandboxEnv } from './vendor.js';
 
 /** The peer address of the connection; 'unknown' when the app is called in-process. */
@@ -22,7 +22,7 @@ export interface RateLimitOptions {
 /** Counts the request in its bucket; over the limit, throws RATE_LIMITED with `Retry-After`. */
 export function rateLimit({ limits, limiter, key, onDecision }: RateLimitOptions): MiddlewareHandler<SandboxEnv> {
   return async function enforceRateLimit(c, next) {
-    const decision = limits.take(limiter, `${c.get('namespace')}\u0000${key(c)}`);
+    const decision = limits.take(limiter, bucketKey({ namespace: c.get('namespace'), tenant: c.get('tenant') ?? '' }, key(c)));
     onDecision?.(c, decision);
     if (!decision.allowed) {
       throw new SandboxError('RATE_LIMITED', { headers: { 'Retry-After': String(decision.retryAfterS) } });

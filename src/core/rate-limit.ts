@@ -21,12 +21,44 @@ export interface RateLimitDecision {
 
 export interface BucketView {
   limiter: string;
+  namespace: string;
+  tenant: string;
+  /** The vendor's own bucket key (e.g. a key id and client IP), parts joined by NUL. */
   key: string;
   count: number;
   limit: number;
   windowMs: number;
   resetAt: string;
 }
+
+/** Which buckets a reset clears: all, or those of one namespace and/or tenant. */
+export interface BucketScope {
+  /** Limiters are named `<vendor>.<limit>`, e.g. `cora.bulk-upsert`. */
+  vendor?: string;
+  namespace?: string;
+  tenant?: string;
+}
+
+const SEP = '\u0000';
+
+/**
+ * A bucket's key: namespace and tenant first, so a reset can clear exactly one scope, then the
+ * vendor's own key. Names cannot hold NUL (namespaces are checked, tenants come from credentials).
+ */
+export const bucketKey = (scope: { namespace: string; tenant: string }, vendorKey: string): string =>
+  `${scope.namespace}${SEP}${scope.tenant}${SEP}${vendorKey}`;
+
+function splitBucketKey(key: string): { namespace: string; tenant: string; key: string } {
+  const first = key.indexOf(SEP);
+  const second = key.indexOf(SEP, first + 1);
+  return { namespace: key.slice(0, first), tenant: key.slice(first + 1, second), key: key.slice(second + 1) };
+}
+
+const inScope = (key: string, scope: BucketScope): boolean => {
+  if (scope.namespace === undefined && scope.tenant === undefined) return true;
+  const parts = splitBucketKey(key);
+  return (scope.namespace === undefined || parts.namespace === scope.namespace) && (scope.tenant === undefined || parts.tenant === scope.tenant);
+};
 
 /** A sliding log per key: exact for the small limits vendors publish (1..300 per window). */
 export class SlidingWindowLimiter {
@@ -56,8 +88,8 @@ export class SlidingWindowLimiter {
     return { allowed: true, limit, remaining: limit - log.length, resetAtMs: log[0]! + windowMs, retryAfterS: 0 };
   }
 
-  reset(keyPrefix = ''): void {
-    for (const key of [...this.buckets.keys()]) if (key.startsWith(keyPrefix)) this.buckets.delete(key);
+  reset(scope: BucketScope = {}): void {
+    for (const key of [...this.buckets.keys()]) if (inScope(key, scope)) this.buckets.delete(key);
   }
 
   view(): BucketView[] {
@@ -68,7 +100,7 @@ export class SlidingWindowLimiter {
       if (log.length === 0) continue;
       out.push({
         limiter: this.name,
-        key,
+        ...splitBucketKey(key),
         count: log.length,
         limit: this.policy.limit,
         windowMs: this.policy.windowMs,
@@ -123,8 +155,10 @@ export class RateLimits {
     return limiter.take(key);
   }
 
-  reset(keyPrefix = ''): void {
-    for (const limiter of this.limiters.values()) limiter.reset(keyPrefix);
+  reset(scope: BucketScope = {}): void {
+    for (const limiter of this.limiters.values()) {
+      if (scope.vendor === undefined || limiter.name.startsWith(`${scope.vendor}.`)) limiter.reset(scope);
+    }
   }
 
   buckets(): BucketView[] {

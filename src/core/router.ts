@@ -9,6 +9,23 @@ import type { RouteDef, SandboxEnv, VendorModule } from './vendor.js';
 export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'> & { clock?: Clock };
 
 export const NAMESPACE_HEADER = 'x-sandbox-namespace';
+/** A namespace name: what `X-Sandbox-Namespace` and the control API's `?namespace=` accept. */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+export const NAMESPACE_RULE = '1 to 64 characters of A-Z a-z 0-9 . _ : -';
+
+/**
+ * The request's namespace: '' (the default) without the header. Anything else than a valid name
+ * is refused: Node decodes header bytes as latin1, so a non-ASCII name would be stored under a
+ * name no later call can address.
+ */
+function namespaceOf(c: Context): string {
+  const header = c.req.header(NAMESPACE_HEADER);
+  if (header === undefined) return '';
+  if (!NAMESPACE_PATTERN.test(header)) {
+    throw new SandboxError('INVALID_HEADER', { message: `X-Sandbox-Namespace must be ${NAMESPACE_RULE}` });
+  }
+  return header;
+}
 
 /** Renders any thrown value as the vendor's error response; unknown throws become INTERNAL. */
 export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Response {
@@ -50,13 +67,14 @@ export function createVendorRouter(
 
   app.use(async function resolveNamespace(c, next) {
     c.set('vendorPrefix', prefix);
-    c.set('namespace', c.req.header(NAMESPACE_HEADER)?.trim() ?? '');
     c.set('rawBody', undefined);
     c.set('rowFaults', undefined);
     c.set('rowErrorCodes', []);
     c.set('errorName', undefined);
     c.set('faultId', undefined);
     c.set('route', undefined);
+    c.set('namespace', '');
+    c.set('namespace', namespaceOf(c));
     await next();
   });
   for (const handler of middleware) app.use(handler);

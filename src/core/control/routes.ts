@@ -5,7 +5,7 @@ import { maskSecret, type CredentialRecord } from '../credentials.js';
 import { SandboxError } from '../errors.js';
 import { FaultAction, FaultMatch } from '../faults.js';
 import type { ErrorCatalogue, RouteDef, SandboxContext } from '../vendor.js';
-import { applySeed, exportSnapshot, ResetRequest, resetState, restoreSnapshot, SeedDocument, Snapshot, vendorNamed, type ControlContext } from './state.js';
+import { applySeed, exportSnapshot, NamespaceName, ResetRequest, resetState, restoreSnapshot, SeedDocument, Snapshot, vendorNamed, type ControlContext } from './state.js';
 
 export const CONTROL_PREFIX = '/_sandbox';
 
@@ -30,6 +30,7 @@ export const controlCatalogue: ErrorCatalogue = {
     NOT_FOUND: 'NOT_FOUND',
     METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
     INVALID_BODY: 'INVALID_REQUEST',
+    INVALID_HEADER: 'INVALID_REQUEST',
     PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     RATE_LIMITED: 'INVALID_REQUEST',
     INTERNAL: 'INTERNAL',
@@ -49,13 +50,38 @@ async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlC
   return parsed.data;
 }
 
+/**
+ * The query parsed with `schema`, strictly: an unknown parameter (`?namspace=`) is refused rather
+ * than ignored, since ignoring it would act on the default namespace. A repeated parameter is
+ * refused too: which copy wins would be a guess.
+ */
 function controlQuery<T extends z.ZodObject>(c: SandboxContext, schema: T): z.infer<T> {
-  const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: issues(parsed.error) } });
-  return parsed.data;
+  const all = c.req.queries();
+  const repeated = Object.keys(all).filter((name) => all[name]!.length > 1);
+  const parsed = schema.strict().safeParse(c.req.query());
+  const problems = [...repeated.map((name) => `${name}: given more than once`), ...(parsed.success ? [] : issues(parsed.error))];
+  if (problems.length > 0 || !parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: problems } });
+  return parsed.data as z.infer<T>;
 }
 
-const namespaceQuery = z.object({ namespace: z.string().optional().describe('The X-Sandbox-Namespace to act on; default the default namespace') });
+const namespaceQuery = z.object({
+  namespace: NamespaceName.optional().describe('The X-Sandbox-Namespace to act on (empty: the default namespace); absent: the default namespace, or every namespace for listings'),
+});
+const NO_QUERY = z.object({});
+const VendorQuery = z.object({ vendor: z.string().optional() });
+const RevokeQuery = z.object({ vendor: z.string(), id: z.string().min(1).describe('The credential id as listed') });
+const RecordsQuery = namespaceQuery.extend({
+  tenant: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional().describe('nextCursor of the previous page'),
+});
+const FaultListQuery = namespaceQuery.extend({ vendor: z.string().optional() });
+const FaultDisarmQuery = FaultListQuery.extend({ id: z.string().optional() });
+const CoverageQuery = namespaceQuery.extend({ vendor: z.string().optional(), tenant: z.string().optional() });
+
+/** The object without its undefined values (for filters typed with optional, not undefined, fields). */
+const definedOnly = <T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 
 export const ClockView = z.object({ now: z.string(), frozen: z.boolean() }).meta({ id: 'SandboxClock' });
 export const ClockUpdate = z
@@ -177,20 +203,13 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       summary: "What a vendor has stored, as the vendor's own reads return it",
       request: {
         params: z.object({ vendor: z.string() }),
-        query: namespaceQuery.extend({
-          tenant: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(1000).optional().describe('Default 100'),
-          cursor: z.string().optional().describe('nextCursor of the previous page'),
-        }),
+        query: RecordsQuery,
       },
       responses: { 200: { description: 'One page of records.', schema: z.object({ records: z.array(z.unknown()), nextCursor: z.string().nullable() }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       handler(c) {
         const vendor = vendorNamed(ctx, c.req.param('vendor')!);
-        const q = controlQuery(
-          c,
-          namespaceQuery.extend({ tenant: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().optional() }),
-        );
+        const q = controlQuery(c, RecordsQuery);
         return c.json(
           ctx.instances[vendor.name]!.listRecords({
             namespace: q.namespace ?? '',
@@ -206,10 +225,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/credentials',
       operationId: 'sandboxListCredentials',
       summary: 'Every credential, secrets masked',
-      request: { query: z.object({ vendor: z.string().optional() }) },
+      request: { query: VendorQuery },
       responses: { 200: { description: 'Credentials.', schema: z.object({ credentials: z.array(CredentialView) }) } },
       errors: [],
-      handler: (c) => c.json({ credentials: deps.credentials.list(c.req.query('vendor')).map(view) }),
+      handler: (c) => c.json({ credentials: deps.credentials.list(controlQuery(c, VendorQuery).vendor).map(view) }),
     },
     {
       method: 'post',
@@ -234,11 +253,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/credentials',
       operationId: 'sandboxRevokeCredential',
       summary: 'Revoke a credential',
-      request: { query: z.object({ vendor: z.string(), id: z.string().describe('The credential id as listed') }) },
+      request: { query: RevokeQuery },
       responses: { 200: { description: 'Revoked.', schema: z.object({ revoked: z.literal(true) }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR', 'NOT_FOUND'],
       handler(c) {
-        const q = controlQuery(c, z.object({ vendor: z.string(), id: z.string().min(1) }));
+        const q = controlQuery(c, RevokeQuery);
         const vendor = vendorNamed(ctx, q.vendor);
         if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential ${q.id}` });
         return c.json({ revoked: true });
@@ -328,7 +347,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       request: { query: namespaceQuery },
       responses: { 200: { description: 'How many entries were removed.', schema: z.object({ cleared: z.number().int() }) } },
       errors: [],
-      handler: (c) => c.json({ cleared: plane.journal.clear(c.req.query('namespace')) }),
+      handler: (c) => c.json({ cleared: plane.journal.clear(controlQuery(c, namespaceQuery).namespace) }),
     },
     {
       method: 'post',
@@ -374,27 +393,20 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/faults',
       operationId: 'sandboxListFaults',
       summary: 'Armed faults with their remaining counts',
-      request: { query: namespaceQuery.extend({ vendor: z.string().optional() }) },
+      request: { query: FaultListQuery },
       responses: { 200: { description: 'Armed faults.', schema: z.object({ faults: z.array(FaultView) }) } },
       errors: [],
-      handler(c) {
-        const q = c.req.query();
-        return c.json({ faults: plane.faults.list({ ...(q.vendor ? { vendor: q.vendor } : {}), ...(q.namespace !== undefined ? { namespace: q.namespace } : {}) }) });
-      },
+      handler: (c) => c.json({ faults: plane.faults.list(definedOnly(controlQuery(c, FaultListQuery))) }),
     },
     {
       method: 'delete',
       path: '/faults',
       operationId: 'sandboxDisarmFaults',
       summary: 'Disarm one fault by id, or all (of a vendor / namespace)',
-      request: { query: namespaceQuery.extend({ vendor: z.string().optional(), id: z.string().optional() }) },
+      request: { query: FaultDisarmQuery },
       responses: { 200: { description: 'How many were disarmed.', schema: z.object({ disarmed: z.number().int() }) } },
       errors: [],
-      handler(c) {
-        const q = c.req.query();
-        const filter = Object.fromEntries(['id', 'vendor', 'namespace'].filter((k) => q[k] !== undefined).map((k) => [k, q[k]!]));
-        return c.json({ disarmed: plane.faults.disarm(filter) });
-      },
+      handler: (c) => c.json({ disarmed: plane.faults.disarm(definedOnly(controlQuery(c, FaultDisarmQuery))) }),
     },
     {
       method: 'get',
@@ -460,9 +472,15 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/coverage',
       operationId: 'sandboxCoverage',
       summary: 'For each vendor, every documented error and row-failure code and how often this run produced it',
+      description: 'Counts since start or the last `POST /_sandbox/reset` of the same scope. With `namespace` (and `tenant`, `vendor`), only the requests of that scope count.',
+      request: { query: CoverageQuery },
       responses: { 200: { description: 'Coverage by vendor.', schema: z.object({ vendors: z.array(CoverageView) }) } },
-      errors: [],
-      handler: (c) => c.json({ vendors: plane.coverage(ctx.vendors) }),
+      errors: ['UNKNOWN_VENDOR'],
+      handler(c) {
+        const q = controlQuery(c, CoverageQuery);
+        if (q.vendor !== undefined) vendorNamed(ctx, q.vendor);
+        return c.json({ vendors: plane.coverage.report(ctx.vendors, definedOnly(q)) });
+      },
     },
     {
       method: 'get',
@@ -476,6 +494,16 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       handler: (c) => c.body(plane.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
     },
   ];
-  // Every control route answers 401 when the sandbox has an admin token and the caller lacks it.
-  return routes.map((route) => ({ ...route, errors: [...route.errors, 'ADMIN_TOKEN_REQUIRED'] }));
+  return routes.map((route) => ({
+    ...route,
+    // Every control route answers 401 when the sandbox has an admin token and the caller lacks
+    // it, and 400 for a query it does not declare.
+    errors: [...new Set([...route.errors, 'INVALID_REQUEST', 'ADMIN_TOKEN_REQUIRED'])],
+    // The query is checked against what the route declares before the handler runs, so no
+    // handler can act on a query it did not validate.
+    handler(c) {
+      controlQuery(c, route.request?.query ?? NO_QUERY);
+      return route.handler(c);
+    },
+  }));
 }

@@ -5,6 +5,7 @@ import type { ControlPlane } from '../control-plane.js';
 import { SandboxError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import type { JournalEntry } from '../journal.js';
+import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
 import { quoteIdent } from '../store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from '../vendor.js';
 
@@ -19,8 +20,11 @@ export interface ControlContext {
   documents: Record<string, unknown>;
 }
 
+/** A namespace as control calls name it: '' is the default namespace (requests without the header). */
+export const NamespaceName = z.string().refine((name) => name === '' || NAMESPACE_PATTERN.test(name), `must be empty (the default namespace) or ${NAMESPACE_RULE}`);
+
 export const ResetRequest = z
-  .strictObject({ vendor: z.string().optional(), tenant: z.string().optional(), namespace: z.string().optional() })
+  .strictObject({ vendor: z.string().optional(), tenant: z.string().optional(), namespace: NamespaceName.optional() })
   .meta({ id: 'SandboxResetRequest' });
 export type ResetRequest = z.infer<typeof ResetRequest>;
 
@@ -33,8 +37,8 @@ export function vendorNamed(ctx: ControlContext, name: string): VendorModule {
 const issuesOf = (error: z.ZodError, prefix = '') => error.issues.map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.') || '(body)'}: ${i.message}`);
 
 /**
- * Deletes tenant data (all, or one vendor / tenant / namespace), and the journal, armed faults
- * and rate-limit buckets of the same scope. Credentials stay.
+ * Deletes tenant data (all, or one vendor / tenant / namespace), and the journal, armed faults,
+ * rate-limit buckets and coverage counts of the same scope. Credentials stay.
  */
 export function resetState(ctx: ControlContext, filter: ResetRequest): { deleted: number } {
   const { deps, plane } = ctx;
@@ -56,7 +60,9 @@ export function resetState(ctx: ControlContext, filter: ResetRequest): { deleted
     for (const vendor of targets) plane.faults.disarm({ vendor: vendor.name, ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}) });
     if (filter.vendor === undefined) plane.journal.clear(filter.namespace);
   }
-  deps.rateLimits.reset(filter.namespace === undefined ? '' : `${filter.namespace}\u0000`);
+  const scope = { ...(filter.vendor !== undefined ? { vendor: filter.vendor } : {}), ...(filter.tenant !== undefined ? { tenant: filter.tenant } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}) };
+  deps.rateLimits.reset(scope);
+  plane.coverage.reset(scope);
   return { deleted };
 }
 

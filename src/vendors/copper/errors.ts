@@ -113,6 +113,8 @@ export const copperCatalogue: ErrorCatalogue = {
     // Copper documents no 405: a known path with the wrong method is its 404.
     METHOD_NOT_ALLOWED: 'RESOURCE_NOT_FOUND',
     INVALID_BODY: 'INVALID_JSON',
+    // Copper's INVALID_JSON always says "Invalid JSON"; its validation error carries the message naming the header.
+    INVALID_HEADER: 'VALIDATION_FAILED',
     PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     RATE_LIMITED: 'RATE_LIMITED',
     INTERNAL: 'INTERNAL_ERROR',

@@ -132,6 +132,7 @@ export const mailingcoreCatalogue: ErrorCatalogue = {
     // MailingCore documents no 405: a known path with another method is its 404.
     METHOD_NOT_ALLOWED: 'NOT_FOUND',
     INVALID_BODY: 'INVALID_BODY',
+    INVALID_HEADER: 'VALIDATION_FAILED',
     PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     RATE_LIMITED: 'RATE_LIMITED',
     INTERNAL: 'INTERNAL_SERVER_ERROR',

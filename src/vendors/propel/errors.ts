@@ -103,6 +103,7 @@ export const propelCatalogue: ErrorCatalogue = {
     // Propel documents no 405, so a wrong method is its 404 (spec/sandbox.md).
     METHOD_NOT_ALLOWED: 'NotFound',
     INVALID_BODY: 'InvalidJSONPayload',
+    INVALID_HEADER: 'PayloadValidationError',
     PAYLOAD_TOO_LARGE: 'PayloadTooLarge',
     RATE_LIMITED: 'TooManyRequests',
     INTERNAL: 'InternalServerError',

@@ -107,9 +107,13 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       async handler(c) {
         const item = parseOrThrow(MailingCoreContactInput, await readJsonBody(c, deps.bodyLimit));
         const ctx = writeContext(c);
-        const outcome = contacts.transaction(() => upsertOne(ctx, item, contacts.nextSeq(ctx.scope)));
-        if (outcome.status === 'conflict') throw new SandboxError('CONTACT_CONFLICT', { message: outcome.message });
-        return c.json(outcome.contact);
+        const contact = contacts.transaction(() => {
+          const outcome = upsertOne(ctx, item, contacts.nextSeq(ctx.scope));
+          // Thrown inside the transaction, so the sequence it took is rolled back with it: a 409 changes nothing.
+          if (outcome.status === 'conflict') throw new SandboxError('CONTACT_CONFLICT', { message: outcome.message });
+          return outcome.contact;
+        });
+        return c.json(contact);
       },
     },
     {

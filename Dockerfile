@@ -12,8 +12,12 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
+# Other containers address the control API by a service name the image cannot know: any Host is
+# accepted here, which is safe only because off loopback the sandbox refuses to start without
+# SANDBOX_ADMIN_TOKEN (a rebound web page never holds it). Name the hosts to narrow it.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
+    SANDBOX_ALLOWED_HOSTS=* \
     PORT=4700 \
     SANDBOX_DB=/data/bulk-sandbox.db
 WORKDIR /app

@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
 import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
-import { requireAdminToken } from './core/admin-auth.js';
+import { guardControlPlane } from './core/control-guard.js';
 import { ControlPlane } from './core/control-plane.js';
 import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control/routes.js';
 import type { ControlContext } from './core/control/state.js';
@@ -35,6 +35,8 @@ export interface AppOptions {
   journalBytes?: number;
   /** When set, the control API answers only requests that present it. */
   adminToken?: string;
+  /** Host names besides loopback ones the control plane answers for (see core/control-guard.ts); `*` for any. */
+  allowedHosts?: readonly string[];
   /** Logs one JSON line per request (see core/logger.ts); none when absent. */
   logger?: Logger;
 }
@@ -111,7 +113,7 @@ export function createApp(options: AppOptions): SandboxApp {
     }),
   );
   // The browser pages sit behind the same lock as the control API; mounted before it so its catch-all 404 does not shadow them.
-  const lock = requireAdminToken(options.adminToken);
+  const lock = guardControlPlane({ adminToken: options.adminToken, allowedHosts: options.allowedHosts ?? [] });
   const pagesOwner = { name: 'sandbox', errors: controlCatalogue };
   for (const path of [DOCS_PREFIX, DASHBOARD_PATH]) app.get(`${path}/`, (c) => c.redirect(path));
   app.route(

@@ -18,6 +18,7 @@ export const Config = z.object({
   journalMib: z.coerce.number().positive().default(16),
   vendorPorts: z.record(z.string(), z.number().int().min(0).max(65535)).default({}),
   adminToken: z.string().min(16, 'SANDBOX_ADMIN_TOKEN must be at least 16 characters').optional(),
+  allowedHosts: z.array(z.string().regex(/^(\*|[A-Za-z0-9.:\[\]_-]{1,253})$/, 'a host name, an IP address, or *')).default([]),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -35,6 +36,8 @@ export const USAGE = `Usage: bulk-sandbox [options]
   --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional);
                         --V-K X is the same (e.g. --mailingcore-tenant-header optional)
   --vendor-port V=PORT  also serve vendor V alone at the root of PORT, repeatable (e.g. cora=4701)
+  --allowed-hosts LIST  host names the control API answers for besides loopback names and --host,
+                        comma-separated (env SANDBOX_ALLOWED_HOSTS; * allows any, e.g. behind a proxy)
   --help                print this help
 Environment: SANDBOX_ADMIN_TOKEN locks /_sandbox and /docs (required when --host is not loopback).`;
 
@@ -78,6 +81,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         seed: { type: 'string' },
         'journal-size': { type: 'string' },
         'journal-mib': { type: 'string' },
+        'allowed-hosts': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     }));
@@ -111,6 +115,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     journalCapacity: values['journal-size'],
     journalMib: values['journal-mib'],
     adminToken: env.SANDBOX_ADMIN_TOKEN === '' ? undefined : env.SANDBOX_ADMIN_TOKEN,
+    allowedHosts: ((values['allowed-hosts'] as string[] | undefined) ?? (env.SANDBOX_ALLOWED_HOSTS ? [env.SANDBOX_ALLOWED_HOSTS] : []))
+      .flatMap((list) => list.split(','))
+      .map((host) => host.trim())
+      .filter((host) => host !== ''),
   });
   if (!parsed.success) {
     throw new ConfigError(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);

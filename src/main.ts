@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     journalBytes: Math.round(config.journalMib * 1024 * 1024),
     vendorPorts: config.vendorPorts,
     ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
+    allowedHosts: config.allowedHosts,
     db: config.db,
     rateLimits: config.rateLimits,
     demo: config.demo,

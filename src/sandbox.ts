@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createAdminClient, type AdminClient } from './admin-client.js';
 import { createApp, type SandboxApp } from './app.js';
+import { allowedHostsFor } from './core/control-guard.js';
 import { applySeed } from './core/control/state.js';
 import { SandboxClock } from './core/clock.js';
 import { createIdSource } from './core/ids.js';
@@ -27,6 +28,8 @@ export interface SandboxOptions {
   journalBytes?: number;
   /** Locks the control API: every /_sandbox call must present this token. */
   adminToken?: string;
+  /** Host names besides loopback ones and `host` that control calls may be addressed to; `*` for any. */
+  allowedHosts?: readonly string[];
   /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
   vendorOptions?: Record<string, Record<string, string>>;
   /** One JSON line per request (`createLogger(level)`); default none. */
@@ -70,6 +73,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
     ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+    allowedHosts: allowedHostsFor(options.host ?? '127.0.0.1', options.allowedHosts),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   if (options.seed !== undefined) {

@@ -16,7 +16,16 @@ describe('loadConfig', () => {
       vendorPorts: {},
       journalCapacity: 10_000,
       journalMib: 16,
+      allowedHosts: [],
     });
+  });
+
+  it('reads --allowed-hosts (repeatable, comma-separated) and SANDBOX_ALLOWED_HOSTS, flags winning', () => {
+    expect(loadConfig(['--allowed-hosts', 'sandbox,qa.example', '--allowed-hosts', 'ci'], { SANDBOX_ALLOWED_HOSTS: 'x' })).toMatchObject({
+      allowedHosts: ['sandbox', 'qa.example', 'ci'],
+    });
+    expect(loadConfig([], { SANDBOX_ALLOWED_HOSTS: '*' })).toMatchObject({ allowedHosts: ['*'] });
+    expect(() => loadConfig(['--allowed-hosts', 'a b'], {})).toThrow(/allowedHosts/);
   });
 
   it('reads env and lets flags win', () => {

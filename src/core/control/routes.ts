@@ -4,7 +4,7 @@ import { readJsonBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
 import { SandboxError } from '../errors.js';
 import { FaultAction, FaultMatch } from '../faults.js';
-import type { ErrorCatalogue, RouteDef, SandboxContext } from '../vendor.js';
+import type { ErrorCatalogue, HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import { applySeed, exportSnapshot, NamespaceName, ResetRequest, resetState, restoreSnapshot, SeedDocument, Snapshot, vendorNamed, type ControlContext } from './state.js';
 
 export const CONTROL_PREFIX = '/_sandbox';
@@ -12,6 +12,9 @@ export const CONTROL_PREFIX = '/_sandbox';
 const CONTROL_ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'Invalid request' },
   ADMIN_TOKEN_REQUIRED: { status: 401, message: 'The control API needs the admin token (Authorization: Bearer <SANDBOX_ADMIN_TOKEN>)' },
+  HOST_NOT_ALLOWED: { status: 403, message: 'Control calls must be addressed to a loopback name or an allowed host (--allowed-hosts)' },
+  CROSS_ORIGIN_REFUSED: { status: 403, message: "A control call that changes state must come from the sandbox's own origin" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Control request bodies must be application/json' },
   UNKNOWN_VENDOR: { status: 400, message: 'Unknown vendor' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', responseHeaders: { Allow: 'The methods this path accepts' } },
@@ -144,6 +147,11 @@ const CoverageView = z
   .meta({ id: 'SandboxCoverage' });
 
 const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
+
+/** What the control plane's guard (core/control-guard.ts) may answer, by method: writes have more to check. */
+const READ_GUARD_ERRORS = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
+const WRITE_GUARD_ERRORS = [...READ_GUARD_ERRORS, 'CROSS_ORIGIN_REFUSED', 'UNSUPPORTED_MEDIA_TYPE'];
+const GUARD_ERRORS: Record<HttpMethod, string[]> = { get: READ_GUARD_ERRORS, post: WRITE_GUARD_ERRORS, put: WRITE_GUARD_ERRORS, patch: WRITE_GUARD_ERRORS, delete: WRITE_GUARD_ERRORS };
 
 export function controlRoutes(ctx: ControlContext): RouteDef[] {
   const { deps, clock, plane } = ctx;
@@ -498,7 +506,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
     ...route,
     // Every control route answers 401 when the sandbox has an admin token and the caller lacks
     // it, and 400 for a query it does not declare.
-    errors: [...new Set([...route.errors, 'INVALID_REQUEST', 'ADMIN_TOKEN_REQUIRED'])],
+    errors: [...new Set([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method]])],
     // The query is checked against what the route declares before the handler runs, so no
     // handler can act on a query it did not validate.
     handler(c) {

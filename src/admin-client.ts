@@ -39,7 +39,8 @@ export interface AdminClient {
   faults(options?: { vendor?: string; namespace?: string }): Promise<Fault[]>;
   disarmFaults(filter?: { id?: string; vendor?: string; namespace?: string }): Promise<{ disarmed: number }>;
   setRateLimits(mode: 'vendor' | 'off'): Promise<{ mode: 'vendor' | 'off' }>;
-  snapshot(): Promise<Snapshot>;
+  /** Credential secrets read "[withheld]" unless `secrets: 'include'` (the result is then a credential). */
+  snapshot(options?: { secrets?: 'include' }): Promise<Snapshot>;
   restore(snapshot: Snapshot): Promise<{ tables: number; rows: number }>;
   coverage(): Promise<VendorCoverage[]>;
 }
@@ -79,7 +80,7 @@ export function createAdminClient(baseUrl: string, options: { token?: string; fe
     faults: async (options = {}) => (await request<{ faults: Fault[] }>('GET', `/faults${query(options)}`)).faults,
     disarmFaults: (filter = {}) => request('DELETE', `/faults${query(filter)}`),
     setRateLimits: (mode) => request('PUT', '/rate-limits', { mode }),
-    snapshot: () => request('GET', '/snapshot'),
+    snapshot: (options = {}) => request('GET', `/snapshot${query(options)}`),
     restore: (snapshot) => request('POST', '/snapshot', snapshot),
     coverage: async () => (await request<{ vendors: VendorCoverage[] }>('GET', '/coverage')).vendors,
   };

@@ -167,7 +167,8 @@ describe('snapshots', () => {
     await sandbox().admin.createCredential({ vendor: 'cora', tenant: 'org_snap', key: 'cora_org_snap.snap_secret' });
     await sandbox().admin.armFault({ vendor: 'cora', error: 'NOT_FOUND', after: 5 });
     await sandbox().admin.advanceClock(90_000);
-    const snapshot = await sandbox().admin.snapshot();
+    // The fresh sandbox does not hold cora_org_snap: its secret must travel in the file.
+    const snapshot = await sandbox().admin.snapshot({ secrets: 'include' });
 
     const fresh = await startSandbox({ clock: SandboxClock.frozen(0), rateLimits: 'off' });
     try {
@@ -182,7 +183,7 @@ describe('snapshots', () => {
       expect(await fresh.admin.clock()).toEqual(await sandbox().admin.clock());
       expect((await getAccount(fresh, 'S1', 'cora_org_snap.snap_secret')).body.code).toBe('ACCOUNT_NOT_FOUND');
       expect((await fresh.admin.faults()).map((f) => f.after)).toEqual([5]);
-      expect(await fresh.admin.snapshot()).toMatchObject({ tables: snapshot.tables });
+      expect(await fresh.admin.snapshot({ secrets: 'include' })).toMatchObject({ tables: snapshot.tables });
     } finally {
       await fresh.close();
     }

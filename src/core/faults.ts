@@ -104,3 +104,30 @@ export class Faults {
     this.nextId = faults.reduce((max, f) => Math.max(max, Number(f.id.replace(/\D/g, '')) || 0), 0) + 1;
   }
 }
+
+// --- StoredFault (provisional, snapshot branch) ---
+/** Counters of a stored fault: what `arm` and `take` can leave in them. */
+const faultCount = z.int().min(0);
+
+/**
+ * A fault exactly as `Faults.all()` holds it, for restoring a snapshot: a stored fault is
+ * checked against this before it is armed, so a bad one is refused instead of breaking the
+ * vendor calls it later fires on. Whether `vendor` is registered (and the action's error and
+ * row-error names are that vendor's) is for the caller, which knows the vendors.
+ */
+export const StoredFault = z
+  .strictObject({
+    // At most 15 digits: `restore` numbers the next fault from the largest id, which must stay a safe integer.
+    id: z.string().regex(/^flt_\d{1,15}$/, 'must look like flt_<digits>'),
+    vendor: z.string().min(1),
+    namespace: z.string(),
+    method: z.string().min(1).nullable(),
+    path: z.string().min(1).nullable(),
+    after: faultCount,
+    times: faultCount,
+    seen: faultCount,
+    remaining: faultCount,
+    action: FaultAction,
+  })
+  .meta({ id: 'SandboxStoredFault', description: 'An armed fault with its counters, as GET /faults lists it.' });
+export type StoredFault = z.infer<typeof StoredFault>;

@@ -16,6 +16,16 @@ export interface TenantTable {
   tenantColumn: 'tenant';
 }
 
+/** One column of a table, as `PRAGMA table_info` declares it. */
+export interface ColumnInfo {
+  name: string;
+  /** The declared type, upper case (`TEXT`, `INTEGER`, ...; '' when none was declared). */
+  type: string;
+  notNull: boolean;
+  hasDefault: boolean;
+  primaryKey: boolean;
+}
+
 export class Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
@@ -91,7 +101,19 @@ export class Store {
   }
 
   columnsOf(table: string): string[] {
-    return (this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as Array<{ name: string }>).map((c) => c.name);
+    return this.columnInfo(table).map((c) => c.name);
+  }
+
+  /** The table's columns as SQLite declares them (`PRAGMA table_info`), for checking rows before they are written. */
+  columnInfo(table: string): ColumnInfo[] {
+    const rows = this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as Array<{
+      name: string;
+      type: string;
+      notnull: number;
+      dflt_value: unknown;
+      pk: number;
+    }>;
+    return rows.map((c) => ({ name: c.name, type: c.type.toUpperCase(), notNull: c.notnull === 1, hasDefault: c.dflt_value !== null, primaryKey: c.pk > 0 }));
   }
 
   close(): void {

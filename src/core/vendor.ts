@@ -146,6 +146,11 @@ export interface VendorModule {
   tables: string[];
   errors: ErrorCatalogue;
   credentials: CredentialKind;
+  /**
+   * By table: the shape of the JSON the vendor keeps in that table's `data` column. A snapshot
+   * restore refuses a row whose `data` does not match, since the vendor could not read it back.
+   */
+  storedShapes?: Record<string, z.ZodType>;
   openapi: {
     version: string;
     description: string;

@@ -5,7 +5,20 @@ import { maskSecret, type CredentialRecord } from '../credentials.js';
 import { SandboxError } from '../errors.js';
 import { FaultAction, FaultMatch } from '../faults.js';
 import type { ErrorCatalogue, HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
-import { applySeed, exportSnapshot, NamespaceName, ResetRequest, resetState, restoreSnapshot, SeedDocument, Snapshot, vendorNamed, type ControlContext } from './state.js';
+import {
+  applySeed,
+  exportSnapshot,
+  NamespaceName,
+  ResetRequest,
+  resetState,
+  restoreSnapshot,
+  SeedDocument,
+  Snapshot,
+  SNAPSHOT_BODY_LIMIT,
+  vendorNamed,
+  WITHHELD_SECRET,
+  type ControlContext,
+} from './state.js';
 
 export const CONTROL_PREFIX = '/_sandbox';
 
@@ -44,10 +57,10 @@ export const controlCatalogue: ErrorCatalogue = {
 
 const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
 
-/** Parses a control body with `schema`; an empty body counts as `{}`. */
-async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlContext, schema: T): Promise<z.infer<T>> {
+/** Parses a control body with `schema`; an empty body counts as `{}`. `limit`: default the sandbox's body limit. */
+async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlContext, schema: T, limit = ctx.deps.bodyLimit): Promise<z.infer<T>> {
   const bytes = c.get('rawBody') ?? (c.req.header('content-length') === '0' || !c.req.raw.body ? new Uint8Array(0) : undefined);
-  const raw = bytes?.length === 0 ? {} : await readJsonBody(c, ctx.deps.bodyLimit);
+  const raw = bytes?.length === 0 ? {} : await readJsonBody(c, limit);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid request body', extra: { issues: issues(parsed.error) } });
   return parsed.data;
@@ -85,6 +98,13 @@ const CoverageQuery = namespaceQuery.extend({ vendor: z.string().optional(), ten
 /** The object without its undefined values (for filters typed with optional, not undefined, fields). */
 const definedOnly = <T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+
+const SnapshotQuery = z.object({
+  secrets: z
+    .enum(['include'])
+    .optional()
+    .describe(`\`include\`: credential secrets in clear. Without it each reads "${WITHHELD_SECRET}".`),
+});
 
 export const ClockView = z.object({ now: z.string(), frozen: z.boolean() }).meta({ id: 'SandboxClock' });
 export const ClockUpdate = z
@@ -458,21 +478,32 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       method: 'get',
       path: '/snapshot',
       operationId: 'sandboxExportSnapshot',
-      summary: 'The whole state as one JSON document (secrets included: treat it as a credential)',
+      summary: 'The whole state as one JSON document, credential secrets withheld unless asked for',
+      description:
+        `Every credential's \`secret\` reads \`"${WITHHELD_SECRET}"\`: restoring takes it from the credential with the same vendor and id that the sandbox holds then. ` +
+        'With `?secrets=include` the secrets are exported in clear, and the file is itself a credential: keep it as you would the keys.',
+      request: { query: SnapshotQuery },
       responses: { 200: { description: 'The snapshot.', schema: Snapshot } },
-      errors: [],
-      handler: (c) => c.json(exportSnapshot(ctx)),
+      errors: ['INVALID_REQUEST'],
+      handler: (c) => c.json(exportSnapshot(ctx, controlQuery(c, SnapshotQuery))),
     },
     {
       method: 'post',
       path: '/snapshot',
       operationId: 'sandboxRestoreSnapshot',
-      summary: 'Replace the whole state with a snapshot',
+      summary: 'Replace the whole state with a snapshot, all or nothing',
+      description:
+        'The whole document is checked before anything changes; then every table is replaced in one transaction, and the clock, rate-limit mode, faults and journal follow. ' +
+        '400 `INVALID_REQUEST` (nothing changed), with `issues` naming each problem by its path in the document (e.g. `tables.cora_accounts.3.data: ...`): ' +
+        'a clock outside years 0001 to 9999; a fault or journal entry not as the sandbox stores them, or naming an unknown vendor, error or duplicate id; ' +
+        "an unknown table or column; a value that does not fit its column; a `data` column that is not the JSON object its vendor stores; a row breaking a table's constraints (e.g. a duplicate key); " +
+        `a withheld secret (\`"${WITHHELD_SECRET}"\`) of a credential this sandbox does not hold (create it first, or export with \`?secrets=include\`). ` +
+        `413 \`PAYLOAD_TOO_LARGE\`: a body over ${SNAPSHOT_BODY_LIMIT / 1024 / 1024} MiB (this route's own limit, above the sandbox body limit, so that any export restores).`,
       request: { body: { schema: Snapshot } },
       responses: { 200: { description: 'What was restored.', schema: z.object({ tables: z.number().int(), rows: z.number().int() }) } },
       errors: ['INVALID_REQUEST', 'PAYLOAD_TOO_LARGE'],
       async handler(c) {
-        return c.json(restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown())));
+        return c.json(restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown(), SNAPSHOT_BODY_LIMIT)));
       },
     },
     {

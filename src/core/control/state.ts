@@ -1,12 +1,13 @@
 // Whole-sandbox state operations behind the control API: reset, seed, snapshot and restore.
+import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { SandboxClock } from '../clock.js';
+import { toEpochMs, type SandboxClock } from '../clock.js';
 import type { ControlPlane } from '../control-plane.js';
 import { SandboxError } from '../errors.js';
-import type { Fault } from '../faults.js';
-import type { JournalEntry } from '../journal.js';
+import { StoredFault } from '../faults.js';
+import { isPlainObject } from '../json.js';
 import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
-import { quoteIdent } from '../store.js';
+import { quoteIdent, type ColumnInfo } from '../store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from '../vendor.js';
 
 export interface ControlContext {
@@ -101,69 +102,327 @@ export function applySeed(ctx: ControlContext, input: unknown, namespace = ''): 
   return totals;
 }
 
+/** What `GET /_sandbox/snapshot` shows instead of each credential's secret, unless asked for `?secrets=include`. */
+export const WITHHELD_SECRET = '[withheld]';
+
+/**
+ * The body limit of `POST /_sandbox/snapshot`: an export of any size the sandbox holds must
+ * restore, and V8's longest string (about 512 MiB) bounds what JSON.parse could take anyway.
+ */
+export const SNAPSHOT_BODY_LIMIT = 512 * 1024 * 1024;
+
+/** Issues named in one refusal: a snapshot with every row wrong must not answer with megabytes of them. */
+const MAX_ISSUES = 50;
+
+/** The core table of credentials (src/core/credentials.ts); its rows carry the secrets. */
+const CREDENTIALS_TABLE = 'credentials';
+
+/** A JSON value that must be present (`z.unknown()` alone lets a missing key through). */
+const presentJson = z.unknown().refine((value): boolean => value !== undefined, 'Required');
+
+/** A journal entry as `Journal.all()` exports it (see JournalEntry in src/core/journal.ts). */
+export const StoredJournalEntry = z
+  .strictObject({
+    id: z.int().min(1),
+    time: z.iso.datetime({ offset: true }),
+    vendor: z.string().min(1),
+    namespace: z.string(),
+    tenant: z.string().nullable(),
+    method: z.string().min(1),
+    path: z.string(),
+    requestHeaders: z.record(z.string(), z.string()),
+    requestBody: presentJson,
+    status: z.int().min(100).max(599).nullable(),
+    responseHeaders: z.record(z.string(), z.string()),
+    responseBody: presentJson,
+    durationMs: z.number().min(0),
+    error: z.string().nullable(),
+    rowErrors: z.array(z.string()),
+    fault: z.string().nullable(),
+    operationId: z.string().nullable().optional(),
+  })
+  .meta({ id: 'SandboxStoredJournalEntry', description: 'One journal entry, bodies parsed and redacted.' });
+export type StoredJournalEntry = z.infer<typeof StoredJournalEntry>;
+
 export const Snapshot = z
-  .object({
+  .strictObject({
     format: z.literal('bulk-sandbox-snapshot'),
     version: z.literal(1),
-    clock: z.object({ now: z.string(), frozen: z.boolean() }),
+    clock: z.strictObject({
+      now: z.string().superRefine((now, check) => {
+        // The clock's own rule, so a snapshot the clock would refuse is refused before anything changes.
+        try {
+          toEpochMs(now);
+        } catch (error) {
+          check.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+      frozen: z.boolean(),
+    }),
     rateLimits: z.enum(['vendor', 'off']),
-    tables: z.record(z.string(), z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()])))),
-    faults: z.array(z.record(z.string(), z.unknown())),
-    journal: z.array(z.record(z.string(), z.unknown())),
+    tables: z
+      .record(z.string(), z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))))
+      .describe(`Every row of every table by table name. Credential secrets read "${WITHHELD_SECRET}" unless exported with ?secrets=include.`),
+    faults: z.array(StoredFault),
+    journal: z.array(StoredJournalEntry).describe('Oldest first, ids ascending.'),
   })
   .meta({ id: 'SandboxSnapshot', description: 'The whole state: every table, clock, rate-limit mode, armed faults and journal.' });
 export type Snapshot = z.infer<typeof Snapshot>;
+type Row = Snapshot['tables'][string][number];
 
-export function exportSnapshot(ctx: ControlContext): Snapshot {
+export interface ExportOptions {
+  /** `include`: credential secrets in clear (the file is then a credential); otherwise each reads WITHHELD_SECRET. */
+  secrets?: 'include' | undefined;
+}
+
+export function exportSnapshot(ctx: ControlContext, options: ExportOptions = {}): Snapshot {
   const { store } = ctx.deps;
   const tables: Snapshot['tables'] = {};
-  for (const table of store.tableNames()) tables[table] = store.db.prepare(`SELECT * FROM ${quoteIdent(table)}`).all() as Snapshot['tables'][string];
+  for (const table of store.tableNames()) tables[table] = store.db.prepare(`SELECT * FROM ${quoteIdent(table)}`).all() as Row[];
+  if (options.secrets !== 'include' && tables[CREDENTIALS_TABLE]) {
+    tables[CREDENTIALS_TABLE] = tables[CREDENTIALS_TABLE].map((row) => ({ ...row, secret: WITHHELD_SECRET }));
+  }
   return {
     format: 'bulk-sandbox-snapshot',
     version: 1,
     clock: ctx.clock.state(),
     rateLimits: ctx.deps.rateLimits.mode,
     tables,
-    faults: ctx.plane.faults.all() as unknown as Snapshot['faults'],
-    journal: ctx.plane.journal.all() as unknown as Snapshot['journal'],
+    faults: ctx.plane.faults.all(),
+    journal: ctx.plane.journal.all(),
   };
 }
 
-/** Replaces the whole state with a snapshot's, exactly; an unknown table or column refuses it whole. */
-export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: number; rows: number } {
-  const parsed = Snapshot.safeParse(input);
-  if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid snapshot', extra: { issues: issuesOf(parsed.error) } });
-  const snapshot = parsed.data;
-  const { store } = ctx.deps;
-  const known = new Set(store.tableNames());
-  for (const [table, rows] of Object.entries(snapshot.tables)) {
-    if (!known.has(table)) throw new SandboxError('INVALID_REQUEST', { message: `Snapshot names an unknown table: ${table}` });
-    const columns = new Set(store.columnsOf(table));
-    for (const row of rows) {
-      const unknown = Object.keys(row).find((col) => !columns.has(col));
-      if (unknown) throw new SandboxError('INVALID_REQUEST', { message: `Snapshot names an unknown column: ${table}.${unknown}` });
-    }
+/** Collects `path: message` issues, keeping the first MAX_ISSUES and counting the rest. */
+class Issues {
+  readonly list: string[] = [];
+  private count = 0;
+
+  add(path: Array<string | number | PropertyKey>, message: string): void {
+    this.count += 1;
+    if (this.list.length < MAX_ISSUES) this.list.push(`${path.map(String).join('.')}: ${message}`);
   }
-  let rows = 0;
-  store.transaction(() => {
-    for (const table of known) store.db.prepare(`DELETE FROM ${quoteIdent(table)}`).run();
-    for (const [table, tableRows] of Object.entries(snapshot.tables)) {
-      for (const row of tableRows) {
-        const cols = Object.keys(row);
-        store.db
-          .prepare(`INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
-          .run(...cols.map((c) => row[c]));
-        rows += 1;
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
+  summary(): string[] {
+    return this.count > this.list.length ? [...this.list, `... and ${this.count - this.list.length} more`] : this.list;
+  }
+}
+
+/** What SQLite makes of a declared column type (its affinity rules, https://sqlite.org/datatype3.html 3.1). */
+function affinity(type: string): 'integer' | 'text' | 'real' | 'other' {
+  if (type.includes('INT')) return 'integer';
+  if (type.includes('CHAR') || type.includes('CLOB') || type.includes('TEXT')) return 'text';
+  if (type.includes('REAL') || type.includes('FLOA') || type.includes('DOUB')) return 'real';
+  return 'other';
+}
+
+/** Why `value` does not fit the column, or undefined when it does. */
+function misfit(column: ColumnInfo, value: string | number | null | undefined): string | undefined {
+  if (value === undefined) return column.notNull && !column.hasDefault ? `required (column ${column.type} NOT NULL)` : undefined;
+  // A NOT NULL default applies only when the column is left out, never to an explicit null.
+  if (value === null) return column.notNull ? `must not be null (column ${column.type} NOT NULL)` : undefined;
+  switch (affinity(column.type)) {
+    case 'integer':
+      return Number.isSafeInteger(value) ? undefined : `must be an integer (column ${column.type})`;
+    case 'text':
+      return typeof value === 'string' ? undefined : `must be a string (column ${column.type})`;
+    case 'real':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : `must be a number (column ${column.type})`;
+    default:
+      return undefined;
+  }
+}
+
+/** A table's rows as they will be written: checked, withheld secrets filled in. */
+interface TableRows {
+  table: string;
+  rows: Row[];
+}
+
+/**
+ * Checks everything a snapshot says against this sandbox before anything is written: faults and
+ * journal entries name registered vendors and unique ids, every table and column exists, every
+ * value fits its column, every `data` column holds the JSON object its vendor stores, and every
+ * withheld secret belongs to a credential this sandbox holds. Throws INVALID_REQUEST naming each
+ * problem by its path in the document; returns the rows to write.
+ */
+function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
+  const issues = new Issues();
+  const vendors = new Map(ctx.vendors.map((v) => [v.name, v]));
+  const knownVendors = `known: ${[...vendors.keys()].join(', ')}`;
+
+  const faultIds = new Set<string>();
+  for (const [i, fault] of snapshot.faults.entries()) {
+    if (faultIds.has(fault.id)) issues.add(['faults', i, 'id'], `duplicate fault id ${fault.id}`);
+    faultIds.add(fault.id);
+    const vendor = vendors.get(fault.vendor);
+    if (!vendor) {
+      issues.add(['faults', i, 'vendor'], `unknown vendor ${fault.vendor} (${knownVendors})`);
+      continue;
+    }
+    // The same names POST /faults accepts: a fault naming another would fail the request it fires on.
+    const { action } = fault;
+    if ('error' in action && !Object.hasOwn(vendor.errors.errors, action.error)) {
+      issues.add(['faults', i, 'action', 'error'], `${action.error} is not a ${vendor.name} error`);
+    }
+    if ('rowErrors' in action) {
+      for (const [row, code] of Object.entries(action.rowErrors)) {
+        if (!Object.hasOwn(vendor.errors.rowErrors, code)) issues.add(['faults', i, 'action', 'rowErrors', row], `${code} is not a ${vendor.name} row error`);
       }
     }
-  });
+  }
+
+  let lastId = 0;
+  for (const [i, entry] of snapshot.journal.entries()) {
+    if (!vendors.has(entry.vendor)) issues.add(['journal', i, 'vendor'], `unknown vendor ${entry.vendor} (${knownVendors})`);
+    // The journal keeps its entries in id order and numbers new ones after the largest.
+    if (entry.id <= lastId) issues.add(['journal', i, 'id'], `ids must be unique and ascending (oldest first): ${entry.id} follows ${lastId}`);
+    lastId = Math.max(lastId, entry.id);
+  }
+
+  const { store } = ctx.deps;
+  const known = new Set(store.tableNames());
+  const shapes = new Map<string, z.ZodType>();
+  for (const vendor of ctx.vendors) for (const [table, shape] of Object.entries(vendor.storedShapes ?? {})) shapes.set(table, shape);
+  const missingSecrets: string[] = [];
+  const tables: TableRows[] = [];
+  for (const [table, rows] of Object.entries(snapshot.tables)) {
+    if (!known.has(table)) {
+      issues.add(['tables', table], `unknown table (known: ${[...known].join(', ')})`);
+      continue;
+    }
+    const columns = store.columnInfo(table);
+    const names = new Set(columns.map((c) => c.name));
+    const shape = shapes.get(table);
+    const checked: Row[] = [];
+    for (const [i, row] of rows.entries()) {
+      const at = ['tables', table, i];
+      for (const name of Object.keys(row)) if (!names.has(name)) issues.add([...at, name], 'unknown column');
+      for (const column of columns) {
+        const value = row[column.name];
+        const wrong = misfit(column, value);
+        if (wrong !== undefined) issues.add([...at, column.name], wrong);
+        else if (column.name === 'data' && typeof value === 'string') checkData(value, shape, [...at, 'data'], issues);
+      }
+      if (table === CREDENTIALS_TABLE) {
+        checked.push(checkCredential(ctx, row, at, issues, missingSecrets));
+      } else {
+        checked.push(row);
+      }
+    }
+    tables.push({ table, rows: checked });
+  }
+
+  if (!issues.empty) {
+    const message =
+      missingSecrets.length > 0
+        ? `Snapshot withholds the secrets of credentials this sandbox does not hold: ${missingSecrets.join(', ')}. ` +
+          'Create them first (POST /_sandbox/credentials), or export with GET /_sandbox/snapshot?secrets=include.'
+        : 'Invalid snapshot';
+    throw new SandboxError('INVALID_REQUEST', { message, extra: { issues: issues.summary() } });
+  }
+  return tables;
+}
+
+/** A `data` column: JSON, an object, and (in a vendor table) the record shape the vendor reads back. */
+function checkData(text: string, shape: z.ZodType | undefined, at: Array<string | number>, issues: Issues): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    issues.add(at, 'must be JSON text');
+    return;
+  }
+  if (!isPlainObject(parsed)) {
+    issues.add(at, 'must be a JSON object');
+    return;
+  }
+  const result = shape?.safeParse(parsed);
+  if (result && !result.success) for (const issue of result.error.issues) issues.add([...at, ...issue.path], issue.message);
+}
+
+/** A credentials row: a registered vendor, revoked 0 or 1, and a withheld secret replaced by the one held now. */
+function checkCredential(ctx: ControlContext, row: Row, at: Array<string | number>, issues: Issues, missingSecrets: string[]): Row {
+  const { vendor, id, revoked, secret } = row;
+  if (revoked !== undefined && revoked !== 0 && revoked !== 1) issues.add([...at, 'revoked'], 'must be 0 or 1');
+  if (typeof vendor === 'string' && !ctx.vendors.some((v) => v.name === vendor)) {
+    issues.add([...at, 'vendor'], `unknown vendor ${vendor}`);
+    return row;
+  }
+  if (secret !== WITHHELD_SECRET || typeof vendor !== 'string' || typeof id !== 'string') return row;
+  const held = ctx.deps.credentials.find(vendor, id);
+  if (!held) {
+    missingSecrets.push(`${vendor}/${id}`);
+    issues.add([...at, 'secret'], `withheld, and this sandbox holds no ${vendor} credential ${id} to take it from`);
+    return row;
+  }
+  return { ...row, secret: held.secret };
+}
+
+/**
+ * Replaces the whole state with a snapshot's, all or nothing: the whole document is checked
+ * first (checkSnapshot), the tables are replaced in one transaction, and only once it has
+ * committed do the clock, rate-limit mode, faults and journal follow, none of which can fail then.
+ */
+export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: number; rows: number } {
+  const parsed = Snapshot.safeParse(input);
+  if (!parsed.success) {
+    const all = issuesOf(parsed.error);
+    const shown = all.length > MAX_ISSUES ? [...all.slice(0, MAX_ISSUES), `... and ${all.length - MAX_ISSUES} more`] : all;
+    throw new SandboxError('INVALID_REQUEST', { message: 'Invalid snapshot', extra: { issues: shown } });
+  }
+  // What was sent, now known valid: zod's copy has its objects' keys in schema order, and an
+  // export must restore to the very same export.
+  const snapshot = input as Snapshot;
+  const tables = checkSnapshot(ctx, snapshot);
+  const { store } = ctx.deps;
+  let rows = 0;
+  let at = { table: '', index: 0 };
+  try {
+    store.transaction(() => {
+      for (const table of store.tableNames()) store.db.prepare(`DELETE FROM ${quoteIdent(table)}`).run();
+      for (const { table, rows: tableRows } of tables) {
+        // Rows of one table almost always share their columns: one statement per column set.
+        const inserts = new Map<string, Database.Statement>();
+        for (const [index, row] of tableRows.entries()) {
+          at = { table, index };
+          const cols = Object.keys(row);
+          const key = cols.join('\u0000');
+          let insert = inserts.get(key);
+          if (!insert) {
+            const sql =
+              cols.length === 0
+                ? `INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`
+                : `INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+            insert = store.db.prepare(sql);
+            inserts.set(key, insert);
+          }
+          insert.run(...cols.map((c) => row[c]));
+          rows += 1;
+        }
+      }
+    });
+  } catch (error) {
+    // Two rows with one primary key and the like: the transaction rolled back, nothing changed.
+    if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+      throw new SandboxError('INVALID_REQUEST', {
+        message: `Snapshot table ${at.table} breaks a constraint: ${error.message}`,
+        extra: { issues: [`tables.${at.table}.${at.index}: ${error.message}`] },
+      });
+    }
+    throw error;
+  }
   // Frozen or not, the restored clock reads exactly the snapshot's instant right now.
   ctx.clock.freeze(true);
   ctx.clock.set(snapshot.clock.now);
   ctx.clock.freeze(snapshot.clock.frozen);
   ctx.deps.rateLimits.mode = snapshot.rateLimits;
   ctx.deps.rateLimits.reset();
-  ctx.plane.faults.restore(snapshot.faults as unknown as Fault[]);
-  ctx.plane.journal.restore(snapshot.journal as unknown as JournalEntry[]);
+  ctx.plane.faults.restore(snapshot.faults);
+  ctx.plane.journal.restore(snapshot.journal);
   return { tables: Object.keys(snapshot.tables).length, rows };
 }

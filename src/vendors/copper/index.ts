@@ -6,7 +6,8 @@ import { processBatch } from './bulk.js';
 import { copperCatalogue } from './errors.js';
 import type { PersonDefaults } from './people.js';
 import { copperRoutes } from './routes.js';
-import { COPPER_MIGRATIONS, COPPER_TABLES, CopperPeople } from './store.js';
+import { CopperPerson } from './schemas.js';
+import { COPPER_MIGRATIONS, COPPER_TABLES, CopperPeople, PEOPLE_TABLE } from './store.js';
 
 /** The contact type the vendor's example gives new people; `--vendor-option copper.defaultContactTypeId=N` changes it. */
 export const DEFAULT_CONTACT_TYPE_ID = 1074;
@@ -28,6 +29,8 @@ export const copper: VendorModule = {
   tables: COPPER_TABLES,
   errors: copperCatalogue,
   credentials: copperCredentials,
+  // Strict: a stored person has exactly the fields GET /people/{id} returns.
+  storedShapes: { [PEOPLE_TABLE]: CopperPerson.strict() },
   openapi: {
     version: '1.0.0',
     description:

@@ -6,6 +6,7 @@ import { coraCredentials } from './auth.js';
 import { bulkUpsert, newAccountId } from './bulk-upsert.js';
 import { coraCatalogue } from './errors.js';
 import { coraRoutes } from './routes.js';
+import { CoraAccount } from './schemas.js';
 import { CORA_MIGRATIONS, CORA_TABLE, CoraAccounts } from './store.js';
 
 export const cora: VendorModule = {
@@ -16,6 +17,8 @@ export const cora: VendorModule = {
   tables: [CORA_TABLE],
   errors: coraCatalogue,
   credentials: coraCredentials,
+  // Strict: a stored account has exactly the fields GET returns.
+  storedShapes: { [CORA_TABLE]: CoraAccount.strict() },
   openapi: {
     version: '1.0.0',
     description:

@@ -6,7 +6,7 @@ import type { VendorModule } from '../../core/vendor.js';
 import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
 import { mailingcoreCatalogue } from './errors.js';
 import { mailingcoreRoutes } from './routes.js';
-import { MailingCoreContactInput } from './schemas.js';
+import { MailingCoreCampaign, MailingCoreContact, MailingCoreContactInput } from './schemas.js';
 import { CAMPAIGNS_TABLE, CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore, SEQUENCES_TABLE } from './store.js';
 import { bulkUpsert, newContactId } from './upsert.js';
 import { issueMessage } from './validation.js';
@@ -19,6 +19,8 @@ export const mailingcore: VendorModule = {
   tables: [CONTACTS_TABLE, CAMPAIGNS_TABLE, SEQUENCES_TABLE],
   errors: mailingcoreCatalogue,
   credentials: mailingcoreCredentials,
+  // Strict: stored contacts and campaigns have exactly the fields the vendor returns.
+  storedShapes: { [CONTACTS_TABLE]: MailingCoreContact.strict(), [CAMPAIGNS_TABLE]: MailingCoreCampaign.strict() },
   openapi: {
     version: '1.0.0',
     description:

@@ -8,6 +8,7 @@ import { bulkUpsert } from './bulk.js';
 import { propelCatalogue } from './errors.js';
 import { propelRoutes } from './routes.js';
 import { propelHeaders } from './headers.js';
+import { PropelContact } from './schemas.js';
 import { CONTACTS_TABLE, PROPEL_MIGRATIONS, PropelContacts, SEQUENCE_TABLE } from './store.js';
 import { checkBulkBody, type BulkRequest } from './validation.js';
 
@@ -22,6 +23,8 @@ export const propel: VendorModule = {
   tables: [CONTACTS_TABLE, SEQUENCE_TABLE],
   errors: propelCatalogue,
   credentials: propelCredentials,
+  // Strict: a stored contact has exactly the fields the read endpoints return.
+  storedShapes: { [CONTACTS_TABLE]: PropelContact.strict() },
   openapi: {
     version: '2.0.0',
     description:

@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { readJsonBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
+import type { SecretSet } from '../redact.js';
 import { SandboxError } from '../errors.js';
 import { FaultAction, FaultMatch } from '../faults.js';
+import type { JournalFilter } from '../journal.js';
 import type { ErrorCatalogue, RouteDef, SandboxContext } from '../vendor.js';
 import { applySeed, exportSnapshot, ResetRequest, resetState, restoreSnapshot, SeedDocument, Snapshot, vendorNamed, type ControlContext } from './state.js';
 
@@ -78,7 +80,8 @@ const JournalEntryView = z
     namespace: z.string(),
     tenant: z.string().nullable(),
     method: z.string(),
-    path: z.string(),
+    path: z.string().describe('The vendor path and query; credential-named query values redacted'),
+    operationId: z.string().nullable().describe('The matched route; null when none matched (404, 405)'),
     requestHeaders: z.record(z.string(), z.string()),
     requestBody: z.unknown(),
     status: z.number().int().nullable().describe('null when a fault dropped the connection'),
@@ -117,7 +120,34 @@ const CoverageView = z
   })
   .meta({ id: 'SandboxCoverage' });
 
+/** `<namespace> / <masked part> / ...`: the namespace as sent (known secrets redacted), every other part masked. */
+const maskedBucketKey = (key: string, secrets: SecretSet): string =>
+  key
+    .split('\u0000')
+    .map((part, i) => (i === 0 ? secrets.redact(part) : maskSecret(part)))
+    .join(' / ');
+
 const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
+
+/** The filters `GET /requests` and `GET /requests/count` share. */
+const journalFilterQuery = namespaceQuery.extend({
+  vendor: z.string().optional(),
+  tenant: z.string().optional(),
+  method: z.string().optional(),
+  path: z.string().optional().describe('Entries whose path contains this'),
+  status: z.coerce.number().int().optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('ISO time: entries at or after it'),
+  operationId: z.string().optional().describe('Entries answered by this route (its operationId)'),
+});
+const journalListQuery = journalFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(10_000).optional().describe('Default 100'),
+});
+
+/** The validated journal filter of a request, without the parameters it left out. */
+function journalFilter<T extends z.ZodObject>(c: SandboxContext, schema: T): JournalFilter {
+  const q = controlQuery(c, schema) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as JournalFilter;
+}
 
 export function controlRoutes(ctx: ControlContext): RouteDef[] {
   const { deps, clock, plane } = ctx;
@@ -240,7 +270,8 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       handler(c) {
         const q = controlQuery(c, z.object({ vendor: z.string(), id: z.string().min(1) }));
         const vendor = vendorNamed(ctx, q.vendor);
-        if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential ${q.id}` });
+        // The id is not echoed: a caller may have passed a secret (the whole API key) as the id.
+        if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential with that id` });
         return c.json({ revoked: true });
       },
     },
@@ -290,35 +321,20 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/requests',
       operationId: 'sandboxListRequests',
       summary: 'The request journal, newest first, credentials redacted',
-      request: {
-        query: namespaceQuery.extend({
-          vendor: z.string().optional(),
-          tenant: z.string().optional(),
-          method: z.string().optional(),
-          path: z.string().optional().describe('Entries whose path contains this'),
-          status: z.coerce.number().int().optional(),
-          since: z.string().optional().describe('ISO time: entries at or after it'),
-          limit: z.coerce.number().int().min(1).max(10_000).optional().describe('Default 100'),
-        }),
-      },
+      request: { query: journalListQuery },
       responses: { 200: { description: 'Journal entries.', schema: z.object({ requests: z.array(JournalEntryView) }) } },
       errors: ['INVALID_REQUEST'],
-      handler(c) {
-        const q = controlQuery(
-          c,
-          namespaceQuery.extend({
-            vendor: z.string().optional(),
-            tenant: z.string().optional(),
-            method: z.string().optional(),
-            path: z.string().optional(),
-            status: z.coerce.number().int().optional(),
-            since: z.iso.datetime({ offset: true }).optional(),
-            limit: z.coerce.number().int().min(1).max(10_000).optional(),
-          }),
-        );
-        const filter = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-        return c.json({ requests: plane.journal.list(filter) });
-      },
+      handler: (c) => c.json({ requests: plane.journal.list(journalFilter(c, journalListQuery)) }),
+    },
+    {
+      method: 'get',
+      path: '/requests/count',
+      operationId: 'sandboxCountRequests',
+      summary: 'How many kept journal entries match the filters (no limit)',
+      request: { query: journalFilterQuery },
+      responses: { 200: { description: 'The number of matching entries.', schema: z.object({ count: z.number().int() }) } },
+      errors: ['INVALID_REQUEST'],
+      handler: (c) => c.json({ count: plane.journal.count(journalFilter(c, journalFilterQuery)) }),
     },
     {
       method: 'delete',
@@ -417,7 +433,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
         c.json({
           mode: deps.rateLimits.mode,
           // Bucket keys carry the credential's key id: show only the namespace and a masked remainder.
-          buckets: deps.rateLimits.buckets().map((b) => ({ ...b, key: b.key.split('\u0000').map((part, i) => (i === 0 ? part : maskSecret(part))).join(' / ') })),
+          buckets: deps.rateLimits.buckets().map((b) => ({ ...b, key: maskedBucketKey(b.key, deps.credentials.secrets()) })),
         }),
     },
     {
@@ -452,7 +468,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       responses: { 200: { description: 'What was restored.', schema: z.object({ tables: z.number().int(), rows: z.number().int() }) } },
       errors: ['INVALID_REQUEST', 'PAYLOAD_TOO_LARGE'],
       async handler(c) {
-        return c.json(restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown())));
+        const restored = restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown()));
+        // The restore wrote the credentials table directly: the cached secrets must be read again.
+        deps.credentials.forget();
+        return c.json(restored);
       },
     },
     {

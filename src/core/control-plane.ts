@@ -72,9 +72,8 @@ export class ControlPlane {
         return res;
       }) as unknown as typeof c.json;
       await next();
-      // Reserved before any await (ids follow processing order); the response says which entry it is.
+      // Reserved before any await: ids follow processing order.
       const id = plane.journal.reserveId();
-      stampRequestId(c, id);
       const fault = c.get('faultId') ?? null;
       const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
       let raw = c.get('rawBody');
@@ -86,6 +85,9 @@ export class ControlPlane {
       if (errorName) plane.count(vendor.name, 'error', errorName);
       for (const code of rowErrors) plane.count(vendor.name, 'row', code);
       const responseText = dropped ? '' : sent?.res === c.res ? sent.text : await c.res.clone().text();
+      // The response says which entry it is. Stamped after the clone: under @hono/node-server,
+      // cloning rebuilds a lightweight response from its original headers, dropping later ones.
+      stampRequestId(c, id);
       const responseHeaders: Record<string, string> = {};
       if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
       // Kept raw: the journal parses and redacts it only when someone reads it.

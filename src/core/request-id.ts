@@ -4,7 +4,11 @@ import type { SandboxEnv } from './vendor.js';
 
 export const REQUEST_ID_HEADER = 'X-Sandbox-Request-Id';
 
-/** Gives the request its id: on the context (the log line reads it) and on the response. */
+/**
+ * Gives the request its id: on the context (the log line reads it) and on the response. Call it
+ * last before the response is sent: @hono/node-server's lightweight responses forget header
+ * changes when something clones them afterwards.
+ */
 export function stampRequestId(c: Context<SandboxEnv>, id: number): void {
   c.set('requestId', id);
   try {

@@ -34,6 +34,8 @@ export interface AdminClient {
   setClock(update: { set?: string | number; advanceMs?: number; freeze?: boolean }): Promise<ClockState>;
   advanceClock(ms: number): Promise<ClockState>;
   requests(filter?: JournalFilter): Promise<JournalEntry[]>;
+  /** How many kept journal entries match `filter` (its `limit` is not sent). */
+  requestCount(filter?: Omit<JournalFilter, 'limit'>): Promise<number>;
   clearRequests(namespace?: string): Promise<{ cleared: number }>;
   armFault(fault: ArmFaultInput & FaultAction, options?: { namespace?: string }): Promise<Fault>;
   faults(options?: { vendor?: string; namespace?: string }): Promise<Fault[]>;
@@ -75,6 +77,7 @@ export function createAdminClient(baseUrl: string, options: { token?: string; fe
     setClock: (update) => request('POST', '/clock', update),
     advanceClock: (ms) => request('POST', '/clock', { advanceMs: ms }),
     requests: async (filter = {}) => (await request<{ requests: JournalEntry[] }>('GET', `/requests${query({ ...filter })}`)).requests,
+    requestCount: async (filter = {}) => (await request<{ count: number }>('GET', `/requests/count${query({ ...filter })}`)).count,
     clearRequests: (namespace) => request('DELETE', `/requests${query({ namespace })}`),
     armFault: (fault, options = {}) => request('POST', `/faults${query(options)}`, fault),
     faults: async (options = {}) => (await request<{ faults: Fault[] }>('GET', `/faults${query(options)}`)).faults,

@@ -11,6 +11,7 @@ import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
 import { createIdSource, type IdSource } from './core/ids.js';
 import { logRequests, type Logger } from './core/logger.js';
+import { assignRequestIds } from './core/request-id.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
 import { createVendorRouter } from './core/router.js';
@@ -63,13 +64,17 @@ export function createApp(options: AppOptions): SandboxApp {
     vendorOptions: options.vendorOptions ?? {},
   };
 
-  const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes);
+  const secrets = () => deps.credentials.secrets();
+  const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes, secrets);
+  const requestIds = assignRequestIds(() => plane.journal.reserveId()) as MiddlewareHandler;
   const app = new Hono();
   // First, so it sees every request and the final response, errors included.
   if (options.logger) {
     const areas = [...vendors, { name: 'sandbox', prefix: CONTROL_PREFIX }, { name: 'docs', prefix: DOCS_PREFIX }];
-    app.use(logRequests(options.logger, areas) as MiddlewareHandler);
+    app.use(logRequests(options.logger, areas, secrets) as MiddlewareHandler);
   }
+  // Inside the logger, so the log line carries the id; vendor routers' observers number their own.
+  app.use(requestIds);
   const documents: Record<string, OpenAPIObject> = {};
   const instances: Record<string, VendorInstance> = {};
   const vendorApps: Record<string, Hono> = {};
@@ -95,7 +100,8 @@ export function createApp(options: AppOptions): SandboxApp {
     app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(documents[vendor.name]!));
     app.route(vendor.prefix, createVendorRouter(owner, routes, vendor.prefix, middleware));
     const alone = new Hono();
-    if (options.logger) alone.use(logRequests(options.logger, [{ name: vendor.name, prefix: '' }]) as MiddlewareHandler);
+    if (options.logger) alone.use(logRequests(options.logger, [{ name: vendor.name, prefix: '' }], secrets) as MiddlewareHandler);
+    alone.use(requestIds);
     alone.route('/', createVendorRouter(owner, routes, '', middleware));
     vendorApps[vendor.name] = alone;
   }

@@ -86,6 +86,7 @@ describe('transport limits', () => {
       tenant: null,
       method: 'POST',
       path: `/p/${id}`,
+      operationId: null,
       requestHeaders: {},
       requestBody: new RawBody(JSON.stringify({ blob: 'x'.repeat(1_000) }), 'application/json'),
       status: 200,

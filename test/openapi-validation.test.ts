@@ -180,6 +180,8 @@ describe('documented examples replayed through the server', () => {
       ['delete', '/faults', '/faults'],
       ['get', '/requests', '/requests?vendor=cora'],
       ['get', '/requests', '/requests?since=yesterday'],
+      ['get', '/requests/count', '/requests/count?vendor=cora&operationId=coraBulkUpsertAccounts'],
+      ['get', '/requests/count', '/requests/count?status=abc'],
       ['get', '/coverage', '/coverage'],
       ['get', '/metrics', '/metrics'],
       ['get', '/clock', '/clock'],

@@ -6,8 +6,10 @@ import { SandboxError } from './errors.js';
 import { CoverageCounts } from './coverage.js';
 import { Faults, type Fault } from './faults.js';
 import { isPlainObject } from './json.js';
-import { JOURNAL_BYTE_BUDGET, Journal, RawBody, redactHeaders } from './journal.js';
+import { JOURNAL_BYTE_BUDGET, Journal, RawBody } from './journal.js';
 import { Metrics } from './metrics.js';
+import { redactHeaders, redactTarget, SecretSet } from './redact.js';
+import { stampRequestId } from './request-id.js';
 import { vendorPathWithQuery } from './router.js';
 import type { SandboxEnv, VendorModule } from './vendor.js';
 
@@ -26,8 +28,10 @@ export class ControlPlane {
     private readonly clock: Clock,
     journalCapacity = 10_000,
     journalBytes = JOURNAL_BYTE_BUDGET,
+    /** The credential secrets the journal redacts by value (Credentials.secrets). */
+    private readonly secrets: () => SecretSet = () => SecretSet.EMPTY,
   ) {
-    this.journal = new Journal(journalCapacity, journalBytes);
+    this.journal = new Journal(journalCapacity, journalBytes, secrets);
   }
 
   /**
@@ -56,6 +60,7 @@ export class ControlPlane {
         return res;
       }) as unknown as typeof c.json;
       await next();
+      // Reserved before any await: ids follow processing order.
       const id = plane.journal.reserveId();
       const fault = c.get('faultId') ?? null;
       const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
@@ -69,6 +74,9 @@ export class ControlPlane {
       if (errorName) plane.coverage.count(scope, 'error', errorName);
       for (const code of rowErrors) plane.coverage.count(scope, 'row', code);
       const responseText = dropped ? '' : sent?.res === c.res ? sent.text : await c.res.clone().text();
+      // The response says which entry it is. Stamped after the clone: under @hono/node-server,
+      // cloning rebuilds a lightweight response from its original headers, dropping later ones.
+      stampRequestId(c, id);
       const responseHeaders: Record<string, string> = {};
       if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
       // Kept raw: the journal parses and redacts it only when someone reads it.
@@ -94,7 +102,8 @@ export class ControlPlane {
         namespace: c.get('namespace'),
         tenant: c.get('tenant') ?? null,
         method: c.req.method,
-        path: vendorPathWithQuery(c).vendorPath,
+        path: journaledPath(vendorPathWithQuery(c).vendorPath, plane.secrets()),
+        operationId: c.get('route')?.operationId ?? null,
         requestHeaders: redactHeaders(c.req.raw.headers),
         requestBody,
         status: dropped ? null : c.res.status,
@@ -119,6 +128,13 @@ export class ControlPlane {
     };
   }
 }
+
+/**
+ * The path as the journal keeps it: a query may carry credentials (`?access_token=`), redacted
+ * before the entry is held, so the raw secret never sits in memory or a snapshot. A path without
+ * a query is kept as is; readers redact known secrets in it.
+ */
+const journaledPath = (path: string, secrets: SecretSet): string => (path.includes('?') ? redactTarget(path, secrets) : path);
 
 /** Marks a response whose connection a fault dropped, so the journal records no status for it. */
 export const DROPPED_HEADER = 'x-sandbox-dropped';

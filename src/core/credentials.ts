@@ -1,4 +1,5 @@
 // Vendor credentials (API keys, OAuth clients, tokens), kept in one core table shared by all vendors.
+import { SecretSet } from './redact.js';
 import type { Store, Migration } from './store.js';
 
 export interface CredentialRecord {
@@ -46,8 +47,30 @@ const fromRow = (row: CredentialRow): CredentialRecord => ({
 });
 
 export class Credentials {
+  /**
+   * Every secret seen in the table since start: a replaced or restored-away secret may still sit
+   * in older journal entries, so it stays redacted.
+   */
+  private readonly seen = new Set<string>();
+  /** Built from `seen` on first use after a change; undefined means the table must be read again. */
+  private known: SecretSet | undefined;
+
   constructor(private readonly store: Store) {
     store.migrate('core.credentials', CREDENTIAL_MIGRATIONS);
+  }
+
+  /** The secrets outputs must never show (see core/redact.ts). Cached: outputs ask on every debug line. */
+  secrets(): SecretSet {
+    if (this.known === undefined) {
+      for (const secret of this.store.statement('SELECT secret FROM credentials').pluck().all() as string[]) this.seen.add(secret);
+      this.known = new SecretSet(this.seen);
+    }
+    return this.known;
+  }
+
+  /** Drops the cached secrets; code that writes the credentials table directly (snapshot restore) calls it. */
+  forget(): void {
+    this.known = undefined;
   }
 
   find(vendor: string, id: string): CredentialRecord | undefined {
@@ -65,6 +88,7 @@ export class Credentials {
          ON CONFLICT (vendor, id) DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked`,
       )
       .run({ ...record, data: JSON.stringify(record.data), revoked: record.revoked ? 1 : 0 });
+    this.forget();
   }
 
   /** Marks a credential revoked; returns false when there is none. */
@@ -82,8 +106,10 @@ export class Credentials {
   }
 }
 
-/** Shows enough of a secret to recognise it, never enough to use it. */
+/**
+ * Shows enough of a secret to recognise it, never enough to use it: at most the last 4
+ * characters, and nothing of one shorter than 12 (4 characters of 8 would halve the guessing).
+ */
 export function maskSecret(secret: string): string {
-  if (secret.length <= 4) return '****';
-  return `${secret.slice(0, 2)}${'*'.repeat(Math.min(8, secret.length - 4))}${secret.slice(-2)}`;
+  return secret.length < 12 ? '****' : `****${secret.slice(-4)}`;
 }

@@ -1,4 +1,5 @@
 // The request journal: every vendor request and response, secrets redacted, bounded, newest first.
+import { describeBody, redactHeaders, redactTarget, redactValue, SecretSet } from './redact.js';
 
 export interface JournalEntry {
   id: number;
@@ -7,8 +8,10 @@ export interface JournalEntry {
   namespace: string;
   tenant: string | null;
   method: string;
-  /** The vendor path with the query as sent. */
+  /** The vendor path with the query as sent, credential-named query values redacted. */
   path: string;
+  /** The operationId of the route that matched; null when none did (404, 405). */
+  operationId: string | null;
   requestHeaders: Record<string, string>;
   requestBody: unknown;
   /** null when the connection was dropped by a fault. */
@@ -33,30 +36,8 @@ export interface JournalFilter {
   status?: number;
   /** ISO time: entries at or after it. */
   since?: string;
+  operationId?: string;
   limit?: number;
-}
-
-export const REDACTED = '[redacted]';
-/** Header names that carry credentials in any vendor. */
-const SECRET_HEADER = /authorization|token|secret|signature|api[-_]?key|cookie|password/i;
-/** JSON or form keys whose values are credentials (client secrets, issued tokens). */
-const SECRET_KEY = /secret|password|token/i;
-
-export function redactHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    out[name] = SECRET_HEADER.test(name) ? REDACTED : value;
-  });
-  return out;
-}
-
-/** Replaces credential-looking values inside a parsed body, at any depth. */
-export function redactBody(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactBody);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && typeof v === 'string' ? REDACTED : redactBody(v);
-  return out;
 }
 
 /**
@@ -84,8 +65,13 @@ export class RawBody {
     return typeof this.raw === 'string' ? this.raw.length : this.raw.byteLength;
   }
 
-  describe(): unknown {
-    return describeBody(typeof this.raw === 'string' ? this.raw : textDecoder.decode(this.raw), this.contentType);
+  /** The body parsed and redacted (see core/redact.ts describeBody). */
+  describe(secrets: SecretSet = SecretSet.EMPTY): unknown {
+    return describeBody(this.text(), this.contentType, secrets);
+  }
+
+  text(): string {
+    return typeof this.raw === 'string' ? this.raw : textDecoder.decode(this.raw);
   }
 }
 
@@ -104,28 +90,36 @@ const entrySize = (e: JournalEntry): number =>
   (e.requestBody instanceof RawBody ? e.requestBody.size : 0) +
   (e.responseBody instanceof RawBody ? e.responseBody.size : 0);
 
-/** The entry as readers see it: bodies parsed and redacted. */
-function described(e: JournalEntry): JournalEntry {
-  if (!(e.requestBody instanceof RawBody) && !(e.responseBody instanceof RawBody)) return e;
+/**
+ * The entry as readers see it: bodies parsed, and everything a client sent or got redacted by
+ * name and by the secrets known now. Entries restored from a snapshot hold plain values; they
+ * go through the same redaction.
+ */
+function described(e: JournalEntry, secrets: SecretSet): JournalEntry {
+  const body = (b: unknown) => (b instanceof RawBody ? b.describe(secrets) : redactValue(b, secrets));
   return {
     ...e,
-    requestBody: e.requestBody instanceof RawBody ? e.requestBody.describe() : e.requestBody,
-    responseBody: e.responseBody instanceof RawBody ? e.responseBody.describe() : e.responseBody,
+    namespace: secrets.redact(e.namespace),
+    operationId: e.operationId ?? null,
+    path: redactTarget(e.path, secrets),
+    requestHeaders: redactHeaders(e.requestHeaders, secrets),
+    requestBody: body(e.requestBody),
+    responseHeaders: redactHeaders(e.responseHeaders, secrets),
+    responseBody: body(e.responseBody),
   };
 }
 
-/** A body as the journal shows it: parsed JSON or form fields when possible, else text. */
-export function describeBody(text: string, contentType: string | undefined): unknown {
-  if (text === '') return null;
-  const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') {
-    return redactBody(Object.fromEntries(new URLSearchParams(text)));
-  }
-  try {
-    return redactBody(JSON.parse(text));
-  } catch {
-    return text;
-  }
+/** True when the entry passes every filter given; `since` already parsed. */
+function matches(e: JournalEntry, filter: JournalFilter, since: number | undefined): boolean {
+  if (filter.vendor !== undefined && e.vendor !== filter.vendor) return false;
+  if (filter.namespace !== undefined && e.namespace !== filter.namespace) return false;
+  if (filter.tenant !== undefined && e.tenant !== filter.tenant) return false;
+  if (filter.method !== undefined && e.method !== filter.method.toUpperCase()) return false;
+  if (filter.path !== undefined && !e.path.includes(filter.path)) return false;
+  if (filter.status !== undefined && e.status !== filter.status) return false;
+  if (filter.operationId !== undefined && (e.operationId ?? null) !== filter.operationId) return false;
+  if (since !== undefined && Date.parse(e.time) < since) return false;
+  return true;
 }
 
 export class Journal {
@@ -137,6 +131,8 @@ export class Journal {
   constructor(
     public capacity = 10_000,
     public byteBudget = JOURNAL_BYTE_BUDGET,
+    /** The credential secrets to redact by value when entries are read. */
+    private readonly secrets: () => SecretSet = () => SecretSet.EMPTY,
   ) {}
 
   /**
@@ -174,20 +170,22 @@ export class Journal {
   list(filter: JournalFilter = {}): JournalEntry[] {
     const since = filter.since === undefined ? undefined : Date.parse(filter.since);
     const limit = filter.limit ?? 100;
+    const secrets = this.secrets();
     const out: JournalEntry[] = [];
     const start = Math.max(0, this.entries.length - this.capacity);
     for (let i = this.entries.length - 1; i >= start && out.length < limit; i--) {
       const e = this.entries[i]!;
-      if (filter.vendor !== undefined && e.vendor !== filter.vendor) continue;
-      if (filter.namespace !== undefined && e.namespace !== filter.namespace) continue;
-      if (filter.tenant !== undefined && e.tenant !== filter.tenant) continue;
-      if (filter.method !== undefined && e.method !== filter.method.toUpperCase()) continue;
-      if (filter.path !== undefined && !e.path.includes(filter.path)) continue;
-      if (filter.status !== undefined && e.status !== filter.status) continue;
-      if (since !== undefined && Date.parse(e.time) < since) continue;
-      out.push(described(e));
+      if (matches(e, filter, since)) out.push(described(e, secrets));
     }
     return out;
+  }
+
+  /** How many kept entries match `filter` (its `limit` is ignored); nothing is parsed. */
+  count(filter: JournalFilter = {}): number {
+    const since = filter.since === undefined ? undefined : Date.parse(filter.since);
+    let n = 0;
+    for (let i = Math.max(0, this.entries.length - this.capacity); i < this.entries.length; i++) if (matches(this.entries[i]!, filter, since)) n++;
+    return n;
   }
 
   clear(namespace?: string): number {
@@ -204,7 +202,8 @@ export class Journal {
 
   /** Everything kept, oldest first (for snapshots). */
   all(): JournalEntry[] {
-    return this.entries.slice(-this.capacity).map(described);
+    const secrets = this.secrets();
+    return this.entries.slice(-this.capacity).map((e) => described(e, secrets));
   }
 
   restore(entries: JournalEntry[]): void {

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { DROPPED_HEADER } from './control-plane.js';
-import { describeBody, redactBody, redactHeaders, REDACTED } from './journal.js';
+import { describeBody, redactHeaders, redactTarget, SecretSet } from './redact.js';
 import type { SandboxEnv } from './vendor.js';
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
@@ -19,24 +19,21 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** The path with each query value redacted when its name looks like a credential (`?token=`, `?client_secret=`). */
-function redactedTarget(url: URL): string {
-  if (url.search === '') return url.pathname;
-  const params = [...url.searchParams];
-  const redacted = redactBody(Object.fromEntries(params)) as Record<string, unknown>;
-  const query = params.map(([k, v]) => `${encodeURIComponent(k)}=${redacted[k] === REDACTED ? REDACTED : encodeURIComponent(v)}`).join('&');
-  return `${url.pathname}?${query}`;
-}
-
 const decoder = new TextDecoder();
 
 /**
  * Logs every request once it is answered: at `info` the method, path, status, duration and what
  * the sandbox did (vendor, tenant, namespace, error code, failed rows, fault); at `debug` also the
- * request headers and body, redacted exactly as the journal redacts them. Headers are otherwise
- * left out because they carry the credentials.
+ * request headers and body, redacted exactly as the journal redacts them (core/redact.ts). Headers
+ * are otherwise left out because they carry the credentials. Every line carries the request's
+ * X-Sandbox-Request-Id as `requestId`.
  */
-export function logRequests(logger: Logger, areas: ReadonlyArray<{ prefix: string; name: string }>): MiddlewareHandler<SandboxEnv> {
+export function logRequests(
+  logger: Logger,
+  areas: ReadonlyArray<{ prefix: string; name: string }>,
+  /** The credential secrets to redact by value (Credentials.secrets). */
+  secrets: () => SecretSet = () => SecretSet.EMPTY,
+): MiddlewareHandler<SandboxEnv> {
   return async function logRequest(c, next) {
     if (logger.level === 'silent') return next();
     const started = performance.now();
@@ -45,22 +42,25 @@ export function logRequests(logger: Logger, areas: ReadonlyArray<{ prefix: strin
     const area = areas.find((a) => url.pathname === a.prefix || url.pathname.startsWith(`${a.prefix}/`))?.name ?? null;
     const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
     const status = dropped ? null : c.res.status;
+    const known = secrets();
     const entry: Record<string, unknown> = {
+      requestId: c.get('requestId') ?? null,
       method: c.req.method,
-      path: redactedTarget(url),
+      path: redactTarget(url.pathname + url.search, known),
       status,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       area,
     };
     // Set by vendor routers only; absent on /docs, the dashboard and unknown paths.
-    const optional = { namespace: c.get('namespace'), tenant: c.get('tenant'), error: c.get('errorName'), fault: c.get('faultId') };
+    const namespace = c.get('namespace');
+    const optional = { namespace: namespace && known.redact(namespace), tenant: c.get('tenant'), error: c.get('errorName'), fault: c.get('faultId') };
     for (const [k, v] of Object.entries(optional)) if (v !== undefined && v !== '') entry[k] = v;
     const rowErrors = c.get('rowErrorCodes');
     if (rowErrors?.length) entry.rowErrors = rowErrors;
     if (logger.isLevelEnabled('debug')) {
-      entry.requestHeaders = redactHeaders(c.req.raw.headers);
+      entry.requestHeaders = redactHeaders(c.req.raw.headers, known);
       const raw = c.get('rawBody');
-      if (raw) entry.requestBody = describeBody(decoder.decode(raw), c.req.header('content-type'));
+      if (raw) entry.requestBody = describeBody(decoder.decode(raw), c.req.header('content-type'), known);
     }
     // A 5xx or a dropped connection is the sandbox failing (or a fault saying it did): worth an error line.
     const level = status === null || status >= 500 ? 'error' : 'info';

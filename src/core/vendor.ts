@@ -31,6 +31,8 @@ export interface SandboxVariables {
   faultId: string | undefined;
   /** The route that matched, once routing is done (metrics read its `batchField`). */
   route: RouteDef | undefined;
+  /** The id in X-Sandbox-Request-Id (a vendor request's journal id), once the handler has returned. */
+  requestId: number | undefined;
 }
 export interface SandboxEnv {
   Variables: SandboxVariables;

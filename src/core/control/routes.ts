@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { readJsonBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
+import type { SecretSet } from '../redact.js';
 import { SandboxError } from '../errors.js';
 import { FaultAction, FaultMatch } from '../faults.js';
+import type { JournalFilter } from '../journal.js';
 import type { ErrorCatalogue, HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import {
   applySeed,
@@ -127,7 +129,8 @@ const JournalEntryView = z
     namespace: z.string(),
     tenant: z.string().nullable(),
     method: z.string(),
-    path: z.string(),
+    path: z.string().describe('The vendor path and query; credential-named query values redacted'),
+    operationId: z.string().nullable().describe('The matched route; null when none matched (404, 405)'),
     requestHeaders: z.record(z.string(), z.string()),
     requestBody: z.unknown(),
     status: z.number().int().nullable().describe('null when a fault dropped the connection'),
@@ -166,12 +169,38 @@ const CoverageView = z
   })
   .meta({ id: 'SandboxCoverage' });
 
+/** `<namespace> / <masked part> / ...`: the namespace as sent (known secrets redacted), every other part masked. */
+const maskedBucketKey = (key: string, secrets: SecretSet): string =>
+  key
+    .split('\u0000')
+    .map((part, i) => (i === 0 ? secrets.redact(part) : maskSecret(part)))
+    .join(' / ');
+
 const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
 
 /** What the control plane's guard (core/control-guard.ts) may answer, by method: writes have more to check. */
 const READ_GUARD_ERRORS = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
 const WRITE_GUARD_ERRORS = [...READ_GUARD_ERRORS, 'CROSS_ORIGIN_REFUSED', 'UNSUPPORTED_MEDIA_TYPE'];
 const GUARD_ERRORS: Record<HttpMethod, string[]> = { get: READ_GUARD_ERRORS, post: WRITE_GUARD_ERRORS, put: WRITE_GUARD_ERRORS, patch: WRITE_GUARD_ERRORS, delete: WRITE_GUARD_ERRORS };
+
+/** The filters `GET /requests` and `GET /requests/count` share. */
+const journalFilterQuery = namespaceQuery.extend({
+  vendor: z.string().optional(),
+  tenant: z.string().optional(),
+  method: z.string().optional(),
+  path: z.string().optional().describe('Entries whose path contains this'),
+  status: z.coerce.number().int().optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('ISO time: entries at or after it'),
+  operationId: z.string().optional().describe('Entries answered by this route (its operationId)'),
+});
+const journalListQuery = journalFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(10_000).optional().describe('Default 100'),
+});
+
+/** The validated journal filter of a request, without the parameters it left out. */
+function journalFilter<T extends z.ZodObject>(c: SandboxContext, schema: T): JournalFilter {
+  return definedOnly(controlQuery(c, schema) as Record<string, unknown>) as JournalFilter;
+}
 
 export function controlRoutes(ctx: ControlContext): RouteDef[] {
   const { deps, clock, plane } = ctx;
@@ -287,7 +316,8 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       handler(c) {
         const q = controlQuery(c, RevokeQuery);
         const vendor = vendorNamed(ctx, q.vendor);
-        if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential ${q.id}` });
+        // The id is not echoed: a caller may have passed a secret (the whole API key) as the id.
+        if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential with that id` });
         return c.json({ revoked: true });
       },
     },
@@ -337,35 +367,20 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       path: '/requests',
       operationId: 'sandboxListRequests',
       summary: 'The request journal, newest first, credentials redacted',
-      request: {
-        query: namespaceQuery.extend({
-          vendor: z.string().optional(),
-          tenant: z.string().optional(),
-          method: z.string().optional(),
-          path: z.string().optional().describe('Entries whose path contains this'),
-          status: z.coerce.number().int().optional(),
-          since: z.string().optional().describe('ISO time: entries at or after it'),
-          limit: z.coerce.number().int().min(1).max(10_000).optional().describe('Default 100'),
-        }),
-      },
+      request: { query: journalListQuery },
       responses: { 200: { description: 'Journal entries.', schema: z.object({ requests: z.array(JournalEntryView) }) } },
       errors: ['INVALID_REQUEST'],
-      handler(c) {
-        const q = controlQuery(
-          c,
-          namespaceQuery.extend({
-            vendor: z.string().optional(),
-            tenant: z.string().optional(),
-            method: z.string().optional(),
-            path: z.string().optional(),
-            status: z.coerce.number().int().optional(),
-            since: z.iso.datetime({ offset: true }).optional(),
-            limit: z.coerce.number().int().min(1).max(10_000).optional(),
-          }),
-        );
-        const filter = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-        return c.json({ requests: plane.journal.list(filter) });
-      },
+      handler: (c) => c.json({ requests: plane.journal.list(journalFilter(c, journalListQuery)) }),
+    },
+    {
+      method: 'get',
+      path: '/requests/count',
+      operationId: 'sandboxCountRequests',
+      summary: 'How many kept journal entries match the filters (no limit)',
+      request: { query: journalFilterQuery },
+      responses: { 200: { description: 'The number of matching entries.', schema: z.object({ count: z.number().int() }) } },
+      errors: ['INVALID_REQUEST'],
+      handler: (c) => c.json({ count: plane.journal.count(journalFilter(c, journalFilterQuery)) }),
     },
     {
       method: 'delete',
@@ -457,7 +472,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
         c.json({
           mode: deps.rateLimits.mode,
           // Bucket keys carry the credential's key id: show only the namespace and a masked remainder.
-          buckets: deps.rateLimits.buckets().map((b) => ({ ...b, key: b.key.split('\u0000').map((part, i) => (i === 0 ? part : maskSecret(part))).join(' / ') })),
+          buckets: deps.rateLimits.buckets().map((b) => ({ ...b, key: maskedBucketKey(b.key, deps.credentials.secrets()) })),
         }),
     },
     {

@@ -416,6 +416,8 @@ export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: 
     }
     throw error;
   }
+  // The transaction wrote the credentials table directly: the cached secrets must be read again.
+  ctx.deps.credentials.forget();
   // Frozen or not, the restored clock reads exactly the snapshot's instant right now.
   ctx.clock.freeze(true);
   ctx.clock.set(snapshot.clock.now);
@@ -423,6 +425,6 @@ export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: 
   ctx.deps.rateLimits.mode = snapshot.rateLimits;
   ctx.deps.rateLimits.reset();
   ctx.plane.faults.restore(snapshot.faults);
-  ctx.plane.journal.restore(snapshot.journal);
+  ctx.plane.journal.restore(snapshot.journal.map((entry) => ({ ...entry, operationId: entry.operationId ?? null })));
   return { tables: Object.keys(snapshot.tables).length, rows };
 }

@@ -1,17 +1,29 @@
 // A typed client for the control API, usable against an in-process sandbox or a running server.
 import type { ClockState } from './core/clock.js';
 import type { VendorCoverage } from './core/control-plane.js';
-import type { ResetRequest, SeedDocument, Snapshot } from './core/control/state.js';
-import type { Fault, FaultAction } from './core/faults.js';
+import type { ResetRequest, SeedDocument, Snapshot, SnapshotInput } from './core/control/state.js';
+import type { Fault, FaultAction, JsonValue } from './core/faults.js';
 import type { JournalEntry, JournalFilter } from './core/journal.js';
 import type { RecordPage } from './core/vendor.js';
 
+/** Where and how often a fault fires; the action (`error`, `response`, `delayMs`, `drop`, `rowErrors`) comes with it. */
 export interface ArmFaultInput {
   vendor: string;
   method?: string;
+  /** A route pattern as documented (`/external-api/accounts/:externalId`) or a concrete path (`/external-api/accounts/A1`). */
   path?: string;
   times?: number;
   after?: number;
+  /** Only requests of this tenant (known once the vendor's auth has passed). */
+  tenant?: string;
+  /** Header name (any case) → exact value the request must carry. */
+  requestHeaders?: Record<string, string>;
+  /** RFC 6901 JSON pointer → the value the request body must hold there (deep-equal). */
+  requestBody?: Record<string, JsonValue>;
+  /** Chance (0 < p <= 1, default 1) that a matching request past `after` fires it. */
+  probability?: number;
+  /** Seeds the fault's generator for `probability` and delay draws (default 0). */
+  seed?: number;
 }
 
 export class SandboxAdminError extends Error {
@@ -43,7 +55,7 @@ export interface AdminClient {
   setRateLimits(mode: 'vendor' | 'off'): Promise<{ mode: 'vendor' | 'off' }>;
   /** Credential secrets read "[withheld]" unless `secrets: 'include'` (the result is then a credential). */
   snapshot(options?: { secrets?: 'include' }): Promise<Snapshot>;
-  restore(snapshot: Snapshot): Promise<{ tables: number; rows: number }>;
+  restore(snapshot: SnapshotInput): Promise<{ tables: number; rows: number }>;
   coverage(): Promise<VendorCoverage[]>;
 }
 

@@ -97,12 +97,13 @@ export function createApp(options: AppOptions): SandboxApp {
     );
     const owner = { name: vendor.name, errors: vendor.errors, clock };
     const middleware = plane.middlewareFor(vendor, deps.bodyLimit, instance.middleware);
+    const beforeHandler = plane.beforeHandlerFor(vendor, deps.bodyLimit);
     app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(documents[vendor.name]!));
-    app.route(vendor.prefix, createVendorRouter(owner, routes, vendor.prefix, middleware));
+    app.route(vendor.prefix, createVendorRouter(owner, routes, vendor.prefix, middleware, beforeHandler));
     const alone = new Hono();
     if (options.logger) alone.use(logRequests(options.logger, [{ name: vendor.name, prefix: '' }], secrets) as MiddlewareHandler);
     alone.use(requestIds);
-    alone.route('/', createVendorRouter(owner, routes, '', middleware));
+    alone.route('/', createVendorRouter(owner, routes, '', middleware, beforeHandler));
     vendorApps[vendor.name] = alone;
   }
 

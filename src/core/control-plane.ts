@@ -1,10 +1,10 @@
 // What every vendor router gets from the control plane: journaling, fault injection and coverage.
 import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
-import { parsedJsonBody, readRawBody } from './body.js';
+import { parseJsonBody, parsedJsonBody, readRawBody } from './body.js';
 import { SandboxError } from './errors.js';
 import { CoverageCounts } from './coverage.js';
-import { Faults, type Fault } from './faults.js';
+import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
 import { isPlainObject } from './json.js';
 import { JOURNAL_BYTE_BUDGET, Journal, RawBody } from './journal.js';
 import { Metrics } from './metrics.js';
@@ -39,7 +39,16 @@ export class ControlPlane {
    * middleware, then faults (so a faked error passes through the vendor's middleware too).
    */
   middlewareFor(vendor: VendorModule, bodyLimit: number, vendorMiddleware: MiddlewareHandler<SandboxEnv>[] = []): MiddlewareHandler<SandboxEnv>[] {
-    return [this.observe(vendor, bodyLimit), ...vendorMiddleware, this.injectFaults(vendor)];
+    return [this.observe(vendor, bodyLimit), ...vendorMiddleware, this.injectFaults(vendor, bodyLimit, 'request')];
+  }
+
+  /**
+   * What a vendor router runs after each route's own middleware, just before its handler:
+   * faults that target a tenant. The tenant is set by the vendor's auth, which is route
+   * middleware, so those faults can only be taken here, once it has passed.
+   */
+  beforeHandlerFor(vendor: VendorModule, bodyLimit: number): MiddlewareHandler<SandboxEnv>[] {
+    return [this.injectFaults(vendor, bodyLimit, 'authenticated')];
   }
 
   private observe(vendor: VendorModule, bodyLimit: number): MiddlewareHandler<SandboxEnv> {
@@ -117,11 +126,22 @@ export class ControlPlane {
     };
   }
 
-  private injectFaults(vendor: VendorModule): MiddlewareHandler<SandboxEnv> {
+  private injectFaults(vendor: VendorModule, bodyLimit: number, stage: FaultStage): MiddlewareHandler<SandboxEnv> {
     const plane = this;
     return async function injectFault(c, next) {
-      const path = vendorPathWithQuery(c).vendorPath.split('?')[0]!;
-      const fault = plane.faults.take({ vendor: vendor.name, namespace: c.get('namespace'), method: c.req.method, path });
+      // One fault per request: one fired before routing is not followed by a tenant one.
+      if (c.get('faultId') !== undefined) return next();
+      const request: FaultRequest = {
+        vendor: vendor.name,
+        namespace: c.get('namespace'),
+        method: c.req.method,
+        path: vendorPathWithQuery(c).vendorPath.split('?')[0]!,
+        tenant: stage === 'authenticated' ? c.get('tenant') : undefined,
+        header: (name) => c.req.header(name),
+      };
+      // Bodies are read only for faults that match on them; a body too large fails as the vendor's 413, as it would later anyway.
+      if (plane.faults.needsBody(request, stage)) request.body = bodyForFaults(await readRawBody(c, bodyLimit));
+      const fault = plane.faults.take(request, stage);
       if (!fault) return next();
       c.set('faultId', fault.id);
       return applyFault(fault, c, next);
@@ -136,6 +156,15 @@ export class ControlPlane {
  */
 const journaledPath = (path: string, secrets: SecretSet): string => (path.includes('?') ? redactTarget(path, secrets) : path);
 
+/** The request body as body matchers see it: parsed JSON, or NOT_JSON whatever the Content-Type says. */
+function bodyForFaults(bytes: Uint8Array): unknown {
+  try {
+    return parseJsonBody(bytes, 'application/json');
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /** Marks a response whose connection a fault dropped, so the journal records no status for it. */
 export const DROPPED_HEADER = 'x-sandbox-dropped';
 
@@ -145,11 +174,14 @@ async function applyFault(fault: Fault, c: Parameters<MiddlewareHandler<SandboxE
   if ('response' in action) {
     const { status, headers = {}, body } = action.response;
     const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
-    const contentType: Record<string, string> = typeof body === 'string' || body === undefined ? {} : { 'content-type': 'application/json' };
+    // The fault's own Content-Type, in any case, wins: two would be sent joined into one value.
+    const ownType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+    const contentType: Record<string, string> = typeof body === 'string' || body === undefined || ownType ? {} : { 'content-type': 'application/json' };
     return c.newResponse(text, status as 200, { ...contentType, ...headers });
   }
   if ('delayMs' in action) {
-    await new Promise((resolve) => setTimeout(resolve, action.delayMs));
+    const ms = drawFaultDelay(fault);
+    await new Promise((resolve) => setTimeout(resolve, ms));
     return next();
   }
   if ('rowErrors' in action) {

@@ -62,6 +62,8 @@ export function createVendorRouter(
   prefix: string,
   /** Runs before every route (journal, faults): the control plane's seam. */
   middleware: readonly MiddlewareHandler<SandboxEnv>[] = [],
+  /** Runs after each route's own middleware (its auth), right before the handler: faults that need the tenant. */
+  beforeHandler: readonly MiddlewareHandler<SandboxEnv>[] = [],
 ): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
 
@@ -91,7 +93,7 @@ export function createVendorRouter(
         c.set('route', route);
         await next();
       };
-      app.on(route.method.toUpperCase(), [path], markRoute, ...(route.middleware ?? []), (c) => route.handler(c));
+      app.on(route.method.toUpperCase(), [path], markRoute, ...(route.middleware ?? []), ...beforeHandler, (c) => route.handler(c));
     }
     const allow = group.map((r) => r.method.toUpperCase()).join(', ');
     app.all(path, () => {

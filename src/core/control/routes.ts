@@ -4,7 +4,8 @@ import { readJsonBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
 import type { SecretSet } from '../redact.js';
 import { SandboxError } from '../errors.js';
-import { FaultAction, FaultMatch } from '../faults.js';
+import { faultTargetProblem } from '../fault-targets.js';
+import { FaultAction, FaultMatch, StoredFault } from '../faults.js';
 import type { JournalFilter } from '../journal.js';
 import type { ErrorCatalogue, HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import {
@@ -57,7 +58,29 @@ export const controlCatalogue: ErrorCatalogue = {
   envelopeSchema: ControlError,
 };
 
-const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+const issues = (error: z.ZodError) => issueLines(error.issues);
+
+/** Unknown keys at a branch's own level: how far a union branch is from the input's shape. */
+const unknownKeys = (branch: readonly z.core.$ZodIssue[]) =>
+  branch.reduce((n, i) => n + (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys.length : 0), 0);
+
+/**
+ * One line per issue, `path: message`. A failed union is one issue holding every branch's
+ * issues: when one branch fits the input's keys best (the action whose key was sent) and its
+ * issues lie deeper, those are named instead, so a bad `delayMs.uniform` says where. Its own
+ * unknown keys are left out: under an intersection they belong to the other side.
+ */
+function issueLines(list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  return list.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const [best, next] = [...issue.errors].sort((a, b) => unknownKeys(a) - unknownKeys(b));
+      const inner = best?.filter((i) => !(i.code === 'unrecognized_keys' && i.path.length === 0)) ?? [];
+      if ((!next || unknownKeys(best!) < unknownKeys(next)) && inner.length > 0 && inner.every((i) => i.path.length > 0)) return issueLines(inner, path);
+    }
+    return [`${path.map(String).join('.') || '(body)'}: ${issue.message}`];
+  });
+}
 
 /** Parses a control body with `schema`; an empty body counts as `{}`. `limit`: default the sandbox's body limit. */
 async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlContext, schema: T, limit = ctx.deps.bodyLimit): Promise<z.infer<T>> {
@@ -143,21 +166,12 @@ const JournalEntryView = z
   })
   .meta({ id: 'SandboxJournalEntry', description: 'One vendor request and its response; credentials redacted.' });
 
-const ArmFault = z.intersection(FaultMatch, FaultAction).meta({ id: 'SandboxFaultRequest', description: 'Where the fault fires, then exactly one action.' });
-const FaultView = z
-  .object({
-    id: z.string(),
-    vendor: z.string(),
-    namespace: z.string(),
-    method: z.string().nullable(),
-    path: z.string().nullable(),
-    after: z.number().int(),
-    times: z.number().int(),
-    seen: z.number().int(),
-    remaining: z.number().int(),
-    action: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: 'SandboxFault' });
+const ArmFault = z.intersection(FaultMatch, FaultAction).meta({
+  id: 'SandboxFaultRequest',
+  description:
+    'Where the fault fires (vendor, method, path, then optionally tenant, request headers and body values), how often (after, times, probability with seed), then exactly one action.',
+});
+const FaultView = StoredFault.meta({ id: 'SandboxFault', description: 'An armed fault: its targeting, its counts and the state of its seeded generator.' });
 
 const CoverageView = z
   .object({
@@ -398,35 +412,31 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
       operationId: 'sandboxArmFault',
       summary: 'Arm a fault on a vendor route',
       description:
-        'Fires on matching requests of the namespace given by `?namespace=`. Actions: `error` (a request-level error of the vendor catalogue, rendered as the vendor renders it), `response` (a raw response), `delayMs`, `drop` (`true`/`"beforeCommit"`: close the socket before the handler runs; `"afterCommit"`: after it wrote), `rowErrors` (row index → the vendor row-error code; the other rows succeed).',
+        'Fires on matching requests of the namespace given by `?namespace=`. A request matches on `method` and `path` (a route pattern as documented, or a concrete path), and, when given, `tenant` (taken once the vendor\'s auth has passed), `requestHeaders` (names in any case, exact values) and `requestBody` (RFC 6901 pointer → deep-equal JSON value; a body that is not JSON never matches). Matching requests count in `seen`; the first `after` pass; then each fires with `probability` (drawn from a generator seeded with `seed`; a miss consumes no `times`). ' +
+        'Actions: `error` (a request-level error of the vendor catalogue, rendered as the vendor renders it), `response` (a raw response: status 200 to 599, no body with 204, 205 or 304), `delayMs` (milliseconds, or `{"fixed": n}`, `{"uniform": {"min", "max"}}`, `{"logNormal": {"medianMs", "sigma"}}`), `drop` (`true`/`"beforeCommit"`: close the socket before the handler runs; `"afterCommit"`: after it wrote), `rowErrors` (row index → the vendor row-error code; the other rows succeed; only on faults whose method and path reach bulk routes alone). ' +
+        'Refused with 400, nothing armed: an error or row-error name not in the vendor catalogue, a method and path that reach none of the vendor\'s routes (the message lists them), a response that cannot be sent, or header names and values HTTP does not allow (framing and hop-by-hop response headers included).',
       request: { query: namespaceQuery, body: { schema: ArmFault } },
       responses: { 201: { description: 'The armed fault.', schema: FaultView } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       async handler(c) {
         const body = await controlBody(c, ctx, ArmFault);
-        const { vendor: name, method, path, times, after, ...action } = body;
+        const { vendor: name, method, path, times, after, tenant, requestHeaders, requestBody, probability, seed, ...rest } = body;
+        const action = rest as FaultAction;
         const vendor = vendorNamed(ctx, name);
-        if ('error' in action && !(action.error in vendor.errors.errors)) {
-          throw new SandboxError('INVALID_REQUEST', {
-            message: `${action.error} is not a ${name} error (known: ${Object.keys(vendor.errors.errors).join(', ')})`,
-          });
-        }
-        if ('rowErrors' in action) {
-          const unknown = Object.values(action.rowErrors).find((code) => !(code in vendor.errors.rowErrors));
-          if (unknown !== undefined) {
-            throw new SandboxError('INVALID_REQUEST', {
-              message: `${unknown} is not a ${name} row error (known: ${Object.keys(vendor.errors.rowErrors).join(', ')})`,
-            });
-          }
-        }
+        const target = { method: method?.toUpperCase() ?? null, path: path ?? null, action };
+        const problem = faultTargetProblem(vendor, ctx.instances[vendor.name]!.routes, target);
+        if (problem !== undefined) throw new SandboxError('INVALID_REQUEST', { message: problem });
         const fault = plane.faults.arm({
           vendor: vendor.name,
           namespace: controlQuery(c, namespaceQuery).namespace ?? '',
-          method: method?.toUpperCase() ?? null,
-          path: path ?? null,
+          ...target,
+          tenant: tenant ?? null,
+          requestHeaders: requestHeaders ?? null,
+          requestBody: requestBody ?? null,
           times,
           after,
-          action: action as z.infer<typeof FaultAction>,
+          probability,
+          seed,
         });
         return c.json(fault, 201);
       },

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toEpochMs, type SandboxClock } from '../clock.js';
 import type { ControlPlane } from '../control-plane.js';
 import { SandboxError } from '../errors.js';
+import { faultTargetProblem } from '../fault-targets.js';
 import { StoredFault } from '../faults.js';
 import { isPlainObject } from '../json.js';
 import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
@@ -168,6 +169,8 @@ export const Snapshot = z
   })
   .meta({ id: 'SandboxSnapshot', description: 'The whole state: every table, clock, rate-limit mode, armed faults and journal.' });
 export type Snapshot = z.infer<typeof Snapshot>;
+/** What a restore accepts: a snapshot whose faults may predate fault targeting. */
+export type SnapshotInput = z.input<typeof Snapshot>;
 type Row = Snapshot['tables'][string][number];
 
 export interface ExportOptions {
@@ -264,16 +267,9 @@ function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
       issues.add(['faults', i, 'vendor'], `unknown vendor ${fault.vendor} (${knownVendors})`);
       continue;
     }
-    // The same names POST /faults accepts: a fault naming another would fail the request it fires on.
-    const { action } = fault;
-    if ('error' in action && !Object.hasOwn(vendor.errors.errors, action.error)) {
-      issues.add(['faults', i, 'action', 'error'], `${action.error} is not a ${vendor.name} error`);
-    }
-    if ('rowErrors' in action) {
-      for (const [row, code] of Object.entries(action.rowErrors)) {
-        if (!Object.hasOwn(vendor.errors.rowErrors, code)) issues.add(['faults', i, 'action', 'rowErrors', row], `${code} is not a ${vendor.name} row error`);
-      }
-    }
+    // What POST /faults accepts: a fault that could never fire, or names another vendor's error, is refused.
+    const problem = faultTargetProblem(vendor, ctx.instances[vendor.name]!.routes, fault);
+    if (problem !== undefined) issues.add(['faults', i], problem);
   }
 
   let lastId = 0;

@@ -164,7 +164,7 @@ export const StoredFault = z
     remaining: z.number().int().min(1),
     action: FaultAction,
   })
-  .meta({ id: 'SandboxStoredFault', description: 'An armed fault with its counters and targeting, as GET /faults lists it.' });
+  .meta({ id: 'SandboxFault', description: 'An armed fault: its targeting, its counts and the state of its seeded generator (as GET /faults lists it and a snapshot holds it).' });
 export type StoredFault = z.output<typeof StoredFault>;
 
 /** What `take` is given about one request. */

@@ -93,7 +93,8 @@ describe('journal operationId and GET /_sandbox/requests/count', () => {
     expect(await count('?vendor=cora&method=get&path=/accounts/')).toEqual({ count: 3 });
     expect(await count('?namespace=elsewhere')).toEqual({ count: 0 });
     expect(await count('?tenant=org_demo&since=2000-01-01T00:00:00Z')).toEqual({ count: 4 });
-    expect(await count('?limit=1')).toEqual({ count: 6 });
+    // A count has no limit: the parameter is refused rather than ignored.
+    expect(await count('?limit=1')).toEqual({ error: { code: 'INVALID_REQUEST', message: 'Invalid query', issues: ['limit: not a query parameter of this call'] } });
     expect((await call(sandbox(), '/_sandbox/requests?operationId=coraBulkUpsertAccounts')).body.requests).toHaveLength(1);
     expect(await sandbox().admin.requestCount({ vendor: 'cora', operationId: 'coraGetAccount' })).toBe(3);
   });

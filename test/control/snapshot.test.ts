@@ -53,7 +53,7 @@ async function populate(sb: Sandbox, tag: string): Promise<void> {
   await ok('mailingcore campaign', createCampaign(sb, { name: `${tag} launch`, audienceFilter: { optIn: true }, templateLocales: ['en'] }));
   // Armed where the tests never send anything, so they stay armed and count nothing.
   await sb.admin.armFault({ vendor: 'cora', error: 'NOT_FOUND', after: 100 });
-  await sb.admin.armFault({ vendor: 'copper', method: 'DELETE', rowErrors: { 0: Object.keys(copperCatalogue.rowErrors)[0]! } });
+  await sb.admin.armFault({ vendor: 'copper', method: 'POST', path: '/developer_api/v1/people/bulk_update', after: 100, rowErrors: { 0: Object.keys(copperCatalogue.rowErrors)[0]! } });
   await sb.admin.advanceClock(60_000);
 }
 
@@ -104,8 +104,8 @@ describe('POST /_sandbox/snapshot refuses a bad document whole', () => {
     ['a fault action "boom"', (s) => ((s.faults[0] as Record<string, unknown>).action = 'boom'), 'faults.0.action:'],
     ['a fault delay of 1e9 ms', (s) => (s.faults[0]!.action = { delayMs: 1e9 }), 'faults.0.action.delayMs: Too big'],
     ['a fault of an unknown vendor', (s) => (s.faults[0]!.vendor = 'nope'), 'faults.0.vendor: unknown vendor nope'],
-    ['a fault error the vendor lacks', (s) => (s.faults[0]!.action = { error: 'BOOM' }), 'faults.0.action.error: BOOM is not a cora error'],
-    ['a fault row error the vendor lacks', (s) => (s.faults[1]!.action = { rowErrors: { 0: 'BOOM' } }), 'faults.1.action.rowErrors.0: BOOM is not a copper row error'],
+    ['a fault error the vendor lacks', (s) => (s.faults[0]!.action = { error: 'BOOM' }), 'faults.0: BOOM is not a cora error'],
+    ['a fault row error the vendor lacks', (s) => (s.faults[1]!.action = { rowErrors: { 0: 'BOOM' } }), 'faults.1: BOOM is not a copper row error'],
     ['a negative fault counter', (s) => (s.faults[0]!.remaining = -1), 'faults.0.remaining:'],
     ['an unknown fault field', (s) => ((s.faults[0] as Record<string, unknown>).extra = 1), 'faults.0: Unrecognized key'],
     ['an empty journal entry', (s) => (s.journal[0] = {} as never), 'journal.0.id:'],

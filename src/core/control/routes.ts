@@ -58,7 +58,7 @@ export const controlCatalogue: ErrorCatalogue = {
   envelopeSchema: ControlError,
 };
 
-const issues = (error: z.ZodError) => issueLines(error.issues);
+const issues = (error: z.ZodError, where: 'body' | 'query' = 'body') => issueLines(error.issues, [], where);
 
 /** Unknown keys at a branch's own level: how far a union branch is from the input's shape. */
 const unknownKeys = (branch: readonly z.core.$ZodIssue[]) =>
@@ -70,15 +70,19 @@ const unknownKeys = (branch: readonly z.core.$ZodIssue[]) =>
  * issues lie deeper, those are named instead, so a bad `delayMs.uniform` says where. Its own
  * unknown keys are left out: under an intersection they belong to the other side.
  */
-function issueLines(list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+function issueLines(list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = [], where: 'body' | 'query' = 'body'): string[] {
   return list.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const [best, next] = [...issue.errors].sort((a, b) => unknownKeys(a) - unknownKeys(b));
       const inner = best?.filter((i) => !(i.code === 'unrecognized_keys' && i.path.length === 0)) ?? [];
-      if ((!next || unknownKeys(best!) < unknownKeys(next)) && inner.length > 0 && inner.every((i) => i.path.length > 0)) return issueLines(inner, path);
+      if ((!next || unknownKeys(best!) < unknownKeys(next)) && inner.length > 0 && inner.every((i) => i.path.length > 0)) return issueLines(inner, path, where);
     }
-    return [`${path.map(String).join('.') || '(body)'}: ${issue.message}`];
+    // Each unknown key named on its own line: `limit: not a query parameter of this call`.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${[...path, key].map(String).join('.')}: not a ${where === 'query' ? 'query parameter' : 'field'} of this call`);
+    }
+    return [`${path.map(String).join('.') || `(${where})`}: ${issue.message}`];
   });
 }
 
@@ -100,7 +104,7 @@ function controlQuery<T extends z.ZodObject>(c: SandboxContext, schema: T): z.in
   const all = c.req.queries();
   const repeated = Object.keys(all).filter((name) => all[name]!.length > 1);
   const parsed = schema.strict().safeParse(c.req.query());
-  const problems = [...repeated.map((name) => `${name}: given more than once`), ...(parsed.success ? [] : issues(parsed.error))];
+  const problems = [...repeated.map((name) => `${name}: given more than once`), ...(parsed.success ? [] : issues(parsed.error, 'query'))];
   if (problems.length > 0 || !parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: problems } });
   return parsed.data as z.infer<T>;
 }
@@ -171,7 +175,7 @@ const ArmFault = z.intersection(FaultMatch, FaultAction).meta({
   description:
     'Where the fault fires (vendor, method, path, then optionally tenant, request headers and body values), how often (after, times, probability with seed), then exactly one action.',
 });
-const FaultView = StoredFault.meta({ id: 'SandboxFault', description: 'An armed fault: its targeting, its counts and the state of its seeded generator.' });
+const FaultView = StoredFault;
 
 const CoverageView = z
   .object({

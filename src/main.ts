@@ -6,6 +6,9 @@ import { limitHeapGrowth } from './core/heap.js';
 import { createLogger } from './core/logger.js';
 import { createSandbox } from './sandbox.js';
 
+/** How long a stopping sandbox waits for requests in flight. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -49,8 +52,12 @@ async function main(): Promise<void> {
   limitHeapGrowth();
   console.log(`listening on ${sandbox.url}`);
   for (const [vendor, url] of Object.entries(sandbox.vendorUrls)) console.log(`${vendor} alone on ${url}`);
+  // Stop accepting, let requests in flight finish (a bounded wait), then close the store. A second
+  // signal stops at once.
   const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
+    process.once('SIGINT', () => process.exit(1));
+    process.once('SIGTERM', () => process.exit(1));
+    void sandbox.close({ graceMs: SHUTDOWN_GRACE_MS }).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,5 +1,6 @@
 // createSandbox: the whole sandbox in-process on an ephemeral port, for test suites and main.ts.
 import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminClient, type AdminClient } from './admin-client.js';
 import { createApp, type SandboxApp } from './app.js';
@@ -56,7 +57,11 @@ export interface Sandbox {
   admin: AdminClient;
   clock: SandboxClock;
   app: SandboxApp;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish (at most `graceMs`, default 0:
+   * connections are cut at once, as a test teardown wants), then closes the store.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -100,19 +105,30 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     clock,
     vendorUrls: Object.fromEntries(extra.map(([name, l]) => [name, l.url])),
     app: sandboxApp,
-    async close() {
-      await Promise.all(
-        servers.map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-            }),
-        ),
-      );
+    async close({ graceMs = 0 } = {}) {
+      await Promise.all(servers.map((server) => drain(server as Server, graceMs)));
       store.close();
     },
   };
+}
+
+/**
+ * Closes the listener, then waits for the connections left: idle keep-alive ones close at once,
+ * busy ones as soon as their response is sent (a finished keep-alive connection turns idle and
+ * would otherwise wait out its timeout), and whatever is still open after `graceMs` is cut.
+ */
+async function drain(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  if (graceMs > 0) {
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearInterval(idle);
+    clearTimeout(timer);
+  }
+  server.closeAllConnections();
+  await closed;
 }
 
 /** Serves `fetch` on host:port (0 picks a free port), with the slow-client timeouts. */

@@ -4,6 +4,15 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 
+/** Polls `check` until it holds (at most 5 s): for states another process reaches, never a fixed sleep. */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('waitFor: condition never held');
+}
+
 describe('main', () => {
   it('prints "listening on http://HOST:PORT" and answers health', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--db', ':memory:'], {
@@ -20,6 +29,39 @@ describe('main', () => {
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('on SIGTERM stops accepting, finishes the request in flight, then exits 0', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--db', ':memory:', '--log-level', 'silent'], {
+      cwd: `${import.meta.dirname}/..`,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const [line] = (await once(lines, 'line')) as [string];
+      const url = line.slice('listening on '.length);
+      const json = { 'content-type': 'application/json' };
+      const armed = await fetch(`${url}/_sandbox/faults`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/:externalId', delayMs: 1500 }),
+      });
+      expect(armed.status).toBe(201);
+      const inFlight = fetch(`${url}/cora/external-api/accounts/SLOW`, { headers: { authorization: 'Bearer cora_org_demo.demo_secret' } });
+      // The request is in the handler (held by the delay) when the signal comes.
+      await waitFor(async () => (await (await fetch(`${url}/_sandbox/faults`)).json()).faults.length === 0);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+      expect(res.headers.get('x-sandbox-request-id')).toMatch(/^\d+$/);
+      const [code] = await exited;
+      expect(code).toBe(0);
+      await expect(fetch(`${url}/_sandbox/health`)).rejects.toThrow();
     } finally {
       child.kill('SIGKILL');
     }

@@ -52,7 +52,7 @@ describe('main', () => {
       expect(armed.status).toBe(201);
       const inFlight = fetch(`${url}/cora/external-api/accounts/SLOW`, { headers: { authorization: 'Bearer cora_org_demo.demo_secret' } });
       // The request is in the handler (held by the delay) when the signal comes.
-      await waitFor(async () => (await (await fetch(`${url}/_sandbox/faults`)).json()).faults.length === 0);
+      await waitFor(async () => ((await (await fetch(`${url}/_sandbox/faults`)).json()) as { faults: unknown[] }).faults.length === 0);
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const res = await inFlight;

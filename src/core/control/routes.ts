@@ -1,6 +1,6 @@
 // The control API under /_sandbox: every route as data, for all registered vendors at once.
 import { z } from 'zod';
-import { readJsonBody } from '../body.js';
+import { readJsonBody, readRawBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
 import type { SecretSet } from '../redact.js';
 import { SandboxError } from '../errors.js';
@@ -88,8 +88,9 @@ function issueLines(list: readonly z.core.$ZodIssue[], prefix: readonly Property
 
 /** Parses a control body with `schema`; an empty body counts as `{}`. `limit`: default the sandbox's body limit. */
 async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlContext, schema: T, limit = ctx.deps.bodyLimit): Promise<z.infer<T>> {
-  const bytes = c.get('rawBody') ?? (c.req.header('content-length') === '0' || !c.req.raw.body ? new Uint8Array(0) : undefined);
-  const raw = bytes?.length === 0 ? {} : await readJsonBody(c, limit);
+  // No body at all (`curl -X POST` sends neither a body nor a length) is `{}`, whatever the headers.
+  const bytes = await readRawBody(c, limit);
+  const raw = bytes.length === 0 ? {} : await readJsonBody(c, limit);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid request body', extra: { issues: issues(parsed.error) } });
   return parsed.data;

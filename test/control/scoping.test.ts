@@ -83,3 +83,12 @@ describe('control queries', () => {
     expect((await call(sandbox(), '/_sandbox/requests?limit=10000')).body.requests.length).toBe(before);
   });
 });
+
+describe('control bodies over the limit', () => {
+  it.each(['/_sandbox/seed', '/_sandbox/faults', '/_sandbox/clock'])('%s answers 413 in the control envelope and changes nothing', async (path) => {
+    const res = await call(sandbox(), path, { method: 'POST', ...json(`{"x":"${'a'.repeat(10 * 1024 * 1024)}"}`) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await sandbox().admin.faults()).toEqual([]);
+  });
+});

@@ -567,7 +567,8 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
     ...route,
     // Every control route answers 401 when the sandbox has an admin token and the caller lacks
     // it, and 400 for a query it does not declare.
-    errors: [...new Set([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method]])],
+    // A route that reads a body also answers 413 past the body limit.
+    errors: [...new Set([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method], ...(route.request?.body ? ['PAYLOAD_TOO_LARGE'] : [])])],
     // The query is checked against what the route declares before the handler runs, so no
     // handler can act on a query it did not validate.
     handler(c) {

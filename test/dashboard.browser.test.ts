@@ -1,18 +1,13 @@
 // The dashboard and /docs in a real browser (Debian's chromium via playwright-core): arm a Cora row error, send a request, see the failed row.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable as available, keepLocal, launchChromium, warnIfNoChromium } from './browser.js';
 import { bulk, BULK_PATH, newAccount } from './clients/cora.js';
 import { T0, useSandbox } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  // Loud on purpose: a silently skipped browser test looks exactly like a passing one.
-  const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!! SKIPPED: the dashboard browser test needs Chromium at ${CHROMIUM} (set CHROMIUM_PATH, or apt-get install chromium;\n!! .ci/run installs it when apt is available). The dashboard is NOT tested in a browser in this run.\n${bar}\n`);
-}
+warnIfNoChromium('the dashboard browser test');
 /** `npm run screenshots` sets it: the views are then saved to docs/screenshots/ for the README. */
 const SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const SHOTS_DIR = join(import.meta.dirname, '..', 'docs', 'screenshots');
@@ -24,13 +19,10 @@ describe.skipIf(!available)('dashboard in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
-  const offsite: string[] = [];
+  let offsite: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -43,16 +35,9 @@ describe.skipIf(!available)('dashboard in a browser', () => {
   /** A fresh page that answers the Basic challenge with the admin token, as a QA person would at the prompt. */
   async function open(path: string): Promise<void> {
     pageErrors.length = 0;
-    offsite.length = 0;
     context = await browser.newContext({ httpCredentials: { username: 'qa', password: TOKEN }, viewport: { width: 1280, height: 860 } });
     const origin = sandbox().url;
-    // Nothing may leave the machine: any request to another host is recorded and refused.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offsite.push(url);
-      return route.abort();
-    });
+    offsite = await keepLocal(context, () => [origin]);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {

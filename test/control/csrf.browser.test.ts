@@ -159,22 +159,33 @@ describe.skipIf(!chromiumAvailable)('control writes from a browser', () => {
     expect(offsite).toEqual([]);
   });
 
-  it('"Try it out" in the API reference sends a control write the guard lets through (POST /_sandbox/clock)', async () => {
+  it('"Try it out" in the API reference sends control writes the guard lets through (POST /clock with JSON, DELETE /requests without a body)', async () => {
+    await seedState();
     await newPage();
     const s = sandbox();
     await page.goto(`${s.url}/docs?doc=sandbox`);
-    const operation = page.locator('.opblock-post', { has: page.locator('.opblock-summary-path', { hasText: /^\/clock$/ }) });
-    await operation.locator('.opblock-summary').click();
-    await operation.locator('button.try-out__btn').click();
-    await operation.locator('textarea.body-param__text').fill(JSON.stringify({ advanceMs: 5000 }));
-    const answered = page.waitForResponse((r) => r.url() === `${s.url}/_sandbox/clock` && r.request().method() === 'POST');
-    await operation.locator('button.execute').click();
-    const response = await answered;
-    expect(response.status()).toBe(200);
-    expect(await response.request().headerValue('content-type')).toBe('application/json');
+    /** Opens an operation, fills its JSON body if any, executes it and returns the sandbox's answer as Swagger UI got it. */
+    async function tryOut(method: 'post' | 'delete', path: string, body?: unknown): Promise<Response> {
+      const operation = page.locator(`.opblock-${method}`, { has: page.locator('.opblock-summary-path', { hasText: new RegExp(`^${path}$`) }) });
+      await operation.locator('.opblock-summary').click();
+      await operation.locator('button.try-out__btn').click();
+      if (body !== undefined) await operation.locator('textarea.body-param__text').fill(JSON.stringify(body));
+      const answered = page.waitForResponse((r) => r.url() === `${s.url}/_sandbox${path}` && r.request().method() === method.toUpperCase());
+      await operation.locator('button.execute').click();
+      const response = await answered;
+      // Swagger UI shows the answer it got.
+      await operation.locator('.live-responses-table .response-col_status', { hasText: String(response.status()) }).waitFor();
+      return response;
+    }
+
+    const clock = await tryOut('post', '/clock', { advanceMs: 5000 });
+    expect(clock.status()).toBe(200);
+    expect(await clock.request().headerValue('content-type')).toBe('application/json');
     expect((await s.admin.clock()).now).toBe(new Date(T0 + 5000).toISOString());
-    // Swagger UI shows the answer it got.
-    await operation.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
+    // No body, so no content type: the guard's JSON rule must not refuse it.
+    const cleared = await tryOut('delete', '/requests');
+    expect(cleared.status()).toBe(200);
+    expect(await s.admin.requestCount()).toBe(0);
     expect(pageErrors).toEqual([]);
     expect(offsite).toEqual([]);
   });

@@ -134,7 +134,13 @@ export function createApp(options: AppOptions): SandboxApp {
       pagesOwner,
     ),
   );
-  app.route(DASHBOARD_PATH, createDashboardRouter(vendors.map((v) => ({ name: v.name, title: v.title, prefix: v.prefix })), lock, pagesOwner));
+  const dashboardVendors = vendors.map((v) => ({
+    name: v.name,
+    title: v.title,
+    prefix: v.prefix,
+    bulkRoutes: instances[v.name]!.routes.filter((r) => r.batchField !== undefined).map((r) => `${r.method.toUpperCase()} ${r.path}`),
+  }));
+  app.route(DASHBOARD_PATH, createDashboardRouter(dashboardVendors, lock, pagesOwner));
   app.route(
     CONTROL_PREFIX,
     createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [lock]),

@@ -1,18 +1,13 @@
 // The dashboard and /docs in a real browser (Debian's chromium via playwright-core): arm a Cora row error, send a request, see the failed row.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable as available, keepLocal, launchChromium, warnIfNoChromium } from './browser.js';
 import { bulk, BULK_PATH, newAccount } from './clients/cora.js';
 import { T0, useSandbox } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  // Loud on purpose: a silently skipped browser test looks exactly like a passing one.
-  const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!! SKIPPED: the dashboard browser test needs Chromium at ${CHROMIUM} (set CHROMIUM_PATH, or apt-get install chromium;\n!! .ci/run installs it when apt is available). The dashboard is NOT tested in a browser in this run.\n${bar}\n`);
-}
+warnIfNoChromium('the dashboard browser test');
 /** `npm run screenshots` sets it: the views are then saved to docs/screenshots/ for the README. */
 const SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const SHOTS_DIR = join(import.meta.dirname, '..', 'docs', 'screenshots');
@@ -24,13 +19,10 @@ describe.skipIf(!available)('dashboard in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
-  const offsite: string[] = [];
+  let offsite: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -43,16 +35,9 @@ describe.skipIf(!available)('dashboard in a browser', () => {
   /** A fresh page that answers the Basic challenge with the admin token, as a QA person would at the prompt. */
   async function open(path: string): Promise<void> {
     pageErrors.length = 0;
-    offsite.length = 0;
     context = await browser.newContext({ httpCredentials: { username: 'qa', password: TOKEN }, viewport: { width: 1280, height: 860 } });
     const origin = sandbox().url;
-    // Nothing may leave the machine: any request to another host is recorded and refused.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offsite.push(url);
-      return route.abort();
-    });
+    offsite = await keepLocal(context, () => [origin]);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
@@ -84,6 +69,11 @@ describe.skipIf(!available)('dashboard in a browser', () => {
     await page.locator('#fault-operation option[value="POST /external-api/accounts/bulk-upsert"]').waitFor({ state: 'attached' });
     await page.selectOption('#fault-operation', 'POST /external-api/accounts/bulk-upsert');
     await page.check('input[name="fault-kind"][value="rowErrors"]');
+    // Row errors fire only on bulk routes: the choice narrows to them and says so.
+    expect(await page.locator('#fault-operation option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual([
+      'POST /external-api/accounts/bulk-upsert',
+    ]);
+    expect(await page.locator('#fault-operation-note').textContent()).toBe('Row errors fire only on bulk routes');
     await page.fill('.fault-row-index', '1');
     await page.selectOption('.fault-row-code', 'VALIDATION_ERROR');
     await page.click('#fault-arm');
@@ -143,6 +133,57 @@ describe.skipIf(!available)('dashboard in a browser', () => {
     await shot('coverage');
 
     expect(pageErrors).toEqual([]);
+    expect(offsite).toEqual([]);
+  });
+
+  it('the fault form offers only what the server accepts, arms tenant and probability targeting, and shows refusals in the toast', async () => {
+    const s = sandbox();
+    await open('/_sandbox/ui#faults');
+    const operation = page.locator('#fault-operation');
+    const offered = () => operation.locator('option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    const kind = (value: string) => page.check(`input[name="fault-kind"][value="${value}"]`);
+    const toast = page.locator('#toast');
+    await page.locator('#fault-operation option[value="GET /external-api/accounts/:externalId"]').waitFor({ state: 'attached' });
+
+    // Any request, or any route, for an error; the bulk routes alone for row errors; a choice the new list lacks falls back to a bulk route.
+    expect(await offered()).toContain('');
+    await page.selectOption('#fault-operation', 'GET /external-api/accounts/:externalId');
+    await kind('rowErrors');
+    expect(await offered()).toEqual(['POST /external-api/accounts/bulk-upsert']);
+    expect(await operation.inputValue()).toBe('POST /external-api/accounts/bulk-upsert');
+    await kind('error');
+    expect(await offered()).toEqual(expect.arrayContaining(['', 'GET /external-api/accounts/:externalId', 'POST /external-api/accounts/bulk-upsert']));
+    expect(await page.locator('#fault-operation-note').isHidden()).toBe(true);
+
+    // The status field stops what no response can be (the browser's own check, before any request)...
+    await kind('response');
+    await page.fill('#fault-status', '150');
+    await page.click('#fault-arm');
+    expect(await page.locator('#fault-status').evaluate((el) => (el as unknown as { validity: { rangeUnderflow: boolean } }).validity.rangeUnderflow)).toBe(true);
+    // ...and what the server refuses comes back in the toast, in its own words.
+    await page.fill('#fault-status', '204');
+    await page.click('#fault-arm');
+    await toast.filter({ hasText: 'response.body: a 204 response has no body' }).waitFor();
+    expect(await toast.getAttribute('class')).toBe('error');
+    await kind('error');
+    await page.fill('#fault-probability', '0');
+    await page.click('#fault-arm');
+    await toast.filter({ hasText: 'probability: Too small' }).waitFor();
+    expect(await s.admin.faults()).toEqual([]);
+
+    // Tenant, probability and seed reach the armed fault, and the table shows them.
+    await page.fill('#fault-tenant', 'org_demo');
+    await page.fill('#fault-probability', '0.5');
+    await page.fill('#fault-seed', '7');
+    await page.click('#fault-arm');
+    const armed = page.locator('#faults-table tbody tr[data-id="flt_1"]');
+    await armed.waitFor();
+    expect(await armed.locator('.targeting').allTextContents()).toEqual(['tenant org_demo', 'probability 0.5, seed 7']);
+    expect(await s.admin.faults()).toMatchObject([
+      { id: 'flt_1', vendor: 'cora', method: 'POST', path: BULK_PATH, tenant: 'org_demo', probability: 0.5, seed: 7, action: { error: expect.any(String) } },
+    ]);
+    // Chromium logs each refused call; nothing else went wrong.
+    expect(pageErrors).toEqual(Array(2).fill('Failed to load resource: the server responded with a status of 400 (Bad Request)'));
     expect(offsite).toEqual([]);
   });
 

@@ -11,6 +11,11 @@ export interface DashboardVendor {
   title: string;
   /** Mount prefix of the vendor API, e.g. `/cora` (its document is at `<prefix>/openapi.json`). */
   prefix: string;
+  /**
+   * Its bulk routes (`POST /path`, as faults name them): row-error faults fire only there, so the
+   * fault form offers only these for them.
+   */
+  bulkRoutes: string[];
 }
 
 /**

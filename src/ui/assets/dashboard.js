@@ -129,6 +129,10 @@ async function loadRecords(more = false) {
   recordsLoaded = more ? [...recordsLoaded, ...page.records] : page.records;
   recordsCursor = page.nextCursor;
   renderRecords();
+  await loadTenants();
+}
+/** The vendor's tenants, offered by the records and fault forms' tenant fields. */
+async function loadTenants() {
   const { credentials } = await api('GET', `/credentials${query({ vendor: vendor() })}`);
   $('#tenants').replaceChildren(...[...new Set(credentials.map((c) => c.tenant))].map((t) => h('option', { value: t })));
 }
@@ -191,8 +195,42 @@ async function loadJournal() {
 function faultKind() {
   return document.querySelector('input[name="fault-kind"]:checked').value;
 }
-function showFaultKind() {
-  for (const el of document.querySelectorAll('.fault-kind')) el.hidden = el.dataset.kind !== faultKind();
+/** Shows the chosen action's fields; `preferred` is the request to pick if offered (see renderFaultOperations). */
+function showFaultKind(preferred) {
+  for (const el of document.querySelectorAll('.fault-kind')) {
+    el.hidden = el.dataset.kind !== faultKind();
+    // Disabled, a hidden panel's fields cannot block the form with a check the user cannot see.
+    for (const field of el.querySelectorAll('input, select, textarea, button')) field.disabled = el.hidden;
+  }
+  renderFaultOperations(preferred);
+}
+const operationKey = (op) => `${op.method} ${op.path}`;
+/**
+ * The request choices. Row errors fire only on bulk routes (the server refuses them anywhere
+ * else), so for them the list is the vendor's bulk routes alone, without "any request".
+ * `preferred` is picked when offered; otherwise the current choice stays if it still is.
+ */
+function renderFaultOperations(preferred) {
+  const select = $('#fault-operation');
+  const wanted = preferred ?? select.value;
+  const ops = operations.get(vendor()) ?? [];
+  const bulkRoutes = vendorInfo()?.bulkRoutes ?? [];
+  const rowErrors = faultKind() === 'rowErrors';
+  const shown = rowErrors
+    ? bulkRoutes.map((key) => ops.find((op) => operationKey(op) === key) ?? { method: key.split(' ')[0], path: key.split(' ')[1], summary: '' })
+    : ops;
+  select.replaceChildren(
+    ...(rowErrors ? [] : [h('option', { value: '' }, 'any request')]),
+    ...shown.map((op) => h('option', { value: operationKey(op) }, `${op.method} ${op.path}${op.summary ? ` (${op.summary})` : ''}`)),
+  );
+  const offered = [...select.options].map((o) => o.value);
+  select.value = offered.includes(wanted) ? wanted : offered.find((v) => bulkRoutes.includes(v)) ?? offered[0] ?? '';
+  const codes = catalogues.get(vendor())?.rowErrors.length ?? 0;
+  const impossible = rowErrors && (bulkRoutes.length === 0 || codes === 0);
+  const note = $('#fault-operation-note');
+  note.hidden = !rowErrors;
+  note.textContent = impossible ? `${vendorInfo()?.title ?? vendor()} has no bulk route with row errors` : 'Row errors fire only on bulk routes';
+  $('#fault-arm').disabled = impossible;
 }
 function rowErrorLine(index = 0) {
   const codes = Object.keys(catalogues.get(vendor())?.rowErrors.reduce((acc, r) => ({ ...acc, [r.code]: 1 }), {}) ?? {});
@@ -209,19 +247,23 @@ async function prepareFaultForm() {
   if (!catalogues.has(vendor())) await loadCatalogues();
   const catalogue = catalogues.get(vendor());
   $('#fault-error').replaceChildren(...catalogue.errors.map((e) => h('option', { value: e.code }, `${e.code} (${e.status})`)));
-  const ops = await vendorOperations(vendor());
-  $('#fault-operation').replaceChildren(
-    h('option', { value: '' }, 'any request'),
-    ...ops.map((op) => h('option', { value: `${op.method} ${op.path}` }, `${op.method} ${op.path}${op.summary ? ` (${op.summary})` : ''}`)),
-  );
-  const bulk = ops.find((op) => /bulk/i.test(op.path) && op.method === 'POST');
-  if (bulk) $('#fault-operation').value = `${bulk.method} ${bulk.path}`;
+  await vendorOperations(vendor());
   $('#fault-rows').replaceChildren(...(catalogue.rowErrors.length ? [rowErrorLine(0)] : [h('p', { class: 'muted' }, 'This vendor has no row errors.')]));
+  // The vendor's first bulk route: the request a fault is most often armed on.
+  showFaultKind(vendorInfo()?.bulkRoutes[0] ?? '');
+  await loadTenants();
 }
 function faultBody() {
   const [method, path] = $('#fault-operation').value.split(' ');
   const fault = { vendor: vendor(), times: Number($('#fault-times').value || 1), after: Number($('#fault-after').value || 0) };
   if (method) Object.assign(fault, { method, path });
+  // Targeting only when it narrows something: the server's defaults are any tenant, probability 1, seed 0.
+  const tenant = $('#fault-tenant').value.trim();
+  if (tenant) fault.tenant = tenant;
+  const probability = $('#fault-probability').value.trim();
+  if (probability !== '' && Number(probability) !== 1) fault.probability = Number(probability);
+  const seed = $('#fault-seed').value.trim();
+  if (seed !== '' && Number(seed) !== 0) fault.seed = Number(seed);
   switch (faultKind()) {
     case 'error':
       return { ...fault, error: $('#fault-error').value };
@@ -244,6 +286,15 @@ function faultBody() {
       return { ...fault, drop: $('#fault-drop').value };
   }
 }
+/** What narrows an armed fault beyond method and path, one line each. */
+function targeting(f) {
+  const lines = [];
+  if (f.tenant) lines.push(`tenant ${f.tenant}`);
+  if (f.probability !== undefined && f.probability !== 1) lines.push(`probability ${f.probability}, seed ${f.seed}`);
+  if (f.requestHeaders) lines.push(`headers ${JSON.stringify(f.requestHeaders)}`);
+  if (f.requestBody) lines.push(`body ${JSON.stringify(f.requestBody)}`);
+  return lines;
+}
 async function loadFaults() {
   const { faults } = await api('GET', `/faults${query({ namespace: namespace() })}`);
   $('#faults-table tbody').replaceChildren(
@@ -255,7 +306,7 @@ async function loadFaults() {
             h('td', { class: 'code' }, f.id),
             h('td', {}, f.vendor),
             h('td', {}, f.namespace || '(default)'),
-            h('td', { class: 'code' }, `${f.method ?? 'any'} ${f.path ?? '(any path)'}`),
+            h('td', { class: 'code' }, `${f.method ?? 'any'} ${f.path ?? '(any path)'}`, ...targeting(f).map((t) => h('div', { class: 'muted targeting' }, t))),
             h('td', { class: 'code' }, JSON.stringify(f.action)),
             h('td', {}, f.after),
             h('td', {}, f.remaining),
@@ -367,7 +418,7 @@ function wire() {
     }),
   );
 
-  for (const radio of document.querySelectorAll('input[name="fault-kind"]')) radio.addEventListener('change', showFaultKind);
+  for (const radio of document.querySelectorAll('input[name="fault-kind"]')) radio.addEventListener('change', () => showFaultKind());
   $('#fault-add-row').addEventListener('click', () => $('#fault-rows').append(rowErrorLine(document.querySelectorAll('.fault-row').length)));
   $('#fault-form').addEventListener(
     'submit',

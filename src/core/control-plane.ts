@@ -130,7 +130,7 @@ export class ControlPlane {
     const plane = this;
     return async function injectFault(c, next) {
       // One fault per request: one fired before routing is not followed by a tenant one.
-      if (c.get('faultId') !== undefined) return next();
+      if (!plane.faults.armed || c.get('faultId') !== undefined) return next();
       const request: FaultRequest = {
         vendor: vendor.name,
         namespace: c.get('namespace'),

@@ -258,6 +258,11 @@ export class Faults {
   private faults: Fault[] = [];
   private nextId = 1;
 
+  /** Whether any fault is armed: most requests meet none, and skip building the match. */
+  get armed(): boolean {
+    return this.faults.length > 0;
+  }
+
   arm(input: Omit<Fault, 'id' | 'seen' | 'remaining' | 'rngState'>): Fault {
     const fault: Fault = { ...input, id: `flt_${this.nextId++}`, rngState: input.seed >>> 0, seen: 0, remaining: input.times };
     this.faults.push(fault);

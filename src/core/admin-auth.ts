@@ -1,7 +1,7 @@
 // Locks the control plane: when an admin token is set, every /_sandbox and /docs call must present it.
 import type { MiddlewareHandler } from 'hono';
 import { bearerToken, safeEqual } from './auth.js';
-import { SandboxError } from './errors.js';
+import { controlError } from './control/errors.js';
 
 export const ADMIN_TOKEN_HEADER = 'x-sandbox-admin-token';
 
@@ -33,7 +33,7 @@ export function requireAdminToken(token: string | undefined): MiddlewareHandler 
     const authorization = c.req.header('authorization');
     const presented = c.req.header(ADMIN_TOKEN_HEADER) ?? bearerToken(authorization) ?? basicPassword(authorization);
     if (presented === undefined || !safeEqual(presented, token)) {
-      throw new SandboxError('ADMIN_TOKEN_REQUIRED', { headers: { 'WWW-Authenticate': 'Basic realm="bulk-sandbox", charset="UTF-8"' } });
+      throw controlError('ADMIN_TOKEN_REQUIRED', { headers: { 'WWW-Authenticate': 'Basic realm="bulk-sandbox", charset="UTF-8"' } });
     }
     return next();
   };

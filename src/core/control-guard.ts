@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { isLoopbackHost, requireAdminToken } from './admin-auth.js';
 import { isJsonContentType } from './body.js';
-import { SandboxError } from './errors.js';
+import { controlError } from './control/errors.js';
 
 export interface ControlGuardOptions {
   /** When set, every call must present it (see admin-auth.ts). */
@@ -51,7 +51,7 @@ export function guardControlPlane({ adminToken, allowedHosts = [] }: ControlGuar
     const authority = c.req.header('host') ?? new URL(c.req.url).host;
     const host = hostName(authority);
     if (!anyHost && !isLoopbackName(host) && !allowed.has(host)) {
-      throw new SandboxError('HOST_NOT_ALLOWED', {
+      throw controlError('HOST_NOT_ALLOWED', {
         message: `Control calls must be addressed to a loopback name or an allowed host; ${JSON.stringify(host.slice(0, 253))} is neither (start the sandbox with --allowed-hosts ${host.slice(0, 253) || 'NAME'} to allow it)`,
       });
     }
@@ -65,17 +65,17 @@ export function guardControlPlane({ adminToken, allowedHosts = [] }: ControlGuar
 function checkWrite(c: Context, authority: string): void {
   const origin = c.req.header('origin');
   if (origin !== undefined && !sameOrigin(origin, authority)) {
-    throw new SandboxError('CROSS_ORIGIN_REFUSED', { message: `A control call that changes state must come from the sandbox's own origin, not ${origin.slice(0, 200)}` });
+    throw controlError('CROSS_ORIGIN_REFUSED', { message: `A control call that changes state must come from the sandbox's own origin, not ${origin.slice(0, 200)}` });
   }
   // Browsers that send Sec-Fetch-Site say where the request came from even without an Origin.
   const site = c.req.header('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-    throw new SandboxError('CROSS_ORIGIN_REFUSED', { message: `A control call that changes state must come from the sandbox's own origin (Sec-Fetch-Site: ${site.slice(0, 40)})` });
+    throw controlError('CROSS_ORIGIN_REFUSED', { message: `A control call that changes state must come from the sandbox's own origin (Sec-Fetch-Site: ${site.slice(0, 40)})` });
   }
   const type = c.req.header('content-type');
   const hasBody = c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length') ?? 0) > 0;
   if (type !== undefined ? !isJsonContentType(type) : hasBody) {
-    throw new SandboxError('UNSUPPORTED_MEDIA_TYPE', { message: 'Control request bodies must be application/json' });
+    throw controlError('UNSUPPORTED_MEDIA_TYPE', { message: 'Control request bodies must be application/json' });
   }
 }
 

@@ -2,7 +2,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
 import { parseJsonBody, parsedJsonBody, readRawBody } from './body.js';
-import { SandboxError } from './errors.js';
 import { CoverageCounts } from './coverage.js';
 import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
 import { isPlainObject } from './json.js';
@@ -144,7 +143,7 @@ export class ControlPlane {
       const fault = plane.faults.take(request, stage);
       if (!fault) return next();
       c.set('faultId', fault.id);
-      return applyFault(fault, c, next);
+      return applyFault(vendor, fault, c, next);
     };
   }
 }
@@ -168,9 +167,10 @@ function bodyForFaults(bytes: Uint8Array): unknown {
 /** Marks a response whose connection a fault dropped, so the journal records no status for it. */
 export const DROPPED_HEADER = 'x-sandbox-dropped';
 
-async function applyFault(fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
+async function applyFault(vendor: VendorModule, fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
   const action = fault.action;
-  if ('error' in action) throw new SandboxError(action.error, { headers: action.headers ?? {} });
+  // Arming checked the name against the vendor's catalogue (faultTargetProblem).
+  if ('error' in action) throw vendor.errors.error(action.error, { headers: action.headers ?? {} });
   if ('response' in action) {
     const { status, headers = {}, body } = action.response;
     const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);

@@ -1,5 +1,5 @@
 // Opaque keyset cursors for listings: the last key seen, encoded so clients cannot depend on it.
-import { SandboxError } from './errors.js';
+import { controlError } from './control/errors.js';
 
 export function encodeCursor(key: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -15,5 +15,5 @@ export function decodeCursor(cursor: string, length: number): unknown[] {
   } catch {
     // fall through: not a cursor we made
   }
-  throw new SandboxError('INVALID_REQUEST', { message: CURSOR_INVALID });
+  throw controlError('INVALID_REQUEST', { message: CURSOR_INVALID });
 }

@@ -61,18 +61,19 @@ function parameters(location: 'path' | 'query' | 'header', shape: z.ZodObject | 
   });
 }
 
-export interface DocumentInput {
+/** `Name`: the catalogue's error names, so each route's `errors` must be names of `errors`. */
+export interface DocumentInput<Name extends string = string> {
   title: string;
   version: string;
   description: string;
   serverUrl: string;
   securitySchemes: Record<string, Record<string, unknown>>;
-  routes: readonly RouteDef[];
-  errors?: ErrorCatalogue;
+  routes: readonly RouteDef<Name>[];
+  errors?: ErrorCatalogue<Name>;
 }
 
 /** One OpenAPI document: every route with its parameters, body, and every status it can return. */
-export function buildDocument(input: DocumentInput): OpenAPIObject {
+export function buildDocument<Name extends string>(input: DocumentInput<Name>): OpenAPIObject {
   const components: Record<string, SchemaObject> = {};
   const builder = OpenApiBuilder().create({
     openapi: '3.1.0',

@@ -1,6 +1,6 @@
 // Keyset paging over a tenant table: the control API's record listing, shared by every vendor store.
 import { CURSOR_INVALID, decodeCursor, encodeCursor } from './cursor.js';
-import { SandboxError } from './errors.js';
+import { controlError } from './control/errors.js';
 import { quoteIdent, type Store } from './store.js';
 import type { RecordFilter, RecordPage } from './vendor.js';
 
@@ -40,7 +40,7 @@ export function pageTenantRecords<Row extends Record<string, unknown>>(store: St
 function decodePageCursor(cursor: string, keyType: 'string' | 'number'): [string, string | number] {
   const [tenant, key] = decodeCursor(cursor, 2);
   const keyOk = keyType === 'number' ? Number.isSafeInteger(key) : typeof key === 'string';
-  if (typeof tenant !== 'string' || !keyOk) throw new SandboxError('INVALID_REQUEST', { message: CURSOR_INVALID });
+  if (typeof tenant !== 'string' || !keyOk) throw controlError('INVALID_REQUEST', { message: CURSOR_INVALID });
   return [tenant, key as string | number];
 }
 

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Clock } from './clock.js';
-import { SandboxError, isCoreErrorCode } from './errors.js';
+import { CORE_ERROR_DEFAULTS, SandboxError, isCoreErrorCode, neutralErrorBody, type ErrorEntry } from './errors.js';
 import type { RouteDef, SandboxEnv, VendorModule } from './vendor.js';
 
 /** What a router needs from its owner: a name for logs, the catalogue errors render from, and the clock. */
@@ -27,27 +27,67 @@ function namespaceOf(c: Context): string {
   return header;
 }
 
-/** Renders any thrown value as the vendor's error response; unknown throws become INTERNAL. */
-export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Response {
-  let error: SandboxError;
-  if (thrown instanceof SandboxError) {
-    error = thrown;
-  } else {
-    // A bug, not a client error: say so on stderr, and give the client the vendor's 500.
-    console.error(`[${vendor.name}] unhandled error on ${c.req.method} ${c.req.path}:`, thrown);
-    error = new SandboxError('INTERNAL');
-  }
-  const catalogue = vendor.errors;
-  const name = isCoreErrorCode(error.code) ? catalogue.fromCore[error.code] : error.code;
-  const entry = catalogue.errors[name];
-  if (!entry) return renderError(vendor, new SandboxError('INTERNAL'), c);
-  const body = catalogue.envelope({ name, entry, error, c, ...(vendor.clock ? { now: vendor.clock.now() } : {}) });
-  (c as Context<SandboxEnv>).set('errorName', name);
-  // `Allow` belongs to a 405; a vendor that answers wrong methods with its 404 sends none.
-  const { Allow, ...others } = { ...entry.defaultHeaders, ...error.headers };
-  const headers = entry.status === 405 && Allow !== undefined ? { ...others, Allow } : others;
-  return c.json(body as object, entry.status as 400, headers);
+/** The catalogue entry an error answers with, or the core default it falls back to (`neutral`). */
+interface Resolved {
+  name: string;
+  entry: ErrorEntry;
+  neutral: boolean;
+  error: SandboxError;
 }
+
+/**
+ * A core code through `fromCore`, else the catalogue's own name. A name the catalogue lacks
+ * (a mapping or a fault broken past the types) is logged, and answers as the core default for a
+ * core code (a 404 stays a 404) or as the vendor's INTERNAL for anything else.
+ */
+function resolve(vendor: ErrorOwner, error: SandboxError, where: string): Resolved {
+  const { errors, fromCore } = vendor.errors;
+  const code: string = error.code;
+  const name = isCoreErrorCode(code) ? (Object.hasOwn(fromCore, code) ? fromCore[code] : code) : code;
+  if (Object.hasOwn(errors, name)) return { name, entry: errors[name]!, neutral: false, error };
+  if (isCoreErrorCode(code)) {
+    if (name !== code) console.error(`[${vendor.name}] fromCore.${code} names ${String(name)}, which its catalogue lacks; answered the core default on ${where}`);
+    return { name: code, entry: CORE_ERROR_DEFAULTS[code], neutral: true, error };
+  }
+  console.error(`[${vendor.name}] error ${code} is not in its catalogue; answered its INTERNAL on ${where}`);
+  return resolve(vendor, new SandboxError('INTERNAL'), where);
+}
+
+/**
+ * Renders any thrown value as the vendor's error response; unknown throws become INTERNAL.
+ * Never throws and never loops: `resolve` recurses at most once (to INTERNAL, a core code), and if
+ * the envelope or the response itself fails, the answer is the fixed neutral 500, the cause logged.
+ */
+export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Response {
+  const where = `${c.req.method} ${c.req.path}`;
+  try {
+    let error: SandboxError;
+    if (thrown instanceof SandboxError) {
+      error = thrown;
+    } else {
+      // A bug, not a client error: say so on stderr, and give the client the vendor's 500.
+      console.error(`[${vendor.name}] unhandled error on ${where}:`, thrown);
+      error = new SandboxError('INTERNAL');
+    }
+    const { name, entry, neutral, error: shown } = resolve(vendor, error, where);
+    const message = shown.customMessage ?? entry.message;
+    const body = neutral
+      ? neutralErrorBody(name, message)
+      : vendor.errors.envelope({ name, entry, error: shown, c, ...(vendor.clock ? { now: vendor.clock.now() } : {}) });
+    // `Allow` belongs to a 405; a vendor that answers wrong methods with its 404 sends none.
+    const { Allow, ...others } = { ...entry.defaultHeaders, ...shown.headers };
+    const headers = entry.status === 405 && Allow !== undefined ? { ...others, Allow } : others;
+    const response = c.json(body as object, entry.status as 400, headers);
+    (c as Context<SandboxEnv>).set('errorName', name);
+    return response;
+  } catch (cause) {
+    console.error(`[${vendor.name}] could not render an error on ${where}; answered the fixed 500:`, cause);
+    (c as Context<SandboxEnv>).set('errorName', 'INTERNAL');
+    return new Response(JSON.stringify(FIXED_INTERNAL), { status: 500, headers: { 'content-type': 'application/json' } });
+  }
+}
+
+const FIXED_INTERNAL = neutralErrorBody('INTERNAL', CORE_ERROR_DEFAULTS.INTERNAL.message);
 
 /** Fewer path parameters first, so `/accounts/bulk-upsert` wins over `/accounts/:externalId`. */
 const paramCount = (path: string) => path.split('/').filter((s) => s.startsWith(':')).length;

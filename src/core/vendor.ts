@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { CredentialRecord, Credentials } from './credentials.js';
-import type { ErrorEntry, RowErrorEntry, CoreErrorCode, SandboxError } from './errors.js';
+import type { ErrorCatalogue } from './errors.js';
 import type { IdSource } from './ids.js';
 import type { RateLimits } from './rate-limit.js';
 import type { Migration, Store } from './store.js';
@@ -61,8 +61,13 @@ export interface ResponseDoc {
   headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
 
-/** A route as data: one definition installs the handler and describes it in the OpenAPI document. */
-export interface RouteDef {
+export type { ErrorCatalogue } from './errors.js';
+
+/**
+ * A route as data: one definition installs the handler and describes it in the OpenAPI document.
+ * `Name`: the catalogue names its `errors` may list (the vendor's, so a typo fails tsc).
+ */
+export interface RouteDef<Name extends string = string> {
   method: HttpMethod;
   /** Hono-style vendor path, e.g. `/external-api/accounts/:externalId`. */
   path: string;
@@ -80,24 +85,11 @@ export interface RouteDef {
   /** Successful responses by status. */
   responses: Record<number, ResponseDoc>;
   /** Catalogue names of every request-level error this route can answer with. */
-  errors: readonly string[];
+  errors: readonly Name[];
   /** Bulk routes: the top-level request body field holding the rows (counted by GET /_sandbox/metrics). */
   batchField?: string;
   middleware?: MiddlewareHandler<SandboxEnv>[];
   handler: (c: SandboxContext) => Response | Promise<Response>;
-}
-
-export interface ErrorCatalogue {
-  /** Request-level errors by name (the name a fault arms). */
-  errors: Record<string, ErrorEntry>;
-  /** How a single bulk row can fail, by code. */
-  rowErrors: Record<string, RowErrorEntry>;
-  /** Which catalogue entry answers each failure the core detects. */
-  fromCore: Record<CoreErrorCode, string>;
-  /** The vendor's error body for one entry. */
-  envelope(input: { name: string; entry: ErrorEntry; error: SandboxError; c: Context; /** Sandbox time (epoch ms) of the answer. */ now?: number }): unknown;
-  /** The zod schema of that body, for the OpenAPI document. */
-  envelopeSchema: z.ZodType;
 }
 
 export interface CredentialKind {
@@ -122,8 +114,8 @@ export interface RecordFilter {
 }
 
 /** What a vendor builds once per app from the core's dependencies. */
-export interface VendorInstance {
-  routes: RouteDef[];
+export interface VendorInstance<Name extends string = string> {
+  routes: RouteDef<Name>[];
   /**
    * Runs on every request to the vendor, unknown paths, wrong methods and faked errors
    * included (e.g. headers the vendor puts on every response).
@@ -138,7 +130,8 @@ export interface VendorInstance {
   seedRecords(scope: { namespace: string; tenant: string }, records: readonly unknown[]): { loaded: number };
 }
 
-export interface VendorModule {
+/** `Name`, `Row`: the vendor's error and row-error names, tying its routes to its own catalogue. */
+export interface VendorModule<Name extends string = string, Row extends string = string> {
   name: string;
   title: string;
   /** Mount prefix, e.g. `/cora`. */
@@ -146,7 +139,7 @@ export interface VendorModule {
   migrations: Migration[];
   /** Tables holding tenant data (each has `namespace` and `tenant` columns). */
   tables: string[];
-  errors: ErrorCatalogue;
+  errors: ErrorCatalogue<Name, Row>;
   credentials: CredentialKind;
   /**
    * By table: the shape of the JSON the vendor keeps in that table's `data` column. A snapshot
@@ -158,5 +151,5 @@ export interface VendorModule {
     description: string;
     securitySchemes: Record<string, Record<string, unknown>>;
   };
-  create(deps: CoreDeps): VendorInstance;
+  create(deps: CoreDeps): VendorInstance<Name>;
 }

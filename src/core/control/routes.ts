@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { readJsonBody, readRawBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
 import type { SecretSet } from '../redact.js';
-import { SandboxError } from '../errors.js';
+import { controlError, type ControlErrorName } from './errors.js';
 import { faultTargetProblem } from '../fault-targets.js';
 import { FaultAction, FaultMatch, StoredFault } from '../faults.js';
 import type { JournalFilter } from '../journal.js';
-import type { ErrorCatalogue, HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
+import type { HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import {
   applySeed,
   exportSnapshot,
@@ -25,38 +25,7 @@ import {
 
 export const CONTROL_PREFIX = '/_sandbox';
 
-const CONTROL_ERRORS = {
-  INVALID_REQUEST: { status: 400, message: 'Invalid request' },
-  ADMIN_TOKEN_REQUIRED: { status: 401, message: 'The control API needs the admin token (Authorization: Bearer <SANDBOX_ADMIN_TOKEN>)' },
-  HOST_NOT_ALLOWED: { status: 403, message: 'Control calls must be addressed to a loopback name or an allowed host (--allowed-hosts)' },
-  CROSS_ORIGIN_REFUSED: { status: 403, message: "A control call that changes state must come from the sandbox's own origin" },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Control request bodies must be application/json' },
-  UNKNOWN_VENDOR: { status: 400, message: 'Unknown vendor' },
-  NOT_FOUND: { status: 404, message: 'Not found' },
-  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', responseHeaders: { Allow: 'The methods this path accepts' } },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
-  INTERNAL: { status: 500, message: 'Internal error' },
-};
-
-export const ControlError = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.string()).optional() }) })
-  .meta({ id: 'SandboxError' });
-
-export const controlCatalogue: ErrorCatalogue = {
-  errors: CONTROL_ERRORS,
-  rowErrors: {},
-  fromCore: {
-    NOT_FOUND: 'NOT_FOUND',
-    METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
-    INVALID_BODY: 'INVALID_REQUEST',
-    INVALID_HEADER: 'INVALID_REQUEST',
-    PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-    RATE_LIMITED: 'INVALID_REQUEST',
-    INTERNAL: 'INTERNAL',
-  },
-  envelope: ({ name, entry, error }) => ({ error: { code: name, message: error.customMessage ?? entry.message, ...error.extra } }),
-  envelopeSchema: ControlError,
-};
+export { ControlError, controlCatalogue } from './errors.js';
 
 const issues = (error: z.ZodError, where: 'body' | 'query' = 'body') => issueLines(error.issues, [], where);
 
@@ -92,7 +61,7 @@ async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlC
   const bytes = await readRawBody(c, limit);
   const raw = bytes.length === 0 ? {} : await readJsonBody(c, limit);
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid request body', extra: { issues: issues(parsed.error) } });
+  if (!parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid request body', extra: { issues: issues(parsed.error) } });
   return parsed.data;
 }
 
@@ -106,7 +75,7 @@ function controlQuery<T extends z.ZodObject>(c: SandboxContext, schema: T): z.in
   const repeated = Object.keys(all).filter((name) => all[name]!.length > 1);
   const parsed = schema.strict().safeParse(c.req.query());
   const problems = [...repeated.map((name) => `${name}: given more than once`), ...(parsed.success ? [] : issues(parsed.error, 'query'))];
-  if (problems.length > 0 || !parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: problems } });
+  if (problems.length > 0 || !parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: problems } });
   return parsed.data as z.infer<T>;
 }
 
@@ -198,9 +167,9 @@ const maskedBucketKey = (key: string, secrets: SecretSet): string =>
 const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
 
 /** What the control plane's guard (core/control-guard.ts) may answer, by method: writes have more to check. */
-const READ_GUARD_ERRORS = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
-const WRITE_GUARD_ERRORS = [...READ_GUARD_ERRORS, 'CROSS_ORIGIN_REFUSED', 'UNSUPPORTED_MEDIA_TYPE'];
-const GUARD_ERRORS: Record<HttpMethod, string[]> = { get: READ_GUARD_ERRORS, post: WRITE_GUARD_ERRORS, put: WRITE_GUARD_ERRORS, patch: WRITE_GUARD_ERRORS, delete: WRITE_GUARD_ERRORS };
+const READ_GUARD_ERRORS: ControlErrorName[] = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
+const WRITE_GUARD_ERRORS: ControlErrorName[] = [...READ_GUARD_ERRORS, 'CROSS_ORIGIN_REFUSED', 'UNSUPPORTED_MEDIA_TYPE'];
+const GUARD_ERRORS: Record<HttpMethod, ControlErrorName[]> = { get: READ_GUARD_ERRORS, post: WRITE_GUARD_ERRORS, put: WRITE_GUARD_ERRORS, patch: WRITE_GUARD_ERRORS, delete: WRITE_GUARD_ERRORS };
 
 /** The filters `GET /requests` and `GET /requests/count` share. */
 const journalFilterQuery = namespaceQuery.extend({
@@ -221,10 +190,10 @@ function journalFilter<T extends z.ZodObject>(c: SandboxContext, schema: T): Jou
   return definedOnly(controlQuery(c, schema) as Record<string, unknown>) as JournalFilter;
 }
 
-export function controlRoutes(ctx: ControlContext): RouteDef[] {
+export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[] {
   const { deps, clock, plane } = ctx;
 
-  const routes: RouteDef[] = [
+  const routes: RouteDef<ControlErrorName>[] = [
     {
       method: 'get',
       path: '/health',
@@ -318,7 +287,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
         const { vendor: name, ...fields } = await controlBody(c, ctx, z.looseObject({ vendor: z.string() }));
         const vendor = vendorNamed(ctx, name);
         const parsed = vendor.credentials.createSchema.safeParse(fields);
-        if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issues(parsed.error) } });
+        if (!parsed.success) throw controlError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issues(parsed.error) } });
         const record = vendor.credentials.toRecord(parsed.data);
         deps.credentials.put(record);
         return c.json(view(record), 201);
@@ -336,7 +305,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
         const q = controlQuery(c, RevokeQuery);
         const vendor = vendorNamed(ctx, q.vendor);
         // The id is not echoed: a caller may have passed a secret (the whole API key) as the id.
-        if (!deps.credentials.revoke(vendor.name, q.id)) throw new SandboxError('NOT_FOUND', { message: `No ${vendor.name} credential with that id` });
+        if (!deps.credentials.revoke(vendor.name, q.id)) throw controlError('NOT_FOUND', { message: `No ${vendor.name} credential with that id` });
         return c.json({ revoked: true });
       },
     },
@@ -364,7 +333,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
           clock.update(update);
         } catch (error) {
           if (!(error instanceof RangeError)) throw error;
-          throw new SandboxError('INVALID_REQUEST', { message: error.message });
+          throw controlError('INVALID_REQUEST', { message: error.message });
         }
         return c.json(clock.state());
       },
@@ -430,7 +399,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
         const vendor = vendorNamed(ctx, name);
         const target = { method: method?.toUpperCase() ?? null, path: path ?? null, action };
         const problem = faultTargetProblem(vendor, ctx.instances[vendor.name]!.routes, target);
-        if (problem !== undefined) throw new SandboxError('INVALID_REQUEST', { message: problem });
+        if (problem !== undefined) throw controlError('INVALID_REQUEST', { message: problem });
         const fault = plane.faults.arm({
           vendor: vendor.name,
           namespace: controlQuery(c, namespaceQuery).namespace ?? '',
@@ -568,7 +537,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef[] {
     // Every control route answers 401 when the sandbox has an admin token and the caller lacks
     // it, and 400 for a query it does not declare.
     // A route that reads a body also answers 413 past the body limit.
-    errors: [...new Set([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method], ...(route.request?.body ? ['PAYLOAD_TOO_LARGE'] : [])])],
+    errors: [...new Set<ControlErrorName>([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method], ...(route.request?.body ? ['PAYLOAD_TOO_LARGE' as const] : [])])],
     // The query is checked against what the route declares before the handler runs, so no
     // handler can act on a query it did not validate.
     handler(c) {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { toEpochMs, type SandboxClock } from '../clock.js';
 import type { ControlPlane } from '../control-plane.js';
-import { SandboxError } from '../errors.js';
+import { controlError } from './errors.js';
 import { faultTargetProblem } from '../fault-targets.js';
 import { StoredFault } from '../faults.js';
 import { isPlainObject } from '../json.js';
@@ -32,7 +32,7 @@ export type ResetRequest = z.infer<typeof ResetRequest>;
 
 export function vendorNamed(ctx: ControlContext, name: string): VendorModule {
   const vendor = ctx.vendors.find((v) => v.name === name);
-  if (!vendor) throw new SandboxError('UNKNOWN_VENDOR', { message: `Unknown vendor: ${name} (known: ${ctx.vendors.map((v) => v.name).join(', ')})` });
+  if (!vendor) throw controlError('UNKNOWN_VENDOR', { message: `Unknown vendor: ${name} (known: ${ctx.vendors.map((v) => v.name).join(', ')})` });
   return vendor;
 }
 
@@ -82,7 +82,7 @@ export type SeedDocument = z.infer<typeof SeedDocument>;
 /** Loads fixtures, all or nothing: one invalid credential or record and nothing is written. */
 export function applySeed(ctx: ControlContext, input: unknown, namespace = ''): { credentials: number; records: number } {
   const parsed = SeedDocument.safeParse(input);
-  if (!parsed.success) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid seed document', extra: { issues: issuesOf(parsed.error) } });
+  if (!parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid seed document', extra: { issues: issuesOf(parsed.error) } });
   const totals = { credentials: 0, records: 0 };
   ctx.deps.store.transaction(() => {
     for (const [name, fixtures] of Object.entries(parsed.data)) {
@@ -90,7 +90,7 @@ export function applySeed(ctx: ControlContext, input: unknown, namespace = ''): 
       for (const [i, body] of (fixtures.credentials ?? []).entries()) {
         const credential = vendor.credentials.createSchema.safeParse(body);
         if (!credential.success) {
-          throw new SandboxError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issuesOf(credential.error, `${name}.credentials.${i}`) } });
+          throw controlError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issuesOf(credential.error, `${name}.credentials.${i}`) } });
         }
         ctx.deps.credentials.put(vendor.credentials.toRecord(credential.data));
         totals.credentials += 1;
@@ -319,7 +319,7 @@ function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
         ? `Snapshot withholds the secrets of credentials this sandbox does not hold: ${missingSecrets.join(', ')}. ` +
           'Create them first (POST /_sandbox/credentials), or export with GET /_sandbox/snapshot?secrets=include.'
         : 'Invalid snapshot';
-    throw new SandboxError('INVALID_REQUEST', { message, extra: { issues: issues.summary() } });
+    throw controlError('INVALID_REQUEST', { message, extra: { issues: issues.summary() } });
   }
   return tables;
 }
@@ -369,7 +369,7 @@ export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: 
   if (!parsed.success) {
     const all = issuesOf(parsed.error);
     const shown = all.length > MAX_ISSUES ? [...all.slice(0, MAX_ISSUES), `... and ${all.length - MAX_ISSUES} more`] : all;
-    throw new SandboxError('INVALID_REQUEST', { message: 'Invalid snapshot', extra: { issues: shown } });
+    throw controlError('INVALID_REQUEST', { message: 'Invalid snapshot', extra: { issues: shown } });
   }
   // What was sent, now known valid: zod's copy has its objects' keys in schema order, and an
   // export must restore to the very same export.
@@ -405,7 +405,7 @@ export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: 
   } catch (error) {
     // Two rows with one primary key and the like: the transaction rolled back, nothing changed.
     if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
-      throw new SandboxError('INVALID_REQUEST', {
+      throw controlError('INVALID_REQUEST', {
         message: `Snapshot table ${at.table} breaks a constraint: ${error.message}`,
         extra: { issues: [`tables.${at.table}.${at.index}: ${error.message}`] },
       });

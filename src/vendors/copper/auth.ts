@@ -3,8 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { safeEqual } from '../../core/auth.js';
 import type { CredentialRecord } from '../../core/credentials.js';
-import { SandboxError } from '../../core/errors.js';
 import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
+import { copperError } from './errors.js';
 
 export const VENDOR = 'copper';
 /** The only application value Copper's developer API accepts (*sourced*). */
@@ -26,9 +26,9 @@ export function copperAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
     const token = c.req.header(AUTH_HEADERS.token)?.trim();
     const application = c.req.header(AUTH_HEADERS.application)?.trim();
     const email = c.req.header(AUTH_HEADERS.email)?.trim();
-    if (!token || !email || application !== APPLICATION) throw new SandboxError('INVALID_CREDENTIALS');
+    if (!token || !email || application !== APPLICATION) throw copperError('INVALID_CREDENTIALS');
     const record = deps.credentials.find(VENDOR, credentialId(email));
-    if (!record || record.revoked || !safeEqual(token, record.secret)) throw new SandboxError('INVALID_CREDENTIALS');
+    if (!record || record.revoked || !safeEqual(token, record.secret)) throw copperError('INVALID_CREDENTIALS');
     c.set('credential', record);
     c.set('tenant', record.tenant);
     await next();

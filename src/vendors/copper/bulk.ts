@@ -11,7 +11,7 @@ export interface BatchInput {
   mode: BatchMode;
   rows: readonly unknown[];
   /** Rows a fault forces to fail, with the row reason to report. */
-  rowFaults?: ReadonlyMap<number, string> | undefined;
+  rowFaults?: ReadonlyMap<number, CopperRowReason> | undefined;
   /** Validate only: report what would happen, write nothing (used to check fixtures). */
   dryRun?: boolean;
 }
@@ -24,7 +24,7 @@ export interface BatchContext {
   defaults: PersonDefaults;
 }
 
-export type RowOutcome = { ok: true; person: CopperPerson } | { ok: false; failure: CopperBulkFailure; reasons: string[]; notFound: boolean };
+export type RowOutcome = { ok: true; person: CopperPerson } | { ok: false; failure: CopperBulkFailure; reasons: CopperRowReason[]; notFound: boolean };
 
 type Plan = { kind: 'create'; person: CopperPerson } | { kind: 'update'; person: CopperPerson; changed: boolean } | { kind: 'failed'; outcome: RowOutcome & { ok: false } };
 
@@ -81,8 +81,7 @@ export function processBatch(input: BatchInput, ctx: BatchContext): RowOutcome[]
     const sentId = isPlainObject(row) ? row.id : undefined;
     const forced = input.rowFaults?.get(index);
     if (forced !== undefined) {
-      const field = (FAULT_FIELD as Record<string, string>)[forced] ?? 'base';
-      return { kind: 'failed', outcome: failure(input.mode, sentId, { [field]: [{ error: forced as CopperRowReason }] }) };
+      return { kind: 'failed', outcome: failure(input.mode, sentId, { [FAULT_FIELD[forced]]: [{ error: forced }] }) };
     }
     const errors: CopperFieldErrors = {};
     // An element that is not an object has no field to blame: Rails reports such errors on `base`.
@@ -134,7 +133,7 @@ export function processBatch(input: BatchInput, ctx: BatchContext): RowOutcome[]
 }
 
 /** The row-failure codes a batch produced, one per failed object, for coverage. */
-export const failedReasons = (outcomes: readonly RowOutcome[]): string[] =>
+export const failedReasons = (outcomes: readonly RowOutcome[]): CopperRowReason[] =>
   outcomes.flatMap((o) => (o.ok ? [] : [o.reasons[0] ?? 'invalid']));
 
 /** The element the bulk endpoints answer with for one object. */

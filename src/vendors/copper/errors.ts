@@ -1,7 +1,6 @@
 // Copper's error catalogue: request-level errors, bulk row-failure reasons, and the two body shapes Copper answers with.
 import { z } from 'zod';
-import type { ErrorEntry, RowErrorEntry } from '../../core/errors.js';
-import type { ErrorCatalogue } from '../../core/vendor.js';
+import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 
 /** The bulk endpoints' request size limit (*sourced*: the vendor page). */
 export const MAX_BULK_PEOPLE = 10;
@@ -105,7 +104,7 @@ export const CopperRequestTooLarge = z
   .object({ error: z.string() })
   .meta({ id: 'CopperRequestTooLarge', description: `The bulk endpoints' answer to more than ${MAX_BULK_PEOPLE} objects, verbatim from the vendor page.` });
 
-export const copperCatalogue: ErrorCatalogue = {
+export const copperCatalogue = defineCatalogue({
   errors: COPPER_ERRORS,
   rowErrors: COPPER_ROW_ERRORS,
   fromCore: {
@@ -127,4 +126,7 @@ export const copperCatalogue: ErrorCatalogue = {
     return { success: false, status: entry.status, message };
   },
   envelopeSchema: z.union([CopperErrorEnvelope, CopperRequestTooLarge]).meta({ id: 'CopperErrorResponse' }),
-};
+});
+
+/** The error to throw for one of copperCatalogue's names (a misspelled name fails tsc). */
+export const copperError = copperCatalogue.error;

@@ -1,9 +1,9 @@
 // The Copper vendor module: everything the core needs to mount, document, list and seed Copper people.
-import { SandboxError } from '../../core/errors.js';
+import { controlError } from '../../core/control/errors.js';
 import type { CoreDeps, VendorModule } from '../../core/vendor.js';
 import { copperCredentials } from './auth.js';
 import { processBatch } from './bulk.js';
-import { copperCatalogue } from './errors.js';
+import { copperCatalogue, type CopperErrorName, type CopperRowReason } from './errors.js';
 import type { PersonDefaults } from './people.js';
 import { copperRoutes } from './routes.js';
 import { CopperPerson } from './schemas.js';
@@ -21,7 +21,7 @@ export function copperDefaults(deps: Pick<CoreDeps, 'vendorOptions'>): PersonDef
   return { contactTypeId: id };
 }
 
-export const copper: VendorModule = {
+export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
   name: 'copper',
   title: 'Copper developer API v1 (people)',
   prefix: '/copper',
@@ -52,7 +52,7 @@ export const copper: VendorModule = {
         const ctx = { scope, people, now: Math.floor(deps.clock.now() / 1000), defaults };
         const failures = processBatch({ mode: 'create', rows: records, dryRun: true }, ctx).flatMap((o, i) => (o.ok ? [] : [{ i, o }]));
         if (failures.length > 0) {
-          throw new SandboxError('INVALID_REQUEST', {
+          throw controlError('INVALID_REQUEST', {
             message: 'Invalid copper fixtures',
             extra: { issues: failures.map(({ i, o }) => `people.${i}: ${JSON.stringify(o.ok ? {} : o.failure.message)}`) },
           });

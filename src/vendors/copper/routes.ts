@@ -7,7 +7,7 @@ import { rateLimit } from '../../core/middleware.js';
 import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { APPLICATION, copperAuth } from './auth.js';
 import { failedReasons, processBatch, toElement, type BatchMode, type RowOutcome } from './bulk.js';
-import { COPPER_MESSAGES, MAX_BULK_PEOPLE, type CopperRowReason } from './errors.js';
+import { COPPER_MESSAGES, MAX_BULK_PEOPLE, copperCatalogue, copperError, type CopperErrorName, type CopperRowReason } from './errors.js';
 import type { PersonDefaults } from './people.js';
 import {
   CopperBulkCreateRequest,
@@ -37,8 +37,8 @@ const authHeaders = z.object({
 const idParam = z.object({ id: z.string().regex(/^\d+$/).describe('The person id') });
 
 const SECURITY = ['copperAccessToken', 'copperApplication', 'copperUserEmail'];
-const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const;
-const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const;
+const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const satisfies readonly CopperErrorName[];
+const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const satisfies readonly CopperErrorName[];
 
 const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
@@ -46,7 +46,7 @@ const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant:
 function pathId(c: SandboxContext): number {
   const raw = c.req.param('id') ?? '';
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id)) throw new SandboxError('RESOURCE_NOT_FOUND');
+  if (!Number.isSafeInteger(id)) throw copperError('RESOURCE_NOT_FOUND');
   return id;
 }
 
@@ -55,7 +55,7 @@ function validationError(outcome: RowOutcome & { ok: false }): SandboxError {
   const problems = Object.entries(outcome.failure.message).flatMap(([field, list]) =>
     list.map((e) => ({ field, reason: e.error as CopperRowReason })),
   );
-  return new SandboxError('VALIDATION_FAILED', { message: COPPER_MESSAGES.validation(problems) });
+  return copperError('VALIDATION_FAILED', { message: COPPER_MESSAGES.validation(problems) });
 }
 
 const EXAMPLE_BULK_CREATE = { people: [{ id: 12345, name: 'Contact One' }, { id: 67890, name: 'Contact Two' }] };
@@ -71,7 +71,7 @@ const EXAMPLE_BULK_UPDATE = {
   ],
 };
 
-export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: PersonDefaults): RouteDef[] {
+export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: PersonDefaults): RouteDef<CopperErrorName>[] {
   const auth = copperAuth(deps);
   const perMinute = rateLimit({
     limits: deps.rateLimits,
@@ -88,16 +88,16 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
   const bulk = [auth, perMinute, perSecondBulk];
 
   const nowS = () => Math.floor(deps.clock.now() / 1000);
-  const run = (c: SandboxContext, mode: BatchMode, rows: readonly unknown[], rowFaults?: ReadonlyMap<number, string>) =>
+  const run = (c: SandboxContext, mode: BatchMode, rows: readonly unknown[], rowFaults?: ReadonlyMap<number, CopperRowReason>) =>
     processBatch({ mode, rows, rowFaults }, { scope: scopeOf(c), people, now: nowS(), defaults });
 
   const readObject = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
-    if (!isPlainObject(body)) throw new SandboxError('VALIDATION_FAILED', { message: COPPER_MESSAGES.bodyNotObject });
+    if (!isPlainObject(body)) throw copperError('VALIDATION_FAILED', { message: COPPER_MESSAGES.bodyNotObject });
     return body;
   };
 
-  const bulkRoute = (mode: BatchMode): RouteDef => ({
+  const bulkRoute = (mode: BatchMode): RouteDef<CopperErrorName> => ({
     method: 'post',
     path: `${API_ROOT}/people/bulk_${mode}`,
     operationId: mode === 'create' ? 'copperBulkCreatePeople' : 'copperBulkUpdatePeople',
@@ -118,9 +118,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
     middleware: bulk,
     async handler(c) {
       const body = await readJsonBody(c, deps.bodyLimit);
-      if (!isPlainObject(body) || !Array.isArray(body.people)) throw new SandboxError('PEOPLE_REQUIRED');
-      if (body.people.length > MAX_BULK_PEOPLE) throw new SandboxError('REQUEST_SIZE_TOO_LARGE');
-      const outcomes = run(c, mode, body.people, c.get('rowFaults'));
+      if (!isPlainObject(body) || !Array.isArray(body.people)) throw copperError('PEOPLE_REQUIRED');
+      if (body.people.length > MAX_BULK_PEOPLE) throw copperError('REQUEST_SIZE_TOO_LARGE');
+      const outcomes = run(c, mode, body.people, copperCatalogue.rowFaults(c.get('rowFaults')));
       c.get('rowErrorCodes').push(...failedReasons(outcomes));
       return c.json(outcomes.map(toElement));
     },
@@ -158,11 +158,11 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       middleware: standard,
       async handler(c) {
         const body = await readJsonBody(c, deps.bodyLimit);
-        if (!isPlainObject(body) || typeof body.email !== 'string' || body.email.trim() === '') throw new SandboxError('EMAIL_REQUIRED');
+        if (!isPlainObject(body) || typeof body.email !== 'string' || body.email.trim() === '') throw copperError('EMAIL_REQUIRED');
         const scope = scopeOf(c);
         const owner = people.emailOwner(scope, body.email);
         const person = owner === undefined ? undefined : people.get(scope, owner);
-        if (!person) throw new SandboxError('RESOURCE_NOT_FOUND');
+        if (!person) throw copperError('RESOURCE_NOT_FOUND');
         return c.json(person);
       },
     },
@@ -196,7 +196,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
               : issue.path.length === 0
                 ? COPPER_MESSAGES.bodyNotObject
                 : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
-          throw new SandboxError('INVALID_SEARCH', { message });
+          throw copperError('INVALID_SEARCH', { message });
         }
         const { page, total } = searchPeople(people.all(scopeOf(c)), parsed.data);
         return c.json(page, 200, { [TOTAL_HEADER]: String(total) });
@@ -214,7 +214,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       middleware: standard,
       handler(c) {
         const person = people.get(scopeOf(c), pathId(c));
-        if (!person) throw new SandboxError('RESOURCE_NOT_FOUND');
+        if (!person) throw copperError('RESOURCE_NOT_FOUND');
         return c.json(person);
       },
     },
@@ -233,7 +233,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
         const body = await readObject(c);
         // The path names the person; an `id` in the body cannot redirect the update.
         const [outcome] = run(c, 'update', [{ ...body, id }]);
-        if (!outcome!.ok) throw outcome!.notFound ? new SandboxError('RESOURCE_NOT_FOUND') : validationError(outcome!);
+        if (!outcome!.ok) throw outcome!.notFound ? copperError('RESOURCE_NOT_FOUND') : validationError(outcome!);
         return c.json(outcome!.person);
       },
     },
@@ -249,7 +249,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       middleware: standard,
       handler(c) {
         const id = pathId(c);
-        if (!people.delete(scopeOf(c), id)) throw new SandboxError('RESOURCE_NOT_FOUND');
+        if (!people.delete(scopeOf(c), id)) throw copperError('RESOURCE_NOT_FOUND');
         return c.json({ id, is_deleted: true });
       },
     },

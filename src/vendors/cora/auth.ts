@@ -4,10 +4,9 @@ import { z } from 'zod';
 import { bearerToken, hmacSha256Hex, safeEqual, sha256Hex } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
-import { SandboxError } from '../../core/errors.js';
 import { vendorPathWithQuery } from '../../core/router.js';
 import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
-import { CORA_MESSAGES, SIGNATURE_WINDOW_S } from './errors.js';
+import { CORA_MESSAGES, SIGNATURE_WINDOW_S, coraError } from './errors.js';
 
 export const VENDOR = 'cora';
 /** `cora_org_<keyId>.<secret>`: the part before the first dot finds the key, the rest is the secret. */
@@ -42,7 +41,7 @@ function findKey(deps: CoreDeps, authorization: string): CredentialRecord {
   const parsed = parseApiKey(bearerToken(authorization) ?? '');
   const record = parsed && deps.credentials.find(VENDOR, parsed.keyId);
   if (!parsed || !record || record.revoked || !safeEqual(parsed.secret, record.secret)) {
-    throw new SandboxError('INVALID_API_KEY');
+    throw coraError('INVALID_API_KEY');
   }
   return record;
 }
@@ -55,7 +54,7 @@ export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): Middl
   return async function authenticateCora(c, next) {
     const authorization = c.req.header('authorization');
     if (!signed) {
-      if (!authorization) throw new SandboxError('MISSING_AUTH_HEADER');
+      if (!authorization) throw coraError('MISSING_AUTH_HEADER');
       const record = findKey(deps, authorization);
       c.set('credential', record);
       c.set('tenant', record.tenant);
@@ -64,12 +63,12 @@ export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): Middl
     const timestamp = c.req.header('x-cora-timestamp');
     const signature = c.req.header('x-cora-signature');
     const missing = SIGNED_HEADERS.filter((h) => !c.req.header(h));
-    if (missing.length > 0) throw new SandboxError('MISSING_AUTH_HEADERS', { message: CORA_MESSAGES.missingHeaders(missing) });
+    if (missing.length > 0) throw coraError('MISSING_AUTH_HEADERS', { message: CORA_MESSAGES.missingHeaders(missing) });
     const record = findKey(deps, authorization!);
 
     const ms = timestampToMs(timestamp!.trim());
     if (ms === undefined || Math.abs(deps.clock.now() - ms) > SIGNATURE_WINDOW_S * 1000) {
-      throw new SandboxError('REQUEST_TIMESTAMP_OUTSIDE_WINDOW');
+      throw coraError('REQUEST_TIMESTAMP_OUTSIDE_WINDOW');
     }
     const body = await readRawBody(c, deps.bodyLimit);
     const { secret } = parseApiKey(bearerToken(authorization!)!)!;
@@ -80,7 +79,7 @@ export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): Middl
     const valid = candidates
       .map((path) => hmacSha256Hex(secret, signingString(timestamp!, c.req.method, path, body)))
       .some((expected) => safeEqual(expected, presented));
-    if (!valid) throw new SandboxError('INVALID_REQUEST_SIGNATURE');
+    if (!valid) throw coraError('INVALID_REQUEST_SIGNATURE');
 
     c.set('credential', record);
     c.set('tenant', record.tenant);

@@ -11,7 +11,7 @@ export interface BulkUpsertInput {
   dryRun: boolean;
   includeChanges: boolean;
   /** Rows a fault forces to fail, with the row-error code to report. */
-  rowFaults?: ReadonlyMap<number, string> | undefined;
+  rowFaults?: ReadonlyMap<number, CoraRowErrorName> | undefined;
 }
 
 export interface BulkUpsertContext {
@@ -33,7 +33,7 @@ export const newAccountId = (deps: { ids: { hex(bytes: number): string } }): str
 const externalIdOf = (row: unknown): string | undefined =>
   isPlainObject(row) && typeof row.externalId === 'string' && row.externalId !== '' ? row.externalId : undefined;
 
-function failed(index: number, externalId: string | undefined, code: CoraRowErrorName | string, message: string, details: Detail[]): CoraBulkUpsertResult {
+function failed(index: number, externalId: string | undefined, code: CoraRowErrorName, message: string, details: Detail[]): CoraBulkUpsertResult {
   return { index, ...(externalId !== undefined ? { externalId } : {}), status: 'failed', code, message, details };
 }
 
@@ -62,7 +62,7 @@ export function bulkUpsert(input: BulkUpsertInput, ctx: BulkUpsertContext): Bulk
     }
     const forced = input.rowFaults?.get(index);
     if (forced !== undefined) {
-      const message = (CORA_ROW_ERRORS as Record<string, { message: string }>)[forced]?.message ?? forced;
+      const { message } = CORA_ROW_ERRORS[forced];
       return failed(index, externalId, forced, message, [{ field: '', message }]);
     }
     const check = checkUpsert(row);

@@ -1,7 +1,6 @@
 // Cora's error catalogue: every request-level error and row-failure code, and its flat envelope.
 import { z } from 'zod';
-import type { ErrorEntry, RowErrorEntry } from '../../core/errors.js';
-import type { ErrorCatalogue } from '../../core/vendor.js';
+import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 
 export const MAX_ACCOUNTS = 500;
 export const MAX_EXTERNAL_IDS = 200;
@@ -79,7 +78,7 @@ export const CoraError = z
   })
   .meta({ id: 'CoraError', description: 'Every Cora error: flat, with a machine-readable code.' });
 
-export const coraCatalogue: ErrorCatalogue = {
+export const coraCatalogue = defineCatalogue({
   errors: CORA_ERRORS,
   rowErrors: CORA_ROW_ERRORS,
   fromCore: {
@@ -98,4 +97,7 @@ export const coraCatalogue: ErrorCatalogue = {
     ...error.extra,
   }),
   envelopeSchema: CoraError,
-};
+});
+
+/** The error to throw for one of coraCatalogue's names (a misspelled name fails tsc). */
+export const coraError = coraCatalogue.error;

@@ -1,15 +1,15 @@
 // The Cora vendor module: everything the core needs to mount, document, list and seed Cora.
 import { isoAt } from '../../core/clock.js';
-import { SandboxError } from '../../core/errors.js';
+import { controlError } from '../../core/control/errors.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { coraCredentials } from './auth.js';
 import { bulkUpsert, newAccountId } from './bulk-upsert.js';
-import { coraCatalogue } from './errors.js';
+import { coraCatalogue, type CoraErrorName, type CoraRowErrorName } from './errors.js';
 import { coraRoutes } from './routes.js';
 import { CoraAccount } from './schemas.js';
 import { CORA_MIGRATIONS, CORA_TABLE, CoraAccounts } from './store.js';
 
-export const cora: VendorModule = {
+export const cora: VendorModule<CoraErrorName, CoraRowErrorName> = {
   name: 'cora',
   title: 'Cora external API (accounts)',
   prefix: '/cora',
@@ -38,7 +38,7 @@ export const cora: VendorModule = {
           bulkUpsert({ rows: records, dryRun, includeChanges: false }, { scope, accounts, now: isoAt(deps.clock), newId: () => newAccountId(deps) });
         const failures = run(true).results.filter((r) => r.status === 'failed');
         if (failures.length > 0) {
-          throw new SandboxError('INVALID_REQUEST', {
+          throw controlError('INVALID_REQUEST', {
             message: 'Invalid cora fixtures',
             extra: { issues: failures.map((f) => `accounts.${f.index}: ${f.message} ${JSON.stringify(f.details)}`) },
           });

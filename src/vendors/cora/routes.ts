@@ -1,14 +1,13 @@
 // Cora's four endpoints as route definitions: what they accept, answer and fail with.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
-import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import { clientIp, rateLimit } from '../../core/middleware.js';
 import { isoAt } from '../../core/clock.js';
 import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { coraAuth, parseApiKey } from './auth.js';
 import { bulkUpsert, newAccountId } from './bulk-upsert.js';
-import { CORA_MESSAGES, MAX_ACCOUNTS, MAX_EXTERNAL_IDS } from './errors.js';
+import { CORA_MESSAGES, MAX_ACCOUNTS, MAX_EXTERNAL_IDS, coraCatalogue, coraError, type CoraErrorName } from './errors.js';
 import { applyUpdate } from './merge.js';
 import {
   CORA_SUCCESS,
@@ -39,7 +38,7 @@ const signedHeaders = keyHeaders.extend({
 });
 const externalIdParam = z.object({ externalId: z.string().describe('Your external identifier') });
 
-const AUTH_ERRORS = ['MISSING_AUTH_HEADER', 'INVALID_API_KEY', 'METHOD_NOT_ALLOWED'] as const;
+const AUTH_ERRORS = ['MISSING_AUTH_HEADER', 'INVALID_API_KEY', 'METHOD_NOT_ALLOWED'] as const satisfies readonly CoraErrorName[];
 const SIGNED_ERRORS = [
   'MISSING_AUTH_HEADERS',
   'INVALID_API_KEY',
@@ -48,27 +47,27 @@ const SIGNED_ERRORS = [
   'PAYLOAD_TOO_LARGE',
   'INVALID_REQUEST_BODY',
   'METHOD_NOT_ALLOWED',
-] as const;
+] as const satisfies readonly CoraErrorName[];
 
 const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
-export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
+export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<CoraErrorName>[] {
   const bulkLimiter = deps.rateLimits.limiter('cora.bulk-upsert', BULK_RATE_LIMIT);
   const newId = () => newAccountId(deps);
 
   const readBulkBody = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
-    if (!isPlainObject(body)) throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnObject });
-    if (!Array.isArray(body.accounts)) throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnArray });
+    if (!isPlainObject(body)) throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnObject });
+    if (!Array.isArray(body.accounts)) throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnArray });
     for (const flag of ['dryRun', 'includeChanges'] as const) {
       if (body[flag] !== undefined && typeof body[flag] !== 'boolean') {
-        throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notBoolean(flag) });
+        throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notBoolean(flag) });
       }
     }
     const unknown = Object.keys(body).find((k) => !(k in CoraBulkUpsertEnvelope.shape));
-    if (unknown !== undefined) throw new SandboxError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.unknownBodyField(unknown) });
-    if (body.accounts.length === 0) throw new SandboxError('ACCOUNTS_REQUIRED');
-    if (body.accounts.length > MAX_ACCOUNTS) throw new SandboxError('ACCOUNTS_LIMIT_EXCEEDED');
+    if (unknown !== undefined) throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.unknownBodyField(unknown) });
+    if (body.accounts.length === 0) throw coraError('ACCOUNTS_REQUIRED');
+    if (body.accounts.length > MAX_ACCOUNTS) throw coraError('ACCOUNTS_LIMIT_EXCEEDED');
     return CoraBulkUpsertEnvelope.parse(body);
   };
 
@@ -118,7 +117,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
         // One transaction for the reads and the write: one snapshot, one lock, not one per row.
         const outcome = deps.store.transaction(() =>
           bulkUpsert(
-            { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: c.get('rowFaults') },
+            { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: coraCatalogue.rowFaults(c.get('rowFaults')) },
             { scope: scopeOf(c), accounts, now: isoAt(deps.clock), newId },
           ),
         );
@@ -138,7 +137,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
       middleware: [coraAuth(deps, { signed: false })],
       handler(c) {
         const account = accounts.get(scopeOf(c), c.req.param('externalId')!);
-        if (!account) throw new SandboxError('ACCOUNT_NOT_FOUND');
+        if (!account) throw coraError('ACCOUNT_NOT_FOUND');
         return c.json({ success: true, ...CORA_SUCCESS.fetched, account });
       },
     },
@@ -165,8 +164,8 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
               .filter((v) => v !== '') ?? [],
           ),
         ];
-        if (ids.length === 0) throw new SandboxError('EXTERNAL_IDS_REQUIRED');
-        if (ids.length > MAX_EXTERNAL_IDS) throw new SandboxError('EXTERNAL_IDS_LIMIT_EXCEEDED');
+        if (ids.length === 0) throw coraError('EXTERNAL_IDS_REQUIRED');
+        if (ids.length > MAX_EXTERNAL_IDS) throw coraError('EXTERNAL_IDS_LIMIT_EXCEEDED');
         const scope = scopeOf(c);
         const found = ids.map((id) => accounts.get(scope, id));
         return c.json({
@@ -197,20 +196,20 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef[] {
         const body = await readJsonBody(c, deps.bodyLimit);
         const externalId = c.req.param('externalId')!;
         const fields = isPlainObject(body) && Object.keys(body).length === 1 && isPlainObject(body.update) ? body.update : body;
-        if (isPlainObject(fields) && Object.hasOwn(fields, 'organizationId')) throw new SandboxError('ORGANIZATION_ID_NOT_ALLOWED');
+        if (isPlainObject(fields) && Object.hasOwn(fields, 'organizationId')) throw coraError('ORGANIZATION_ID_NOT_ALLOWED');
         const check = checkPatch(fields);
         if (!check.ok) {
-          throw new SandboxError('VALIDATION_ERROR', { message: CORA_MESSAGES.rowFailed(externalId, 0), extra: { details: check.details } });
+          throw coraError('VALIDATION_ERROR', { message: CORA_MESSAGES.rowFailed(externalId, 0), extra: { details: check.details } });
         }
         if (check.value.externalId !== undefined && check.value.externalId !== externalId) {
-          throw new SandboxError('VALIDATION_ERROR', {
+          throw coraError('VALIDATION_ERROR', {
             message: CORA_MESSAGES.rowFailed(externalId, 0),
             extra: { details: [{ field: 'externalId', message: CORA_MESSAGES.externalIdMismatch }] },
           });
         }
         const scope = scopeOf(c);
         const existing = accounts.get(scope, externalId);
-        if (!existing) throw new SandboxError('ACCOUNT_NOT_FOUND');
+        if (!existing) throw coraError('ACCOUNT_NOT_FOUND');
         const merged = applyUpdate(existing, check.value);
         const changed = !deepEqual(merged, existing);
         const account = changed ? { ...merged, updatedAt: isoAt(deps.clock) } : existing;

@@ -3,10 +3,9 @@ import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { bearerToken, safeEqual, sha256Hex } from '../../core/auth.js';
 import type { CredentialRecord } from '../../core/credentials.js';
-import { SandboxError } from '../../core/errors.js';
 import { rateLimit } from '../../core/middleware.js';
 import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
-import { MC_MESSAGES, RATE_LIMIT, SCOPES, type Scope } from './errors.js';
+import { MC_MESSAGES, RATE_LIMIT, SCOPES, type Scope, mailingcoreError } from './errors.js';
 
 export const VENDOR = 'mailingcore';
 export const API_KEY = /^mc_(live|test)_[A-Za-z0-9_-]{1,200}$/;
@@ -38,12 +37,12 @@ export function useClock(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
 export function authenticateKey(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
   return async function authenticateMailingCore(c, next) {
     const header = c.req.header('authorization');
-    if (!header) throw new SandboxError('MISSING_API_KEY');
+    if (!header) throw mailingcoreError('MISSING_API_KEY');
     const key = bearerToken(header);
-    if (!key || !API_KEY.test(key)) throw new SandboxError('INVALID_API_KEY');
+    if (!key || !API_KEY.test(key)) throw mailingcoreError('INVALID_API_KEY');
     const record = deps.credentials.find(VENDOR, credentialId(key));
-    if (!record || !safeEqual(key, record.secret)) throw new SandboxError('INVALID_API_KEY');
-    if (record.revoked) throw new SandboxError('API_KEY_REVOKED');
+    if (!record || !safeEqual(key, record.secret)) throw mailingcoreError('INVALID_API_KEY');
+    if (record.revoked) throw mailingcoreError('API_KEY_REVOKED');
     c.set('credential', record);
     c.set('tenant', record.tenant);
     await next();
@@ -72,9 +71,9 @@ export function checkTenant(mode: TenantHeaderMode): MiddlewareHandler<SandboxEn
   return async function checkTenantHeader(c, next) {
     const tenant = c.req.header('x-tenant-id')?.trim();
     if (!tenant) {
-      if (mode === 'required') throw new SandboxError('TENANT_HEADER_REQUIRED');
+      if (mode === 'required') throw mailingcoreError('TENANT_HEADER_REQUIRED');
     } else if (!safeEqual(tenant, c.get('tenant'))) {
-      throw new SandboxError('UNAUTHORIZED_TENANT');
+      throw mailingcoreError('UNAUTHORIZED_TENANT');
     }
     await next();
   };
@@ -85,7 +84,7 @@ export const scopesOf = (record: CredentialRecord): string[] =>
 
 export function requireScope(scope: Scope): MiddlewareHandler<SandboxEnv> {
   return async function requireApiKeyScope(c, next) {
-    if (!scopesOf(c.get('credential')).includes(scope)) throw new SandboxError('MISSING_SCOPE', { message: MC_MESSAGES.missingScope(scope) });
+    if (!scopesOf(c.get('credential')).includes(scope)) throw mailingcoreError('MISSING_SCOPE', { message: MC_MESSAGES.missingScope(scope) });
     await next();
   };
 }

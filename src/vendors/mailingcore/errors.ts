@@ -1,9 +1,9 @@
 // MailingCore's error catalogue: every request-level error, the row-failure kinds, and its NestJS-style envelope.
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { ErrorEntry, RowErrorEntry } from '../../core/errors.js';
+import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 import { vendorPathWithQuery } from '../../core/router.js';
-import type { ErrorCatalogue, SandboxEnv } from '../../core/vendor.js';
+import type { SandboxEnv } from '../../core/vendor.js';
 
 /** CONTACTS_BULK_MAX in the vendor's docs (*sourced*). */
 export const MAX_BULK_CONTACTS = 1000;
@@ -124,7 +124,7 @@ export function vendorPath(c: Context): string {
   return vendorPathWithQuery(c as Context<SandboxEnv>).vendorPath.split('?')[0]!;
 }
 
-export const mailingcoreCatalogue: ErrorCatalogue = {
+export const mailingcoreCatalogue = defineCatalogue({
   errors: MC_ERRORS,
   rowErrors: MC_ROW_ERRORS,
   fromCore: {
@@ -147,4 +147,7 @@ export const mailingcoreCatalogue: ErrorCatalogue = {
     return { statusCode: entry.status, message, path, timestamp: new Date(now ?? 0).toISOString() };
   },
   envelopeSchema: MailingCoreError,
-};
+});
+
+/** The error to throw for one of mailingcoreCatalogue's names (a misspelled name fails tsc). */
+export const mailingcoreError = mailingcoreCatalogue.error;

@@ -1,17 +1,17 @@
 // The MailingCore vendor module: everything the core needs to mount, document, list and seed MailingCore.
 import { z } from 'zod';
 import { isoAt } from '../../core/clock.js';
-import { SandboxError } from '../../core/errors.js';
+import { controlError } from '../../core/control/errors.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
-import { mailingcoreCatalogue } from './errors.js';
+import { mailingcoreCatalogue, type McErrorName, type McRowErrorName } from './errors.js';
 import { mailingcoreRoutes } from './routes.js';
 import { MailingCoreCampaign, MailingCoreContact, MailingCoreContactInput } from './schemas.js';
 import { CAMPAIGNS_TABLE, CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore, SEQUENCES_TABLE } from './store.js';
 import { bulkUpsert, newContactId } from './upsert.js';
 import { issueMessage } from './validation.js';
 
-export const mailingcore: VendorModule = {
+export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
   name: 'mailingcore',
   title: 'MailingCore contacts API',
   prefix: '/mailingcore',
@@ -40,7 +40,7 @@ export const mailingcore: VendorModule = {
         // Fixtures take the bulk import's item shape and rules, all or nothing, without its 1000 cap.
         const parsed = z.array(MailingCoreContactInput).safeParse(records, { reportInput: true });
         if (!parsed.success) {
-          throw new SandboxError('INVALID_REQUEST', {
+          throw controlError('INVALID_REQUEST', {
             message: 'Invalid mailingcore fixtures',
             extra: { issues: parsed.error.issues.map((issue) => issueMessage({ ...issue, path: ['contacts', ...issue.path] })) },
           });
@@ -50,7 +50,7 @@ export const mailingcore: VendorModule = {
           const { response } = bulkUpsert(ctx, parsed.data);
           if (response.failed > 0) {
             // Thrown inside the transaction: the items already written roll back with it.
-            throw new SandboxError('INVALID_REQUEST', {
+            throw controlError('INVALID_REQUEST', {
               message: 'Invalid mailingcore fixtures',
               extra: { issues: response.errors.map((e) => `contacts.${e.index}: ${e.message}`) },
             });

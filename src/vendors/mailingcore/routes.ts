@@ -2,11 +2,10 @@
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
 import { isoAt } from '../../core/clock.js';
-import { SandboxError } from '../../core/errors.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { guard, tenantHeaderMode } from './auth.js';
 import { localeCoverage, newCampaign, newCampaignId } from './campaigns.js';
-import { DEFAULT_PAGE_LIMIT, MAX_BULK_CONTACTS, MC_MESSAGES, RATE_LIMIT_HEADER_DOCS, type McErrorName } from './errors.js';
+import { DEFAULT_PAGE_LIMIT, MAX_BULK_CONTACTS, MC_MESSAGES, RATE_LIMIT_HEADER_DOCS, type McErrorName, mailingcoreCatalogue, mailingcoreError } from './errors.js';
 import {
   MailingCoreBulkRequest,
   MailingCoreBulkResponse,
@@ -43,7 +42,7 @@ const contactParam = (description: string) => z.object({ idOrExternalId: z.strin
 
 const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
-export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): RouteDef[] {
+export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): RouteDef<McErrorName>[] {
   const tenantMode = tenantHeaderMode(deps);
   const headers = z.object({
     Authorization: z.string().describe('`Bearer mc_live_...` or `Bearer mc_test_...`'),
@@ -88,7 +87,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
         const body = await readJsonBody(c, deps.bodyLimit);
         checkBulkShape(body);
         const { contacts: items } = parseOrThrow(MailingCoreBulkRequest, body);
-        const outcome = bulkUpsert(writeContext(c), items, c.get('rowFaults'));
+        const outcome = bulkUpsert(writeContext(c), items, mailingcoreCatalogue.rowFaults(c.get('rowFaults')));
         c.get('rowErrorCodes').push(...outcome.rowErrorCodes);
         return c.json(outcome.response);
       },
@@ -110,7 +109,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
         const contact = contacts.transaction(() => {
           const outcome = upsertOne(ctx, item, contacts.nextSeq(ctx.scope));
           // Thrown inside the transaction, so the sequence it took is rolled back with it: a 409 changes nothing.
-          if (outcome.status === 'conflict') throw new SandboxError('CONTACT_CONFLICT', { message: outcome.message });
+          if (outcome.status === 'conflict') throw mailingcoreError('CONTACT_CONFLICT', { message: outcome.message });
           return outcome.contact;
         });
         return c.json(contact);
@@ -132,7 +131,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       middleware: guard(deps, tenantMode, 'contacts:read'),
       handler(c) {
         const query = parseOrThrow(MailingCoreContactsQuery, c.req.query());
-        if (query.cursor !== undefined && query.page !== undefined) throw new SandboxError('VALIDATION_FAILED', { message: MC_MESSAGES.pageWithCursor });
+        if (query.cursor !== undefined && query.page !== undefined) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.pageWithCursor });
         const scope = scopeOf(c);
         const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
         const page = query.page ?? 1;
@@ -144,7 +143,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
           // The cursor carries its walk's filters, so `?cursor=` alone continues it; a filter sent with it must agree.
           ({ position, filter } = decodeListCursor(query.cursor));
           const differs = (Object.keys(asked) as Array<keyof ContactListFilter>).some((k) => asked[k] !== undefined && asked[k] !== filter[k]);
-          if (differs) throw new SandboxError('INVALID_CURSOR', { message: MC_MESSAGES.cursorFilters });
+          if (differs) throw mailingcoreError('INVALID_CURSOR', { message: MC_MESSAGES.cursorFilters });
         }
         const result = contacts.page(scope, filter, limit, position, query.cursor ? 0 : (page - 1) * limit);
         return c.json({
@@ -174,7 +173,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
         const key = c.req.param('idOrExternalId')!;
         const scope = scopeOf(c);
         const contact = contacts.byId(scope, key) ?? contacts.byExternalId(scope, key);
-        if (!contact) throw new SandboxError('CONTACT_NOT_FOUND');
+        if (!contact) throw mailingcoreError('CONTACT_NOT_FOUND');
         return c.json(contact);
       },
     },
@@ -195,14 +194,14 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
         const id = c.req.param('idOrExternalId')!;
         const contact = contacts.transaction(() => {
           const existing = contacts.byId(scope, id);
-          if (!existing) throw new SandboxError('CONTACT_NOT_FOUND');
+          if (!existing) throw mailingcoreError('CONTACT_NOT_FOUND');
           const emailOwner = patch.email === undefined ? undefined : contacts.byEmail(scope, patch.email);
           if (patch.email !== undefined && emailOwner && emailOwner.id !== id) {
-            throw new SandboxError('CONTACT_CONFLICT', { message: MC_MESSAGES.emailTaken(patch.email) });
+            throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.emailTaken(patch.email) });
           }
           const externalOwner = typeof patch.externalId === 'string' ? contacts.byExternalId(scope, patch.externalId) : undefined;
           if (typeof patch.externalId === 'string' && externalOwner && externalOwner.id !== id) {
-            throw new SandboxError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(patch.externalId) });
+            throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(patch.externalId) });
           }
           const next = applyFields(existing, patch, now);
           if (next.changed) contacts.put(scope, next.contact, contacts.nextSeq(scope));
@@ -226,7 +225,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
         const externalId = c.req.param('idOrExternalId')!;
         const scope = scopeOf(c);
         const contact = contacts.byExternalId(scope, externalId);
-        if (!contact || !contacts.delete(scope, contact.id)) throw new SandboxError('CONTACT_NOT_FOUND');
+        if (!contact || !contacts.delete(scope, contact.id)) throw mailingcoreError('CONTACT_NOT_FOUND');
         return c.json({ deleted: true, externalId });
       },
     },
@@ -262,7 +261,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       handler(c) {
         const scope = scopeOf(c);
         const campaign = contacts.campaign(scope, c.req.param('id')!);
-        if (!campaign) throw new SandboxError('CAMPAIGN_NOT_FOUND');
+        if (!campaign) throw mailingcoreError('CAMPAIGN_NOT_FOUND');
         return c.json(localeCoverage(contacts, scope, campaign));
       },
     },

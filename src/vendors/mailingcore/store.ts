@@ -1,10 +1,10 @@
 // MailingCore's tables: contacts (one row per contact, lookup keys as columns, the contact as JSON), campaigns, and a write counter.
 import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
-import { SandboxError } from '../../core/errors.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
+import { mailingcoreError } from './errors.js';
 
 export const CONTACTS_TABLE = 'mailingcore_contacts';
 export const CAMPAIGNS_TABLE = 'mailingcore_campaigns';
@@ -121,7 +121,7 @@ export function decodeListCursor(cursor: string): ListCursor {
   try {
     key = decodeCursor(cursor, 7);
   } catch {
-    throw new SandboxError('INVALID_CURSOR');
+    throw mailingcoreError('INVALID_CURSOR');
   }
   const [asOfSeq, afterUpdatedAt, afterId, page, locale, optIn, updatedSince] = key;
   if (
@@ -134,7 +134,7 @@ export function decodeListCursor(cursor: string): ListCursor {
     !(optIn === null || typeof optIn === 'boolean') ||
     !optionalString(updatedSince)
   ) {
-    throw new SandboxError('INVALID_CURSOR');
+    throw mailingcoreError('INVALID_CURSOR');
   }
   return {
     position: { asOfSeq: asOfSeq as number, afterUpdatedAt, afterId, page: page as number },

@@ -1,6 +1,6 @@
 // Contact upserts: the key rules (externalId, else email), conflicts, and the bulk import's one-transaction write.
 import { deepEqual } from '../../core/json.js';
-import { MC_MESSAGES, MC_ROW_ERRORS } from './errors.js';
+import { MC_MESSAGES, MC_ROW_ERRORS, type McRowErrorName } from './errors.js';
 import type { MailingCoreBulkResponse, MailingCoreBulkRowError, MailingCoreContact, MailingCoreContactInput, MailingCoreContactPatch } from './schemas.js';
 import { emailKey, type MailingCoreStore, type Scope } from './store.js';
 
@@ -90,7 +90,7 @@ export function upsertOne(ctx: WriteContext, item: MailingCoreContactInput, seq:
 export interface BulkOutcome {
   response: MailingCoreBulkResponse;
   /** Catalogue row-error codes (or a fault's code), one per failed item. */
-  rowErrorCodes: string[];
+  rowErrorCodes: McRowErrorName[];
 }
 
 /** The upsert key of an item: externalId when present, else the compared email. */
@@ -101,12 +101,12 @@ const upsertKey = (item: MailingCoreContactInput): string =>
  * Imports already-validated items in request order, in one transaction: each sees the items
  * before it. A conflict, a repeated upsert key, or a fault-chosen row fails that item alone.
  */
-export function bulkUpsert(ctx: WriteContext, items: readonly MailingCoreContactInput[], rowFaults?: ReadonlyMap<number, string>): BulkOutcome {
+export function bulkUpsert(ctx: WriteContext, items: readonly MailingCoreContactInput[], rowFaults?: ReadonlyMap<number, McRowErrorName>): BulkOutcome {
   const errors: MailingCoreBulkRowError[] = [];
-  const codes: string[] = [];
+  const codes: McRowErrorName[] = [];
   let created = 0;
   let updated = 0;
-  const fail = (index: number, item: MailingCoreContactInput, code: string, message: string) => {
+  const fail = (index: number, item: MailingCoreContactInput, code: McRowErrorName, message: string) => {
     errors.push({ index, externalId: item.externalId ?? null, email: item.email, message });
     codes.push(code);
   };
@@ -119,7 +119,7 @@ export function bulkUpsert(ctx: WriteContext, items: readonly MailingCoreContact
       seen.add(key);
       const forced = rowFaults?.get(index);
       if (forced !== undefined) {
-        return fail(index, item, forced, (MC_ROW_ERRORS as Record<string, { message: string }>)[forced]?.message ?? forced);
+        return fail(index, item, forced, MC_ROW_ERRORS[forced].message);
       }
       if (repeated) {
         const message =

@@ -1,8 +1,7 @@
 // Turns zod's findings into MailingCore's one-line 400 messages, naming the offending item and field.
 import type { z } from 'zod';
-import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
-import { MAX_BULK_CONTACTS, MC_MESSAGES } from './errors.js';
+import { MAX_BULK_CONTACTS, MC_MESSAGES, mailingcoreError } from './errors.js';
 
 /** class-validator wording for one zod issue; `path` is dotted (`contacts.3.email`). */
 export function issueMessage(issue: z.core.$ZodIssue): string {
@@ -46,9 +45,9 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
 
 /** Parses `value` with `schema` or throws VALIDATION_FAILED with the first problem, in the vendor's words. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  if (!isPlainObject(value)) throw new SandboxError('VALIDATION_FAILED', { message: MC_MESSAGES.notAnObject });
+  if (!isPlainObject(value)) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.notAnObject });
   const parsed = schema.safeParse(value, { reportInput: true });
-  if (!parsed.success) throw new SandboxError('VALIDATION_FAILED', { message: issueMessage(parsed.error.issues[0]!) });
+  if (!parsed.success) throw mailingcoreError('VALIDATION_FAILED', { message: issueMessage(parsed.error.issues[0]!) });
   return parsed.data;
 }
 
@@ -57,9 +56,9 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.
  * `contacts` array, its size, then every item. Any failure refuses the whole request.
  */
 export function checkBulkShape(body: unknown): unknown[] {
-  if (!isPlainObject(body)) throw new SandboxError('VALIDATION_FAILED', { message: MC_MESSAGES.notAnObject });
-  if (!Array.isArray(body.contacts)) throw new SandboxError('VALIDATION_FAILED', { message: MC_MESSAGES.notAnArray('contacts') });
-  if (body.contacts.length === 0) throw new SandboxError('CONTACTS_REQUIRED');
-  if (body.contacts.length > MAX_BULK_CONTACTS) throw new SandboxError('CONTACTS_LIMIT_EXCEEDED');
+  if (!isPlainObject(body)) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.notAnObject });
+  if (!Array.isArray(body.contacts)) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.notAnArray('contacts') });
+  if (body.contacts.length === 0) throw mailingcoreError('CONTACTS_REQUIRED');
+  if (body.contacts.length > MAX_BULK_CONTACTS) throw mailingcoreError('CONTACTS_LIMIT_EXCEEDED');
   return body.contacts;
 }

@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { bearerToken, hmacSha256Hex, safeEqual } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
-import { SandboxError } from '../../core/errors.js';
 import type { CoreDeps, CredentialKind, SandboxContext, SandboxEnv } from '../../core/vendor.js';
-import { PROPEL_MESSAGES } from './errors.js';
+import { PROPEL_MESSAGES, propelError } from './errors.js';
 
 export const VENDOR = 'propel';
 /** Token lifetime on the sandbox clock (*sourced*: `expires_in: 1800`). */
@@ -41,7 +40,7 @@ export function propelAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
   return async function authenticatePropel(c, next) {
     const token = bearerToken(c.req.header('authorization'));
     const record = token === undefined ? undefined : verifyToken(deps, token);
-    if (!record) throw new SandboxError('Unauthorized');
+    if (!record) throw propelError('Unauthorized');
     c.set('credential', record);
     c.set('tenant', record.tenant);
     await next();
@@ -67,15 +66,15 @@ const isForm = (contentType: string | undefined) => contentType?.split(';')[0]!.
 export async function tokenHandler(c: SandboxContext, deps: CoreDeps): Promise<Response> {
   const raw = await readRawBody(c, deps.bodyLimit);
   if (raw.byteLength > 0 && !isForm(c.req.header('content-type'))) {
-    throw new SandboxError('InvalidTokenRequest', { message: PROPEL_MESSAGES.formContentType });
+    throw propelError('InvalidTokenRequest', { message: PROPEL_MESSAGES.formContentType });
   }
   const form = new URLSearchParams(Buffer.from(raw).toString('utf8'));
-  if (form.get('grant_type') !== GRANT_TYPE) throw new SandboxError('InvalidTokenRequest', { message: PROPEL_MESSAGES.grantType });
+  if (form.get('grant_type') !== GRANT_TYPE) throw propelError('InvalidTokenRequest', { message: PROPEL_MESSAGES.grantType });
   const basic = basicCredentials(c.req.header('authorization'));
   const clientId = basic?.clientId ?? form.get('client_id') ?? '';
   const clientSecret = basic?.clientSecret ?? form.get('client_secret') ?? '';
   const record = clientId === '' ? undefined : deps.credentials.find(VENDOR, clientId);
-  if (!record || record.revoked || !safeEqual(clientSecret, record.secret)) throw new SandboxError('InvalidClient');
+  if (!record || record.revoked || !safeEqual(clientSecret, record.secret)) throw propelError('InvalidClient');
   const accessToken = issueToken(record, deps.clock.now() + TOKEN_TTL_S * 1000, deps.ids.hex(8));
   return c.json({ access_token: accessToken, expires_in: TOKEN_TTL_S, token_type: 'Bearer', scope: TOKEN_SCOPE });
 }

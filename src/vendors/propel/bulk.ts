@@ -1,12 +1,13 @@
 // The bulk upsert: contacts processed in request order inside one synchronous transaction, each succeeding or failing alone.
 import { type WriteContext, type WriteOutcome, forcedRowMessage, identityOf, mergeContact } from './contact.js';
+import type { PropelRowErrorName } from './errors.js';
 import type { PropelBulkResult, PropelContact } from './schemas.js';
 import type { BulkRequest } from './validation.js';
 
 export interface BulkOutcome {
   data: PropelBulkResult[];
   /** Row-error codes of the failed rows, for coverage. */
-  failedCodes: string[];
+  failedCodes: PropelRowErrorName[];
 }
 
 /**
@@ -15,9 +16,9 @@ export interface BulkOutcome {
  * row wrote. Everything happens in one transaction: the rows reported as succeeded are written
  * together, the failed ones not at all.
  */
-export function bulkUpsert(request: BulkRequest & { rowFaults?: ReadonlyMap<number, string> | undefined }, ctx: WriteContext): BulkOutcome {
+export function bulkUpsert(request: BulkRequest & { rowFaults?: ReadonlyMap<number, PropelRowErrorName> | undefined }, ctx: WriteContext): BulkOutcome {
   const { lookupKey } = request;
-  const failedCodes: string[] = [];
+  const failedCodes: PropelRowErrorName[] = [];
   const data = ctx.contacts.transaction(() =>
     request.contacts.map((input, index): PropelBulkResult => {
       const key = lookupKey === 'id' ? input.id! : input.sourceId!;
@@ -25,7 +26,7 @@ export function bulkUpsert(request: BulkRequest & { rowFaults?: ReadonlyMap<numb
       const existing: PropelContact | undefined = identity ? ctx.contacts.findByIdentity(ctx.scope, identity) : ctx.contacts.get(ctx.scope, input.id!);
       const action = existing ? 'update' : 'create';
       const forced = request.rowFaults?.get(index);
-      const outcome: WriteOutcome | { ok: false; code: string; message: string } =
+      const outcome: WriteOutcome =
         forced !== undefined
           ? { ok: false, code: forced, message: forcedRowMessage(forced, input) }
           : mergeContact(ctx, input, existing, input.id, identity && { identity, holder: existing });

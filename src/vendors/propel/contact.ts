@@ -176,7 +176,7 @@ export function mergeContact(
 }
 
 /** The message of a row a fault forces to fail, filled from the row where it can be. */
-export function forcedRowMessage(code: string, input: PropelContactInput): string {
+export function forcedRowMessage(code: PropelRowErrorName, input: PropelContactInput): string {
   if (code === 'ParentContactNotFound' && input.parent?.id !== undefined) return PROPEL_MESSAGES.parentNotFoundById(input.parent.id);
   if (code === 'ParentContactNotFound' && input.parent?.sourceId !== undefined) return PROPEL_MESSAGES.parentNotFoundBySourceId(input.parent.sourceId);
   if (code === 'InvalidAttributeValue' && input.attributes?.[0]) return PROPEL_MESSAGES.invalidAttributeValue(input.attributes[0].type);

@@ -1,7 +1,6 @@
 // Propel's error catalogue: request-level errors with their numeric codes, row failures, and the one envelope.
 import { z } from 'zod';
-import type { ErrorEntry, RowErrorEntry } from '../../core/errors.js';
-import type { ErrorCatalogue } from '../../core/vendor.js';
+import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 
 /** Most contacts one bulk request may carry (*decision*: Propel publishes no limit). */
 export const MAX_CONTACTS = 1000;
@@ -95,7 +94,7 @@ export const PropelError = z
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((m) => typeof m === 'string');
 
-export const propelCatalogue: ErrorCatalogue = {
+export const propelCatalogue = defineCatalogue({
   errors: PROPEL_ERRORS,
   rowErrors: PROPEL_ROW_ERRORS,
   fromCore: {
@@ -115,4 +114,7 @@ export const propelCatalogue: ErrorCatalogue = {
     return { error: { code, status: plain.status, type: name, messages, moreInfo: `${MORE_INFO_BASE}${code}` } };
   },
   envelopeSchema: PropelError,
-};
+});
+
+/** The error to throw for one of propelCatalogue's names (a misspelled name fails tsc). */
+export const propelError = propelCatalogue.error;

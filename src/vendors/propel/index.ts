@@ -1,11 +1,12 @@
 // The Propel vendor module: everything the core needs to mount, document, list and seed Propel contacts.
 import { isoAt } from '../../core/clock.js';
 import { SandboxError } from '../../core/errors.js';
+import { controlError } from '../../core/control/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { propelCredentials } from './auth.js';
 import { bulkUpsert } from './bulk.js';
-import { propelCatalogue } from './errors.js';
+import { propelCatalogue, type PropelErrorName, type PropelRowErrorName } from './errors.js';
 import { propelRoutes } from './routes.js';
 import { propelHeaders } from './headers.js';
 import { PropelContact } from './schemas.js';
@@ -15,7 +16,7 @@ import { checkBulkBody, type BulkRequest } from './validation.js';
 /** Thrown inside the seeding transaction so that one failed fixture rolls all of them back. */
 class SeedRollback extends Error {}
 
-export const propel: VendorModule = {
+export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
   name: 'propel',
   title: 'Propel (Propeller Commerce REST v2, contacts)',
   prefix: '/propel',
@@ -76,7 +77,7 @@ export const propel: VendorModule = {
             if (!(error instanceof SeedRollback)) throw error;
           }
         }
-        if (issues.length > 0) throw new SandboxError('INVALID_REQUEST', { message: 'Invalid propel fixtures', extra: { issues } });
+        if (issues.length > 0) throw controlError('INVALID_REQUEST', { message: 'Invalid propel fixtures', extra: { issues } });
         return { loaded: records.length };
       },
     };

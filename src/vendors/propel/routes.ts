@@ -2,12 +2,11 @@
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
 import { isoAt } from '../../core/clock.js';
-import { SandboxError } from '../../core/errors.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
 import { bulkUpsert } from './bulk.js';
 import { mergeContact, normalizeLanguage, type WriteContext } from './contact.js';
-import { PROPEL_MESSAGES, RESPONSE_HEADER_DOCS, type PropelErrorName } from './errors.js';
+import { PROPEL_MESSAGES, RESPONSE_HEADER_DOCS, propelCatalogue, propelError, type PropelErrorName } from './errors.js';
 import {
   LOOKUP_KEYS,
   PropelBulkByIdRequest,
@@ -49,7 +48,7 @@ const LOOKUP_ERRORS = ['InvalidLookupKey', 'PayloadValidationError', 'ContactNot
 
 const scopeOf = (c: SandboxContext): Scope => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
-export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef[] {
+export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef<PropelErrorName>[] {
   const auth = propelAuth(deps);
   const writeContext = (c: SandboxContext): WriteContext => ({ scope: scopeOf(c), contacts, now: isoAt(deps.clock) });
 
@@ -57,21 +56,21 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
   const lookUp = (c: SandboxContext): PropelContact => {
     const key = c.req.param('lookupKey')!;
     const value = c.req.param('lookupValue')!;
-    if (!(LOOKUP_KEYS as readonly string[]).includes(key)) throw new SandboxError('InvalidLookupKey', { message: PROPEL_MESSAGES.invalidLookupKey(key) });
+    if (!(LOOKUP_KEYS as readonly string[]).includes(key)) throw propelError('InvalidLookupKey', { message: PROPEL_MESSAGES.invalidLookupKey(key) });
     const scope = scopeOf(c);
     let found: PropelContact | undefined;
     if ((key as LookupKey) === 'id') {
       found = /^\d{1,10}$/.test(value) ? contacts.get(scope, Number(value)) : undefined;
     } else {
       const source = c.req.query('source');
-      if (!source) throw new SandboxError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
+      if (!source) throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
       found = contacts.findByIdentity(scope, { sourceId: value, source, language: normalizeLanguage(c.req.query('language')) });
     }
-    if (!found) throw new SandboxError('ContactNotFound', { message: PROPEL_MESSAGES.contactNotFound(key, value) });
+    if (!found) throw propelError('ContactNotFound', { message: PROPEL_MESSAGES.contactNotFound(key, value) });
     return found;
   };
 
-  const bulkRoute = (lookupKey: LookupKey, schema: z.ZodType, example: unknown): RouteDef => ({
+  const bulkRoute = (lookupKey: LookupKey, schema: z.ZodType, example: unknown): RouteDef<PropelErrorName> => ({
     method: 'post',
     path: `/v2/contacts/bulk/${lookupKey}`,
     operationId: lookupKey === 'id' ? 'propelBulkContactsById' : 'propelBulkContactsBySourceId',
@@ -87,7 +86,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
     middleware: [auth],
     async handler(c) {
       const request = checkBulkBody(await readJsonBody(c, deps.bodyLimit), lookupKey);
-      const { data, failedCodes } = bulkUpsert({ ...request, rowFaults: c.get('rowFaults') }, writeContext(c));
+      const { data, failedCodes } = bulkUpsert({ ...request, rowFaults: propelCatalogue.rowFaults(c.get('rowFaults')) }, writeContext(c));
       c.get('rowErrorCodes').push(...failedCodes);
       return c.json({ data, messages: [PROPEL_MESSAGES.completed], total: data.length });
     },
@@ -163,11 +162,11 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
         const ctx = writeContext(c);
         const outcome = mergeContact(ctx, input, existing, existing.id);
         if (!outcome.ok) {
-          throw new SandboxError(outcome.code === 'ParentContactNotFound' ? 'ParentContactNotFound' : 'PayloadValidationError', { message: outcome.message });
+          throw propelError(outcome.code === 'ParentContactNotFound' ? 'ParentContactNotFound' : 'PayloadValidationError', { message: outcome.message });
         }
         const contact = outcome.contact;
         if (contact.sourceId !== null && contact.source === null) {
-          throw new SandboxError('SchemaValidationException', { extra: { messages: ['#: property [source] is required'] } });
+          throw propelError('SchemaValidationException', { extra: { messages: ['#: property [source] is required'] } });
         }
         if (contact !== existing) contacts.put(ctx.scope, contact);
         return c.json({ data: contact, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });

@@ -1,8 +1,7 @@
 // Schema checks in Propel's words: each zod issue becomes an everit-style message behind a JSON pointer.
 import type { z } from 'zod';
-import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
-import { MAX_CONTACTS, PROPEL_MESSAGES } from './errors.js';
+import { MAX_CONTACTS, PROPEL_MESSAGES, propelError } from './errors.js';
 import { PropelBulkByIdRequest, PropelBulkBySourceIdRequest, PropelContactPatch, type LookupKey, type PropelContactInput } from './schemas.js';
 
 type Path = readonly PropertyKey[];
@@ -108,7 +107,7 @@ export interface BulkRequest {
  */
 export function checkBulkBody(body: unknown, lookupKey: LookupKey): BulkRequest {
   if (isPlainObject(body) && Array.isArray(body.contacts) && body.contacts.length > MAX_CONTACTS) {
-    throw new SandboxError('PayloadValidationError', { message: PROPEL_MESSAGES.tooManyContacts });
+    throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.tooManyContacts });
   }
   const schema = lookupKey === 'id' ? PropelBulkByIdRequest : PropelBulkBySourceIdRequest;
   const parsed = schema.safeParse(body);
@@ -124,11 +123,11 @@ export function checkBulkBody(body: unknown, lookupKey: LookupKey): BulkRequest 
   if (found.length > 0) {
     // Row by row, as the validator walks the array; Array#sort is stable, so zod's order stays within a row.
     found.sort((a, b) => a.row - b.row);
-    throw new SandboxError('SchemaValidationException', { extra: { messages: found.map((f) => f.message) } });
+    throw propelError('SchemaValidationException', { extra: { messages: found.map((f) => f.message) } });
   }
   const contacts = (parsed.data as { contacts: PropelContactInput[] }).contacts;
   const missing = contacts.flatMap((contact, index) => (contact[lookupKey] === undefined ? [PROPEL_MESSAGES.lookupKeyMissing(index, lookupKey)] : []));
-  if (missing.length > 0) throw new SandboxError('LookupKeyNotFound', { extra: { messages: missing } });
+  if (missing.length > 0) throw propelError('LookupKeyNotFound', { extra: { messages: missing } });
   return { lookupKey, contacts };
 }
 
@@ -138,6 +137,6 @@ export function checkPatchBody(body: unknown): PropelContactInput {
   const messages = parsed.success ? [] : parsed.error.issues.flatMap((issue) => everitMessages(issue, body));
   // A PATCH may change sourceId alone (source is kept), so only the parent's dependencies apply.
   if (isPlainObject(body)) messages.push(...dependencyMessages({ parent: body.parent }, []));
-  if (messages.length > 0) throw new SandboxError('SchemaValidationException', { extra: { messages } });
+  if (messages.length > 0) throw propelError('SchemaValidationException', { extra: { messages } });
   return parsed.data as PropelContactInput;
 }

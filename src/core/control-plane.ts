@@ -134,7 +134,7 @@ export class ControlPlane {
         vendor: vendor.name,
         namespace: c.get('namespace'),
         method: c.req.method,
-        path: vendorPathWithQuery(c).vendorPath.split('?')[0]!,
+        path: vendorPathWithQuery(c).path,
         tenant: stage === 'authenticated' ? c.get('tenant') : undefined,
         header: (name) => c.req.header(name),
       };

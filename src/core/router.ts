@@ -109,6 +109,7 @@ export function createVendorRouter(
 
   app.use(async function resolveNamespace(c, next) {
     c.set('vendorPrefix', prefix);
+    c.set('vendorTarget', undefined);
     c.set('rawBody', undefined);
     c.set('rowFaults', undefined);
     c.set('rowErrorCodes', []);
@@ -147,12 +148,33 @@ export function createVendorRouter(
   return app;
 }
 
-/** The path the vendor's own host would have seen, with the query as the client sent it. */
-export function vendorPathWithQuery(c: Context<SandboxEnv>): { vendorPath: string; fullPath: string } {
-  const url = new URL(c.req.url);
+/** Where a request went: as the vendor's own host would have seen it, and as sent to the sandbox. */
+export interface VendorTarget {
+  /** The vendor path with the query as the client sent it. */
+  vendorPath: string;
+  /** The vendor path without the query (what routes and faults match). */
+  path: string;
+  /** The whole request target, prefix included. */
+  fullPath: string;
+}
+
+/**
+ * The request's target, worked out once per request (auth, faults, the journal and error bodies
+ * all ask for it) from the raw request line, without building a URL when Node gave one.
+ */
+export function vendorPathWithQuery(c: Context<SandboxEnv>): VendorTarget {
+  const cached = c.get('vendorTarget');
+  if (cached) return cached;
   const rawTarget = (c.env as { incoming?: { url?: string } } | undefined)?.incoming?.url;
-  const fullPath = rawTarget && rawTarget.startsWith('/') ? rawTarget : url.pathname + url.search;
+  let fullPath = rawTarget;
+  if (!fullPath?.startsWith('/')) {
+    const url = new URL(c.req.url);
+    fullPath = url.pathname + url.search;
+  }
   const prefix = c.get('vendorPrefix');
   const vendorPath = prefix && fullPath.startsWith(prefix) ? fullPath.slice(prefix.length) || '/' : fullPath;
-  return { vendorPath, fullPath };
+  const query = vendorPath.indexOf('?');
+  const target = { vendorPath, path: query < 0 ? vendorPath : vendorPath.slice(0, query), fullPath };
+  c.set('vendorTarget', target);
+  return target;
 }

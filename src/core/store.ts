@@ -8,14 +8,6 @@ export interface Migration {
   sql: string;
 }
 
-/** A table that holds tenant data: reset, snapshot and namespaces act on it generically. */
-export interface TenantTable {
-  name: string;
-  /** Every tenant table has these two columns. */
-  namespaceColumn: 'namespace';
-  tenantColumn: 'tenant';
-}
-
 /** One column of a table, as `PRAGMA table_info` declares it. */
 export interface ColumnInfo {
   name: string;

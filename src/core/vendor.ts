@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { Clock } from './clock.js';
+import type { VendorTarget } from './router.js';
 import type { CredentialRecord, Credentials } from './credentials.js';
 import type { ErrorCatalogue } from './errors.js';
 import type { IdSource } from './ids.js';
@@ -14,6 +15,8 @@ export interface SandboxVariables {
   namespace: string;
   /** The vendor prefix the router is mounted under ('' when served at a port's root). */
   vendorPrefix: string;
+  /** The request's target, once `vendorPathWithQuery` has worked it out. */
+  vendorTarget: VendorTarget | undefined;
   rawBody: Uint8Array | undefined;
   /** The tenant the request's credential belongs to, once auth has passed. */
   tenant: string;

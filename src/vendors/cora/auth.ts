@@ -71,7 +71,8 @@ export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): Middl
       throw coraError('REQUEST_TIMESTAMP_OUTSIDE_WINDOW');
     }
     const body = await readRawBody(c, deps.bodyLimit);
-    const { secret } = parseApiKey(bearerToken(authorization!)!)!;
+    // The stored secret: findKey has just checked the presented one equals it.
+    const secret = record.secret;
     const { vendorPath, fullPath } = vendorPathWithQuery(c);
     const presented = signature!.trim().toLowerCase();
     // Under the /cora mount the client may have signed the vendor path or the full path (*decision*).

@@ -5,7 +5,7 @@ import { isPlainObject } from '../../core/json.js';
 import { clientIp, rateLimit } from '../../core/middleware.js';
 import { isoAt } from '../../core/clock.js';
 import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
-import { coraAuth, parseApiKey } from './auth.js';
+import { coraAuth } from './auth.js';
 import { bulkUpsert, newAccountId } from './bulk-upsert.js';
 import { CORA_MESSAGES, MAX_ACCOUNTS, MAX_EXTERNAL_IDS, coraCatalogue, coraError, type CoraErrorName } from './errors.js';
 import { applyUpdate } from './merge.js';
@@ -21,7 +21,6 @@ import {
 } from './schemas.js';
 import type { CoraAccounts } from './store.js';
 import { checkPatch } from './validation.js';
-import { bearerToken } from '../../core/auth.js';
 import { deepEqual } from '../../core/json.js';
 
 /** 1 bulk-upsert request every 20 s per API key and client IP (*sourced*). */
@@ -109,7 +108,8 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
         rateLimit({
           limits: deps.rateLimits,
           limiter: bulkLimiter,
-          key: (c) => `${parseApiKey(bearerToken(c.req.header('authorization')) ?? '')?.keyId}\u0000${clientIp(c)}`,
+          // After auth: the key it found is the request's credential.
+          key: (c) => `${c.get('credential').id}\u0000${clientIp(c)}`,
         }),
       ],
       async handler(c) {

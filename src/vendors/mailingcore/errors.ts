@@ -121,7 +121,7 @@ export const MailingCoreError = z
 
 /** The vendor path without the query, as the vendor's `path` field shows it. */
 export function vendorPath(c: Context): string {
-  return vendorPathWithQuery(c as Context<SandboxEnv>).vendorPath.split('?')[0]!;
+  return vendorPathWithQuery(c as Context<SandboxEnv>).path;
 }
 
 export const mailingcoreCatalogue = defineCatalogue({

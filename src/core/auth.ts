@@ -1,5 +1,23 @@
-// Credential helpers every vendor uses: bearer parsing, hashing, constant-time comparison.
+// Credential helpers every vendor uses: the auth middleware, bearer parsing, hashing, constant-time comparison.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { CredentialRecord } from './credentials.js';
+import type { SandboxContext, SandboxEnv } from './vendor.js';
+
+/**
+ * A vendor's auth as the core runs it: `authenticate` reads what the request presents and returns
+ * its credential, or throws the vendor's error; the core then sets the request's credential,
+ * tenant and scope, so no vendor repeats that tail (or forgets a part of it).
+ */
+export function credentialAuth(authenticate: (c: SandboxContext) => CredentialRecord | Promise<CredentialRecord>): MiddlewareHandler<SandboxEnv> {
+  return async function authenticateCredential(c, next) {
+    const record = await authenticate(c);
+    c.set('credential', record);
+    c.set('tenant', record.tenant);
+    c.set('scope', { namespace: c.get('namespace'), tenant: record.tenant });
+    await next();
+  };
+}
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {

@@ -9,6 +9,12 @@ import type { IdSource } from './ids.js';
 import type { RateLimits } from './rate-limit.js';
 import type { Migration, Store } from './store.js';
 
+/** The records one request may see: those of its namespace and its credential's tenant. */
+export interface TenantScope {
+  namespace: string;
+  tenant: string;
+}
+
 /** Per-request values the core sets for every vendor route. */
 export interface SandboxVariables {
   /** `X-Sandbox-Namespace`, or '' for the default namespace. */
@@ -21,6 +27,8 @@ export interface SandboxVariables {
   /** The tenant the request's credential belongs to, once auth has passed. */
   tenant: string;
   credential: CredentialRecord;
+  /** Where the request's records live (its namespace and tenant), once auth has passed. */
+  scope: TenantScope;
   /**
    * Row indexes a fault asked to fail, with the vendor row-error name for each. Bulk handlers
    * honour it; the control plane fills it.

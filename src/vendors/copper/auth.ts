@@ -1,7 +1,7 @@
 // Copper's authentication: the three X-PW-* headers on every call, checked against the account's user tokens.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { safeEqual } from '../../core/auth.js';
+import { credentialAuth, safeEqual } from '../../core/auth.js';
 import type { CredentialRecord } from '../../core/credentials.js';
 import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
 import { copperError } from './errors.js';
@@ -22,17 +22,15 @@ export const credentialId = (email: string): string => email.trim().toLowerCase(
  * token) is the same 401, as the spec decides: the answer never says which part was wrong.
  */
 export function copperAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return async function authenticateCopper(c, next) {
+  return credentialAuth(function authenticateCopper(c) {
     const token = c.req.header(AUTH_HEADERS.token)?.trim();
     const application = c.req.header(AUTH_HEADERS.application)?.trim();
     const email = c.req.header(AUTH_HEADERS.email)?.trim();
     if (!token || !email || application !== APPLICATION) throw copperError('INVALID_CREDENTIALS');
     const record = deps.credentials.find(VENDOR, credentialId(email));
     if (!record || record.revoked || !safeEqual(token, record.secret)) throw copperError('INVALID_CREDENTIALS');
-    c.set('credential', record);
-    c.set('tenant', record.tenant);
-    await next();
-  };
+    return record;
+  });
 }
 
 export const CopperCredentialInput = z.strictObject({

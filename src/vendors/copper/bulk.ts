@@ -3,7 +3,8 @@ import { isPlainObject } from '../../core/json.js';
 import { FAULT_FIELD, type CopperRowReason } from './errors.js';
 import { addError, applyUpdate, hasErrors, newPerson, readFields, type PersonDefaults } from './people.js';
 import type { CopperBulkFailure, CopperFieldErrors, CopperPerson } from './schemas.js';
-import { emailKey, type CopperPeople, type Scope } from './store.js';
+import { emailKey, type CopperPeople } from './store.js';
+import type { TenantScope } from '../../core/vendor.js';
 
 export type BatchMode = 'create' | 'update';
 
@@ -17,7 +18,7 @@ export interface BatchInput {
 }
 
 export interface BatchContext {
-  scope: Scope;
+  scope: TenantScope;
   people: CopperPeople;
   /** Unix seconds. */
   now: number;

@@ -40,7 +40,6 @@ const SECURITY = ['copperAccessToken', 'copperApplication', 'copperUserEmail'];
 const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const satisfies readonly CopperErrorName[];
 const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const satisfies readonly CopperErrorName[];
 
-const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
 /** A path id Copper could have issued; anything else is simply not found. */
 function pathId(c: SandboxContext): number {
@@ -89,7 +88,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
 
   const nowS = () => Math.floor(deps.clock.now() / 1000);
   const run = (c: SandboxContext, mode: BatchMode, rows: readonly unknown[], rowFaults?: ReadonlyMap<number, CopperRowReason>) =>
-    processBatch({ mode, rows, rowFaults }, { scope: scopeOf(c), people, now: nowS(), defaults });
+    processBatch({ mode, rows, rowFaults }, { scope: c.get('scope'), people, now: nowS(), defaults });
 
   const readObject = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
@@ -159,7 +158,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       async handler(c) {
         const body = await readJsonBody(c, deps.bodyLimit);
         if (!isPlainObject(body) || typeof body.email !== 'string' || body.email.trim() === '') throw copperError('EMAIL_REQUIRED');
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const owner = people.emailOwner(scope, body.email);
         const person = owner === undefined ? undefined : people.get(scope, owner);
         if (!person) throw copperError('RESOURCE_NOT_FOUND');
@@ -198,7 +197,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
                 : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
           throw copperError('INVALID_SEARCH', { message });
         }
-        const { page, total } = searchPeople(people.all(scopeOf(c)), parsed.data);
+        const { page, total } = searchPeople(people.all(c.get('scope')), parsed.data);
         return c.json(page, 200, { [TOTAL_HEADER]: String(total) });
       },
     },
@@ -213,7 +212,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       errors: [...ALWAYS],
       middleware: standard,
       handler(c) {
-        const person = people.get(scopeOf(c), pathId(c));
+        const person = people.get(c.get('scope'), pathId(c));
         if (!person) throw copperError('RESOURCE_NOT_FOUND');
         return c.json(person);
       },
@@ -249,7 +248,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       middleware: standard,
       handler(c) {
         const id = pathId(c);
-        if (!people.delete(scopeOf(c), id)) throw copperError('RESOURCE_NOT_FOUND');
+        if (!people.delete(c.get('scope'), id)) throw copperError('RESOURCE_NOT_FOUND');
         return c.json({ id, is_deleted: true });
       },
     },

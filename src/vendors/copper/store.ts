@@ -1,7 +1,7 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
 import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
-import type { RecordFilter, RecordPage } from '../../core/vendor.js';
+import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
 
 export const PEOPLE_TABLE = 'copper_people';
@@ -37,11 +37,6 @@ export const COPPER_MIGRATIONS: Migration[] = [
 
 export const COPPER_TABLES = [PEOPLE_TABLE, EMAILS_TABLE, SEQUENCES_TABLE];
 
-export interface Scope {
-  namespace: string;
-  tenant: string;
-}
-
 /** Emails are unique per account regardless of case, so the index holds them lowercased. */
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 
@@ -67,17 +62,17 @@ const SQL = {
 export class CopperPeople {
   constructor(private readonly store: Store) {}
 
-  get(scope: Scope, id: number): CopperPerson | undefined {
+  get(scope: TenantScope, id: number): CopperPerson | undefined {
     return parseStored<CopperPerson>(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id));
   }
 
   /** The id of the person holding `email` (any case), if any. */
-  emailOwner(scope: Scope, email: string): number | undefined {
+  emailOwner(scope: TenantScope, email: string): number | undefined {
     return this.store.statement(SQL.emailOwner).pluck().get(scope.namespace, scope.tenant, emailKey(email)) as number | undefined;
   }
 
   /** Every person of the account, in id order: search filters and sorts them in memory. */
-  all(scope: Scope): CopperPerson[] {
+  all(scope: TenantScope): CopperPerson[] {
     const rows = this.store.statement(SQL.all).pluck().all(scope.namespace, scope.tenant) as string[];
     return rows.map((data) => JSON.parse(data) as CopperPerson);
   }
@@ -86,7 +81,7 @@ export class CopperPeople {
    * Writes a batch in one transaction: new people get the account's next ids in order (the
    * callback sees each id), changed people are replaced, and the email index follows both.
    */
-  write(scope: Scope, creates: readonly CopperPerson[], updates: readonly CopperPerson[]): CopperPerson[] {
+  write(scope: TenantScope, creates: readonly CopperPerson[], updates: readonly CopperPerson[]): CopperPerson[] {
     if (creates.length === 0 && updates.length === 0) return [];
     const upsert = this.store.statement(SQL.upsert);
     const clearEmails = this.store.statement(SQL.clearEmails);
@@ -106,7 +101,7 @@ export class CopperPeople {
     });
   }
 
-  delete(scope: Scope, id: number): boolean {
+  delete(scope: TenantScope, id: number): boolean {
     return this.store.transaction(() => {
       this.store.statement(SQL.clearEmails).run(scope.namespace, scope.tenant, id);
       return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
@@ -118,12 +113,12 @@ export class CopperPeople {
     return pageTenantRecords(this.store, filter, { table: PEOPLE_TABLE, key: 'id', start: 0, columns: 'data', toRecord: parseDataColumn });
   }
 
-  count(scope: Scope): number {
+  count(scope: TenantScope): number {
     return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
   }
 
   /** Ids are an integer sequence per account, starting at 1 and never reused after a delete. */
-  private reserveIds(scope: Scope, count: number): number {
+  private reserveIds(scope: TenantScope, count: number): number {
     if (count === 0) return 0;
     const last = this.store.statement(SQL.reserveIds).pluck().get({ namespace: scope.namespace, tenant: scope.tenant, count }) as number;
     return last - count + 1;

@@ -1,7 +1,7 @@
 // Cora's authentication: the org API key, and for writes the HMAC signature over the raw body.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { bearerToken, hmacSha256Hex, safeEqual, sha256Hex } from '../../core/auth.js';
+import { bearerToken, credentialAuth, hmacSha256Hex, safeEqual, sha256Hex } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
 import { vendorPathWithQuery } from '../../core/router.js';
@@ -51,14 +51,11 @@ function findKey(deps: CoreDeps, authorization: string): CredentialRecord {
  * and signature. On success the key's organization becomes the request's tenant.
  */
 export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): MiddlewareHandler<SandboxEnv> {
-  return async function authenticateCora(c, next) {
+  return credentialAuth(async function authenticateCora(c) {
     const authorization = c.req.header('authorization');
     if (!signed) {
       if (!authorization) throw coraError('MISSING_AUTH_HEADER');
-      const record = findKey(deps, authorization);
-      c.set('credential', record);
-      c.set('tenant', record.tenant);
-      return next();
+      return findKey(deps, authorization);
     }
     const timestamp = c.req.header('x-cora-timestamp');
     const signature = c.req.header('x-cora-signature');
@@ -81,11 +78,8 @@ export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): Middl
       .map((path) => hmacSha256Hex(secret, signingString(timestamp!, c.req.method, path, body)))
       .some((expected) => safeEqual(expected, presented));
     if (!valid) throw coraError('INVALID_REQUEST_SIGNATURE');
-
-    c.set('credential', record);
-    c.set('tenant', record.tenant);
-    return next();
-  };
+    return record;
+  });
 }
 
 export const CoraCredentialInput = z.strictObject({

@@ -3,8 +3,9 @@ import { deepEqual, isPlainObject } from '../../core/json.js';
 import { CORA_MESSAGES, CORA_ROW_ERRORS, type CoraRowErrorName } from './errors.js';
 import { accountChanges, applyUpdate } from './merge.js';
 import type { CoraAccount, CoraBulkUpsertResult } from './schemas.js';
-import type { CoraAccounts, Scope } from './store.js';
+import type { CoraAccounts } from './store.js';
 import { checkUpsert, missingOnCreate, newAccount, type Detail } from './validation.js';
+import type { TenantScope } from '../../core/vendor.js';
 
 export interface BulkUpsertInput {
   rows: readonly unknown[];
@@ -15,7 +16,7 @@ export interface BulkUpsertInput {
 }
 
 export interface BulkUpsertContext {
-  scope: Scope;
+  scope: TenantScope;
   accounts: CoraAccounts;
   now: string;
   newId: () => string;

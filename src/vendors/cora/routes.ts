@@ -48,7 +48,6 @@ const SIGNED_ERRORS = [
   'METHOD_NOT_ALLOWED',
 ] as const satisfies readonly CoraErrorName[];
 
-const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
 export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<CoraErrorName>[] {
   const bulkLimiter = deps.rateLimits.limiter('cora.bulk-upsert', BULK_RATE_LIMIT);
@@ -118,7 +117,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
         const outcome = deps.store.transaction(() =>
           bulkUpsert(
             { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: coraCatalogue.rowFaults(c.get('rowFaults')) },
-            { scope: scopeOf(c), accounts, now: isoAt(deps.clock), newId },
+            { scope: c.get('scope'), accounts, now: isoAt(deps.clock), newId },
           ),
         );
         for (const r of outcome.results) if (r.code !== undefined) c.get('rowErrorCodes').push(r.code);
@@ -136,7 +135,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
       errors: [...AUTH_ERRORS, 'ACCOUNT_NOT_FOUND'],
       middleware: [coraAuth(deps, { signed: false })],
       handler(c) {
-        const account = accounts.get(scopeOf(c), c.req.param('externalId')!);
+        const account = accounts.get(c.get('scope'), c.req.param('externalId')!);
         if (!account) throw coraError('ACCOUNT_NOT_FOUND');
         return c.json({ success: true, ...CORA_SUCCESS.fetched, account });
       },
@@ -166,7 +165,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
         ];
         if (ids.length === 0) throw coraError('EXTERNAL_IDS_REQUIRED');
         if (ids.length > MAX_EXTERNAL_IDS) throw coraError('EXTERNAL_IDS_LIMIT_EXCEEDED');
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const found = ids.map((id) => accounts.get(scope, id));
         return c.json({
           success: true,
@@ -207,7 +206,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
             extra: { details: [{ field: 'externalId', message: CORA_MESSAGES.externalIdMismatch }] },
           });
         }
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const existing = accounts.get(scope, externalId);
         if (!existing) throw coraError('ACCOUNT_NOT_FOUND');
         const merged = applyUpdate(existing, check.value);

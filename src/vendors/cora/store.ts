@@ -1,7 +1,7 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
 import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
-import type { RecordFilter, RecordPage } from '../../core/vendor.js';
+import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
 
 export const CORA_TABLE = 'cora_accounts';
@@ -43,11 +43,6 @@ export const CORA_MIGRATIONS: Migration[] = [
   },
 ];
 
-export interface Scope {
-  namespace: string;
-  tenant: string;
-}
-
 // Every statement's SQL is built once, here: `Store.statement` finds a statement by its text, and a
 // per-row call must not rebuild (and rehash) the string. Positional parameters cost better-sqlite3
 // less than named ones.
@@ -62,12 +57,12 @@ const SQL = {
 export class CoraAccounts {
   constructor(private readonly store: Store) {}
 
-  get(scope: Scope, externalId: string): CoraAccount | undefined {
+  get(scope: TenantScope, externalId: string): CoraAccount | undefined {
     return parseStored<CoraAccount>(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, externalId));
   }
 
   /** Inserts new accounts and replaces changed ones, all in one transaction. */
-  write(scope: Scope, accounts: readonly CoraAccount[]): void {
+  write(scope: TenantScope, accounts: readonly CoraAccount[]): void {
     if (accounts.length === 0) return;
     const upsert = this.store.statement(SQL.upsert);
     const { namespace, tenant } = scope;
@@ -83,7 +78,7 @@ export class CoraAccounts {
     return pageTenantRecords(this.store, filter, { table: CORA_TABLE, key: 'external_id', start: '', columns: 'data', toRecord: parseDataColumn });
   }
 
-  count(scope: Scope): number {
+  count(scope: TenantScope): number {
     return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
   }
 }

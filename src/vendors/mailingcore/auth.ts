@@ -1,7 +1,7 @@
 // MailingCore's authentication: scoped bearer keys, the X-Tenant-Id check, and the per-key rate limit with its headers.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { bearerToken, safeEqual, sha256Hex } from '../../core/auth.js';
+import { bearerToken, credentialAuth, safeEqual, sha256Hex } from '../../core/auth.js';
 import type { CredentialRecord } from '../../core/credentials.js';
 import { rateLimit } from '../../core/middleware.js';
 import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
@@ -26,16 +26,9 @@ export function tenantHeaderMode(deps: CoreDeps): TenantHeaderMode {
   throw new Error(`mailingcore.tenantHeader must be "required" or "optional", got "${value}"`);
 }
 
-/** First on every route: the error envelope's timestamp reads this app's clock. */
-export function useClock(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return async function stampClock(c, next) {
-    await next();
-  };
-}
-
 /** 401 for a missing, malformed, unknown or revoked key; otherwise the key's tenant becomes the request's. */
 export function authenticateKey(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return async function authenticateMailingCore(c, next) {
+  return credentialAuth(function authenticateMailingCore(c) {
     const header = c.req.header('authorization');
     if (!header) throw mailingcoreError('MISSING_API_KEY');
     const key = bearerToken(header);
@@ -43,10 +36,8 @@ export function authenticateKey(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
     const record = deps.credentials.find(VENDOR, credentialId(key));
     if (!record || !safeEqual(key, record.secret)) throw mailingcoreError('INVALID_API_KEY');
     if (record.revoked) throw mailingcoreError('API_KEY_REVOKED');
-    c.set('credential', record);
-    c.set('tenant', record.tenant);
-    await next();
-  };
+    return record;
+  });
 }
 
 /**
@@ -91,7 +82,7 @@ export function requireScope(scope: Scope): MiddlewareHandler<SandboxEnv> {
 
 /** Everything a route runs before its handler, in the vendor's order: key, limit, tenant, scope. */
 export function guard(deps: CoreDeps, mode: TenantHeaderMode, scope: Scope): MiddlewareHandler<SandboxEnv>[] {
-  return [useClock(deps), authenticateKey(deps), limitPerKey(deps), checkTenant(mode), requireScope(scope)];
+  return [authenticateKey(deps), limitPerKey(deps), checkTenant(mode), requireScope(scope)];
 }
 
 export const MailingCoreCredentialInput = z.strictObject({

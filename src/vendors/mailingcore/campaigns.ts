@@ -2,7 +2,8 @@
 import { deepEqual } from '../../core/json.js';
 import { LOCALES } from './errors.js';
 import type { MailingCoreCampaign, MailingCoreCampaignInput, MailingCoreContact, MailingCoreLocaleCoverage } from './schemas.js';
-import type { MailingCoreStore, Scope } from './store.js';
+import type { MailingCoreStore } from './store.js';
+import type { TenantScope } from '../../core/vendor.js';
 
 export const newCampaignId = (deps: { ids: { hex(bytes: number): string } }): string => `cm${deps.ids.hex(12)}`;
 
@@ -22,7 +23,7 @@ export function newCampaign(input: MailingCoreCampaignInput, id: string, now: st
  * counts). One entry per locale that has matching contacts or a template, most contacts first
  * (ties in the vendor's locale order), then contacts without a locale when there are any.
  */
-export function localeCoverage(contacts: MailingCoreStore, scope: Scope, campaign: MailingCoreCampaign): MailingCoreLocaleCoverage {
+export function localeCoverage(contacts: MailingCoreStore, scope: TenantScope, campaign: MailingCoreCampaign): MailingCoreLocaleCoverage {
   const wanted = campaign.audienceFilter.attributes ?? {};
   const matches = (contact: MailingCoreContact) =>
     Object.entries(wanted).every(([key, value]) => Object.hasOwn(contact.attributes, key) && deepEqual(contact.attributes[key], value));

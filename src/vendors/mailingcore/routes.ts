@@ -40,7 +40,6 @@ const ok = (description: string, schema: z.ZodType): ResponseDoc => ({ descripti
 /** One path shape, one parameter name: the core groups routes by path string, and OpenAPI forbids two names for one template. */
 const contactParam = (description: string) => z.object({ idOrExternalId: z.string().describe(description) });
 
-const scopeOf = (c: SandboxContext) => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
 export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): RouteDef<McErrorName>[] {
   const tenantMode = tenantHeaderMode(deps);
@@ -62,7 +61,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
   ];
   const bodyErrors: McErrorName[] = ['INVALID_BODY', 'PAYLOAD_TOO_LARGE', 'VALIDATION_FAILED'];
   const writeContext = (c: SandboxContext): WriteContext => ({
-    scope: scopeOf(c),
+    scope: c.get('scope'),
     contacts,
     now: isoAt(deps.clock),
     newId: () => newContactId(deps),
@@ -132,7 +131,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       handler(c) {
         const query = parseOrThrow(MailingCoreContactsQuery, c.req.query());
         if (query.cursor !== undefined && query.page !== undefined) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.pageWithCursor });
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
         const page = query.page ?? 1;
         const since = query.updatedSince === undefined ? undefined : new Date(parseIsoDate(query.updatedSince)!).toISOString();
@@ -171,7 +170,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       middleware: guard(deps, tenantMode, 'contacts:read'),
       handler(c) {
         const key = c.req.param('idOrExternalId')!;
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const contact = contacts.byId(scope, key) ?? contacts.byExternalId(scope, key);
         if (!contact) throw mailingcoreError('CONTACT_NOT_FOUND');
         return c.json(contact);
@@ -223,7 +222,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       middleware: guard(deps, tenantMode, 'contacts:write'),
       handler(c) {
         const externalId = c.req.param('idOrExternalId')!;
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const contact = contacts.byExternalId(scope, externalId);
         if (!contact || !contacts.delete(scope, contact.id)) throw mailingcoreError('CONTACT_NOT_FOUND');
         return c.json({ deleted: true, externalId });
@@ -243,7 +242,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       async handler(c) {
         const input = parseOrThrow(MailingCoreCampaignInput, await readJsonBody(c, deps.bodyLimit));
         const campaign = newCampaign(input, newCampaignId(deps), isoAt(deps.clock));
-        contacts.putCampaign(scopeOf(c), campaign);
+        contacts.putCampaign(c.get('scope'), campaign);
         return c.json(campaign, 201);
       },
     },
@@ -259,7 +258,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       errors: [...authErrors, 'CAMPAIGN_NOT_FOUND'],
       middleware: guard(deps, tenantMode, 'campaigns:read'),
       handler(c) {
-        const scope = scopeOf(c);
+        const scope = c.get('scope');
         const campaign = contacts.campaign(scope, c.req.param('id')!);
         if (!campaign) throw mailingcoreError('CAMPAIGN_NOT_FOUND');
         return c.json(localeCoverage(contacts, scope, campaign));

@@ -2,7 +2,7 @@
 import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { Migration, Store } from '../../core/store.js';
-import type { RecordFilter, RecordPage } from '../../core/vendor.js';
+import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
 import { mailingcoreError } from './errors.js';
 
@@ -55,11 +55,6 @@ export const MAILINGCORE_MIGRATIONS: Migration[] = [
     sql: `DROP INDEX IF EXISTS ${CONTACTS_TABLE}_locale;`,
   },
 ];
-
-export interface Scope {
-  namespace: string;
-  tenant: string;
-}
 
 /** Emails are unique per tenant compared case-insensitively (*sourced*): this is the compared form. */
 export const emailKey = (email: string): string => email.toLowerCase();
@@ -192,26 +187,26 @@ export class MailingCoreStore {
     return this.store.transaction(fn);
   }
 
-  byId(scope: Scope, id: string): MailingCoreContact | undefined {
+  byId(scope: TenantScope, id: string): MailingCoreContact | undefined {
     return parseData(this.store.statement(SQL.byId).pluck().get(scope.namespace, scope.tenant, id));
   }
 
-  byExternalId(scope: Scope, externalId: string): MailingCoreContact | undefined {
+  byExternalId(scope: TenantScope, externalId: string): MailingCoreContact | undefined {
     return parseData(this.store.statement(SQL.byExternalId).pluck().get(scope.namespace, scope.tenant, externalId));
   }
 
-  byEmail(scope: Scope, email: string): MailingCoreContact | undefined {
+  byEmail(scope: TenantScope, email: string): MailingCoreContact | undefined {
     return parseData(this.store.statement(SQL.byEmail).pluck().get(scope.namespace, scope.tenant, emailKey(email)));
   }
 
   /** The tenant's write counter now: a listing started now sees every write up to it. */
-  currentSeq(scope: Scope): number {
+  currentSeq(scope: TenantScope): number {
     const value = this.store.statement(SQL.currentSeq).pluck().get(scope.namespace, scope.tenant) as number | undefined;
     return value ?? 0;
   }
 
   /** Bumps the tenant's write counter; call once inside each write transaction. */
-  nextSeq(scope: Scope): number {
+  nextSeq(scope: TenantScope): number {
     return this.store.statement(SQL.nextSeq).pluck().get(scope.namespace, scope.tenant) as number;
   }
 
@@ -220,7 +215,7 @@ export class MailingCoreStore {
    * contact as read in this transaction when this write replaces it: when the write keeps its
    * externalId and email, only the columns that can change are rewritten.
    */
-  put(scope: Scope, contact: MailingCoreContact, seq: number, stored?: MailingCoreContact): void {
+  put(scope: TenantScope, contact: MailingCoreContact, seq: number, stored?: MailingCoreContact): void {
     const data = JSON.stringify(contact);
     const optIn = contact.optIn ? 1 : 0;
     if (stored && stored.id === contact.id && stored.externalId === contact.externalId && emailKey(stored.email) === emailKey(contact.email)) {
@@ -247,11 +242,11 @@ export class MailingCoreStore {
       );
   }
 
-  delete(scope: Scope, id: string): boolean {
+  delete(scope: TenantScope, id: string): boolean {
     return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
   }
 
-  count(scope: Scope): number {
+  count(scope: TenantScope): number {
     return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
   }
 
@@ -261,7 +256,7 @@ export class MailingCoreStore {
    * returns, so the next pull from their largest gets it): keys move on every write, and
    * leaving moved contacts out is what keeps a walk from returning one twice.
    */
-  page(scope: Scope, filter: ContactListFilter, limit: number, position: ListPosition, offset: number): ContactPage {
+  page(scope: TenantScope, filter: ContactListFilter, limit: number, position: ListPosition, offset: number): ContactPage {
     const params = {
       namespace: scope.namespace,
       tenant: scope.tenant,
@@ -288,7 +283,7 @@ export class MailingCoreStore {
   }
 
   /** Contacts per locale (null: none) among those matching the audience filter. */
-  countByLocale(scope: Scope, filter: MailingCoreAudienceFilter, matchesAttributes: (contact: MailingCoreContact) => boolean): Map<string | null, number> {
+  countByLocale(scope: TenantScope, filter: MailingCoreAudienceFilter, matchesAttributes: (contact: MailingCoreContact) => boolean): Map<string | null, number> {
     const params = {
       namespace: scope.namespace,
       tenant: scope.tenant,
@@ -311,11 +306,11 @@ export class MailingCoreStore {
     return counts;
   }
 
-  putCampaign(scope: Scope, campaign: MailingCoreCampaign): void {
+  putCampaign(scope: TenantScope, campaign: MailingCoreCampaign): void {
     this.store.statement(SQL.putCampaign).run(scope.namespace, scope.tenant, campaign.id, JSON.stringify(campaign), campaign.createdAt);
   }
 
-  campaign(scope: Scope, id: string): MailingCoreCampaign | undefined {
+  campaign(scope: TenantScope, id: string): MailingCoreCampaign | undefined {
     return parseStored<MailingCoreCampaign>(this.store.statement(SQL.campaign).pluck().get(scope.namespace, scope.tenant, id));
   }
 

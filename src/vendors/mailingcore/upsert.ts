@@ -2,10 +2,11 @@
 import { deepEqual } from '../../core/json.js';
 import { MC_MESSAGES, MC_ROW_ERRORS, type McRowErrorName } from './errors.js';
 import type { MailingCoreBulkResponse, MailingCoreBulkRowError, MailingCoreContact, MailingCoreContactInput, MailingCoreContactPatch } from './schemas.js';
-import { emailKey, type MailingCoreStore, type Scope } from './store.js';
+import { emailKey, type MailingCoreStore } from './store.js';
+import type { TenantScope } from '../../core/vendor.js';
 
 export interface WriteContext {
-  scope: Scope;
+  scope: TenantScope;
   contacts: MailingCoreStore;
   now: string;
   newId: () => string;

@@ -1,7 +1,7 @@
 // Propel's OAuth 2.0 client credentials: issuing 1800-second Bearer tokens and checking them on every API call.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { bearerToken, hmacSha256Hex, safeEqual } from '../../core/auth.js';
+import { bearerToken, credentialAuth, hmacSha256Hex, safeEqual } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
 import type { CoreDeps, CredentialKind, SandboxContext, SandboxEnv } from '../../core/vendor.js';
@@ -37,14 +37,12 @@ export function verifyToken(deps: CoreDeps, token: string): CredentialRecord | u
 
 /** Bearer check on every API route; the token's client decides the tenant. */
 export function propelAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return async function authenticatePropel(c, next) {
+  return credentialAuth(function authenticatePropel(c) {
     const token = bearerToken(c.req.header('authorization'));
     const record = token === undefined ? undefined : verifyToken(deps, token);
     if (!record) throw propelError('Unauthorized');
-    c.set('credential', record);
-    c.set('tenant', record.tenant);
-    await next();
-  };
+    return record;
+  });
 }
 
 /** `Authorization: Basic base64(client_id:client_secret)`, taken as sent (*decision*: no form-decoding). */

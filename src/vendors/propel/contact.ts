@@ -2,10 +2,11 @@
 import { deepEqual } from '../../core/json.js';
 import { PROPEL_MESSAGES, PROPEL_ROW_ERRORS, type PropelRowErrorName } from './errors.js';
 import { DATE_PATTERN, type AttributeType, type PropelAttribute, type PropelContact, type PropelContactInput } from './schemas.js';
-import type { Identity, PropelContacts, Scope } from './store.js';
+import type { Identity, PropelContacts } from './store.js';
+import type { TenantScope } from '../../core/vendor.js';
 
 export interface WriteContext {
-  scope: Scope;
+  scope: TenantScope;
   contacts: PropelContacts;
   /** ISO time of the write, from the sandbox clock. */
   now: string;

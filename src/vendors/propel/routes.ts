@@ -20,7 +20,7 @@ import {
   type LookupKey,
   type PropelContact,
 } from './schemas.js';
-import type { PropelContacts, Scope } from './store.js';
+import type { PropelContacts } from './store.js';
 import { checkBulkBody, checkPatchBody } from './validation.js';
 
 const responseHeaders = Object.fromEntries(
@@ -46,18 +46,17 @@ const API_ERRORS = ['Unauthorized', 'NotFound'] as const satisfies readonly Prop
 const BODY_ERRORS = ['InvalidJSONPayload', 'SchemaValidationException', 'PayloadTooLarge'] as const satisfies readonly PropelErrorName[];
 const LOOKUP_ERRORS = ['InvalidLookupKey', 'PayloadValidationError', 'ContactNotFound'] as const satisfies readonly PropelErrorName[];
 
-const scopeOf = (c: SandboxContext): Scope => ({ namespace: c.get('namespace'), tenant: c.get('tenant') });
 
 export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef<PropelErrorName>[] {
   const auth = propelAuth(deps);
-  const writeContext = (c: SandboxContext): WriteContext => ({ scope: scopeOf(c), contacts, now: isoAt(deps.clock) });
+  const writeContext = (c: SandboxContext): WriteContext => ({ scope: c.get('scope'), contacts, now: isoAt(deps.clock) });
 
   /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404. */
   const lookUp = (c: SandboxContext): PropelContact => {
     const key = c.req.param('lookupKey')!;
     const value = c.req.param('lookupValue')!;
     if (!(LOOKUP_KEYS as readonly string[]).includes(key)) throw propelError('InvalidLookupKey', { message: PROPEL_MESSAGES.invalidLookupKey(key) });
-    const scope = scopeOf(c);
+    const scope = c.get('scope');
     let found: PropelContact | undefined;
     if ((key as LookupKey) === 'id') {
       found = /^\d{1,10}$/.test(value) ? contacts.get(scope, Number(value)) : undefined;

@@ -1,7 +1,7 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
 import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
-import type { RecordFilter, RecordPage } from '../../core/vendor.js';
+import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { PropelContact } from './schemas.js';
 
 export const CONTACTS_TABLE = 'propel_contacts';
@@ -46,11 +46,6 @@ export const PROPEL_MIGRATIONS: Migration[] = [
       WHERE source IS NOT NULL AND source_id IS NOT NULL;`,
   },
 ];
-
-export interface Scope {
-  namespace: string;
-  tenant: string;
-}
 
 /** The (sourceId, source, language) identity; language null means "sent without one". */
 export interface Identity {
@@ -99,11 +94,11 @@ export class PropelContacts {
     return this.store.transaction(fn);
   }
 
-  get(scope: Scope, id: number): PropelContact | undefined {
+  get(scope: TenantScope, id: number): PropelContact | undefined {
     return parse(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id));
   }
 
-  findByIdentity(scope: Scope, identity: Identity): PropelContact | undefined {
+  findByIdentity(scope: TenantScope, identity: Identity): PropelContact | undefined {
     return parse(
       this.store
         .statement(SQL.findByIdentity)
@@ -113,11 +108,11 @@ export class PropelContacts {
   }
 
   /** A parent named by sourceId and source: any language, the lowest id first (*decision*). */
-  findBySource(scope: Scope, sourceId: string, source: string): PropelContact | undefined {
+  findBySource(scope: TenantScope, sourceId: string, source: string): PropelContact | undefined {
     return parse(this.store.statement(SQL.findBySource).pluck().get(scope.namespace, scope.tenant, source, sourceId));
   }
 
-  childrenOf(scope: Scope, parentId: number): PropelContact[] {
+  childrenOf(scope: TenantScope, parentId: number): PropelContact[] {
     return (this.store.statement(SQL.childrenOf).pluck().all(scope.namespace, scope.tenant, parentId) as string[]).map((d) => parse(d)!);
   }
 
@@ -126,7 +121,7 @@ export class PropelContacts {
    * contact as read in this transaction when this write replaces it: when the write keeps its
    * identity and parent, only the data is rewritten.
    */
-  put(scope: Scope, contact: PropelContact, stored?: PropelContact): void {
+  put(scope: TenantScope, contact: PropelContact, stored?: PropelContact): void {
     const data = JSON.stringify(contact);
     const parentId = contact.parent?.id ?? null;
     if (
@@ -156,7 +151,7 @@ export class PropelContacts {
       );
   }
 
-  delete(scope: Scope, id: number): boolean {
+  delete(scope: TenantScope, id: number): boolean {
     return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
   }
 
@@ -164,7 +159,7 @@ export class PropelContacts {
    * The next free id of the tenant's sequence. Ids a client chose through bulk/id are skipped,
    * so the sequence never hands out an id that is taken.
    */
-  nextId(scope: Scope): number {
+  nextId(scope: TenantScope): number {
     let id = (this.store.statement(SQL.nextId).pluck().get(scope.namespace, scope.tenant) as number | undefined) ?? FIRST_CONTACT_ID;
     while (this.get(scope, id) !== undefined) id += 1;
     this.store.statement(SQL.setNextId).run(scope.namespace, scope.tenant, id + 1);

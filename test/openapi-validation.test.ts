@@ -8,10 +8,10 @@ import { createApp } from '../src/app.js';
 import { Store } from '../src/core/store.js';
 import type { Sandbox } from '../src/sandbox.js';
 import { signCoraRequest } from '../src/vendors/cora/auth.js';
-import { copperHeaders } from './clients/copper.js';
-import { DEMO_KEY as MC_KEY, DEMO_TENANT as MC_TENANT } from './clients/mailingcore.js';
-import { token } from './clients/propel.js';
-import { DEMO_KEY as CORA_KEY } from './clients/cora.js';
+import { copperHeaders } from '../src/vendors/copper/copper.client.js';
+import { DEMO_KEY as MC_KEY, DEMO_TENANT as MC_TENANT } from '../src/vendors/mailingcore/mailingcore.client.js';
+import { token } from '../src/vendors/propel/propel.client.js';
+import { DEMO_KEY as CORA_KEY } from '../src/vendors/cora/cora.client.js';
 import { useSandbox } from './helpers.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.

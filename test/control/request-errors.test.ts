@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
-import { contact, putContact } from '../clients/mailingcore.js';
+import { contact, putContact } from '../../src/vendors/mailingcore/mailingcore.client.js';
 import { startSandbox } from '../helpers.js';
 import { FUZZ_TARGETS } from '../reliability/fuzz-targets.js';
 import { tempDir } from '../store-inspect.js';

@@ -5,7 +5,7 @@ import { BODY_MESSAGES } from '../../src/core/body.js';
 import { NAMESPACE_RULE } from '../../src/core/router.js';
 import { call, useSandbox } from '../helpers.js';
 import { FUZZ_TARGETS } from '../reliability/fuzz-targets.js';
-import { bulk, newAccount } from '../clients/cora.js';
+import { bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
 const stored = (vendor: string, namespace = '') =>

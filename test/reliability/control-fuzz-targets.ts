@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { WITHHELD_SECRET, type Snapshot } from '../../src/core/control/state.js';
 import type { Sandbox } from '../../src/sandbox.js';
-import { BULK_PATH, newAccount } from '../clients/cora.js';
+import { BULK_PATH, newAccount } from '../../src/vendors/cora/cora.client.js';
 import type { Json } from './json-mutations.js';
 
 /** What the baseline holds, so valid values name things that exist (ids, cursors, namespaces). */

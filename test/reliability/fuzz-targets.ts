@@ -2,9 +2,9 @@
 import fc from 'fast-check';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, type JsonResponse } from '../helpers.js';
-import { BULK_PATH, coraSigned } from '../clients/cora.js';
-import { token } from '../clients/propel.js';
-import { copperHeaders } from '../clients/copper.js';
+import { BULK_PATH, coraSigned } from '../../src/vendors/cora/cora.client.js';
+import { token } from '../../src/vendors/propel/propel.client.js';
+import { copperHeaders } from '../../src/vendors/copper/copper.client.js';
 
 export interface FuzzTarget {
   vendor: string;

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, useSandbox, type JsonResponse } from '../helpers.js';
-import { bulk as coraBulk, coraSigned, DEMO_KEY as CORA_DEMO, getAccount, newAccount, OTHER_KEY as CORA_OTHER } from '../clients/cora.js';
-import { DEMO_CLIENT, OTHER_CLIENT, propelCall, token } from '../clients/propel.js';
-import { copper, DEMO as COPPER_DEMO, OTHER as COPPER_OTHER } from '../clients/copper.js';
-import { mc, DEMO_KEY as MC_DEMO, OTHER_KEY as MC_OTHER, OTHER_TENANT } from '../clients/mailingcore.js';
+import { bulk as coraBulk, coraSigned, DEMO_KEY as CORA_DEMO, getAccount, newAccount, OTHER_KEY as CORA_OTHER } from '../../src/vendors/cora/cora.client.js';
+import { DEMO_CLIENT, OTHER_CLIENT, propelCall, token } from '../../src/vendors/propel/propel.client.js';
+import { copper, DEMO as COPPER_DEMO, OTHER as COPPER_OTHER } from '../../src/vendors/copper/copper.client.js';
+import { mc, DEMO_KEY as MC_DEMO, OTHER_KEY as MC_OTHER, OTHER_TENANT } from '../../src/vendors/mailingcore/mailingcore.client.js';
 
 const MARKER = 'isolation-marker-7f3a';
 const OTHER_NS = { 'x-sandbox-namespace': 'someone-else' };

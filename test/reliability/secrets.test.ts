@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, json, startSandbox, type JsonResponse } from '../helpers.js';
-import { bulk as coraBulk, DEMO_KEY as CORA_KEY, getAccount, newAccount } from '../clients/cora.js';
-import { DEMO_CLIENT, propelCall, requestToken } from '../clients/propel.js';
-import { copper, DEMO as COPPER_DEMO } from '../clients/copper.js';
-import { DEMO_KEY as MC_KEY, mc } from '../clients/mailingcore.js';
+import { bulk as coraBulk, DEMO_KEY as CORA_KEY, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { DEMO_CLIENT, propelCall, requestToken } from '../../src/vendors/propel/propel.client.js';
+import { copper, DEMO as COPPER_DEMO } from '../../src/vendors/copper/copper.client.js';
+import { DEMO_KEY as MC_KEY, mc } from '../../src/vendors/mailingcore/mailingcore.client.js';
 
 /** Secrets the sandbox knows (demo and created ones) and secrets a client presented wrongly. */
 const SECRETS = [

@@ -1,7 +1,7 @@
 // Cora happy paths through HTTP: create, update, deep merge, unchanged, changes, dry run, reads, PATCH.
 import { describe, expect, it } from 'vitest';
 import { advanceClock, call, T0_ISO, useSandbox } from '../../../test/helpers.js';
-import { bulk, coraSigned, DEMO_KEY, getAccount, newAccount, OTHER_KEY } from '../../../test/clients/cora.js';
+import { bulk, coraSigned, DEMO_KEY, getAccount, newAccount, OTHER_KEY } from './cora.client.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
 

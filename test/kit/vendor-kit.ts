@@ -66,6 +66,8 @@ export interface VendorTestKit {
 
   /** Crash safety: a server process is killed mid-load, then its database file is read. */
   crash: {
+    /** Rows per write: 25 unless the vendor allows fewer. */
+    batchSize: number;
     /** One bulk write whose rows carry these ids ([A-Za-z0-9-]). */
     batch(ids: readonly string[]): VendorRequest;
     /** SQL (one column) listing the ids of every stored row. */

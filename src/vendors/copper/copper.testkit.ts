@@ -55,6 +55,8 @@ export const testKit: VendorTestKit = {
   },
 
   crash: {
+    // Copper takes at most 10 people per bulk call.
+    batchSize: 10,
     // Copper numbers people itself: the client-chosen id travels as the name, and as the e-mail a read finds the person by.
     batch: (ids) => ({
       method: 'POST',

@@ -72,6 +72,7 @@ export const testKit: VendorTestKit = {
   },
 
   crash: {
+    batchSize: 25,
     batch: (ids) => ({
       method: 'POST',
       path: BULK_PATH,

@@ -61,6 +61,7 @@ export const testKit: VendorTestKit = {
   },
 
   crash: {
+    batchSize: 25,
     batch: (ids) => ({
       method: 'POST',
       path: '/contacts/bulk',

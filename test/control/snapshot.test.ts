@@ -8,10 +8,11 @@ import { copperCatalogue } from '../../src/vendors/copper/errors.js';
 import { bulkCreate, bulkUpdate, getPerson } from '../../src/vendors/copper/copper.client.js';
 import { bulk as mcBulk, contact, createCampaign, getContact as mcGetContact, putContact } from '../../src/vendors/mailingcore/mailingcore.client.js';
 import { bulkById, bulkBySourceId, getContact as propelGetContact, requestToken } from '../../src/vendors/propel/propel.client.js';
+import { VENDORS as REGISTERED } from '../../src/vendors/registry.js';
 import { call, json, startSandbox, useSandbox } from '../helpers.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
-const VENDORS = ['cora', 'copper', 'propel', 'mailingcore'];
+const VENDORS = REGISTERED.map((v) => v.name);
 const NAMESPACES = ['', 'job-a'];
 const DEMO_SECRETS = ['demo_secret', 'other_secret', 'copper_demo_token', 'mc_test_demo', 'cora_org_demo.demo_secret'];
 

@@ -1,7 +1,7 @@
 // With an admin token, the control API answers only callers that present it; vendor APIs are unaffected.
 import { describe, expect, it } from 'vitest';
 import { call, useSandbox } from './helpers.js';
-import { getAccount } from './clients/cora.js';
+import { getAccount } from '../src/vendors/cora/cora.client.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const sandbox = useSandbox({ adminToken: TOKEN });

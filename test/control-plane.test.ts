@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CORA_ERRORS, CORA_ROW_ERRORS } from '../src/vendors/cora/errors.js';
 import { startSandbox, useSandbox, call, T0 } from './helpers.js';
-import { bulk, BULK_PATH, DEMO_KEY, getAccount, newAccount } from './clients/cora.js';
+import { bulk, BULK_PATH, DEMO_KEY, getAccount, newAccount } from '../src/vendors/cora/cora.client.js';
 import { SandboxClock } from '../src/core/clock.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

@@ -1,7 +1,7 @@
 // The control API through HTTP: health, clock, credentials and reset.
 import { describe, expect, it } from 'vitest';
 import { call, json, T0, T0_ISO, useSandbox } from './helpers.js';
-import { bulk, getAccount, newAccount, OTHER_KEY } from './clients/cora.js';
+import { bulk, getAccount, newAccount, OTHER_KEY } from '../src/vendors/cora/cora.client.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
 const post = (path: string, body: unknown) => call(sandbox(), path, { method: 'POST', ...json(body) });

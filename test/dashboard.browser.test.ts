@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable as available, keepLocal, launchChromium, warnIfNoChromium } from './browser.js';
-import { bulk, BULK_PATH, newAccount } from './clients/cora.js';
+import { bulk, BULK_PATH, newAccount } from '../src/vendors/cora/cora.client.js';
 import { T0, useSandbox } from './helpers.js';
 
 warnIfNoChromium('the dashboard browser test');

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { VENDORS } from '../src/vendors/registry.js';
 import { call, useSandbox } from './helpers.js';
 
 const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const VENDOR_DOCS = ['/cora/openapi.json', '/copper/openapi.json', '/propel/openapi.json', '/mailingcore/openapi.json'];
+/** Every registered vendor's document, in the registry's order. */
+const VENDOR_DOCS = VENDORS.map((v) => `${v.prefix}/openapi.json`);
 
 /** Every src= and href= of a page. */
 const linksOf = (html: string) => [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
@@ -20,7 +22,7 @@ describe('/docs', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const config = JSON.parse(/<script type="application\/json" id="docs-config">(.*?)<\/script>/s.exec(page.text)![1]!) as { urls: Array<{ key: string; url: string }> };
     expect(config.urls.map((u) => u.url)).toEqual([...VENDOR_DOCS, '/_sandbox/openapi.json']);
-    expect(config.urls.map((u) => u.key)).toEqual(['cora', 'copper', 'propel', 'mailingcore', 'sandbox']);
+    expect(config.urls.map((u) => u.key)).toEqual([...VENDORS.map((v) => v.name), 'sandbox']);
     for (const { url } of config.urls) {
       const doc = await call(sandbox(), url);
       expect(doc.status, url).toBe(200);
@@ -65,12 +67,7 @@ describe('/_sandbox/ui files', () => {
     const page = await call(sandbox(), '/_sandbox/ui');
     expect(page.status).toBe(200);
     const config = JSON.parse(/<script type="application\/json" id="dashboard-config">(.*?)<\/script>/s.exec(page.text)![1]!);
-    expect(config.vendors.map((v: { name: string; prefix: string }) => [v.name, v.prefix])).toEqual([
-      ['cora', '/cora'],
-      ['copper', '/copper'],
-      ['propel', '/propel'],
-      ['mailingcore', '/mailingcore'],
-    ]);
+    expect(config.vendors.map((v: { name: string; prefix: string }) => [v.name, v.prefix])).toEqual(VENDORS.map((v) => [v.name, v.prefix]));
     const js = await sandbox().fetch('/_sandbox/ui/dashboard.js');
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(await js.text()).toContain("const API = '/_sandbox'");

@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type LogLevel } from '../src/core/logger.js';
 import type { Sandbox } from '../src/sandbox.js';
-import { bulk, DEMO_KEY, newAccount } from './clients/cora.js';
-import { requestToken } from './clients/propel.js';
+import { bulk, DEMO_KEY, newAccount } from '../src/vendors/cora/cora.client.js';
+import { requestToken } from '../src/vendors/propel/propel.client.js';
 import { call, startSandbox } from './helpers.js';
 
 const SECRETS = ['demo_secret', DEMO_KEY, 'query-secret-value'];

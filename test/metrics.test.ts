@@ -1,7 +1,7 @@
 // GET /_sandbox/metrics: Prometheus text that counts exactly the requests, rows, errors and faults a test sent.
 import { describe, expect, it } from 'vitest';
-import { bulk, getAccount, newAccount, BULK_PATH } from './clients/cora.js';
-import { bulkCreate } from './clients/copper.js';
+import { bulk, getAccount, newAccount, BULK_PATH } from '../src/vendors/cora/cora.client.js';
+import { bulkCreate } from '../src/vendors/copper/copper.client.js';
 import { call, json, useSandbox } from './helpers.js';
 import type { Sandbox } from '../src/sandbox.js';
 

@@ -7,12 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { Store } from '../src/core/store.js';
 import type { Sandbox } from '../src/sandbox.js';
-import { signCoraRequest } from '../src/vendors/cora/auth.js';
-import { copperHeaders } from './clients/copper.js';
-import { DEMO_KEY as MC_KEY, DEMO_TENANT as MC_TENANT } from './clients/mailingcore.js';
-import { token } from './clients/propel.js';
-import { DEMO_KEY as CORA_KEY } from './clients/cora.js';
 import { useSandbox } from './helpers.js';
+import { kitFor } from './kit/vendor-kit.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
@@ -70,27 +66,6 @@ function expectDocumented(name: string, method: string, template: string, res: S
   expect(ok, `${label}: body does not match its schema: ${ajv.errorsText(validate.errors)}\n${res.text.slice(0, 500)}`).toBe(true);
 }
 
-/** How a real client of each vendor authenticates (the demo credentials). */
-const AUTH: Record<string, (sandbox: Sandbox, method: string, vendorPath: string, body: string) => Promise<Record<string, string>>> = {
-  async cora(sandbox, method, vendorPath, body) {
-    const timestamp = String(Math.floor(sandbox.clock.now() / 1000));
-    const signature = signCoraRequest({ apiKey: CORA_KEY, timestamp, method, pathWithQuery: vendorPath, body });
-    return { authorization: `Bearer ${CORA_KEY}`, 'x-cora-timestamp': timestamp, 'x-cora-signature': signature };
-  },
-  copper: async () => copperHeaders(),
-  propel: async (sandbox) => ({ authorization: `Bearer ${await token(sandbox)}` }),
-  mailingcore: async () => ({ authorization: `Bearer ${MC_KEY}`, 'x-tenant-id': MC_TENANT }),
-};
-
-/** Path parameters for operations on one stored record, taken from what the examples created. */
-const PATH_VALUES: Record<string, (record: Record<string, unknown>) => Record<string, string>> = {
-  cora: (r) => ({ externalId: String(r.externalId) }),
-  copper: (r) => ({ id: String(r.id) }),
-  propel: (r) => ({ lookupKey: 'id', lookupValue: String(r.id) }),
-  mailingcore: (r) => ({ idOrExternalId: String(r.id) }),
-};
-const TENANT: Record<string, string> = { cora: 'org_demo', copper: 'copper_demo', propel: 'propel_demo', mailingcore: 'tenant_demo' };
-
 interface Operation {
   method: string;
   template: string;
@@ -108,7 +83,9 @@ function operationsOf(doc: OpenAPIObject): Operation[] {
 
 async function send(sandbox: Sandbox, name: string, method: string, vendorPath: string, body: unknown, auth: boolean): Promise<Sent> {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const headers: Record<string, string> = auth ? await AUTH[name]!(sandbox, method.toUpperCase(), vendorPath, text) : {};
+  // How a real client of the vendor authenticates (the demo credentials), from its kit.
+  const server = { fetch: (path: string, init?: RequestInit) => sandbox.fetch(path, init), now: () => sandbox.clock.now() };
+  const headers: Record<string, string> = auth ? { ...(await kitFor(name).clientAuth(server, { method: method.toUpperCase(), path: vendorPath, body: text })) } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await sandbox.fetch(`${prefixOf(name)}${vendorPath}`, { method: method.toUpperCase(), headers, ...(body === undefined ? {} : { body: text }) });
   return { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
@@ -126,7 +103,7 @@ describe('documented examples replayed through the server', () => {
 
       // Writes first (they create what the reads then find); operations on one record use a record the examples stored.
       const replayed: string[] = [];
-      const { records } = await sandbox().admin.records(vendor.name, { tenant: TENANT[vendor.name]! });
+      const { records } = await sandbox().admin.records(vendor.name, { tenant: kitFor(vendor.name).tenant });
       expect(records).toEqual([]);
       // An example may legitimately answer an error (a lookup example naming a record the others did
       // not create): what must hold is that its document describes the answer.
@@ -138,9 +115,10 @@ describe('documented examples replayed through the server', () => {
         replayed.push(`${method} ${template}`);
       }
       expect(succeeded, `${vendor.name}: no example succeeded`).toBeGreaterThan(0);
-      const stored = (await sandbox().admin.records(vendor.name, { tenant: TENANT[vendor.name]! })).records as Array<Record<string, unknown>>;
+      const stored = (await sandbox().admin.records(vendor.name, { tenant: kitFor(vendor.name).tenant })).records as Array<Record<string, unknown>>;
       expect(stored.length, `${vendor.name}: the examples stored nothing`).toBeGreaterThan(0);
-      const values = PATH_VALUES[vendor.name]!(stored[0]!);
+      // Path parameters naming one stored record, from its kit.
+      const values = kitFor(vendor.name).pathValues(stored[0]!);
       const withParams = ops.filter((o) => o.template.includes('{') && (o.example !== undefined || o.method === 'get'));
       for (const { method, template, example } of withParams) {
         // A parameter naming something other than a stored record (a campaign id) gets a value that exists nowhere: its 404 must be documented too.

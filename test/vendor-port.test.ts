@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { signCoraRequest } from '../src/vendors/cora/auth.js';
 import { startSandbox } from './helpers.js';
-import { DEMO_KEY, getAccount, newAccount } from './clients/cora.js';
+import { DEMO_KEY, getAccount, newAccount } from '../src/vendors/cora/cora.client.js';
 
 describe('vendorPorts', () => {
   it('serves Cora at the root of its own port, signed over the vendor path, sharing the store', async () => {

@@ -1,7 +1,7 @@
 // The clock through the control API: every change in range or refused whole, and back to real time.
 import { describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../src/core/clock.js';
-import { bulk, newAccount } from '../clients/cora.js';
+import { bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 import { call, json, T0, T0_ISO, useSandbox } from '../helpers.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, keepLocal, launchChromium, warnIfNoChromium } from '../browser.js';
-import { bulk, newAccount } from '../clients/cora.js';
+import { bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 import { T0, useSandbox } from '../helpers.js';
 
 warnIfNoChromium('the cross-site write browser test');

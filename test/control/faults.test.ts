@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { drawDelayMs, drawFaultDelay, Faults, mulberry32, StoredFault, type DelaySpec, type Fault } from '../../src/core/faults.js';
 import { faultTargetProblem } from '../../src/core/fault-targets.js';
 import { SandboxClock } from '../../src/core/clock.js';
-import { bulk, BULK_PATH, coraSigned, DEMO_KEY, getAccount, newAccount, OTHER_KEY } from '../clients/cora.js';
-import { bulkUpdate } from '../clients/copper.js';
+import { bulk, BULK_PATH, coraSigned, DEMO_KEY, getAccount, newAccount, OTHER_KEY } from '../../src/vendors/cora/cora.client.js';
+import { bulkUpdate } from '../../src/vendors/copper/copper.client.js';
 import { call, json, startSandbox, useSandbox } from '../helpers.js';
 import type { Sandbox } from '../../src/sandbox.js';
 

@@ -2,7 +2,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
-import { getAccount, bulk, newAccount } from '../clients/cora.js';
+import { getAccount, bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 import { startSandbox, useSandbox } from '../helpers.js';
 
 interface Raw {

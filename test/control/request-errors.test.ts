@@ -3,9 +3,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
-import { contact, putContact } from '../clients/mailingcore.js';
 import { startSandbox } from '../helpers.js';
-import { FUZZ_TARGETS } from '../reliability/fuzz-targets.js';
+import { KIT_ROWS } from '../kit/vendor-kit.js';
 import { tempDir } from '../store-inspect.js';
 
 let sandbox: Sandbox;
@@ -23,19 +22,7 @@ afterEach(async () => {
 const dataVersion = () => observer.pragma('data_version', { simple: true }) as number;
 
 describe('request-level errors', () => {
-  it('MailingCore PUT /contacts answered 409 takes no sequence number and commits nothing', async () => {
-    expect((await putContact(sandbox, contact('E1', { email: 'one@example.com' }))).status).toBe(200);
-    expect((await putContact(sandbox, contact('E2', { email: 'two@example.com' }))).status).toBe(200);
-    const before = dataVersion();
-    const sequences = () => sandbox.app.deps.store.db.prepare('SELECT * FROM mailingcore_sequences').all();
-    const seqBefore = sequences();
-    const res = await putContact(sandbox, contact('E1', { email: 'two@example.com' }));
-    expect(res.status).toBe(409);
-    expect(sequences()).toEqual(seqBefore);
-    expect(dataVersion()).toBe(before);
-  });
-
-  it.each(FUZZ_TARGETS.map((t) => [t.vendor, t] as const))('%s: malformed body, bad credentials and bad namespace commit nothing', async (_, target) => {
+  it.each(KIT_ROWS)('%s: malformed body, bad credentials and bad namespace commit nothing', async (_, target) => {
     const before = dataVersion();
     const auth = await target.authHeaders(sandbox);
     const cases: Array<[string, Record<string, string>]> = [

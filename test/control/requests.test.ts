@@ -1,8 +1,8 @@
 // Request ids on every response, the journal's operationId, and GET /_sandbox/requests/count.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
-import { bulk, getAccount, newAccount } from '../clients/cora.js';
-import { mc } from '../clients/mailingcore.js';
+import { bulk, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { mc } from '../../src/vendors/mailingcore/mailingcore.client.js';
 import { call, startSandbox, useSandbox } from '../helpers.js';
 
 const sandbox = useSandbox();

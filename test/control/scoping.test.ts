@@ -1,6 +1,6 @@
 // Reset, coverage and rate-limit buckets act on exactly the scope asked for: vendor, tenant, namespace.
 import { describe, expect, it } from 'vitest';
-import { bulk, newAccount, OTHER_KEY } from '../clients/cora.js';
+import { bulk, newAccount, OTHER_KEY } from '../../src/vendors/cora/cora.client.js';
 import { call, json, useSandbox } from '../helpers.js';
 
 const sandbox = useSandbox();

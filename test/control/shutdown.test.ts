@@ -1,7 +1,7 @@
 // Sandbox.close: requests in flight finish within the grace period; past it they are cut, and close never hangs.
 import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../helpers.js';
-import { getAccount } from '../clients/cora.js';
+import { getAccount } from '../../src/vendors/cora/cora.client.js';
 
 describe('Sandbox.close({ graceMs })', () => {
   it('waits for a request in flight, then refuses new connections', async () => {

@@ -3,15 +3,16 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { SNAPSHOT_BODY_LIMIT, WITHHELD_SECRET, type Snapshot } from '../../src/core/control/state.js';
 import type { Sandbox } from '../../src/sandbox.js';
-import { bulk as coraBulk, coraSigned, getAccount, newAccount, DEMO_KEY as CORA_KEY } from '../clients/cora.js';
+import { bulk as coraBulk, coraSigned, getAccount, newAccount, DEMO_KEY as CORA_KEY } from '../../src/vendors/cora/cora.client.js';
 import { copperCatalogue } from '../../src/vendors/copper/errors.js';
-import { bulkCreate, bulkUpdate, getPerson } from '../clients/copper.js';
-import { bulk as mcBulk, contact, createCampaign, getContact as mcGetContact, putContact } from '../clients/mailingcore.js';
-import { bulkById, bulkBySourceId, getContact as propelGetContact, requestToken } from '../clients/propel.js';
+import { bulkCreate, bulkUpdate, getPerson } from '../../src/vendors/copper/copper.client.js';
+import { bulk as mcBulk, contact, createCampaign, getContact as mcGetContact, putContact } from '../../src/vendors/mailingcore/mailingcore.client.js';
+import { bulkById, bulkBySourceId, getContact as propelGetContact, requestToken } from '../../src/vendors/propel/propel.client.js';
+import { VENDORS as REGISTERED } from '../../src/vendors/registry.js';
 import { call, json, startSandbox, useSandbox } from '../helpers.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
-const VENDORS = ['cora', 'copper', 'propel', 'mailingcore'];
+const VENDORS = REGISTERED.map((v) => v.name);
 const NAMESPACES = ['', 'job-a'];
 const DEMO_SECRETS = ['demo_secret', 'other_secret', 'copper_demo_token', 'mc_test_demo', 'cora_org_demo.demo_secret'];
 

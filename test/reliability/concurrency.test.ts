@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../store-inspect.js';
 import type { Sandbox } from '../../src/sandbox.js';
-import { DEMO_KEY, OTHER_KEY, bulk } from '../clients/cora.js';
+import { DEMO_KEY, OTHER_KEY, bulk } from '../../src/vendors/cora/cora.client.js';
 import { startSandbox } from '../helpers.js';
 
 const dir = tempDir('bulk-sandbox-concurrency-');

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { WITHHELD_SECRET, type Snapshot } from '../../src/core/control/state.js';
 import type { Sandbox } from '../../src/sandbox.js';
-import { BULK_PATH, newAccount } from '../clients/cora.js';
+import { KITS } from '../kit/vendor-kit.js';
 import type { Json } from './json-mutations.js';
 
 /** What the baseline holds, so valid values name things that exist (ids, cursors, namespaces). */
@@ -18,50 +18,20 @@ export interface Baseline {
 }
 
 const word = fc.stringMatching(/^[a-z0-9_]{1,10}$/);
-const email = word.map((u) => `${u}@example.com`);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
-/** The bulk route of each vendor: every fault action, row errors included, may target it. */
-const BULK_ROUTES: Record<string, string> = {
-  cora: BULK_PATH,
-  propel: '/v2/contacts/bulk/id',
-  copper: '/developer_api/v1/people/bulk_create',
-  mailingcore: '/contacts/bulk',
-};
+const kitOf = (vendor: string) => KITS.find((kit) => kit.name === vendor);
 
-const credentialFor = (vendor: string): fc.Arbitrary<Record<string, Json>> => {
-  switch (vendor) {
-    case 'cora':
-      return fc.record({ tenant: word, key: fc.tuple(word, word).map(([id, secret]) => `cora_org_${id}.${secret}`), revoked: fc.boolean() }, { requiredKeys: ['tenant', 'key'] });
-    case 'propel':
-      return fc.record({ tenant: word, clientId: word, clientSecret: word, revoked: fc.boolean() }, { requiredKeys: ['tenant', 'clientId', 'clientSecret'] });
-    case 'copper':
-      return fc.record({ tenant: word, token: word, email, revoked: fc.boolean() }, { requiredKeys: ['tenant', 'token', 'email'] });
-    case 'mailingcore':
-      return fc.record(
-        { tenant: word, key: word.map((k) => `mc_test_${k}`), scopes: fc.subarray(['contacts:read', 'contacts:write', 'campaigns:write']), revoked: fc.boolean() },
-        { requiredKeys: ['tenant', 'key', 'scopes'] },
-      );
-    default:
-      return fc.constant({ tenant: 'x' });
-  }
-};
+/** The bulk route of each vendor (its kit's): every fault action, row errors included, may target it. */
+const bulkRoute = (vendor: string): string | undefined => kitOf(vendor)?.routePath;
 
-const recordsFor = (vendor: string): fc.Arbitrary<Record<string, Json[]>> => {
-  const rows = (row: fc.Arbitrary<Json>, tenant: string) => fc.array(row, { minLength: 1, maxLength: 3 }).map((r) => ({ [tenant]: r }));
-  switch (vendor) {
-    case 'cora':
-      return rows(word.map((id) => newAccount(`F${id}`) as Json), 'org_demo');
-    case 'propel':
-      return rows(fc.record({ id: fc.integer({ min: 1, max: 5000 }), firstName: word, email, gender: fc.constantFrom('M', 'F', 'U') }), 'propel_demo');
-    case 'copper':
-      return rows(fc.record({ name: word, emails: fc.constant([] as Json[]) }), 'copper_demo');
-    case 'mailingcore':
-      return rows(fc.record({ email, externalId: word }), 'tenant_demo');
-    default:
-      return fc.constant({});
-  }
-};
+/** A credential of `vendor`'s kind, from its kit (a name no kit has gets a shape no vendor takes). */
+const credentialFor = (vendor: string): fc.Arbitrary<Record<string, Json>> =>
+  (kitOf(vendor)?.control.credential as fc.Arbitrary<Record<string, Json>> | undefined) ?? fc.constant({ tenant: 'x' });
+
+/** Seedable records of `vendor`, by tenant, from its kit. */
+const recordsFor = (vendor: string): fc.Arbitrary<Record<string, Json[]>> =>
+  (kitOf(vendor)?.control.records as fc.Arbitrary<Record<string, Json[]>> | undefined) ?? fc.constant({});
 
 /** One valid fault action for `vendor` (its own catalogue names). */
 const faultAction = (sandbox: Sandbox, vendor: string): fc.Arbitrary<Record<string, Json>> => {
@@ -157,7 +127,7 @@ export function validBodies(sandbox: Sandbox, baseline: Baseline): Record<string
             {
               // Mostly the vendor's bulk route; otherwise any vendor's route, which may reach none of this vendor's.
               method: fc.oneof({ weight: 3, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PATCH', 'DELETE', 'put') }),
-              path: fc.oneof({ weight: 3, arbitrary: fc.constant(BULK_ROUTES[vendor] ?? '/') }, { weight: 1, arbitrary: fc.constantFrom(...allRoutePaths(sandbox)) }),
+              path: fc.oneof({ weight: 3, arbitrary: fc.constant(bulkRoute(vendor) ?? '/') }, { weight: 1, arbitrary: fc.constantFrom(...allRoutePaths(sandbox)) }),
               times: fc.integer({ min: 1, max: 5 }),
               after: fc.integer({ min: 0, max: 5 }),
               tenant: fc.constantFrom(...tenants),

@@ -5,11 +5,12 @@ import type { z } from 'zod';
 import { ControlError, controlRoutes } from '../../src/core/control/routes.js';
 import type { Snapshot } from '../../src/core/control/state.js';
 import type { RouteDef } from '../../src/core/vendor.js';
-import { bulk as coraBulk, getAccount, newAccount } from '../clients/cora.js';
-import { bulkCreate } from '../clients/copper.js';
-import { bulk as mcBulk, contact } from '../clients/mailingcore.js';
-import { bulkById } from '../clients/propel.js';
+import { bulk as coraBulk, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { bulkCreate } from '../../src/vendors/copper/copper.client.js';
+import { bulk as mcBulk, contact } from '../../src/vendors/mailingcore/mailingcore.client.js';
+import { bulkById } from '../../src/vendors/propel/propel.client.js';
 import { call, json, startSandbox, type JsonResponse } from '../helpers.js';
+import { KITS } from '../kit/vendor-kit.js';
 import { hostileQueryValue, pathParam, validBodies, validQueryValues, type Baseline } from './control-fuzz-targets.js';
 import { mutate, mutationKey, MUTATIONS, nasty, snapshotPrototype, type Json } from './json-mutations.js';
 
@@ -192,7 +193,7 @@ beforeAll(async () => {
   baselineDoc = await getJson('/_sandbox/snapshot?secrets=include');
   baseline = {
     vendors,
-    tenants: ['org_demo', 'propel_demo', 'copper_demo', 'tenant_demo', 'org_seed', 'nobody'],
+    tenants: [...KITS.map((kit) => kit.tenant), 'org_seed', 'nobody'],
     namespaces: ['', 'job-a', 'job-b'],
     credentialIds: Object.fromEntries(vendors.map((v) => [v, credentials.filter((c) => c.vendor === v).map((c) => c.id)])),
     faultIds: ((await getJson('/_sandbox/faults')).faults as Array<{ id: string }>).map((f) => f.id),

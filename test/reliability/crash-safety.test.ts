@@ -6,13 +6,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { VENDORS } from '../../src/vendors/registry.js';
 import { tempDir } from '../store-inspect.js';
-import { signCoraRequest } from '../../src/vendors/cora/auth.js';
+import { kitFor, type Server, type VendorRequest, type VendorTestKit } from '../kit/vendor-kit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const KEY = 'cora_org_demo.demo_secret';
-const PATH = '/external-api/accounts/bulk-upsert';
-const BATCH = 25;
 const CLIENTS = 4;
 
 async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
@@ -24,31 +22,29 @@ async function startServer(db: string): Promise<{ child: ChildProcess; url: stri
   return { child, url: line.replace('listening on ', '') };
 }
 
-function batchBody(client: number, batch: number): string {
-  const accounts = Array.from({ length: BATCH }, (_, row) => {
-    const externalId = `C${client}-B${batch}-R${row}`;
-    return { externalId, phoneNumber: '+15555550111', portfolioId: 'P', metadata: { filenumber: externalId, client, batch } };
-  });
-  return JSON.stringify({ accounts });
-}
+/** A server process reached over HTTP, on the wall clock: what a real client of the vendor talks to. */
+const serverAt = (url: string): Server => ({ fetch: (path, init) => fetch(`${url}${path}`, init), now: () => Date.now() });
 
-async function send(url: string, body: string): Promise<boolean> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = signCoraRequest({ apiKey: KEY, timestamp, method: 'POST', pathWithQuery: PATH, body });
-  const res = await fetch(`${url}/cora${PATH}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'x-cora-timestamp': timestamp, 'x-cora-signature': signature, 'content-type': 'application/json' },
-    body,
-  });
-  const json = (await res.json()) as { summary?: { created: number } };
-  return res.status === 200 && json.summary?.created === BATCH;
+/** Sends `request` as the vendor's client would; resolves to the status and parsed body. */
+async function sendAs(kit: VendorTestKit, prefix: string, url: string, request: VendorRequest): Promise<{ status: number; body: any }> {
+  const server = serverAt(url);
+  const headers = { ...(await kit.clientAuth(server, request)), ...(request.body === '' ? {} : { 'content-type': 'application/json' }) };
+  const res = await server.fetch(`${prefix}${request.path}`, { method: request.method, headers, ...(request.body === '' ? {} : { body: request.body }) });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 const dir = tempDir('bulk-sandbox-crash-');
 
-describe('crash safety', () => {
+// Every registered vendor's bulk write, through its kit (src/vendors/<v>/<v>.testkit.ts).
+describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s', (name, prefix) => {
+  const kit = kitFor(name);
+  const BATCH = kit.crash.batchSize;
+  const batchIds = (client: number, batch: number) => Array.from({ length: BATCH }, (_, row) => `C${client}-B${batch}-R${row}`);
+  const send = async (url: string, ids: string[]) => kit.created(await sendAs(kit, prefix, url, kit.crash.batch(ids))) === BATCH;
+
   it('keeps every acknowledged row and no half batch after SIGKILL mid-load, and restarts clean', async () => {
-    const db = join(dir, 'crash.db');
+    const db = join(dir, `crash-${name}.db`);
     const { child, url } = await startServer(db);
     const acknowledged = new Set<string>();
     const attempted: Array<{ client: number; batch: number }> = [];
@@ -58,7 +54,7 @@ describe('crash safety', () => {
       for (let batch = 0; !killed; batch++) {
         attempted.push({ client: id, batch });
         try {
-          if (await send(url, batchBody(id, batch))) acknowledged.add(`${id}/${batch}`);
+          if (await send(url, batchIds(id, batch))) acknowledged.add(`${id}/${batch}`);
         } catch {
           return; // the connection died with the server
         }
@@ -77,7 +73,7 @@ describe('crash safety', () => {
     const store = new Database(db);
     try {
       expect(store.pragma('integrity_check', { simple: true })).toBe('ok');
-      const rows = store.prepare('SELECT external_id FROM cora_accounts').pluck().all() as string[];
+      const rows = store.prepare(kit.crash.storedIds).pluck().all() as string[];
       const perBatch = new Map<string, number>();
       for (const id of rows) {
         const [, c, b] = /^C(\d+)-B(\d+)-R\d+$/.exec(id)!;
@@ -92,9 +88,10 @@ describe('crash safety', () => {
 
     const restarted = await startServer(db);
     try {
-      const res = await fetch(`${restarted.url}/cora/external-api/accounts/C0-B0-R0`, { headers: { authorization: `Bearer ${KEY}` } });
+      const read = kit.crash.read('C0-B0-R0');
+      const res = await sendAs(kit, prefix, restarted.url, read);
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { account: { externalId: string } }).account.externalId).toBe('C0-B0-R0');
+      expect(read.idOf(res.body)).toBe('C0-B0-R0');
     } finally {
       restarted.child.kill('SIGTERM');
       await once(restarted.child, 'exit');

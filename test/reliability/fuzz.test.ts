@@ -24,7 +24,7 @@ const request = (target: FuzzTarget) =>
     })
     .map(({ header, ...input }) => ({ ...mutate(input), header, mutation: input.mutation }));
 
-describe.each(FUZZ_TARGETS.map((t) => [t.vendor, t] as const))('fuzzing %s', (_, target) => {
+describe.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('fuzzing %s', (_, target) => {
   let sandbox: Sandbox;
   beforeAll(async () => {
     sandbox = await startSandbox({ rateLimits: 'off' });
@@ -32,11 +32,11 @@ describe.each(FUZZ_TARGETS.map((t) => [t.vendor, t] as const))('fuzzing %s', (_,
   afterAll(() => sandbox.close());
 
   it('never answers 5xx, always in the vendor envelope, and writes only what it reports', async () => {
-    const vendor = sandbox.app.vendors.find((v) => v.name === target.vendor)!;
-    const route = sandbox.app.instances[target.vendor]!.routes.find((r) => r.method.toUpperCase() === target.method && `${r.path}` === target.routePath)!;
+    const vendor = sandbox.app.vendors.find((v) => v.name === target.name)!;
+    const route = sandbox.app.instances[target.name]!.routes.find((r) => r.method.toUpperCase() === target.method && `${r.path}` === target.routePath)!;
     expect(route, `route ${target.routePath}`).toBeDefined();
     const prototypeBefore = snapshotPrototype();
-    const count = () => sandbox.app.instances[target.vendor]!.listRecords({ namespace: '', tenant: target.tenant, limit: 100_000 }).records.length;
+    const count = () => sandbox.app.instances[target.name]!.listRecords({ namespace: '', tenant: target.tenant, limit: 100_000 }).records.length;
     const auth = await target.authHeaders(sandbox);
     const authNames = Object.keys(auth);
 

@@ -3,41 +3,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, json, startSandbox, type JsonResponse } from '../helpers.js';
-import { bulk as coraBulk, DEMO_KEY as CORA_KEY, getAccount, newAccount } from '../clients/cora.js';
-import { DEMO_CLIENT, propelCall, requestToken } from '../clients/propel.js';
-import { copper, DEMO as COPPER_DEMO } from '../clients/copper.js';
-import { DEMO_KEY as MC_KEY, mc } from '../clients/mailingcore.js';
+import { DEMO_KEY as CORA_KEY } from '../../src/vendors/cora/cora.client.js';
+import { mc } from '../../src/vendors/mailingcore/mailingcore.client.js';
+import { KITS } from '../kit/vendor-kit.js';
 
-/** Secrets the sandbox knows (demo and created ones) and secrets a client presented wrongly. */
+/** Secrets in query strings and body fields, and every vendor's (its kit's): demo, wrong, created, seeded, refused. */
 const SECRETS = [
-  'demo_secret',
-  'copper_demo_token',
-  MC_KEY,
-  'wrong-secret-abc',
-  'mc_test_wrongkey',
-  'wrong-copper-token',
-  // Query strings and body fields.
   'qs-client-secret-1',
   'qs-access-token-1',
   'qs-api-key-value',
   'qs-plain-key-value',
   'body-password-value',
   '987654321987',
-  // Created through POST /_sandbox/credentials, then used.
-  'new-cora-secret-xyz',
-  'new-propel-secret-xyz',
-  'new-copper-token-xyz',
-  'mc_test_created_key_xyz',
-  // Loaded by POST /_sandbox/seed.
-  'seeded-cora-secret',
-  'seeded-propel-secret',
-  'seeded-copper-token',
-  'mc_test_seeded_key',
-  // Refused create bodies.
-  'refused-copper-token',
-  'refused-secret-no-dot',
-  // HTTP Basic for demo_client:demo_secret, as sent.
-  Buffer.from(`${DEMO_CLIENT.clientId}:${DEMO_CLIENT.clientSecret}`).toString('base64'),
+  ...KITS.flatMap((kit) => kit.secrets.known),
 ];
 
 let sandbox: Sandbox;
@@ -59,7 +37,7 @@ const post = (path: string, body: unknown) => call(sandbox, path, { method: 'POS
 
 /**
  * Every vendor's auth with good and wrong credentials, secrets in query strings and body fields,
- * and every control route that takes a secret. Returns every response, and the Propel tokens issued.
+ * and every control route that takes a secret. Returns every response, and the tokens issued.
  */
 async function traffic(): Promise<{ responses: JsonResponse[]; tokens: string[] }> {
   const responses: JsonResponse[] = [];
@@ -68,78 +46,18 @@ async function traffic(): Promise<{ responses: JsonResponse[]; tokens: string[] 
     responses.push(res);
     return res;
   };
-  // Control routes that take a secret: create for each vendor's kind, seed, refused creates, revoke.
-  expect((await keep(post('/_sandbox/credentials', { vendor: 'cora', tenant: 'org_new', key: 'cora_org_new.new-cora-secret-xyz' }))).status).toBe(201);
-  expect((await keep(post('/_sandbox/credentials', { vendor: 'propel', tenant: 'p_new', clientId: 'new_client', clientSecret: 'new-propel-secret-xyz' }))).status).toBe(201);
-  expect((await keep(post('/_sandbox/credentials', { vendor: 'copper', tenant: 'c_new', token: 'new-copper-token-xyz', email: 'new@example.com' }))).status).toBe(201);
-  expect((await keep(post('/_sandbox/credentials', { vendor: 'mailingcore', tenant: 'm_new', key: 'mc_test_created_key_xyz', scopes: ['contacts:read'] }))).status).toBe(201);
-  const seeded = await keep(
-    post('/_sandbox/seed', {
-      cora: { credentials: [{ tenant: 'org_seed', key: 'cora_org_seed.seeded-cora-secret' }] },
-      propel: { credentials: [{ tenant: 'p_seed', clientId: 'seed_client', clientSecret: 'seeded-propel-secret' }] },
-      copper: { credentials: [{ tenant: 'c_seed', token: 'seeded-copper-token', email: 'seed@example.com' }] },
-      mailingcore: { credentials: [{ tenant: 'm_seed', key: 'mc_test_seeded_key', scopes: ['contacts:read'] }] },
-    }),
-  );
-  expect(seeded.body).toMatchObject({ credentials: 4 });
-  expect((await keep(post('/_sandbox/credentials', { vendor: 'copper', tenant: 'c_x', token: 'refused-copper-token', email: 'not-an-email' }))).status).toBe(400);
-  expect((await keep(post('/_sandbox/credentials', { vendor: 'cora', tenant: 'org_x', key: 'refused-secret-no-dot' }))).status).toBe(400);
-  expect((await keep(post('/_sandbox/seed', { cora: { credentials: [{ tenant: 'o', key: 'refused-secret-no-dot' }] } }))).status).toBe(400);
-  // A whole key passed as the id must not come back in the 404's message.
-  expect((await keep(call(sandbox, `/_sandbox/credentials?vendor=cora&id=${encodeURIComponent('cora_org_new.new-cora-secret-xyz')}`, { method: 'DELETE' }))).status).toBe(404);
-  expect((await keep(call(sandbox, `/_sandbox/credentials?vendor=mailingcore&id=mc_test_seeded_key`, { method: 'DELETE' }))).status).toBe(404);
-
-  // Cora: signed write, read, wrong secret, a created and a seeded key, then the created key revoked.
-  expect((await keep(coraBulk(sandbox, { accounts: [newAccount('S1')] }))).status).toBe(200);
-  expect((await keep(getAccount(sandbox, 'S1'))).status).toBe(200);
-  expect((await keep(getAccount(sandbox, 'S1', 'cora_org_demo.wrong-secret-abc'))).status).toBe(401);
-  expect((await keep(coraBulk(sandbox, { accounts: [newAccount('S2')] }, { key: 'cora_org_demo.wrong-secret-abc' }))).status).toBe(401);
-  expect((await keep(coraBulk(sandbox, { accounts: [newAccount('S3')] }, { key: 'cora_org_new.new-cora-secret-xyz' }))).status).toBe(200);
-  expect((await keep(getAccount(sandbox, 'S3', 'cora_org_seed.seeded-cora-secret'))).status).toBe(404);
-  expect((await keep(call(sandbox, '/_sandbox/credentials?vendor=cora&id=cora_org_new', { method: 'DELETE' }))).status).toBe(200);
-  expect((await keep(getAccount(sandbox, 'S3', 'cora_org_new.new-cora-secret-xyz'))).status).toBe(401);
-
-  // Propel: tokens by form body and by Basic, wrong secrets both ways, a forged token.
+  // Control routes that take a secret: a created credential of each vendor's kind, and one seeded for each.
+  for (const kit of KITS) expect((await keep(post('/_sandbox/credentials', { vendor: kit.name, ...kit.secrets.created }))).status).toBe(201);
+  const seeded = await keep(post('/_sandbox/seed', Object.fromEntries(KITS.map((kit) => [kit.name, { credentials: [kit.secrets.seeded] }]))));
+  expect(seeded.body).toMatchObject({ credentials: KITS.length });
+  // Each vendor's own traffic (its kit): good, wrong, created, seeded and refused credentials, and the leaking query and body.
   const tokens: string[] = [];
-  for (const client of [DEMO_CLIENT, { clientId: 'new_client', clientSecret: 'new-propel-secret-xyz' }, { clientId: 'seed_client', clientSecret: 'seeded-propel-secret' }]) {
-    for (const basic of [false, true]) {
-      const issued = await requestToken(sandbox, client, { basic });
-      expect(issued.status).toBe(200);
-      tokens.push(issued.body.access_token as string);
-    }
+  for (const kit of KITS) {
+    const own = await kit.secrets.traffic(sandbox, { query: QUERY, body: PASSWORD_BODY });
+    responses.push(...own.responses);
+    tokens.push(...own.issued);
   }
-  for (const basic of [false, true]) expect((await keep(requestToken(sandbox, { clientId: 'demo_client', clientSecret: 'wrong-secret-abc' }, { basic }))).status).toBe(401);
-  expect((await keep(propelCall(sandbox, 'POST', '/contacts/bulk/id', { contacts: [{ id: 1, firstName: 'A' }] }, { token: tokens[0]! }))).status).toBeLessThan(300);
-  expect((await keep(propelCall(sandbox, 'GET', '/contacts/id/1', undefined, { token: tokens[3]! }))).status).toBe(404);
-  expect((await keep(propelCall(sandbox, 'GET', '/contacts/id/1', undefined, { token: 'wrong-secret-abc' }))).status).toBe(401);
-
-  // Copper: the demo, created and seeded tokens, and a wrong one.
-  expect((await keep(copper(sandbox, '/people', { name: 'A B' }))).status).toBeLessThan(300);
-  expect((await keep(copper(sandbox, '/people/1', undefined, { as: { token: 'wrong-copper-token', email: COPPER_DEMO.email } }))).status).toBe(401);
-  expect((await keep(copper(sandbox, '/people/1', undefined, { as: { token: 'new-copper-token-xyz', email: 'new@example.com' } }))).status).toBe(404);
-  expect((await keep(copper(sandbox, '/people/1', undefined, { as: { token: 'seeded-copper-token', email: 'seed@example.com' } }))).status).toBe(404);
-
-  // MailingCore: the demo, created and seeded keys, and a wrong one.
-  expect((await keep(mc(sandbox, 'PUT', '/contacts', { email: 'a@example.com' }))).status).toBeLessThan(300);
-  expect((await keep(mc(sandbox, 'GET', '/contacts', undefined, { key: 'mc_test_wrongkey' }))).status).toBe(401);
-  expect((await keep(mc(sandbox, 'GET', '/contacts', undefined, { key: 'mc_test_created_key_xyz', tenant: 'm_new' }))).status).toBe(200);
-  expect((await keep(mc(sandbox, 'GET', '/contacts', undefined, { key: 'mc_test_seeded_key', tenant: 'm_seed' }))).status).toBe(200);
-
-  // Secrets in query strings and a `password` body field, to every vendor, with and without credentials.
-  const coraAuth = { authorization: `Bearer ${CORA_KEY}` };
-  await keep(call(sandbox, `/cora/external-api/accounts/S1${QUERY}`, { headers: coraAuth }));
-  await keep(call(sandbox, `/cora/external-api/accounts/S1${QUERY}`));
-  await keep(call(sandbox, `/propel/oauth2/token${QUERY}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }));
-  await keep(propelCall(sandbox, 'GET', `/contacts/id/1${QUERY}`, undefined, { token: tokens[0]! }));
-  await keep(copper(sandbox, `/people/1${QUERY}`));
-  await keep(mc(sandbox, 'GET', `/contacts${QUERY}`));
   await keep(call(sandbox, `/_sandbox/requests${QUERY}`));
-  await keep(coraBulk(sandbox, PASSWORD_BODY));
-  await keep(call(sandbox, `/cora${'/external-api/accounts/bulk-upsert'}`, { method: 'POST', ...json(PASSWORD_BODY) }));
-  await keep(propelCall(sandbox, 'POST', '/contacts/bulk/id', PASSWORD_BODY, { token: tokens[0]! }));
-  await keep(copper(sandbox, '/people', PASSWORD_BODY));
-  await keep(mc(sandbox, 'POST', '/contacts/bulk', PASSWORD_BODY));
-  await keep(mc(sandbox, 'POST', '/contacts/bulk', PASSWORD_BODY, { key: null }));
   return { responses, tokens };
 }
 
@@ -173,7 +91,7 @@ describe('secrets', () => {
     const { responses, tokens } = await traffic();
     const views = await outputs();
     // The traffic is there, only its secrets are not.
-    expect(views.requests).toContain('/external-api/accounts/bulk-upsert');
+    for (const kit of KITS) expect(views.requests).toContain(`"vendor":"${kit.name}"`);
     expect(views.requests).toContain('client_secret=[redacted]&access_token=[redacted]&api_key=[redacted]&key=[redacted]');
     expect(lines.some((l) => l.includes('"requestBody"'))).toBe(true);
     const errors = Object.fromEntries(responses.filter((r) => r.status >= 400).map((r, i) => [`error body ${i} (${r.status})`, r.text]));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BODY_MESSAGES } from '../../core/body.js';
 import { call, json, startSandbox, useSandbox } from '../../../test/helpers.js';
-import { API, bulkCreate, type CopperCallOptions, bulkUpdate, copper, copperHeaders, DEMO, getPerson, OTHER, search, storedPeople } from '../../../test/clients/copper.js';
+import { API, bulkCreate, type CopperCallOptions, bulkUpdate, copper, copperHeaders, DEMO, getPerson, OTHER, search, storedPeople } from './copper.client.js';
 import { COPPER_ERRORS, COPPER_MESSAGES, MAX_BULK_PEOPLE } from './errors.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

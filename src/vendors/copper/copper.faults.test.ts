@@ -1,7 +1,7 @@
 // Copper under armed faults through HTTP: forced row failures in the vendor's shape, faked 429s, and coverage of both.
 import { describe, expect, it } from 'vitest';
 import { call, json, useSandbox } from '../../../test/helpers.js';
-import { bulkCreate, bulkUpdate, storedPeople } from '../../../test/clients/copper.js';
+import { bulkCreate, bulkUpdate, storedPeople } from './copper.client.js';
 import { COPPER_ERRORS, COPPER_MESSAGES } from './errors.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

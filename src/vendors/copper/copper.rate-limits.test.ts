@@ -1,7 +1,7 @@
 // Copper rate limits through HTTP with the vendor's own limits: 3 bulk requests per second and 180 per rolling minute, per token.
 import { describe, expect, it } from 'vitest';
 import { useSandbox } from '../../../test/helpers.js';
-import { bulkCreate, DEMO, getPerson, OTHER, storedPeople } from '../../../test/clients/copper.js';
+import { bulkCreate, DEMO, getPerson, OTHER, storedPeople } from './copper.client.js';
 import { COPPER_MESSAGES } from './errors.js';
 import { BULK_RATE_LIMIT, MINUTE_RATE_LIMIT } from './routes.js';
 

@@ -1,7 +1,7 @@
 // Copper happy paths through HTTP: the vendor's bulk example, partial updates, single-record calls, search, isolation.
 import { describe, expect, it } from 'vitest';
 import { T0, useSandbox } from '../../../test/helpers.js';
-import { bulkCreate, bulkUpdate, copper, getPerson, OTHER, search, storedPeople } from '../../../test/clients/copper.js';
+import { bulkCreate, bulkUpdate, copper, getPerson, OTHER, search, storedPeople } from './copper.client.js';
 import { COPPER_ROW_ERRORS } from './errors.js';
 import { DEFAULT_CONTACT_TYPE_ID } from './index.js';
 import { TOTAL_HEADER } from './routes.js';

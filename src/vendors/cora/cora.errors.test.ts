@@ -1,7 +1,7 @@
 // Cora error paths through HTTP: every request-level code, every row rule, and nothing written on failure.
 import { describe, expect, it } from 'vitest';
 import { advanceClock, call, useSandbox } from '../../../test/helpers.js';
-import { BULK_PATH, bulk, coraSigned, DEMO_KEY, getAccount, newAccount } from '../../../test/clients/cora.js';
+import { BULK_PATH, bulk, coraSigned, DEMO_KEY, getAccount, newAccount } from './cora.client.js';
 import { BODY_MESSAGES } from '../../core/body.js';
 import { CORA_ERRORS, CORA_MESSAGES, CORA_ROW_ERRORS, MAX_ACCOUNTS, MAX_EXTERNAL_IDS } from './errors.js';
 

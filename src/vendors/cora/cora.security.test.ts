@@ -1,7 +1,7 @@
 // Cora authentication through HTTP: headers, keys, the timestamp window, the HMAC (test vector included).
 import { describe, expect, it } from 'vitest';
 import { call, json, useSandbox } from '../../../test/helpers.js';
-import { BULK_PATH, bulk, coraSigned, DEMO_KEY, getAccount, newAccount, REVOKED_KEY } from '../../../test/clients/cora.js';
+import { BULK_PATH, bulk, coraSigned, DEMO_KEY, getAccount, newAccount, REVOKED_KEY } from './cora.client.js';
 import { sha256Hex } from '../../core/auth.js';
 import { signCoraRequest } from './auth.js';
 import { CORA_ERRORS, CORA_MESSAGES } from './errors.js';

@@ -1,7 +1,8 @@
 // Cora happy paths through HTTP: create, update, deep merge, unchanged, changes, dry run, reads, PATCH.
 import { describe, expect, it } from 'vitest';
 import { advanceClock, call, T0_ISO, useSandbox } from '../../../test/helpers.js';
-import { bulk, coraSigned, DEMO_KEY, getAccount, newAccount, OTHER_KEY } from '../../../test/clients/cora.js';
+import { BODY_MESSAGES } from '../../core/body.js';
+import { bulk, coraSigned, DEMO_KEY, getAccount, newAccount, OTHER_KEY } from './cora.client.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
 
@@ -228,5 +229,16 @@ describe('cora reads and PATCH', () => {
     const patch = await coraSigned(sandbox(), '/external-api/accounts/SHARED', { bucket: 'x' }, { method: 'PATCH', key: OTHER_KEY });
     expect(patch.status).toBe(200);
     expect((await getAccount(sandbox(), 'SHARED')).body.account.bucket).toBe('demo');
+  });
+});
+
+// Cora's own case of the rule test/control/vendor-input.test.ts checks for every vendor's bulk route: a free-form field too.
+describe('numbers out of range', () => {
+  it('in a free-form Cora field: 400, not stored as null', async () => {
+    const text = JSON.stringify({ accounts: [newAccount('N1', { metadata: { filenumber: 'N1', score: 0 } })] }).replace('"score":0', '"score":1e400');
+    const res = await bulk(sandbox(), text);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ success: false, code: 'INVALID_REQUEST_BODY', message: BODY_MESSAGES.numberOutOfRange('/accounts/0/metadata/score') });
+    expect(sandbox().app.instances.cora!.listRecords({ namespace: '', limit: 100_000 }).records).toEqual([]);
   });
 });

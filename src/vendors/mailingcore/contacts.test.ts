@@ -9,7 +9,7 @@ import {
   patchContact,
   putContact,
   storedContacts,
-} from '../../../test/clients/mailingcore.js';
+} from './mailingcore.client.js';
 import { MC_MESSAGES, MC_ROW_ERRORS } from './errors.js';
 import { BULK_EXAMPLE } from './routes.js';
 import { MAILINGCORE_MIGRATIONS, MailingCoreStore } from './store.js';

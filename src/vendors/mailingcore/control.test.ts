@@ -1,7 +1,7 @@
 // MailingCore under the control plane: armed faults (errors and row errors), coverage of its catalogue, seed and records.
 import { describe, expect, it } from 'vitest';
 import { call, json, T0_ISO, useSandbox } from '../../../test/helpers.js';
-import { bulk, contact, DEMO_TENANT, listContacts, storedContacts } from '../../../test/clients/mailingcore.js';
+import { bulk, contact, DEMO_TENANT, listContacts, storedContacts } from './mailingcore.client.js';
 import { MC_ERRORS, MC_MESSAGES, MC_ROW_ERRORS } from './errors.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

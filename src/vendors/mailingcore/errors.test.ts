@@ -1,7 +1,7 @@
 // MailingCore error paths through HTTP: request-level 400s that write nothing, bad bodies and queries, 404s, the envelope.
 import { describe, expect, it } from 'vitest';
 import { call, T0_ISO, useSandbox } from '../../../test/helpers.js';
-import { bulk, contact, DEMO_KEY, DEMO_TENANT, listContacts, mc, putContact, storedContacts } from '../../../test/clients/mailingcore.js';
+import { bulk, contact, DEMO_KEY, DEMO_TENANT, listContacts, mc, putContact, storedContacts } from './mailingcore.client.js';
 import { BODY_MESSAGES, DEFAULT_BODY_LIMIT } from '../../core/body.js';
 import { MAX_BULK_CONTACTS, MC_MESSAGES } from './errors.js';
 

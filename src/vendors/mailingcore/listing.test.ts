@@ -10,7 +10,7 @@ import {
   localeCoverage,
   OTHER_KEY,
   storedContacts,
-} from '../../../test/clients/mailingcore.js';
+} from './mailingcore.client.js';
 import { MC_MESSAGES } from './errors.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

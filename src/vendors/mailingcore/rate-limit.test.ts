@@ -1,7 +1,7 @@
 // MailingCore's rate limit through HTTP: 300 a minute per key, X-RateLimit-* on every answer after the key check, 429 and reset on the sandbox clock.
 import { describe, expect, it } from 'vitest';
 import { T0, useSandbox } from '../../../test/helpers.js';
-import { bulk, contact, DEMO_KEY, listContacts, OTHER_KEY, READONLY_KEY, storedContacts } from '../../../test/clients/mailingcore.js';
+import { bulk, contact, DEMO_KEY, listContacts, OTHER_KEY, READONLY_KEY, storedContacts } from './mailingcore.client.js';
 import { MC_MESSAGES, RATE_LIMIT } from './errors.js';
 
 const sandbox = useSandbox();

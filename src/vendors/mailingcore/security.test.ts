@@ -19,7 +19,7 @@ import {
   putContact,
   READONLY_KEY,
   storedContacts,
-} from '../../../test/clients/mailingcore.js';
+} from './mailingcore.client.js';
 import { credentialId } from './auth.js';
 import { MC_MESSAGES } from './errors.js';
 import { mailingcore } from './index.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BODY_MESSAGES, MAX_JSON_DEPTH } from '../../core/body.js';
 import { call, json, useSandbox } from '../../../test/helpers.js';
-import { bulkById, bulkBySourceId, DEMO_CLIENT, getContact, propelCall, requestToken } from '../../../test/clients/propel.js';
+import { bulkById, bulkBySourceId, DEMO_CLIENT, getContact, propelCall, requestToken } from './propel.client.js';
 import { MAX_CONTACTS, MORE_INFO_BASE, PROPEL_ERRORS, PROPEL_MESSAGES, type PropelErrorName } from './errors.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });

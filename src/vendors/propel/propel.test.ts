@@ -11,7 +11,7 @@ import {
   propelCall,
   requestToken,
   token,
-} from '../../../test/clients/propel.js';
+} from './propel.client.js';
 import { TOKEN_TTL_S } from './auth.js';
 import { PROPEL_ERRORS, PROPEL_MESSAGES } from './errors.js';
 import { FIRST_CONTACT_ID } from './store.js';

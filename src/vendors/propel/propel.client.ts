@@ -1,7 +1,7 @@
 // Test-side Propel client: fetches OAuth2 tokens and calls the contacts API the way a real client would.
-import { call, json, type JsonResponse } from '../helpers.js';
-import type { Sandbox } from '../../src/sandbox.js';
-import { DEMO_CLIENT, OTHER_CLIENT } from '../../src/vendors/propel/auth.js';
+import { call, json, type JsonResponse } from '../../../test/helpers.js';
+import type { Sandbox } from '../../sandbox.js';
+import { DEMO_CLIENT, OTHER_CLIENT } from './auth.js';
 
 export { DEMO_CLIENT, OTHER_CLIENT };
 export type PropelClient = { clientId: string; clientSecret: string };

@@ -1,7 +1,7 @@
 // Test-side Cora client: signs requests exactly as the vendor documents, with knobs to break them.
-import { call, json, type JsonResponse } from '../helpers.js';
-import type { Sandbox } from '../../src/sandbox.js';
-import { signCoraRequest } from '../../src/vendors/cora/auth.js';
+import { call, json, type JsonResponse } from '../../../test/helpers.js';
+import type { Sandbox } from '../../sandbox.js';
+import { signCoraRequest } from './auth.js';
 
 export const DEMO_KEY = 'cora_org_demo.demo_secret';
 export const OTHER_KEY = 'cora_org_other.other_secret';

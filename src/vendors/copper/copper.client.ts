@@ -1,6 +1,6 @@
 // Test-side Copper client: sends the three X-PW-* headers as the vendor documents, with knobs to break them.
-import { call, json, type JsonResponse } from '../helpers.js';
-import type { Sandbox } from '../../src/sandbox.js';
+import { call, json, type JsonResponse } from '../../../test/helpers.js';
+import type { Sandbox } from '../../sandbox.js';
 
 export const DEMO = { token: 'copper_demo_token', email: 'demo@example.com' } as const;
 export const OTHER = { token: 'copper_other_token', email: 'other@example.com' } as const;

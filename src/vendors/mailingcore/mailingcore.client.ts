@@ -1,6 +1,6 @@
 // Test-side MailingCore client: bearer key and X-Tenant-Id as the vendor documents, with knobs to leave them out.
-import { call, json, type JsonResponse } from '../helpers.js';
-import type { Sandbox } from '../../src/sandbox.js';
+import { call, json, type JsonResponse } from '../../../test/helpers.js';
+import type { Sandbox } from '../../sandbox.js';
 
 export const DEMO_KEY = 'mc_test_demo';
 export const READONLY_KEY = 'mc_test_readonly';

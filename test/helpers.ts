@@ -52,6 +52,17 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
+/** Keeps every response awaited through `keep`, for checks over all of them afterwards. */
+export function recordResponses(): { responses: JsonResponse[]; keep: (pending: Promise<JsonResponse>) => Promise<JsonResponse> } {
+  const responses: JsonResponse[] = [];
+  const keep = async (pending: Promise<JsonResponse>) => {
+    const res = await pending;
+    responses.push(res);
+    return res;
+  };
+  return { responses, keep };
+}
+
 /** Moves the sandbox clock through the control API, as a user would. */
 export async function advanceClock(sandbox: Sandbox, ms: number): Promise<void> {
   const res = await call(sandbox, '/_sandbox/clock', { method: 'POST', ...json({ advanceMs: ms }) });

@@ -2,8 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { Store } from '../src/core/store.js';
+import type { Sandbox } from '../src/sandbox.js';
+import { startSandbox } from './helpers.js';
 
 /** A new temp folder, removed after the test file's tests. */
 export function tempDir(prefix: string): string {
@@ -25,3 +28,26 @@ export const migrationVersions = (store: Store, owner: string): number[] =>
   store.db.prepare('SELECT version FROM schema_migrations WHERE owner = ? ORDER BY version').pluck().all(owner) as number[];
 
 export const integrity = (store: Store): string[] => store.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
+
+/**
+ * A fresh sandbox on a file database for each test, and SQLite's `data_version` as a second
+ * connection sees it: it moves whenever the sandbox's connection commits a change, so a test can
+ * prove a request committed nothing at all.
+ */
+export function useFileSandboxWithDataVersion(): { sandbox: () => Sandbox; dataVersion: () => number } {
+  let sandbox: Sandbox | undefined;
+  let observer: Database.Database | undefined;
+  beforeEach(async () => {
+    const file = join(tempDir('data-version-'), 'sandbox.db');
+    sandbox = await startSandbox({ db: file, rateLimits: 'off' });
+    observer = new Database(file, { readonly: true });
+  });
+  afterEach(async () => {
+    observer?.close();
+    await sandbox?.close();
+  });
+  return {
+    sandbox: () => sandbox!,
+    dataVersion: () => observer!.pragma('data_version', { simple: true }) as number,
+  };
+}

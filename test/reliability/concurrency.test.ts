@@ -1,5 +1,4 @@
 // Concurrency: parallel clients on overlapping keys lose nothing; the result equals a sequential replay.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,6 @@
 // Crash safety: SIGKILL the server mid-load; every acknowledged row survives, no batch is half-written.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';

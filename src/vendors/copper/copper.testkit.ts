@@ -1,7 +1,7 @@
 // What the cross-cutting suites (fuzz, isolation, crash safety, secrets, OpenAPI replay) need from Copper.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { call, json, type JsonResponse } from '../../../test/helpers.js';
+import { call, json, recordResponses } from '../../../test/helpers.js';
 import type { Stranger, VendorTestKit } from '../../../test/kit/vendor-kit.js';
 import { PEOPLE_TABLE } from './store.js';
 import { API, copper, copperHeaders, DEMO, OTHER } from './copper.client.js';
@@ -77,12 +77,7 @@ export const testKit: VendorTestKit = {
     created: { tenant: 'c_new', token: 'new-copper-token-xyz', email: 'new@example.com' },
     seeded: { tenant: 'c_seed', token: 'seeded-copper-token', email: 'seed@example.com' },
     async traffic(sandbox, leak) {
-      const responses: JsonResponse[] = [];
-      const keep = async (p: Promise<JsonResponse>) => {
-        const res = await p;
-        responses.push(res);
-        return res;
-      };
+      const { responses, keep } = recordResponses();
       expect((await keep(call(sandbox, '/_sandbox/credentials', { method: 'POST', ...json({ vendor: 'copper', tenant: 'c_x', token: 'refused-copper-token', email: 'not-an-email' }) }))).status).toBe(400);
       // The demo, created and seeded tokens, and a wrong one.
       expect((await keep(copper(sandbox, '/people', { name: 'A B' }))).status).toBeLessThan(300);

@@ -1,7 +1,7 @@
 // What the cross-cutting suites (fuzz, isolation, crash safety, secrets, OpenAPI replay) need from Cora.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { call, json, type JsonResponse } from '../../../test/helpers.js';
+import { call, json, recordResponses } from '../../../test/helpers.js';
 import type { VendorTestKit } from '../../../test/kit/vendor-kit.js';
 import { signCoraRequest } from './auth.js';
 import { CORA_TABLE } from './store.js';
@@ -87,12 +87,7 @@ export const testKit: VendorTestKit = {
     created: { tenant: 'org_new', key: 'cora_org_new.new-cora-secret-xyz' },
     seeded: { tenant: 'org_seed', key: 'cora_org_seed.seeded-cora-secret' },
     async traffic(sandbox, leak) {
-      const responses: JsonResponse[] = [];
-      const keep = async (p: Promise<JsonResponse>) => {
-        const res = await p;
-        responses.push(res);
-        return res;
-      };
+      const { responses, keep } = recordResponses();
       const post = (path: string, body: unknown) => call(sandbox, path, { method: 'POST', ...json(body) });
       // Refused credentials, and a whole key passed as the id: the 404's message must not repeat it.
       expect((await keep(post('/_sandbox/credentials', { vendor: 'cora', tenant: 'org_x', key: 'refused-secret-no-dot' }))).status).toBe(400);

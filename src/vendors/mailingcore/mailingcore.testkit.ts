@@ -1,7 +1,7 @@
 // What the cross-cutting suites (fuzz, isolation, crash safety, secrets, OpenAPI replay) need from MailingCore.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { call, type JsonResponse } from '../../../test/helpers.js';
+import { call, recordResponses } from '../../../test/helpers.js';
 import type { Stranger, VendorTestKit } from '../../../test/kit/vendor-kit.js';
 import { CONTACTS_TABLE } from './store.js';
 import { DEMO_KEY, DEMO_TENANT, mc, OTHER_KEY, OTHER_TENANT } from './mailingcore.client.js';
@@ -76,12 +76,7 @@ export const testKit: VendorTestKit = {
     created: { tenant: 'm_new', key: 'mc_test_created_key_xyz', scopes: ['contacts:read'] },
     seeded: { tenant: 'm_seed', key: 'mc_test_seeded_key', scopes: ['contacts:read'] },
     async traffic(sandbox, leak) {
-      const responses: JsonResponse[] = [];
-      const keep = async (p: Promise<JsonResponse>) => {
-        const res = await p;
-        responses.push(res);
-        return res;
-      };
+      const { responses, keep } = recordResponses();
       expect((await keep(call(sandbox, `/_sandbox/credentials?vendor=mailingcore&id=mc_test_seeded_key`, { method: 'DELETE' }))).status).toBe(404);
       // The demo, created and seeded keys, and a wrong one.
       expect((await keep(mc(sandbox, 'PUT', '/contacts', { email: 'a@example.com' }))).status).toBeLessThan(300);

@@ -1,7 +1,7 @@
 // What the cross-cutting suites (fuzz, isolation, crash safety, secrets, OpenAPI replay) need from Propel.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { call, type JsonResponse } from '../../../test/helpers.js';
+import { call, recordResponses } from '../../../test/helpers.js';
 import type { Server, VendorTestKit } from '../../../test/kit/vendor-kit.js';
 import type { Sandbox } from '../../sandbox.js';
 import { CONTACTS_TABLE } from './store.js';
@@ -94,12 +94,7 @@ export const testKit: VendorTestKit = {
     created: { tenant: 'p_new', clientId: 'new_client', clientSecret: 'new-propel-secret-xyz' },
     seeded: { tenant: 'p_seed', clientId: 'seed_client', clientSecret: 'seeded-propel-secret' },
     async traffic(sandbox, leak) {
-      const responses: JsonResponse[] = [];
-      const keep = async (p: Promise<JsonResponse>) => {
-        const res = await p;
-        responses.push(res);
-        return res;
-      };
+      const { responses, keep } = recordResponses();
       // Tokens by form body and by Basic, wrong secrets both ways, a forged token.
       const issued: string[] = [];
       for (const client of [DEMO_CLIENT, { clientId: 'new_client', clientSecret: 'new-propel-secret-xyz' }, { clientId: 'seed_client', clientSecret: 'seeded-propel-secret' }]) {

@@ -124,6 +124,12 @@ export interface RecordFilter {
   cursor?: string;
 }
 
+/** What loading one tenant's fixtures did: how many records it wrote, and each fixture it could not. */
+export interface SeedOutcome {
+  loaded: number;
+  issues: string[];
+}
+
 /** What a vendor builds once per app from the core's dependencies. */
 export interface VendorInstance<Name extends string = string> {
   routes: RouteDef<Name>[];
@@ -135,10 +141,12 @@ export interface VendorInstance<Name extends string = string> {
   /** Lists stored records for the control API (`GET /_sandbox/{vendor}/records`). */
   listRecords(filter: RecordFilter): RecordPage;
   /**
-   * Loads fixtures for one tenant, each in the shape the vendor's create call takes; invalid
-   * fixtures throw a SandboxError naming the problem and nothing is written.
+   * Loads fixtures for one tenant, each in the shape the vendor's create call takes, through the
+   * vendor's own create rules. Runs inside the core's seed transaction: it opens none of its own
+   * and throws nothing for a bad fixture, it reports it (e.g. `accounts.3: <why>`, in the words
+   * of the vendor's own create call); the core then rolls the whole seed back.
    */
-  seedRecords(scope: { namespace: string; tenant: string }, records: readonly unknown[]): { loaded: number };
+  seedRecords(scope: TenantScope, records: readonly unknown[]): SeedOutcome;
 }
 
 /** `Name`, `Row`: the vendor's error and row-error names, tying its routes to its own catalogue. */

@@ -79,26 +79,37 @@ export const SeedDocument = z
   .meta({ id: 'SandboxSeed', description: 'Fixtures by vendor name.' });
 export type SeedDocument = z.infer<typeof SeedDocument>;
 
-/** Loads fixtures, all or nothing: one invalid credential or record and nothing is written. */
+/**
+ * Loads fixtures, all or nothing: credentials through each vendor's create schema, records
+ * through each vendor's own create rules, all in one transaction. Every bad fixture is collected
+ * (`<vendor>.credentials.<i>: ...` / `<vendor>.records.<tenant>: <the vendor's issue>`), and any one of them rolls the
+ * whole seed back.
+ */
 export function applySeed(ctx: ControlContext, input: unknown, namespace = ''): { credentials: number; records: number } {
   const parsed = SeedDocument.safeParse(input);
   if (!parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid seed document', extra: { issues: issuesOf(parsed.error) } });
   const totals = { credentials: 0, records: 0 };
+  const issues: string[] = [];
   ctx.deps.store.transaction(() => {
     for (const [name, fixtures] of Object.entries(parsed.data)) {
       const vendor = vendorNamed(ctx, name);
       for (const [i, body] of (fixtures.credentials ?? []).entries()) {
         const credential = vendor.credentials.createSchema.safeParse(body);
         if (!credential.success) {
-          throw controlError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issuesOf(credential.error, `${name}.credentials.${i}`) } });
+          issues.push(...issuesOf(credential.error, `${name}.credentials.${i}`));
+          continue;
         }
         ctx.deps.credentials.put(vendor.credentials.toRecord(credential.data));
         totals.credentials += 1;
       }
       for (const [tenant, records] of Object.entries(fixtures.records ?? {})) {
-        totals.records += ctx.instances[name]!.seedRecords({ namespace, tenant }, records).loaded;
+        const outcome = ctx.instances[name]!.seedRecords({ namespace, tenant }, records);
+        issues.push(...outcome.issues.map((issue) => `${name}.records.${tenant}: ${issue}`));
+        totals.records += outcome.loaded;
       }
     }
+    // Thrown inside the transaction: everything written above rolls back with it.
+    if (issues.length > 0) throw controlError('INVALID_REQUEST', { message: 'Invalid fixtures: nothing was loaded', extra: { issues } });
   });
   return totals;
 }

@@ -195,12 +195,13 @@ describe('copper fixtures', () => {
   it('seeds valid people with create rules and refuses a bad batch whole', async () => {
     const instance = sandbox().app.instances.copper!;
     const scope = { namespace: '', tenant: 'copper_demo' };
-    expect(() =>
-      instance.seedRecords(scope, [{ name: 'Good Seed', emails: [{ email: 'seed@example.com', category: 'work' }] }, { name: '' }, { name: 'Dup', emails: [{ email: 'SEED@example.com', category: 'work' }] }]),
-    ).toThrowError(expect.objectContaining({ code: 'INVALID_REQUEST', extra: { issues: ['people.1: {"name":[{"error":"blank"}]}', 'people.2: {"emails":[{"error":"taken"}]}'] } }));
+    const bad = [{ name: 'Good Seed', emails: [{ email: 'seed@example.com', category: 'work' }] }, { name: '' }, { name: 'Dup', emails: [{ email: 'SEED@example.com', category: 'work' }] }];
+    const refused = await call(sandbox(), '/_sandbox/seed', { method: 'POST', ...json({ copper: { records: { copper_demo: bad } } }) });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.issues).toEqual(['copper.records.copper_demo: people.1: {"name":[{"error":"blank"}]}', 'copper.records.copper_demo: people.2: {"emails":[{"error":"taken"}]}']);
     expect(storedPeople(sandbox())).toEqual([]);
     // More than the bulk limit is fine for fixtures.
-    expect(instance.seedRecords(scope, Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12 });
+    expect(instance.seedRecords(scope, Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12, issues: [] });
     const stored = storedPeople(sandbox());
     expect(stored.map((p) => p.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect((await getPerson(sandbox(), 12)).body).toEqual(stored[11]);

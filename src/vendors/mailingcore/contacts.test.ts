@@ -223,7 +223,7 @@ describe('mailingcore fixtures (seedRecords / listRecords)', () => {
   it('loads valid fixtures with the bulk rules', () => {
     const instance = sandbox().app.instances.mailingcore!;
     const result = instance.seedRecords({ namespace: '', tenant: 'tenant_demo' }, [contact('s-1'), { email: 's2@example.com' }]);
-    expect(result).toEqual({ loaded: 2 });
+    expect(result).toEqual({ loaded: 2, issues: [] });
     const page = instance.listRecords({ namespace: '', tenant: 'tenant_demo', limit: 1 });
     expect(page.records).toHaveLength(1);
     expect(page.nextCursor).not.toBeNull();
@@ -232,15 +232,21 @@ describe('mailingcore fixtures (seedRecords / listRecords)', () => {
     expect([...page.records, ...rest.records].map((r: any) => r.email).sort()).toEqual(['s-1@example.com', 's2@example.com']);
   });
 
-  it('refuses invalid or conflicting fixtures and writes none of them', () => {
+  it('reports invalid or conflicting fixtures, and the seed that carries them writes none of them', async () => {
     const instance = sandbox().app.instances.mailingcore!;
     const scope = { namespace: '', tenant: 'tenant_demo' };
-    expect(() => instance.seedRecords(scope, [contact('s-1'), { email: 'not-an-email' }])).toThrowError(
-      expect.objectContaining({ code: 'INVALID_REQUEST', extra: { issues: [MC_MESSAGES.email('contacts.1.email')] } }),
-    );
-    expect(() => instance.seedRecords(scope, [contact('s-1'), contact('s-1')])).toThrowError(
-      expect.objectContaining({ code: 'INVALID_REQUEST', extra: { issues: [`contacts.1: ${MC_MESSAGES.duplicateKey('externalId', 's-1')}`] } }),
-    );
-    expect(storedContacts(sandbox())).toEqual([]);
+    // Inside the core's seed transaction (which rolls back on any issue); run alone, the valid one stays.
+    expect(instance.seedRecords(scope, [contact('s-1'), { email: 'not-an-email' }])).toEqual({ loaded: 0, issues: [MC_MESSAGES.email('contacts.1.email')] });
+    expect(sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, [contact('s-2'), contact('s-2')]))).toEqual({
+      loaded: 1,
+      issues: [`contacts.1: ${MC_MESSAGES.duplicateKey('externalId', 's-2')}`],
+    });
+    const seed = await sandbox().fetch('/_sandbox/seed', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mailingcore: { records: { tenant_demo: [contact('s-3'), contact('s-3')] } } }),
+    });
+    expect(seed.status).toBe(400);
+    expect(storedContacts(sandbox()).map((c: { externalId: string }) => c.externalId)).toEqual(['s-2']);
   });
 });

@@ -79,7 +79,7 @@ describe('mailingcore seed and records through the control API', () => {
       ...json({ mailingcore: { records: { [DEMO_TENANT]: [contact('s-1'), { email: 'nope' }] } } }),
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.issues).toEqual([MC_MESSAGES.email('contacts.1.email')]);
+    expect(bad.body.error.issues).toEqual([`mailingcore.records.tenant_demo: ${MC_MESSAGES.email('contacts.1.email')}`]);
     expect(storedContacts(sandbox())).toEqual([]);
 
     const ok = await call(sandbox(), '/_sandbox/seed', {

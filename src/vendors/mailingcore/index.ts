@@ -1,7 +1,6 @@
 // The MailingCore vendor module: everything the core needs to mount, document, list and seed MailingCore.
 import { z } from 'zod';
 import { isoAt } from '../../core/clock.js';
-import { controlError } from '../../core/control/errors.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
 import { mailingcoreCatalogue, type McErrorName, type McRowErrorName } from './errors.js';
@@ -37,26 +36,13 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
       routes: mailingcoreRoutes(deps, contacts),
       listRecords: (filter) => contacts.list(filter),
       seedRecords(scope, records) {
-        // Fixtures take the bulk import's item shape and rules, all or nothing, without its 1000 cap.
+        // Fixtures take the bulk import's item shape and rules, without its 1000 cap.
         const parsed = z.array(MailingCoreContactInput).safeParse(records, { reportInput: true });
         if (!parsed.success) {
-          throw controlError('INVALID_REQUEST', {
-            message: 'Invalid mailingcore fixtures',
-            extra: { issues: parsed.error.issues.map((issue) => issueMessage({ ...issue, path: ['contacts', ...issue.path] })) },
-          });
+          return { loaded: 0, issues: parsed.error.issues.map((issue) => issueMessage({ ...issue, path: ['contacts', ...issue.path] })) };
         }
-        const ctx = { scope, contacts, now: isoAt(deps.clock), newId: () => newContactId(deps) };
-        return contacts.transaction(() => {
-          const { response } = bulkUpsert(ctx, parsed.data);
-          if (response.failed > 0) {
-            // Thrown inside the transaction: the items already written roll back with it.
-            throw controlError('INVALID_REQUEST', {
-              message: 'Invalid mailingcore fixtures',
-              extra: { issues: response.errors.map((e) => `contacts.${e.index}: ${e.message}`) },
-            });
-          }
-          return { loaded: response.total };
-        });
+        const { response } = bulkUpsert({ scope, contacts, now: isoAt(deps.clock), newId: () => newContactId(deps) }, parsed.data);
+        return { loaded: response.total - response.failed, issues: response.errors.map((e) => `contacts.${e.index}: ${e.message}`) };
       },
     };
   },

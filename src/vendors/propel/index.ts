@@ -1,7 +1,6 @@
 // The Propel vendor module: everything the core needs to mount, document, list and seed Propel contacts.
 import { isoAt } from '../../core/clock.js';
 import { SandboxError } from '../../core/errors.js';
-import { controlError } from '../../core/control/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { propelCredentials } from './auth.js';
@@ -12,9 +11,6 @@ import { propelHeaders } from './headers.js';
 import { PropelContact } from './schemas.js';
 import { CONTACTS_TABLE, PROPEL_MIGRATIONS, PropelContacts, SEQUENCE_TABLE } from './store.js';
 import { checkBulkBody, type BulkRequest } from './validation.js';
-
-/** Thrown inside the seeding transaction so that one failed fixture rolls all of them back. */
-class SeedRollback extends Error {}
 
 export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
   name: 'propel',
@@ -47,7 +43,7 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
       listRecords: (filter) => contacts.list(filter),
       seedRecords(scope, records) {
         // A fixture with an `id` follows bulk/id, one without follows bulk/sourceId: the same
-        // checks and writes as a real request, all or nothing.
+        // checks and writes as a real request.
         const batches: BulkRequest[] = [];
         const issues: string[] = [];
         const withId = records.filter((r) => isPlainObject(r) && Object.hasOwn(r, 'id'));
@@ -62,23 +58,16 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
             issues.push(...(Array.isArray(messages) ? messages.map((m) => `${lookupKey} fixtures ${String(m)}`) : [`${lookupKey} fixtures: ${error.message}`]));
           }
         }
-        if (issues.length === 0) {
-          try {
-            contacts.transaction(() => {
-              for (const batch of batches) {
-                const { data } = bulkUpsert(batch, { scope, contacts, now: isoAt(deps.clock) });
-                data.forEach((row, i) => {
-                  if (!row.success) issues.push(`${batch.lookupKey} fixtures #/contacts/${i}: ${row.error}`);
-                });
-              }
-              if (issues.length > 0) throw new SeedRollback();
-            });
-          } catch (error) {
-            if (!(error instanceof SeedRollback)) throw error;
-          }
+        if (issues.length > 0) return { loaded: 0, issues };
+        let loaded = 0;
+        for (const batch of batches) {
+          const { data } = bulkUpsert(batch, { scope, contacts, now: isoAt(deps.clock) });
+          data.forEach((row, i) => {
+            if (row.success) loaded += 1;
+            else issues.push(`${batch.lookupKey} fixtures #/contacts/${i}: ${row.error}`);
+          });
         }
-        if (issues.length > 0) throw controlError('INVALID_REQUEST', { message: 'Invalid propel fixtures', extra: { issues } });
-        return { loaded: records.length };
+        return { loaded, issues };
       },
     };
   },

@@ -406,13 +406,13 @@ describe('propel through the control API', () => {
       ...json({ propel: { records: { propel_demo: [{ id: 1 }, { id: 2, parent: { id: 99 } }, { sourceId: 'S' }] } } }),
     });
     expect(seed.status).toBe(400);
-    expect(seed.body.error.issues).toEqual(['sourceId fixtures #/contacts/0: property [source] is required']);
+    expect(seed.body.error.issues).toEqual(['propel.records.propel_demo: sourceId fixtures #/contacts/0: property [source] is required']);
     const seed2 = await call(sandbox(), '/_sandbox/seed', {
       method: 'POST',
       ...json({ propel: { records: { propel_demo: [{ id: 1 }, { id: 2, parent: { id: 99 } }] } } }),
     });
     expect(seed2.status).toBe(400);
-    expect(seed2.body.error.issues).toEqual([`id fixtures #/contacts/1: ${PROPEL_MESSAGES.parentNotFoundById(99)}`]);
+    expect(seed2.body.error.issues).toEqual([`propel.records.propel_demo: id fixtures #/contacts/1: ${PROPEL_MESSAGES.parentNotFoundById(99)}`]);
     expect((await call(sandbox(), '/_sandbox/propel/records')).body.records).toEqual([]);
   });
 

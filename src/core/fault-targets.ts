@@ -1,5 +1,6 @@
 // Whether a fault can ever fire on a vendor: catalogue names it uses, and the routes its method and path reach.
 import type { Fault } from './faults.js';
+import { routesByPath } from './router.js';
 import type { RouteDef, VendorModule } from './vendor.js';
 
 type Route = Pick<RouteDef, 'method' | 'path' | 'batchField'>;
@@ -7,19 +8,8 @@ type Route = Pick<RouteDef, 'method' | 'path' | 'batchField'>;
 const isWildcard = (segment: string) => segment.startsWith(':') || segment === '*';
 /** Never a literal path segment (a request path cannot carry NUL): stands for "any value" in a probe path. */
 const ANY_VALUE = '\u0000';
-/** Fewer path parameters first, as the vendor router orders them. */
-const paramCount = (path: string) => path.split('/').filter((s) => s.startsWith(':')).length;
 const label = (r: Route) => `${r.method.toUpperCase()} ${r.path}`;
 
-/**
- * The route paths, each with its routes, in the order the vendor router tries them
- * (fewer parameters first, then as declared), so `/accounts/bulk-upsert` beats `/accounts/:id`.
- */
-function pathGroups(routes: readonly Route[]): Array<[string, Route[]]> {
-  const groups = new Map<string, Route[]>();
-  for (const route of routes) groups.set(route.path, [...(groups.get(route.path) ?? []), route]);
-  return [...groups.entries()].sort(([a], [b]) => paramCount(a) - paramCount(b));
-}
 
 /**
  * The route paths a fault path reaches: a path group is reached when some request path matches
@@ -70,7 +60,7 @@ export function faultTargetProblem(
   const known = `known routes: ${routes.map(label).join(', ')}`;
   // Faults see the path without its query, so a path with one would never match.
   if (fault.path !== null && /[?#]/.test(fault.path)) return `path ${fault.path} matches no ${vendor.name} route: give the path without query or fragment (${known})`;
-  const groups = fault.path === null ? pathGroups(routes) : reachedGroups(pathGroups(routes), fault.path);
+  const groups = fault.path === null ? routesByPath(routes) : reachedGroups(routesByPath(routes), fault.path);
   if (groups.length === 0) return `path ${fault.path} matches no ${vendor.name} route (${known})`;
   const reached = groups.flatMap(([, group]) => group);
   const candidates = fault.method === null ? reached : reached.filter((r) => r.method.toUpperCase() === fault.method);

@@ -89,8 +89,18 @@ export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Re
 
 const FIXED_INTERNAL = neutralErrorBody('INTERNAL', CORE_ERROR_DEFAULTS.INTERNAL.message);
 
-/** Fewer path parameters first, so `/accounts/bulk-upsert` wins over `/accounts/:externalId`. */
 const paramCount = (path: string) => path.split('/').filter((s) => s.startsWith(':')).length;
+
+/**
+ * Routes grouped by path, in the order the vendor router tries the paths: fewer path parameters
+ * first (then as declared), so `/accounts/bulk-upsert` wins over `/accounts/:externalId`. Fault
+ * checks (core/fault-targets.ts) follow the same order to know which route a path reaches.
+ */
+export function routesByPath<R extends { path: string }>(routes: readonly R[]): Array<[string, R[]]> {
+  const groups = new Map<string, R[]>();
+  for (const route of routes) groups.set(route.path, [...(groups.get(route.path) ?? []), route]);
+  return [...groups.entries()].sort(([a], [b]) => paramCount(a) - paramCount(b));
+}
 
 /**
  * The vendor's router. Each path gets its method handlers and then a catch-all that answers
@@ -123,12 +133,7 @@ export function createVendorRouter(
   for (const handler of middleware) app.use(handler);
   app.onError((err, c) => renderError(vendor, err, c));
 
-  const byPath = new Map<string, RouteDef[]>();
-  for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
-  const paths = [...byPath.keys()].sort((a, b) => paramCount(a) - paramCount(b));
-
-  for (const path of paths) {
-    const group = byPath.get(path)!;
+  for (const [path, group] of routesByPath(routes)) {
     for (const route of group) {
       const markRoute: MiddlewareHandler<SandboxEnv> = async function markRoute(c, next) {
         c.set('route', route);

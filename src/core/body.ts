@@ -111,15 +111,8 @@ export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined
 /** Reads and parses the request's JSON body with the given size limit. */
 export async function readJsonBody(c: Context, limit: number): Promise<unknown> {
   const bytes = await readRawBody(c, limit);
-  const value = parseJsonBody(bytes, c.req.header('content-type'));
-  c.set(PARSED_BODY, value);
-  return value;
+  return parseJsonBody(bytes, c.req.header('content-type'));
 }
-
-const PARSED_BODY = 'parsedJsonBody';
-
-/** The body `readJsonBody` parsed for this request, if it did: observers count rows without parsing it again. */
-export const parsedJsonBody = (c: Context): unknown => c.get(PARSED_BODY) as unknown;
 
 function invalidBody(message: string): SandboxError {
   return new SandboxError('INVALID_BODY', { message });

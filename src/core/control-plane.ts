@@ -1,10 +1,9 @@
 // What every vendor router gets from the control plane: journaling, fault injection and coverage.
 import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
-import { parseJsonBody, parsedJsonBody, readRawBody } from './body.js';
+import { parseJsonBody, readRawBody } from './body.js';
 import { CoverageCounts } from './coverage.js';
 import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
-import { isPlainObject } from './json.js';
 import { JOURNAL_BYTE_BUDGET, Journal, RawBody } from './journal.js';
 import { Metrics } from './metrics.js';
 import { redactHeaders, redactTarget, SecretSet } from './redact.js';
@@ -77,7 +76,8 @@ export class ControlPlane {
         raw = await readRawBody(c, bodyLimit).catch(() => undefined);
       }
       const errorName = c.get('errorName') ?? null;
-      const rowErrors = c.get('rowErrorCodes');
+      const bulk = c.get('bulk');
+      const rowErrors = bulk?.failed ?? [];
       const scope = { vendor: vendor.name, namespace: c.get('namespace'), tenant: c.get('tenant') ?? '' };
       if (errorName) plane.coverage.count(scope, 'error', errorName);
       for (const code of rowErrors) plane.coverage.count(scope, 'row', code);
@@ -90,16 +90,13 @@ export class ControlPlane {
       // Kept raw: the journal parses and redacts it only when someone reads it.
       const requestBody = raw ? new RawBody(raw, c.req.header('content-type')) : null;
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      const batchField = c.get('route')?.batchField;
-      const parsed = batchField !== undefined && !dropped && c.res.status < 300 ? (parsedJsonBody(c) ?? requestBody?.describe()) : undefined;
-      const batch = isPlainObject(parsed) ? parsed[batchField!] : undefined;
       plane.metrics.observe({
         vendor: vendor.name,
         method: c.req.method,
         status: dropped ? null : c.res.status,
         durationSeconds: durationMs / 1000,
         error: errorName,
-        rows: Array.isArray(batch) ? batch.length : 0,
+        rows: bulk && !dropped && c.res.status < 300 ? bulk.rows : 0,
         rowErrors,
         faultFired: fault !== null,
       });

@@ -55,7 +55,7 @@ export function logRequests(
     const namespace = c.get('namespace');
     const optional = { namespace: namespace && known.redact(namespace), tenant: c.get('tenant'), error: c.get('errorName'), fault: c.get('faultId') };
     for (const [k, v] of Object.entries(optional)) if (v !== undefined && v !== '') entry[k] = v;
-    const rowErrors = c.get('rowErrorCodes');
+    const rowErrors = c.get('bulk')?.failed;
     if (rowErrors?.length) entry.rowErrors = rowErrors;
     if (logger.isLevelEnabled('debug')) {
       entry.requestHeaders = redactHeaders(c.req.raw.headers, known);

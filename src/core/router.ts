@@ -122,7 +122,7 @@ export function createVendorRouter(
     c.set('vendorTarget', undefined);
     c.set('rawBody', undefined);
     c.set('rowFaults', undefined);
-    c.set('rowErrorCodes', []);
+    c.set('bulk', undefined);
     c.set('errorName', undefined);
     c.set('faultId', undefined);
     c.set('route', undefined);

@@ -18,6 +18,9 @@ export interface ColumnInfo {
   primaryKey: boolean;
 }
 
+/** Thrown to roll a dry run back; never escapes `rolledBack`. */
+const ROLLBACK = Symbol('rollback');
+
 export class Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
@@ -74,14 +77,32 @@ export class Store {
     return stmt;
   }
 
-  /** Runs `fn` in one synchronous transaction: nothing inside may be awaited. */
+  /**
+   * Runs `fn` in one synchronous transaction: nothing inside may be awaited. Called inside a
+   * transaction, `fn` simply joins it (one layer, never nested): the outer one commits or rolls back.
+   */
   transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
     const result = this.db.transaction(fn)();
     if (this.checkpointsOffThread && !this.db.inTransaction) {
       this.checkpointer ??= startCheckpointer(this.path, this.onCheckpointError);
       this.checkpointer.nudge();
     }
     return result;
+  }
+
+  /** Runs `fn` in a transaction that is always rolled back (a savepoint inside another one): a dry run. */
+  rolledBack<T>(fn: () => T): T {
+    let result: { value: T } | undefined;
+    try {
+      this.db.transaction(() => {
+        result = { value: fn() };
+        throw ROLLBACK;
+      })();
+    } catch (thrown) {
+      if (thrown !== ROLLBACK || !result) throw thrown;
+    }
+    return result.value;
   }
 
   /** Every data table (migrations bookkeeping excluded), for snapshots. */

@@ -1,6 +1,7 @@
 // What a vendor module declares: its routes, errors, tables and credentials. The core reads only this.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import type { BulkTally } from './bulk.js';
 import type { Clock } from './clock.js';
 import type { VendorTarget } from './router.js';
 import type { CredentialRecord, Credentials } from './credentials.js';
@@ -30,12 +31,12 @@ export interface SandboxVariables {
   /** Where the request's records live (its namespace and tenant), once auth has passed. */
   scope: TenantScope;
   /**
-   * Row indexes a fault asked to fail, with the vendor row-error name for each. Bulk handlers
-   * honour it; the control plane fills it.
+   * Row indexes a fault asked to fail, with the vendor row-error name for each: the control plane
+   * fills it, `bulkRoute` (core/bulk.ts) substitutes those rows.
    */
   rowFaults: ReadonlyMap<number, string> | undefined;
-  /** Row-failure codes this request produced; bulk handlers append, coverage reads. */
-  rowErrorCodes: string[];
+  /** A bulk request's row count and failed rows' codes, set by `bulkRoute`; metrics, coverage and logs read it. */
+  bulk: BulkTally | undefined;
   /** The catalogue name of the error this request was answered with, set by the renderer. */
   errorName: string | undefined;
   /** The id of the fault that fired on this request. */
@@ -97,7 +98,7 @@ export interface RouteDef<Name extends string = string> {
   responses: Record<number, ResponseDoc>;
   /** Catalogue names of every request-level error this route can answer with. */
   errors: readonly Name[];
-  /** Bulk routes: the top-level request body field holding the rows (counted by GET /_sandbox/metrics). */
+  /** Set by `bulkRoute` (core/bulk.ts) only: the top-level request body field holding the rows. */
   batchField?: string;
   middleware?: MiddlewareHandler<SandboxEnv>[];
   handler: (c: SandboxContext) => Response | Promise<Response>;

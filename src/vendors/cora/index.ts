@@ -1,8 +1,8 @@
 // The Cora vendor module: everything the core needs to mount, document, list and seed Cora.
-import { isoAt } from '../../core/clock.js';
+import { runBulk } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { coraCredentials } from './auth.js';
-import { bulkUpsert, newAccountId } from './bulk-upsert.js';
+import { coraBulkEngine, newAccountId } from './bulk-upsert.js';
 import { coraCatalogue, type CoraErrorName, type CoraRowErrorName } from './errors.js';
 import { coraRoutes } from './routes.js';
 import { CoraAccount } from './schemas.js';
@@ -28,17 +28,16 @@ export const cora: VendorModule<CoraErrorName, CoraRowErrorName> = {
   },
   create(deps) {
     const accounts = new CoraAccounts(deps.store);
+    const engine = coraBulkEngine(accounts, () => newAccountId(deps));
     return {
-      routes: coraRoutes(deps, accounts),
+      routes: coraRoutes(deps, accounts, engine),
       listRecords: (filter) => accounts.list(filter),
       seedRecords(scope, records) {
-        // Fixtures go through the same rules as a bulk upsert.
-        const { results } = bulkUpsert({ rows: records, dryRun: false, includeChanges: false }, { scope, accounts, now: isoAt(deps.clock), newId: () => newAccountId(deps) });
-        const failures = results.filter((r) => r.status === 'failed');
-        return {
-          loaded: results.length - failures.length,
-          issues: failures.map((f) => `accounts.${f.index}: ${f.message} ${JSON.stringify(f.details)}`),
-        };
+        // Fixtures go through the same engine as a bulk upsert, inside the seed's transaction.
+        const rows = records.map((row, index) => ({ index, row }));
+        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { rows: records, dryRun: false, includeChanges: false }, dryRun: false, now: deps.clock.now() });
+        const issues = outcomes.flatMap((o) => (o.ok ? [] : [`accounts.${o.element.index}: ${o.element.message} ${JSON.stringify(o.element.details)}`]));
+        return { loaded: outcomes.length - issues.length, issues };
       },
     };
   },

@@ -1,12 +1,13 @@
 // Cora's four endpoints as route definitions: what they accept, answer and fail with.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
+import { bulkRoute } from '../../core/bulk.js';
 import { isPlainObject } from '../../core/json.js';
 import { clientIp, rateLimit } from '../../core/middleware.js';
 import { isoAt } from '../../core/clock.js';
-import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
+import type { CoreDeps, RouteDef } from '../../core/vendor.js';
 import { coraAuth } from './auth.js';
-import { bulkUpsert, newAccountId } from './bulk-upsert.js';
+import { coraBulkResponse, type CoraBatch, type CoraBulkEngine } from './bulk-upsert.js';
 import { CORA_MESSAGES, MAX_ACCOUNTS, MAX_EXTERNAL_IDS, coraCatalogue, coraError, type CoraErrorName } from './errors.js';
 import { applyUpdate } from './merge.js';
 import {
@@ -49,12 +50,11 @@ const SIGNED_ERRORS = [
 ] as const satisfies readonly CoraErrorName[];
 
 
-export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<CoraErrorName>[] {
+export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraBulkEngine): RouteDef<CoraErrorName>[] {
   const bulkLimiter = deps.rateLimits.limiter('cora.bulk-upsert', BULK_RATE_LIMIT);
-  const newId = () => newAccountId(deps);
 
-  const readBulkBody = async (c: SandboxContext) => {
-    const body = await readJsonBody(c, deps.bodyLimit);
+  /** The request-level checks, in Cora's order and words; the rows themselves are checked one by one. */
+  const parseBulk = (body: unknown): CoraBatch => {
     if (!isPlainObject(body)) throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnObject });
     if (!Array.isArray(body.accounts)) throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.notAnArray });
     for (const flag of ['dryRun', 'includeChanges'] as const) {
@@ -66,64 +66,62 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
     if (unknown !== undefined) throw coraError('INVALID_REQUEST_BODY', { message: CORA_MESSAGES.unknownBodyField(unknown) });
     if (body.accounts.length === 0) throw coraError('ACCOUNTS_REQUIRED');
     if (body.accounts.length > MAX_ACCOUNTS) throw coraError('ACCOUNTS_LIMIT_EXCEEDED');
-    return CoraBulkUpsertEnvelope.parse(body);
+    const envelope = CoraBulkUpsertEnvelope.parse(body);
+    return { rows: envelope.accounts, dryRun: envelope.dryRun ?? false, includeChanges: envelope.includeChanges ?? false };
   };
 
   return [
-    {
-      method: 'post',
-      path: '/external-api/accounts/bulk-upsert',
-      operationId: 'coraBulkUpsertAccounts',
-      summary: 'Create or update up to 500 accounts by externalId',
-      description:
-        'Partial success: 200 whenever the request passes the request-level checks, with one result per account in request order. Rate limited to 1 request every 20 seconds per API key and client IP.',
-      security: ['coraApiKey'],
-      request: {
-        headers: signedHeaders,
-        body: {
-          schema: CoraBulkUpsertRequest,
-          example: {
-            dryRun: false,
-            includeChanges: false,
-            accounts: [
-              {
-                externalId: 'FILE_123',
-                phoneNumber: '+15555550111',
-                portfolioId: 'PORTFOLIO_ID',
-                bucket: 'BUCKET_NAME',
-                metadata: { filenumber: 'FILE_123', externalApiSyncState: 'SYNCED' },
-                currentBalance: 450.25,
-              },
-              { externalId: 'FILE_456', currentBalance: 125.5 },
-            ],
+    bulkRoute(
+      deps,
+      coraCatalogue,
+      {
+        method: 'post',
+        path: '/external-api/accounts/bulk-upsert',
+        operationId: 'coraBulkUpsertAccounts',
+        summary: 'Create or update up to 500 accounts by externalId',
+        description:
+          'Partial success: 200 whenever the request passes the request-level checks, with one result per account in request order. Rate limited to 1 request every 20 seconds per API key and client IP.',
+        security: ['coraApiKey'],
+        request: {
+          headers: signedHeaders,
+          body: {
+            schema: CoraBulkUpsertRequest,
+            example: {
+              dryRun: false,
+              includeChanges: false,
+              accounts: [
+                {
+                  externalId: 'FILE_123',
+                  phoneNumber: '+15555550111',
+                  portfolioId: 'PORTFOLIO_ID',
+                  bucket: 'BUCKET_NAME',
+                  metadata: { filenumber: 'FILE_123', externalApiSyncState: 'SYNCED' },
+                  currentBalance: 450.25,
+                },
+                { externalId: 'FILE_456', currentBalance: 125.5 },
+              ],
+            },
           },
         },
+        responses: { 200: { description: 'The batch was processed; see summary and per-row results.', schema: CoraBulkUpsertResponse } },
+        errors: [...SIGNED_ERRORS, 'RATE_LIMITED', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED'],
+        middleware: [
+          coraAuth(deps, { signed: true }),
+          rateLimit({
+            limits: deps.rateLimits,
+            limiter: bulkLimiter,
+            // After auth: the key it found is the request's credential.
+            key: (c) => `${c.get('credential').id}\u0000${clientIp(c)}`,
+          }),
+        ],
       },
-      responses: { 200: { description: 'The batch was processed; see summary and per-row results.', schema: CoraBulkUpsertResponse } },
-      errors: [...SIGNED_ERRORS, 'RATE_LIMITED', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED'],
-      batchField: 'accounts',
-      middleware: [
-        coraAuth(deps, { signed: true }),
-        rateLimit({
-          limits: deps.rateLimits,
-          limiter: bulkLimiter,
-          // After auth: the key it found is the request's credential.
-          key: (c) => `${c.get('credential').id}\u0000${clientIp(c)}`,
-        }),
-      ],
-      async handler(c) {
-        const body = await readBulkBody(c);
-        // One transaction for the reads and the write: one snapshot, one lock, not one per row.
-        const outcome = deps.store.transaction(() =>
-          bulkUpsert(
-            { rows: body.accounts, dryRun: body.dryRun ?? false, includeChanges: body.includeChanges ?? false, rowFaults: coraCatalogue.rowFaults(c.get('rowFaults')) },
-            { scope: c.get('scope'), accounts, now: isoAt(deps.clock), newId },
-          ),
-        );
-        for (const r of outcome.results) if (r.code !== undefined) c.get('rowErrorCodes').push(r.code);
-        return c.json({ success: true, ...CORA_SUCCESS.bulk, ...outcome });
+      {
+        batchField: 'accounts',
+        parse: parseBulk,
+        engine,
+        respond: (results, ctx) => ({ success: true, ...CORA_SUCCESS.bulk, ...coraBulkResponse(results, ctx) }),
       },
-    },
+    ),
     {
       method: 'get',
       path: '/external-api/accounts/:externalId',
@@ -166,7 +164,8 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts): RouteDef<Cor
         if (ids.length === 0) throw coraError('EXTERNAL_IDS_REQUIRED');
         if (ids.length > MAX_EXTERNAL_IDS) throw coraError('EXTERNAL_IDS_LIMIT_EXCEEDED');
         const scope = c.get('scope');
-        const found = ids.map((id) => accounts.get(scope, id));
+        const stored = accounts.getMany(scope, ids);
+        const found = ids.map((id) => stored.get(id));
         return c.json({
           success: true,
           ...CORA_SUCCESS.fetchedMany,

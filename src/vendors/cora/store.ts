@@ -1,5 +1,6 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
-import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
+import { parseStored } from '../../core/records.js';
+import { TenantTable } from '../../core/tenant-table.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
@@ -51,34 +52,34 @@ const SQL = {
   upsert: `INSERT INTO ${CORA_TABLE} (namespace, tenant, external_id, id, data, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (namespace, tenant, external_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-  count: `SELECT count(*) FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ?`,
 } as const;
 
 export class CoraAccounts {
-  constructor(private readonly store: Store) {}
+  private readonly table: TenantTable;
 
-  get(scope: TenantScope, externalId: string): CoraAccount | undefined {
-    return parseStored<CoraAccount>(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, externalId));
+  constructor(store: Store) {
+    this.table = new TenantTable(store, { table: CORA_TABLE, key: 'external_id', start: '' });
   }
 
-  /** Inserts new accounts and replaces changed ones, all in one transaction. */
+  get(scope: TenantScope, externalId: string): CoraAccount | undefined {
+    return parseStored<CoraAccount>(this.table.value(scope, SQL.get, externalId));
+  }
+
+  /** The stored accounts among `externalIds`, by externalId, in one query. */
+  getMany(scope: TenantScope, externalIds: readonly string[]): Map<string, CoraAccount> {
+    const rows = this.table.readByKeys<{ data: string }>(scope, externalIds);
+    return new Map(rows.map((row) => [row.k0 as string, JSON.parse(row.data) as CoraAccount]));
+  }
+
+  /** Inserts new accounts and replaces changed ones, inside the caller's transaction. */
   write(scope: TenantScope, accounts: readonly CoraAccount[]): void {
-    if (accounts.length === 0) return;
-    const upsert = this.store.statement(SQL.upsert);
-    const { namespace, tenant } = scope;
-    this.store.transaction(() => {
-      for (const account of accounts) {
-        upsert.run(namespace, tenant, account.externalId, account.id, JSON.stringify(account), account.createdAt, account.updatedAt);
-      }
-    });
+    for (const account of accounts) {
+      this.table.run(scope, SQL.upsert, account.externalId, account.id, JSON.stringify(account), account.createdAt, account.updatedAt);
+    }
   }
 
   /** Accounts in (tenant, externalId) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    return pageTenantRecords(this.store, filter, { table: CORA_TABLE, key: 'external_id', start: '', columns: 'data', toRecord: parseDataColumn });
-  }
-
-  count(scope: TenantScope): number {
-    return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
+    return this.table.list(filter);
   }
 }

@@ -1,0 +1,123 @@
+// Bulk routes: the vendor declares how to parse the request and a row engine; the core runs the rest.
+import { readJsonBody } from './body.js';
+import type { ErrorCatalogue } from './errors.js';
+import type { Store } from './store.js';
+import type { CoreDeps, RouteDef, SandboxContext, TenantScope } from './vendor.js';
+
+/** One row of a bulk request, with its position in the request. */
+export interface BulkRow<Row> {
+  readonly index: number;
+  readonly row: Row;
+}
+
+/** What became of one row: its element in the response, and its row-error code when it failed. */
+export type RowOutcome<Element, Code extends string> = { ok: true; element: Element } | { ok: false; element: Element; code: Code };
+
+/** What a bulk request is running with. */
+export interface BulkContext<Parsed> {
+  scope: TenantScope;
+  /** What the vendor's `parse` returned for the request. */
+  parsed: Parsed;
+  /** Nothing is written: `save` is not called and the transaction is rolled back. */
+  dryRun: boolean;
+  /** The sandbox clock (epoch ms), read once per request. */
+  now: number;
+}
+
+/**
+ * A vendor's row engine, in three phases that all run in one transaction:
+ * - `load` reads what the rows may need, by key, in a bounded number of queries (never one per row);
+ * - `decide` works out every row in memory from what `load` read, and what to write;
+ * - `save` writes those changes, in a bounded number of statements (skipped on a dry run).
+ * Only `load` and `save` touch the store, so a store on another engine (a network round trip per
+ * query) serves the same `decide`.
+ *
+ * Rows a fault forced to fail never reach `decide`: the core answers them with `forced`, and
+ * `decide` runs as if they were not in the request.
+ */
+export interface BulkEngine<Row, Parsed, Loaded, Element, Code extends string, Writes> {
+  /** Every row of the request, forced ones included (their element may depend on what is stored). */
+  load(rows: readonly BulkRow<Row>[], ctx: BulkContext<Parsed>): Loaded;
+  /** One outcome per row given, in the same order, and what the successful rows change. */
+  decide(rows: readonly BulkRow<Row>[], loaded: Loaded, ctx: BulkContext<Parsed>): { outcomes: RowOutcome<Element, Code>[]; writes: Writes };
+  save(writes: Writes, ctx: BulkContext<Parsed>): void;
+  /** The element of a row a fault forced to fail with `code`, in the vendor's row-failure shape. */
+  forced(row: BulkRow<Row>, code: Code, loaded: Loaded, ctx: BulkContext<Parsed>): Element;
+}
+
+/** A bulk request's rows and failures, as the core's observers (metrics, coverage, logs) read them. */
+export interface BulkTally {
+  rows: number;
+  /** Row-error codes of the failed rows, in row order. */
+  failed: string[];
+}
+
+/**
+ * Runs an engine over `rows` in one transaction: rows in `forced` fail with their code, the
+ * others go through load → decide → save. Returns every row's outcome in request order.
+ */
+export function runBulk<Row, Parsed, Loaded, Element, Code extends string, Writes>(
+  store: Store,
+  engine: BulkEngine<Row, Parsed, Loaded, Element, Code, Writes>,
+  rows: readonly BulkRow<Row>[],
+  ctx: BulkContext<Parsed>,
+  forced?: ReadonlyMap<number, Code>,
+): RowOutcome<Element, Code>[] {
+  const run = (): RowOutcome<Element, Code>[] => {
+    const loaded = engine.load(rows, ctx);
+    const free = forced?.size ? rows.filter((r) => !forced.has(r.index)) : rows;
+    const { outcomes, writes } = engine.decide(free, loaded, ctx);
+    if (outcomes.length !== free.length) throw new Error(`bulk engine answered ${outcomes.length} outcomes for ${free.length} rows`);
+    if (!ctx.dryRun) engine.save(writes, ctx);
+    if (free === rows) return outcomes;
+    let next = 0;
+    return rows.map((row) => {
+      const code = forced!.get(row.index);
+      return code === undefined ? outcomes[next++]! : { ok: false, code, element: engine.forced(row, code, loaded, ctx) };
+    });
+  };
+  return ctx.dryRun ? store.rolledBack(run) : store.transaction(run);
+}
+
+/** What a bulk route declares besides its documentation: how to read a request, its engine, its answer. */
+export interface BulkSpec<Row, Parsed extends { rows: readonly Row[]; dryRun?: boolean }, Loaded, Element, Code extends string, Writes> {
+  /** The top-level body field holding the rows. */
+  batchField: string;
+  /**
+   * The request-level checks on the JSON body, in the vendor's words (its envelope, its row
+   * limits, its schema): throws the vendor's error, and then nothing is written.
+   */
+  parse(body: unknown): Parsed;
+  engine: BulkEngine<Row, Parsed, Loaded, Element, Code, Writes>;
+  /** The response body, from every row's element in request order. */
+  respond(elements: Element[], ctx: BulkContext<Parsed>): unknown;
+}
+
+/**
+ * A bulk route: the core reads the body, runs the vendor's `parse`, substitutes the rows a fault
+ * forces to fail, runs the engine in one transaction (rolled back on a dry run), records the row
+ * count and every failed row's code for metrics, coverage and logs, and answers with `respond`
+ * under the route's one success status.
+ */
+export function bulkRoute<Name extends string, Code extends string, Row, Parsed extends { rows: readonly Row[]; dryRun?: boolean }, Loaded, Element, Writes>(
+  deps: Pick<CoreDeps, 'store' | 'clock' | 'bodyLimit'>,
+  catalogue: ErrorCatalogue<Name, Code>,
+  route: Omit<RouteDef<Name>, 'handler' | 'batchField'>,
+  spec: BulkSpec<Row, Parsed, Loaded, Element, Code, Writes>,
+): RouteDef<Name> {
+  const statuses = Object.keys(route.responses).map(Number);
+  if (statuses.length !== 1) throw new Error(`bulk route ${route.operationId} must declare exactly one success status`);
+  const status = statuses[0] as 200;
+  return {
+    ...route,
+    batchField: spec.batchField,
+    async handler(c: SandboxContext) {
+      const parsed = spec.parse(await readJsonBody(c, deps.bodyLimit));
+      const ctx: BulkContext<Parsed> = { scope: c.get('scope'), parsed, dryRun: parsed.dryRun === true, now: deps.clock.now() };
+      const rows = parsed.rows.map((row, index) => ({ index, row }));
+      const outcomes = runBulk(deps.store, spec.engine, rows, ctx, catalogue.rowFaults(c.get('rowFaults')));
+      c.set('bulk', { rows: rows.length, failed: outcomes.flatMap((o) => (o.ok ? [] : [o.code])) });
+      return c.json(spec.respond(outcomes.map((o) => o.element), ctx) as object, status);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// A vendor table of tenant records: every query scoped to (namespace, tenant), statements cached, reads batched by key.
+import { pageTenantRecords, parseDataColumn } from './records.js';
+import { quoteIdent, type Store } from './store.js';
+import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
+
+export interface TenantTableDef {
+  /** The table; it has `namespace` and `tenant` columns, and `data` holding the record as JSON. */
+  table: string;
+  /** The column that orders records within a tenant (unique per namespace and tenant): listings page by it. */
+  key: string;
+  /** The key before the first one (sorts below every real key): '' for text keys, 0 for integers. */
+  start: string | number;
+}
+
+type Key = string | number;
+
+/**
+ * The store seam a vendor's tables sit on. Each method binds the request's namespace and tenant
+ * first, so no query can reach another tenant's rows; `readByKeys` answers a whole batch's
+ * lookups in one query, so a bulk request's reads stay bounded however many rows it has.
+ * Transactions are the core's (the bulk route, seed, restore): a vendor table opens none.
+ */
+export class TenantTable {
+  private readonly byKeysSql = new Map<string, string>();
+  private readonly countSql: string;
+
+  constructor(
+    readonly store: Store,
+    readonly def: TenantTableDef,
+  ) {
+    this.countSql = `SELECT count(*) FROM ${quoteIdent(def.table)} WHERE namespace = ? AND tenant = ?`;
+  }
+
+  /** One value (e.g. `SELECT data ... WHERE namespace = ? AND tenant = ? AND id = ?`); the scope binds the first two parameters. */
+  value(scope: TenantScope, sql: string, ...params: unknown[]): unknown {
+    return this.store.statement(sql).pluck().get(scope.namespace, scope.tenant, ...params);
+  }
+
+  /** Every row of a scoped query. */
+  rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Row[] {
+    return this.store.statement(sql).all(scope.namespace, scope.tenant, ...params) as Row[];
+  }
+
+  /** Runs a scoped write; answers how many rows it changed. */
+  run(scope: TenantScope, sql: string, ...params: unknown[]): number {
+    return this.store.statement(sql).run(scope.namespace, scope.tenant, ...params).changes;
+  }
+
+  /**
+   * The rows whose `columns` (default: the table's key) equal one of `keys`, in one query: each
+   * row with `columns` read as `k0`, `k1`, ... and the `select`ed columns. A key of several
+   * columns is given as an array of their values.
+   */
+  readByKeys<Row>(scope: TenantScope, keys: readonly (Key | readonly Key[])[], options: { columns?: readonly string[]; select?: string } = {}): Array<Row & Record<string, Key>> {
+    if (keys.length === 0) return [];
+    const columns = options.columns ?? [this.def.key];
+    const select = options.select ?? 'data';
+    const cacheKey = `${columns.join(',')}|${select}`;
+    let sql = this.byKeysSql.get(cacheKey);
+    if (!sql) {
+      const named = columns.map((c, i) => `${quoteIdent(c)} AS k${i}`).join(', ');
+      // The keys travel as one JSON array: one statement text (cached) for any batch size.
+      const match =
+        columns.length === 1
+          ? `${quoteIdent(columns[0]!)} IN (SELECT value FROM json_each(?))`
+          : `(${columns.map(quoteIdent).join(', ')}) IN (SELECT ${columns.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?))`;
+      sql = `SELECT ${named}, ${select} FROM ${quoteIdent(this.def.table)} WHERE namespace = ? AND tenant = ? AND ${match}`;
+      this.byKeysSql.set(cacheKey, sql);
+    }
+    return this.rows(scope, sql, JSON.stringify(keys));
+  }
+
+  /** Records in (tenant, key) order for the control API's listing. */
+  list(filter: RecordFilter, toRecord: (row: Record<string, unknown>) => unknown = parseDataColumn): RecordPage {
+    return pageTenantRecords(this.store, filter, { table: this.def.table, key: this.def.key, start: this.def.start, columns: 'data', toRecord });
+  }
+
+  count(scope: TenantScope): number {
+    return this.value(scope, this.countSql) as number;
+  }
+}

@@ -93,16 +93,17 @@ export class Store {
 
   /** Runs `fn` in a transaction that is always rolled back (a savepoint inside another one): a dry run. */
   rolledBack<T>(fn: () => T): T {
-    let result: { value: T } | undefined;
+    const result: { value?: T } = {};
     try {
       this.db.transaction(() => {
-        result = { value: fn() };
+        result.value = fn();
         throw ROLLBACK;
       })();
     } catch (thrown) {
-      if (thrown !== ROLLBACK || !result) throw thrown;
+      // Anything else than our own rollback (fn threw) propagates; the transaction is undone either way.
+      if (thrown !== ROLLBACK) throw thrown;
     }
-    return result.value;
+    return result.value as T;
   }
 
   /** Every data table (migrations bookkeeping excluded), for snapshots. */

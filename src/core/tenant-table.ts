@@ -14,6 +14,22 @@ export interface TenantTableDef {
 
 type Key = string | number;
 
+/** A tenant table's declaration for its migration: the columns after `namespace` and `tenant`. */
+export interface TenantTableSchema {
+  table: string;
+  /** Column name → its SQL type and constraints, e.g. `{ id: 'INTEGER NOT NULL', data: 'TEXT NOT NULL' }`. */
+  columns: Record<string, string>;
+  /** The primary key after (namespace, tenant), for a clustered (WITHOUT ROWID) table; none for a rowid table. */
+  primaryKey?: readonly string[];
+}
+
+/** The `CREATE TABLE` of a tenant table: `namespace` and `tenant` first, as every tenant query scopes by them. */
+export function createTenantTable(schema: TenantTableSchema): string {
+  const columns = ['namespace TEXT NOT NULL', 'tenant TEXT NOT NULL', ...Object.entries(schema.columns).map(([name, type]) => `${name} ${type}`)];
+  if (schema.primaryKey) columns.push(`PRIMARY KEY (namespace, tenant, ${schema.primaryKey.join(', ')})`);
+  return `CREATE TABLE ${schema.table} (\n  ${columns.join(',\n  ')}\n)${schema.primaryKey ? ' WITHOUT ROWID' : ''}`;
+}
+
 /**
  * The store seam a vendor's tables sit on. Each method binds the request's namespace and tenant
  * first, so no query can reach another tenant's rows; `readByKeys` answers a whole batch's

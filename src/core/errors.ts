@@ -9,6 +9,8 @@ export const CORE_ERROR_CODES = [
   'INVALID_BODY',
   /** A request header the sandbox itself reads (X-Sandbox-Namespace) is malformed. */
   'INVALID_HEADER',
+  /** A query or path parameter does not match what the route declares (core/router.ts validates them). */
+  'INVALID_INPUT',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
   'INTERNAL',
@@ -81,6 +83,7 @@ export const CORE_ERROR_DEFAULTS: Readonly<Record<CoreErrorCode, ErrorEntry>> = 
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', responseHeaders: { Allow: 'The methods this path accepts' } },
   INVALID_BODY: { status: 400, message: 'Invalid request body' },
   INVALID_HEADER: { status: 400, message: 'Invalid request header' },
+  INVALID_INPUT: { status: 400, message: 'Invalid request parameter' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   RATE_LIMITED: { status: 429, message: 'Too many requests', defaultHeaders: { 'Retry-After': '1' } },
   INTERNAL: { status: 500, message: 'Internal error' },
@@ -119,6 +122,27 @@ export interface CatalogueDefinition<Name extends string, Row extends string> {
   envelope(input: EnvelopeInput<NoInfer<Name>>): unknown;
   /** The zod schema of that body, for the OpenAPI document. */
   envelopeSchema: z.ZodType;
+  /**
+   * The vendor's answer to a query or path parameter that does not match what its route declares,
+   * in its own words (e.g. `error('VALIDATION_FAILED', { message })`). Without it, the core's
+   * INVALID_INPUT answers, through `fromCore`, with a message naming the parameter.
+   */
+  inputError?(failure: InputFailure, error: (name: NoInfer<Name>, options?: SandboxErrorOptions) => SandboxError): SandboxError;
+}
+
+/** What the core found wrong with a request's query or path parameters. */
+export interface InputFailure {
+  where: 'query' | 'params';
+  issues: readonly z.core.$ZodIssue[];
+  /** The values as sent: a query parameter sent once is a string, repeated an array. */
+  input: Record<string, unknown>;
+}
+
+/** `<where> parameter <name>: <zod message>` for the first issue: the core's wording of an INVALID_INPUT. */
+export function describeInputFailure(failure: InputFailure): string {
+  const issue = failure.issues[0];
+  const name = issue?.path.length ? String(issue.path[0]) : issue && 'keys' in issue ? (issue.keys as string[]).join(', ') : '';
+  return `${failure.where === 'query' ? 'query' : 'path'} parameter ${name}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** A vendor's error catalogue as the core reads it; `Name` and `Row` are the vendor's own names. */
@@ -136,6 +160,8 @@ export interface ErrorCatalogue<Name extends string = string, Row extends string
   envelopeSchema: z.ZodType;
   /** The error to throw for one of this catalogue's names. */
   error(name: Name, options?: SandboxErrorOptions): SandboxError;
+  /** The error a request whose query or path parameters fail the route's schemas answers with. */
+  inputError(failure: InputFailure): SandboxError;
   /** A request's armed row faults (`c.get('rowFaults')`) as this catalogue's row codes; arming refuses any other. */
   rowFaults(faults: ReadonlyMap<number, string> | undefined): ReadonlyMap<number, Row> | undefined;
 }
@@ -147,13 +173,15 @@ export interface ErrorCatalogue<Name extends string = string, Row extends string
 export function defineCatalogue<Name extends string, Row extends string = never>(def: CatalogueDefinition<Name, Row>): ErrorCatalogue<Name, Row> {
   const fromCore = Object.fromEntries(CORE_ERROR_CODES.map((code) => [code, (def.fromCore as Partial<Record<CoreErrorCode, Name>>)[code] ?? code]));
   const isRow = (code: string): code is Row => Object.hasOwn(def.rowErrors, code);
+  const error = (name: Name, options?: SandboxErrorOptions) => new SandboxError(name as string as ErrorName, options);
   return {
     errors: def.errors,
     rowErrors: def.rowErrors,
     fromCore: fromCore as Record<CoreErrorCode, Name | CoreErrorCode>,
     envelope: (input) => def.envelope(input),
     envelopeSchema: def.envelopeSchema,
-    error: (name, options) => new SandboxError(name as string as ErrorName, options),
+    error,
+    inputError: (failure) => (def.inputError ? def.inputError(failure, error) : new SandboxError('INVALID_INPUT', { message: describeInputFailure(failure) })),
     rowFaults: (faults) => faults && new Map([...faults].filter((fault): fault is [number, Row] => isRow(fault[1]))),
   };
 }

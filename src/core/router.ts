@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Clock } from './clock.js';
 import { CORE_ERROR_DEFAULTS, SandboxError, isCoreErrorCode, neutralErrorBody, type ErrorEntry } from './errors.js';
-import type { RouteDef, SandboxEnv, VendorModule } from './vendor.js';
+import type { z } from 'zod';
+import type { RouteDef, RouteInput, SandboxEnv, VendorModule } from './vendor.js';
 
 /** What a router needs from its owner: a name for logs, the catalogue errors render from, and the clock. */
 export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'> & { clock?: Clock };
@@ -126,6 +127,7 @@ export function createVendorRouter(
     c.set('errorName', undefined);
     c.set('faultId', undefined);
     c.set('route', undefined);
+    c.set('input', {});
     c.set('namespace', '');
     c.set('namespace', namespaceOf(c));
     await next();
@@ -139,7 +141,8 @@ export function createVendorRouter(
         c.set('route', route);
         await next();
       };
-      app.on(route.method.toUpperCase(), [path], markRoute, ...(route.middleware ?? []), ...beforeHandler, (c) => route.handler(c));
+      const validate = inputValidator(vendor, route);
+      app.on(route.method.toUpperCase(), [path], markRoute, ...(route.middleware ?? []), ...beforeHandler, ...validate, (c) => route.handler(c));
     }
     const allow = group.map((r) => r.method.toUpperCase()).join(', ');
     app.all(path, () => {
@@ -151,6 +154,47 @@ export function createVendorRouter(
     throw new SandboxError('NOT_FOUND');
   });
   return app;
+}
+
+/** A query parameter sent once is a string, repeated an array (in the order sent). */
+function queryValues(c: Context): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(c.req.queries()).map(([name, values]) => [name, values.length === 1 ? values[0]! : values]));
+}
+
+/**
+ * Checks the query and path parameters a route declares, right before its handler (after its auth
+ * and the faults: a caller without credentials learns nothing of the parameters). A mismatch
+ * answers with the vendor's `inputError`; the parsed values are what `routeInput` hands the handler.
+ */
+function inputValidator(vendor: ErrorOwner, route: RouteDef): MiddlewareHandler<SandboxEnv>[] {
+  const { query, params } = route.request ?? {};
+  if (!query && !params) return [];
+  return [
+    async function validateInput(c, next) {
+      const parsed: RouteInput = {};
+      for (const [where, schema, input] of [
+        ['params', params, () => c.req.param() as Record<string, string>],
+        ['query', query, () => queryValues(c)],
+      ] as const) {
+        if (!schema) continue;
+        const values = input();
+        const result = schema.safeParse(values);
+        if (!result.success) throw vendor.errors.inputError({ where, issues: result.error.issues, input: values });
+        parsed[where] = result.data;
+      }
+      c.set('input', parsed);
+      await next();
+    },
+  ];
+}
+
+/**
+ * A route's parsed query or path parameters, typed by the schema the route declares (passing
+ * another schema than the route's is a bug, and throws).
+ */
+export function routeInput<S extends z.ZodObject>(c: Context<SandboxEnv>, where: 'query' | 'params', schema: S): z.infer<S> {
+  if (c.get('route')?.request?.[where] !== schema) throw new Error(`routeInput: the route does not declare this ${where} schema`);
+  return c.get('input')[where] as z.infer<S>;
 }
 
 /** Where a request went: as the vendor's own host would have seen it, and as sent to the sandbox. */

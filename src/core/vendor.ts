@@ -43,6 +43,8 @@ export interface SandboxVariables {
   faultId: string | undefined;
   /** The route that matched, once routing is done (metrics read its `batchField`). */
   route: RouteDef | undefined;
+  /** The route's query and path parameters as its schemas parsed them (core/router.ts `routeInput`). */
+  input: RouteInput;
   /** The id in X-Sandbox-Request-Id (a vendor request's journal id), once the handler has returned. */
   requestId: number | undefined;
 }
@@ -50,6 +52,12 @@ export interface SandboxEnv {
   Variables: SandboxVariables;
 }
 export type SandboxContext = Context<SandboxEnv>;
+
+/** A route's parsed parameters, where it declares them. */
+export interface RouteInput {
+  query?: unknown;
+  params?: unknown;
+}
 
 /** Everything a vendor may use from the core; built once per app. */
 export interface CoreDeps {

@@ -4,6 +4,7 @@ import { readJsonBody } from '../../core/body.js';
 import { bulkRoute } from '../../core/bulk.js';
 import { isPlainObject } from '../../core/json.js';
 import { clientIp, rateLimit } from '../../core/middleware.js';
+import { routeInput } from '../../core/router.js';
 import { isoAt } from '../../core/clock.js';
 import type { CoreDeps, RouteDef } from '../../core/vendor.js';
 import { coraAuth } from './auth.js';
@@ -37,6 +38,13 @@ const signedHeaders = keyHeaders.extend({
     .describe('Lowercase hex HMAC-SHA256, keyed with the key secret, of `<timestamp>.<METHOD>.<path_with_query>.<sha256 hex of body>`'),
 });
 const externalIdParam = z.object({ externalId: z.string().describe('Your external identifier') });
+/** Repeating the parameter works too (`?externalIds=A&externalIds=B,C`). Absent or empty: EXTERNAL_IDS_REQUIRED. */
+const externalIdsQuery = z.object({
+  externalIds: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe(`Comma-separated externalIds, at most ${MAX_EXTERNAL_IDS} in all; the parameter may be repeated`),
+});
 
 const AUTH_ERRORS = ['MISSING_AUTH_HEADER', 'INVALID_API_KEY', 'METHOD_NOT_ALLOWED'] as const satisfies readonly CoraErrorName[];
 const SIGNED_ERRORS = [
@@ -146,19 +154,20 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
       security: ['coraApiKey'],
       request: {
         headers: keyHeaders,
-        query: z.object({ externalIds: z.string().describe(`Comma-separated externalIds, at most ${MAX_EXTERNAL_IDS}`) }),
+        query: externalIdsQuery,
       },
       responses: { 200: { description: 'The accounts found, in request order, and the ids not found.', schema: CoraAccountsResponse } },
       errors: [...AUTH_ERRORS, 'EXTERNAL_IDS_REQUIRED', 'EXTERNAL_IDS_LIMIT_EXCEEDED'],
       middleware: [coraAuth(deps, { signed: false })],
       handler(c) {
+        const { externalIds } = routeInput(c, 'query', externalIdsQuery);
         const ids = [
           ...new Set(
-            c.req
-              .queries('externalIds')
-              ?.flatMap((v) => v.split(','))
+            [externalIds ?? []]
+              .flat()
+              .flatMap((v) => v.split(','))
               .map((v) => v.trim())
-              .filter((v) => v !== '') ?? [],
+              .filter((v) => v !== ''),
           ),
         ];
         if (ids.length === 0) throw coraError('EXTERNAL_IDS_REQUIRED');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { VENDORS } from '../src/vendors/registry.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -32,9 +33,11 @@ describe('npm pack → install → npx', () => {
         'dist/ui/assets/dashboard.css',
         'specs/cora.openapi.json',
         'specs/sandbox.openapi.json',
+        // The vendor pages the README links to; no other file under src/ ships.
+        ...VENDORS.map((v) => `src/vendors/${v.name}/README.md`),
       ]),
     );
-    expect(files.filter((f) => /\.test\.|^src\/|^test\/|\.db$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|^src\/|^test\/|\.db$/.test(f) && !/^src\/vendors\/[^/]+\/README\.md$/.test(f))).toEqual([]);
     const bin = readFileSync(join(root, 'dist', 'main.js'), 'utf8');
     expect(bin.startsWith('#!/usr/bin/env node\n')).toBe(true);
     // One bundled module: no relative imports of other dist files (the library keeps those).

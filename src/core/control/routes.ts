@@ -280,7 +280,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/credentials',
       operationId: 'sandboxCreateCredential',
       summary: 'Create (or replace) a credential for one vendor',
-      request: { body: { schema: z.looseObject({ vendor: z.string() }), description: "The vendor name plus that vendor's credential fields (see README)." } },
+      request: { body: { schema: z.looseObject({ vendor: z.string() }), description: "The vendor name plus that vendor's credential fields (see the vendor's page, src/vendors/<vendor>/README.md)." } },
       responses: { 201: { description: 'The credential, secret masked.', schema: CredentialView } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       async handler(c) {

@@ -1,58 +1,98 @@
-// The batch engine behind bulk_create, bulk_update and the single-record writes: validate every object, then write once.
+// The batch engine behind bulk_create, bulk_update and the single-record writes: read what the objects name, decide each in memory, write once.
+import type { BulkEngine, BulkRow, RowOutcome } from '../../core/bulk.js';
 import { isPlainObject } from '../../core/json.js';
 import { FAULT_FIELD, type CopperRowReason } from './errors.js';
 import { addError, applyUpdate, hasErrors, newPerson, readFields, type PersonDefaults } from './people.js';
 import type { CopperBulkFailure, CopperFieldErrors, CopperPerson } from './schemas.js';
-import { emailKey, type CopperPeople } from './store.js';
-import type { TenantScope } from '../../core/vendor.js';
+import { emailKey, type CopperPeople, type CopperWrites } from './store.js';
 
 export type BatchMode = 'create' | 'update';
 
-export interface BatchInput {
+/** A bulk request as its request-level checks left it (a single-record write is a batch of one). */
+export interface CopperBatch {
   mode: BatchMode;
   rows: readonly unknown[];
-  /** Rows a fault forces to fail, with the row reason to report. */
-  rowFaults?: ReadonlyMap<number, CopperRowReason> | undefined;
-  /** Validate only: report what would happen, write nothing (used to check fixtures). */
-  dryRun?: boolean;
 }
 
-export interface BatchContext {
-  scope: TenantScope;
-  people: CopperPeople;
-  /** Unix seconds. */
-  now: number;
-  defaults: PersonDefaults;
+/** What the objects of a batch may need from the store, read before any is decided. */
+export interface CopperLoaded {
+  /** The stored people the update objects name, by id. */
+  people: ReadonlyMap<number, CopperPerson>;
+  /** The stored holder of every email the objects send, by lowercased email. */
+  owners: ReadonlyMap<string, number>;
+  /** The last id the account issued (creates only). */
+  lastId: number;
 }
 
-export type RowOutcome = { ok: true; person: CopperPerson } | { ok: false; failure: CopperBulkFailure; reasons: CopperRowReason[]; notFound: boolean };
+export type CopperElement = CopperPerson | CopperBulkFailure;
+export type CopperOutcome = RowOutcome<CopperElement, CopperRowReason>;
+export type CopperBulkEngine = BulkEngine<unknown, CopperBatch, CopperLoaded, CopperElement, CopperRowReason, CopperWrites>;
 
-type Plan = { kind: 'create'; person: CopperPerson } | { kind: 'update'; person: CopperPerson; changed: boolean } | { kind: 'failed'; outcome: RowOutcome & { ok: false } };
+/** A failed object: Copper's failure element, with the first reason it names as the row's code. */
+function failure(mode: BatchMode, id: unknown, message: CopperFieldErrors): CopperOutcome & { ok: false } {
+  const code = Object.values(message)[0]?.[0]?.error ?? 'invalid';
+  return { ok: false, code, element: { success: false, message, ...(mode === 'update' ? { id: id ?? null } : {}) } };
+}
 
-const failure = (mode: BatchMode, id: unknown, message: CopperFieldErrors): RowOutcome & { ok: false } => ({
-  ok: false,
-  failure: { success: false, message, ...(mode === 'update' ? { id: id ?? null } : {}) },
-  reasons: [...new Set(Object.values(message).flatMap((list) => list.map((e) => e.error)))],
-  notFound: message.id?.some((e) => e.error === 'not_found') ?? false,
-});
+/** The failure element of a failed outcome (a failed object's element is always Copper's failure shape). */
+export const failureOf = (outcome: CopperOutcome & { ok: false }): CopperBulkFailure => outcome.element as CopperBulkFailure;
+
+/** Every email an object sends, lowercased, however malformed the rest of it is: `load` reads their holders. */
+function emailKeysOf(row: unknown): string[] {
+  if (!isPlainObject(row) || !Array.isArray(row.emails)) return [];
+  return row.emails.flatMap((e) => (isPlainObject(e) && typeof e.email === 'string' ? [emailKey(e.email)] : []));
+}
 
 /**
  * Processes the objects in request order. Each either fails alone with Copper's failure
- * element or succeeds; the successes are written in one transaction and returned as full
- * people, so the response matches what `GET /people/{id}` returns afterwards.
+ * element or succeeds; later objects see the earlier successes (an email one frees, another
+ * may take; a person updated twice is updated from its first update). The successes are written
+ * together and returned as full people, so the response matches what `GET /people/{id}` returns
+ * afterwards. New people take the account's next ids in request order.
  */
-export function processBatch(input: BatchInput, ctx: BatchContext): RowOutcome[] {
-  const { scope, people } = ctx;
+export function copperBulkEngine(people: CopperPeople, defaults: PersonDefaults): CopperBulkEngine {
+  return {
+    load(rows, { scope, parsed }) {
+      const ids = new Set<number>();
+      const emails = new Set<string>();
+      for (const { row } of rows) {
+        if (parsed.mode === 'update' && isPlainObject(row) && Number.isSafeInteger(row.id)) ids.add(row.id as number);
+        for (const key of emailKeysOf(row)) emails.add(key);
+      }
+      return {
+        people: people.getMany(scope, [...ids]),
+        owners: people.emailOwners(scope, [...emails]),
+        lastId: parsed.mode === 'create' ? people.lastId(scope) : 0,
+      };
+    },
+    decide(rows, loaded, ctx) {
+      return decideBatch(rows, loaded, ctx.parsed.mode, Math.floor(ctx.now / 1000), defaults);
+    },
+    save(writes, ctx) {
+      people.write(ctx.scope, writes);
+    },
+    forced({ row }, code, _loaded, ctx) {
+      return failure(ctx.parsed.mode, isPlainObject(row) ? row.id : undefined, { [FAULT_FIELD[code]]: [{ error: code }] }).element;
+    },
+  };
+}
+
+/** Every object's outcome, from what `load` read and the earlier objects' successes; `now` in Unix seconds. */
+function decideBatch(rows: readonly BulkRow<unknown>[], loaded: CopperLoaded, mode: BatchMode, now: number, defaults: PersonDefaults) {
   /** People this request already changed: later objects see them as they will be stored. */
   const pending = new Map<number, CopperPerson>();
+  /** Ids of the pending people that an update actually changed: only they are written. */
+  const changed = new Set<number>();
   /** Emails claimed by earlier successful objects, lowercased, with who holds them. */
   const claims = new Map<string, string>();
+  const creates: CopperPerson[] = [];
+  let lastId = loaded.lastId;
   const ownerKey = (id: number) => `id:${id}`;
 
   const holderOf = (key: string): string | undefined => {
     const claimed = claims.get(key);
     if (claimed !== undefined) return claimed;
-    const owner = people.emailOwner(scope, key);
+    const owner = loaded.owners.get(key);
     if (owner === undefined) return undefined;
     // An earlier object of this request may have moved the address off its stored owner.
     const moved = pending.get(owner);
@@ -78,64 +118,46 @@ export function processBatch(input: BatchInput, ctx: BatchContext): RowOutcome[]
     for (const { email } of person.emails) claims.set(emailKey(email), self);
   };
 
-  const plans = input.rows.map((row, index): Plan => {
+  const outcomes = rows.map(({ index, row }): CopperOutcome => {
     const sentId = isPlainObject(row) ? row.id : undefined;
-    const forced = input.rowFaults?.get(index);
-    if (forced !== undefined) {
-      return { kind: 'failed', outcome: failure(input.mode, sentId, { [FAULT_FIELD[forced]]: [{ error: forced }] }) };
-    }
     const errors: CopperFieldErrors = {};
     // An element that is not an object has no field to blame: Rails reports such errors on `base`.
-    if (!isPlainObject(row)) return { kind: 'failed', outcome: failure(input.mode, null, { base: [{ error: 'invalid' }] }) };
+    if (!isPlainObject(row)) return failure(mode, null, { base: [{ error: 'invalid' }] });
 
-    if (input.mode === 'create') {
+    if (mode === 'create') {
       const values = readFields(row, errors);
       if (!Object.hasOwn(row, 'name')) addError(errors, 'name', 'blank');
       const self = `new:${index}`;
       if (!errors.emails && Array.isArray(values.emails) && emailsTaken(values.emails as Array<{ email: string }>, self)) {
         addError(errors, 'emails', 'taken');
       }
-      if (hasErrors(errors)) return { kind: 'failed', outcome: failure('create', sentId, errors) };
-      const person = newPerson(values as typeof values & { name: string }, ctx.now, ctx.defaults);
+      if (hasErrors(errors)) return failure('create', sentId, errors);
+      const person = newPerson(values as typeof values & { name: string }, ++lastId, now, defaults);
       claim(person, self);
-      return { kind: 'create', person };
+      creates.push(person);
+      return { ok: true, element: person };
     }
 
-    if (sentId === undefined || sentId === null) return { kind: 'failed', outcome: failure('update', sentId, { id: [{ error: 'blank' }] }) };
-    if (typeof sentId !== 'number' || !Number.isSafeInteger(sentId)) {
-      return { kind: 'failed', outcome: failure('update', sentId, { id: [{ error: 'invalid' }] }) };
-    }
-    const existing = pending.get(sentId) ?? people.get(scope, sentId);
-    if (!existing) return { kind: 'failed', outcome: failure('update', sentId, { id: [{ error: 'not_found' }] }) };
+    if (sentId === undefined || sentId === null) return failure('update', sentId, { id: [{ error: 'blank' }] });
+    if (typeof sentId !== 'number' || !Number.isSafeInteger(sentId)) return failure('update', sentId, { id: [{ error: 'invalid' }] });
+    const existing = pending.get(sentId) ?? loaded.people.get(sentId);
+    if (!existing) return failure('update', sentId, { id: [{ error: 'not_found' }] });
     const values = readFields(row, errors);
     const self = ownerKey(sentId);
     if (!errors.emails && Array.isArray(values.emails) && emailsTaken(values.emails as Array<{ email: string }>, self)) {
       addError(errors, 'emails', 'taken');
     }
-    if (hasErrors(errors)) return { kind: 'failed', outcome: failure('update', sentId, errors) };
-    const updated = applyUpdate(existing, values, ctx.now, ctx.defaults);
-    if ('errors' in updated) return { kind: 'failed', outcome: failure('update', sentId, updated.errors) };
+    if (hasErrors(errors)) return failure('update', sentId, errors);
+    const updated = applyUpdate(existing, values, now, defaults);
+    if ('errors' in updated) return failure('update', sentId, updated.errors);
     pending.set(sentId, updated.person);
+    if (updated.changed) changed.add(sentId);
     claim(updated.person, self);
-    return { kind: 'update', person: updated.person, changed: updated.changed };
+    return { ok: true, element: updated.person };
   });
 
-  const creates = plans.flatMap((p) => (p.kind === 'create' ? [p.person] : []));
   // The last state of each changed person; a person updated twice is written once.
-  const updates = [...pending.values()].filter((person) => plans.some((p) => p.kind === 'update' && p.changed && p.person.id === person.id));
-  const created = input.dryRun ? creates : people.write(scope, creates, updates);
-
-  let next = 0;
-  return plans.map((plan): RowOutcome => {
-    if (plan.kind === 'failed') return plan.outcome;
-    if (plan.kind === 'create') return { ok: true, person: created[next++]! };
-    return { ok: true, person: plan.person };
-  });
+  const updates = [...pending.values()].filter((person) => changed.has(person.id));
+  const writes: CopperWrites = { creates, updates, lastId };
+  return { outcomes, writes };
 }
-
-/** The row-failure codes a batch produced, one per failed object, for coverage. */
-export const failedReasons = (outcomes: readonly RowOutcome[]): CopperRowReason[] =>
-  outcomes.flatMap((o) => (o.ok ? [] : [o.reasons[0] ?? 'invalid']));
-
-/** The element the bulk endpoints answer with for one object. */
-export const toElement = (outcome: RowOutcome): CopperPerson | CopperBulkFailure => (outcome.ok ? outcome.person : outcome.failure);

@@ -28,6 +28,26 @@ describe('copper faults', () => {
     expect(counts).toEqual({ blank: 0, invalid: 0, taken: 1, not_found: 1 });
   });
 
+  it('a forced row is absent from the batch: what it would have freed stays taken, and a later create may take what it sent', async () => {
+    const work = (email: string) => ({ email, category: 'work' });
+    expect((await bulkCreate(sandbox(), [{ name: 'Holder', emails: [work('x@example.com')] }, { name: 'Taker' }])).status).toBe(200);
+    await arm({ method: 'POST', path: '/developer_api/v1/people/bulk_update', rowErrors: { '0': 'blank' } });
+    const update = await bulkUpdate(sandbox(), [{ id: 1, emails: [] }, { id: 2, emails: [work('x@example.com')] }]);
+    expect(update.body).toEqual([
+      { success: false, message: { name: [{ error: 'blank' }] }, id: 1 },
+      { success: false, message: { emails: [{ error: 'taken' }] }, id: 2 },
+    ]);
+
+    await arm({ method: 'POST', path: '/developer_api/v1/people/bulk_create', rowErrors: { '0': 'invalid' } });
+    const create = await bulkCreate(sandbox(), [{ name: 'Forced', emails: [work('y@example.com')] }, { name: 'Later', emails: [work('Y@example.com')] }]);
+    expect(create.body).toEqual([{ success: false, message: { name: [{ error: 'invalid' }] } }, expect.objectContaining({ id: 3, name: 'Later' })]);
+    expect(storedPeople(sandbox()).map((p) => [p.id, p.emails.map((e: { email: string }) => e.email)])).toEqual([
+      [1, ['x@example.com']],
+      [2, []],
+      [3, ['Y@example.com']],
+    ]);
+  });
+
   it('renders a faked RATE_LIMITED in Copper\'s envelope with a Retry-After, and writes nothing', async () => {
     await arm({ path: '/developer_api/v1/people/bulk_create', error: 'RATE_LIMITED' });
     const res = await bulkCreate(sandbox(), [{ name: 'Never Written' }]);

@@ -1,7 +1,8 @@
 // The Copper vendor module: everything the core needs to mount, document, list and seed Copper people.
+import { runBulk } from '../../core/bulk.js';
 import type { CoreDeps, VendorModule } from '../../core/vendor.js';
 import { copperCredentials } from './auth.js';
-import { processBatch } from './bulk.js';
+import { copperBulkEngine, failureOf } from './bulk.js';
 import { copperCatalogue, type CopperErrorName, type CopperRowReason } from './errors.js';
 import type { PersonDefaults } from './people.js';
 import { copperRoutes } from './routes.js';
@@ -42,14 +43,15 @@ export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
   },
   create(deps) {
     const people = new CopperPeople(deps.store);
-    const defaults = copperDefaults(deps);
+    const engine = copperBulkEngine(people, copperDefaults(deps));
     return {
-      routes: copperRoutes(deps, people, defaults),
+      routes: copperRoutes(deps, people, engine),
       listRecords: (filter) => people.list(filter),
       seedRecords(scope, records) {
-        // Fixtures follow the rules of a create (without the 10-object limit).
-        const outcomes = processBatch({ mode: 'create', rows: records }, { scope, people, now: Math.floor(deps.clock.now() / 1000), defaults });
-        const issues = outcomes.flatMap((o, i) => (o.ok ? [] : [`people.${i}: ${JSON.stringify(o.failure.message)}`]));
+        // Fixtures go through the engine of a bulk create (without the 10-object limit), inside the seed's transaction.
+        const rows = records.map((row, index) => ({ index, row }));
+        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { mode: 'create', rows: records }, dryRun: false, now: deps.clock.now() });
+        const issues = outcomes.flatMap((o, i) => (o.ok ? [] : [`people.${i}: ${JSON.stringify(failureOf(o).message)}`]));
         return { loaded: outcomes.length - issues.length, issues };
       },
     };

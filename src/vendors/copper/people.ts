@@ -99,10 +99,10 @@ export function canonical(p: CopperPerson): CopperPerson {
   };
 }
 
-/** A new person (id 0 until the write assigns one) with the vendor's defaults for everything not sent. */
-export function newPerson(values: PersonValues & { name: string }, now: number, defaults: PersonDefaults): CopperPerson {
+/** A new person with the vendor's defaults for everything not sent. */
+export function newPerson(values: PersonValues & { name: string }, id: number, now: number, defaults: PersonDefaults): CopperPerson {
   const base: CopperPerson = {
-    id: 0,
+    id,
     name: values.name,
     prefix: null,
     ...splitName(values.name),

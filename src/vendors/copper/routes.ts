@@ -1,14 +1,14 @@
 // Copper's people endpoints as route definitions: what each accepts, answers and fails with.
 import { z } from 'zod';
 import { parseJsonBody, readJsonBody, readRawBody } from '../../core/body.js';
+import { bulkRoute, runBulk } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import { rateLimit } from '../../core/middleware.js';
 import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { APPLICATION, copperAuth } from './auth.js';
-import { failedReasons, processBatch, toElement, type BatchMode, type RowOutcome } from './bulk.js';
+import { failureOf, type BatchMode, type CopperBatch, type CopperBulkEngine, type CopperOutcome } from './bulk.js';
 import { COPPER_MESSAGES, MAX_BULK_PEOPLE, copperCatalogue, copperError, type CopperErrorName, type CopperRowReason } from './errors.js';
-import type { PersonDefaults } from './people.js';
 import {
   CopperBulkCreateRequest,
   CopperBulkResponse,
@@ -50,8 +50,8 @@ function pathId(c: SandboxContext): number {
 }
 
 /** The single-record 422: every field and reason of the failure, in Copper's sentence. */
-function validationError(outcome: RowOutcome & { ok: false }): SandboxError {
-  const problems = Object.entries(outcome.failure.message).flatMap(([field, list]) =>
+function validationError(outcome: CopperOutcome & { ok: false }): SandboxError {
+  const problems = Object.entries(failureOf(outcome).message).flatMap(([field, list]) =>
     list.map((e) => ({ field, reason: e.error as CopperRowReason })),
   );
   return copperError('VALIDATION_FAILED', { message: COPPER_MESSAGES.validation(problems) });
@@ -70,7 +70,7 @@ const EXAMPLE_BULK_UPDATE = {
   ],
 };
 
-export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: PersonDefaults): RouteDef<CopperErrorName>[] {
+export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: CopperBulkEngine): RouteDef<CopperErrorName>[] {
   const auth = copperAuth(deps);
   const perMinute = rateLimit({
     limits: deps.rateLimits,
@@ -86,9 +86,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
   const standard = [auth, perMinute];
   const bulk = [auth, perMinute, perSecondBulk];
 
-  const nowS = () => Math.floor(deps.clock.now() / 1000);
-  const run = (c: SandboxContext, mode: BatchMode, rows: readonly unknown[], rowFaults?: ReadonlyMap<number, CopperRowReason>) =>
-    processBatch({ mode, rows, rowFaults }, { scope: c.get('scope'), people, now: nowS(), defaults });
+  /** A single-record write: the bulk engine on a batch of one, in its own transaction. */
+  const runOne = (c: SandboxContext, mode: BatchMode, row: unknown): CopperOutcome =>
+    runBulk(deps.store, engine, [{ index: 0, row }], { scope: c.get('scope'), parsed: { mode, rows: [row] }, dryRun: false, now: deps.clock.now() })[0]!;
 
   const readObject = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
@@ -96,38 +96,43 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
     return body;
   };
 
-  const bulkRoute = (mode: BatchMode): RouteDef<CopperErrorName> => ({
-    method: 'post',
-    path: `${API_ROOT}/people/bulk_${mode}`,
-    operationId: mode === 'create' ? 'copperBulkCreatePeople' : 'copperBulkUpdatePeople',
-    summary: mode === 'create' ? `Create up to ${MAX_BULK_PEOPLE} people` : `Update up to ${MAX_BULK_PEOPLE} people by id`,
-    description:
-      `Every well-formed request answers 200 with one element per object, in request order: the full person, or ` +
-      `\`{"success": false, "message": {"<field>": [{"error": "<reason>"}]}${mode === 'update' ? ', "id": N' : ''}}\`. ` +
-      `More than ${MAX_BULK_PEOPLE} objects: 422 \`{"error": "${COPPER_MESSAGES.requestTooLarge}"}\` and nothing is written. ` +
-      'Rate limited to 3 requests per second per token, on top of 180 per minute.',
-    security: SECURITY,
-    request: {
-      headers: authHeaders,
-      body: mode === 'create' ? { schema: CopperBulkCreateRequest, example: EXAMPLE_BULK_CREATE } : { schema: CopperBulkUpdateRequest, example: EXAMPLE_BULK_UPDATE },
-    },
-    responses: { 200: { description: 'One element per object, in request order.', schema: CopperBulkResponse } },
-    errors: [...WITH_BODY, 'PEOPLE_REQUIRED', 'REQUEST_SIZE_TOO_LARGE'],
-    batchField: 'people',
-    middleware: bulk,
-    async handler(c) {
-      const body = await readJsonBody(c, deps.bodyLimit);
-      if (!isPlainObject(body) || !Array.isArray(body.people)) throw copperError('PEOPLE_REQUIRED');
-      if (body.people.length > MAX_BULK_PEOPLE) throw copperError('REQUEST_SIZE_TOO_LARGE');
-      const outcomes = run(c, mode, body.people, copperCatalogue.rowFaults(c.get('rowFaults')));
-      c.get('rowErrorCodes').push(...failedReasons(outcomes));
-      return c.json(outcomes.map(toElement));
-    },
-  });
+  /** The request-level checks of both bulk endpoints; the objects themselves are checked one by one. */
+  const parseBulk = (mode: BatchMode) => (body: unknown): CopperBatch => {
+    if (!isPlainObject(body) || !Array.isArray(body.people)) throw copperError('PEOPLE_REQUIRED');
+    if (body.people.length > MAX_BULK_PEOPLE) throw copperError('REQUEST_SIZE_TOO_LARGE');
+    return { mode, rows: body.people };
+  };
+
+  const bulkPeopleRoute = (mode: BatchMode): RouteDef<CopperErrorName> =>
+    bulkRoute(
+      deps,
+      copperCatalogue,
+      {
+        method: 'post',
+        path: `${API_ROOT}/people/bulk_${mode}`,
+        operationId: mode === 'create' ? 'copperBulkCreatePeople' : 'copperBulkUpdatePeople',
+        summary: mode === 'create' ? `Create up to ${MAX_BULK_PEOPLE} people` : `Update up to ${MAX_BULK_PEOPLE} people by id`,
+        description:
+          `Every well-formed request answers 200 with one element per object, in request order: the full person, or ` +
+          `\`{"success": false, "message": {"<field>": [{"error": "<reason>"}]}${mode === 'update' ? ', "id": N' : ''}}\`. ` +
+          `More than ${MAX_BULK_PEOPLE} objects: 422 \`{"error": "${COPPER_MESSAGES.requestTooLarge}"}\` and nothing is written. ` +
+          'Rate limited to 3 requests per second per token, on top of 180 per minute.',
+        security: SECURITY,
+        request: {
+          headers: authHeaders,
+          body: mode === 'create' ? { schema: CopperBulkCreateRequest, example: EXAMPLE_BULK_CREATE } : { schema: CopperBulkUpdateRequest, example: EXAMPLE_BULK_UPDATE },
+        },
+        responses: { 200: { description: 'One element per object, in request order.', schema: CopperBulkResponse } },
+        errors: [...WITH_BODY, 'PEOPLE_REQUIRED', 'REQUEST_SIZE_TOO_LARGE'],
+        middleware: bulk,
+      },
+      // A bare array of elements: the full person, or the object's failure.
+      { batchField: 'people', parse: parseBulk(mode), engine, respond: (elements) => elements },
+    );
 
   return [
-    bulkRoute('create'),
-    bulkRoute('update'),
+    bulkPeopleRoute('create'),
+    bulkPeopleRoute('update'),
     {
       method: 'post',
       path: `${API_ROOT}/people`,
@@ -140,9 +145,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       middleware: standard,
       async handler(c) {
         const body = await readObject(c);
-        const [outcome] = run(c, 'create', [body]);
-        if (!outcome!.ok) throw validationError(outcome!);
-        return c.json(outcome!.person);
+        const outcome = runOne(c, 'create', body);
+        if (!outcome.ok) throw validationError(outcome);
+        return c.json(outcome.element);
       },
     },
     {
@@ -231,9 +236,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
         const id = pathId(c);
         const body = await readObject(c);
         // The path names the person; an `id` in the body cannot redirect the update.
-        const [outcome] = run(c, 'update', [{ ...body, id }]);
-        if (!outcome!.ok) throw outcome!.notFound ? copperError('RESOURCE_NOT_FOUND') : validationError(outcome!);
-        return c.json(outcome!.person);
+        const outcome = runOne(c, 'update', { ...body, id });
+        if (!outcome.ok) throw outcome.code === 'not_found' ? copperError('RESOURCE_NOT_FOUND') : validationError(outcome);
+        return c.json(outcome.element);
       },
     },
     {
@@ -248,7 +253,8 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, defaults: Per
       middleware: standard,
       handler(c) {
         const id = pathId(c);
-        if (!people.delete(c.get('scope'), id)) throw copperError('RESOURCE_NOT_FOUND');
+        // Two statements (the person, its emails): one transaction.
+        if (!deps.store.transaction(() => people.delete(c.get('scope'), id))) throw copperError('RESOURCE_NOT_FOUND');
         return c.json({ id, is_deleted: true });
       },
     },

@@ -1,6 +1,7 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
-import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
+import { parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
+import { TenantTable } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
 
@@ -53,74 +54,85 @@ const SQL = {
   // No ON CONFLICT: validation already refused taken emails, so a conflict here is a bug and must surface.
   addEmail: `INSERT INTO ${EMAILS_TABLE} (namespace, tenant, email, person_id) VALUES (?, ?, ?, ?)`,
   delete: `DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
-  count: `SELECT count(*) FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ?`,
-  // Once per request: named parameters, as `@count` appears twice.
-  reserveIds: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (@namespace, @tenant, @count)
-    ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = last_id + @count RETURNING last_id`,
+  lastId: `SELECT last_id FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
+  setLastId: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (?, ?, ?)
+    ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = excluded.last_id`,
 } as const;
 
+/** What a batch writes: the new people (ids assigned), the changed ones, and the account's id sequence after the new ones. */
+export interface CopperWrites {
+  creates: CopperPerson[];
+  updates: CopperPerson[];
+  lastId: number;
+}
+
 export class CopperPeople {
-  constructor(private readonly store: Store) {}
+  private readonly people: TenantTable;
+  private readonly emails: TenantTable;
+
+  constructor(store: Store) {
+    this.people = new TenantTable(store, { table: PEOPLE_TABLE, key: 'id', start: 0 });
+    this.emails = new TenantTable(store, { table: EMAILS_TABLE, key: 'email', start: '' });
+  }
 
   get(scope: TenantScope, id: number): CopperPerson | undefined {
-    return parseStored<CopperPerson>(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id));
+    return parseStored<CopperPerson>(this.people.value(scope, SQL.get, id));
+  }
+
+  /** The stored people among `ids`, by id, in one query. */
+  getMany(scope: TenantScope, ids: readonly number[]): Map<number, CopperPerson> {
+    const rows = this.people.readByKeys<{ data: string }>(scope, ids);
+    return new Map(rows.map((row) => [row.k0 as number, JSON.parse(row.data) as CopperPerson]));
   }
 
   /** The id of the person holding `email` (any case), if any. */
   emailOwner(scope: TenantScope, email: string): number | undefined {
-    return this.store.statement(SQL.emailOwner).pluck().get(scope.namespace, scope.tenant, emailKey(email)) as number | undefined;
+    return this.emails.value(scope, SQL.emailOwner, emailKey(email)) as number | undefined;
+  }
+
+  /** Who holds each of `keys` (emails already lowercased by `emailKey`), in one query. */
+  emailOwners(scope: TenantScope, keys: readonly string[]): Map<string, number> {
+    const rows = this.emails.readByKeys<{ person_id: number }>(scope, keys, { select: 'person_id' });
+    return new Map(rows.map((row) => [row.k0 as string, row.person_id]));
   }
 
   /** Every person of the account, in id order: search filters and sorts them in memory. */
   all(scope: TenantScope): CopperPerson[] {
-    const rows = this.store.statement(SQL.all).pluck().all(scope.namespace, scope.tenant) as string[];
-    return rows.map((data) => JSON.parse(data) as CopperPerson);
+    return this.people.rows<{ data: string }>(scope, SQL.all).map((row) => JSON.parse(row.data) as CopperPerson);
+  }
+
+  /** The last id the account issued (0 before its first person): ids are a sequence per account, never reused after a delete. */
+  lastId(scope: TenantScope): number {
+    return (this.people.value(scope, SQL.lastId) as number | undefined) ?? 0;
   }
 
   /**
-   * Writes a batch in one transaction: new people get the account's next ids in order (the
-   * callback sees each id), changed people are replaced, and the email index follows both.
+   * Writes a batch inside the caller's transaction: the id sequence moves past the new people,
+   * new and changed people are stored, and the email index follows both.
    */
-  write(scope: TenantScope, creates: readonly CopperPerson[], updates: readonly CopperPerson[]): CopperPerson[] {
-    if (creates.length === 0 && updates.length === 0) return [];
-    const upsert = this.store.statement(SQL.upsert);
-    const clearEmails = this.store.statement(SQL.clearEmails);
-    const addEmail = this.store.statement(SQL.addEmail);
-    const { namespace, tenant } = scope;
-    return this.store.transaction(() => {
-      const firstId = this.reserveIds(scope, creates.length);
-      const created = creates.map((person, i) => ({ ...person, id: firstId + i }));
-      const people = [...updates, ...created];
-      // Clear every old email first, so a batch that moves an address between people still indexes it.
-      for (const person of people) clearEmails.run(namespace, tenant, person.id);
-      for (const person of people) {
-        upsert.run(namespace, tenant, person.id, JSON.stringify(person));
-        for (const { email } of person.emails) addEmail.run(namespace, tenant, emailKey(email), person.id);
-      }
-      return created;
-    });
+  write(scope: TenantScope, { creates, updates, lastId }: CopperWrites): void {
+    if (creates.length > 0) this.people.run(scope, SQL.setLastId, lastId);
+    const people = [...updates, ...creates];
+    // Clear every old email first, so a batch that moves an address between people still indexes it.
+    for (const person of people) this.emails.run(scope, SQL.clearEmails, person.id);
+    for (const person of people) {
+      this.people.run(scope, SQL.upsert, person.id, JSON.stringify(person));
+      for (const { email } of person.emails) this.emails.run(scope, SQL.addEmail, emailKey(email), person.id);
+    }
   }
 
+  /** Deletes a person and frees its emails, inside the caller's transaction; false when there was no such person. */
   delete(scope: TenantScope, id: number): boolean {
-    return this.store.transaction(() => {
-      this.store.statement(SQL.clearEmails).run(scope.namespace, scope.tenant, id);
-      return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
-    });
+    this.emails.run(scope, SQL.clearEmails, id);
+    return this.people.run(scope, SQL.delete, id) > 0;
   }
 
   /** People in (account, id) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    return pageTenantRecords(this.store, filter, { table: PEOPLE_TABLE, key: 'id', start: 0, columns: 'data', toRecord: parseDataColumn });
+    return this.people.list(filter);
   }
 
   count(scope: TenantScope): number {
-    return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
-  }
-
-  /** Ids are an integer sequence per account, starting at 1 and never reused after a delete. */
-  private reserveIds(scope: TenantScope, count: number): number {
-    if (count === 0) return 0;
-    const last = this.store.statement(SQL.reserveIds).pluck().get({ namespace: scope.namespace, tenant: scope.tenant, count }) as number;
-    return last - count + 1;
+    return this.people.count(scope);
   }
 }

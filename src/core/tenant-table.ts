@@ -49,12 +49,13 @@ export class TenantTable {
 
   /** One value (e.g. `SELECT data ... WHERE namespace = ? AND tenant = ? AND id = ?`); the scope binds the first two parameters. */
   value(scope: TenantScope, sql: string, ...params: unknown[]): unknown {
-    return this.store.statement(sql).pluck().get(scope.namespace, scope.tenant, ...params);
+    // pluck() sets a mode on the cached statement: `rows` switches it back for the same SQL.
+    return this.store.statement(sql).pluck(true).get(scope.namespace, scope.tenant, ...params);
   }
 
   /** Every row of a scoped query. */
   rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Row[] {
-    return this.store.statement(sql).all(scope.namespace, scope.tenant, ...params) as Row[];
+    return this.store.statement(sql).pluck(false).all(scope.namespace, scope.tenant, ...params) as Row[];
   }
 
   /** Runs a scoped write; answers how many rows it changed. */

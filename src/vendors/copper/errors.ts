@@ -114,6 +114,8 @@ export const copperCatalogue = defineCatalogue({
     INVALID_BODY: 'INVALID_JSON',
     // Copper's INVALID_JSON always says "Invalid JSON"; its validation error carries the message naming the header.
     INVALID_HEADER: 'VALIDATION_FAILED',
+    // Copper's only parameters are path ids: one it could not have issued is simply not found.
+    INVALID_INPUT: 'RESOURCE_NOT_FOUND',
     PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     RATE_LIMITED: 'RATE_LIMITED',
     INTERNAL: 'INTERNAL_ERROR',
@@ -126,6 +128,7 @@ export const copperCatalogue = defineCatalogue({
     return { success: false, status: entry.status, message };
   },
   envelopeSchema: z.union([CopperErrorEnvelope, CopperRequestTooLarge]).meta({ id: 'CopperErrorResponse' }),
+  inputError: (_failure, error) => error('RESOURCE_NOT_FOUND'),
 });
 
 /** The error to throw for one of copperCatalogue's names (a misspelled name fails tsc). */

@@ -5,6 +5,7 @@ import { bulkRoute, runBulk } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import { rateLimit } from '../../core/middleware.js';
+import { routeInput } from '../../core/router.js';
 import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { APPLICATION, copperAuth } from './auth.js';
 import { failureOf, type BatchMode, type CopperBatch, type CopperBulkEngine, type CopperOutcome } from './bulk.js';
@@ -34,20 +35,14 @@ const authHeaders = z.object({
   'X-PW-Application': z.literal(APPLICATION).describe('Always `developer_api`'),
   'X-PW-UserEmail': z.string().describe("The token owner's email"),
 });
-const idParam = z.object({ id: z.string().regex(/^\d+$/).describe('The person id') });
+/** A path id Copper could have issued (up to 15 digits); anything else is simply not found. */
+const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/).describe('The person id') });
 
 const SECURITY = ['copperAccessToken', 'copperApplication', 'copperUserEmail'];
 const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const satisfies readonly CopperErrorName[];
 const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const satisfies readonly CopperErrorName[];
 
-
-/** A path id Copper could have issued; anything else is simply not found. */
-function pathId(c: SandboxContext): number {
-  const raw = c.req.param('id') ?? '';
-  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id)) throw copperError('RESOURCE_NOT_FOUND');
-  return id;
-}
+const pathId = (c: SandboxContext): number => Number(routeInput(c, 'params', idParam).id);
 
 /** The single-record 422: every field and reason of the failure, in Copper's sentence. */
 function validationError(outcome: CopperOutcome & { ok: false }): SandboxError {

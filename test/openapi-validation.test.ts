@@ -8,13 +8,14 @@ import { createApp } from '../src/app.js';
 import { Store } from '../src/core/store.js';
 import type { Sandbox } from '../src/sandbox.js';
 import { useSandbox } from './helpers.js';
-import { kitFor } from './kit/vendor-kit.js';
+import { kitFor, SUITE_VENDORS } from './kit/vendor-kit.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
 const store = new Store(':memory:');
-const { documents, vendors } = createApp({ store });
+// The registered vendors and the example vendor built from the kit (test/example-vendor).
+const { documents, vendors } = createApp({ store, vendors: SUITE_VENDORS });
 const prefixOf = (name: string) => (name === 'sandbox' ? '/_sandbox' : vendors.find((v) => v.name === name)!.prefix);
 
 describe('every document is valid OpenAPI 3.x (swagger-parser)', () => {
@@ -92,7 +93,7 @@ async function send(sandbox: Sandbox, name: string, method: string, vendorPath: 
 }
 
 describe('documented examples replayed through the server', () => {
-  const sandbox = useSandbox({ rateLimits: 'off' });
+  const sandbox = useSandbox({ rateLimits: 'off', vendors: SUITE_VENDORS });
 
   for (const vendor of vendors) {
     it(`${vendor.name}: every example and every read of a stored record answers as its document says`, async () => {

@@ -1,9 +1,9 @@
 // A request-level error changes nothing in the store: not a row, not a sequence, not SQLite's data_version.
 import { describe, expect, it } from 'vitest';
-import { KIT_ROWS } from '../kit/vendor-kit.js';
+import { KIT_ROWS, SUITE_VENDORS } from '../kit/vendor-kit.js';
 import { useFileSandboxWithDataVersion } from '../store-inspect.js';
 
-const { sandbox, dataVersion } = useFileSandboxWithDataVersion();
+const { sandbox, dataVersion } = useFileSandboxWithDataVersion({ vendors: SUITE_VENDORS });
 
 describe('request-level errors', () => {
   it.each(KIT_ROWS)('%s: malformed body, bad credentials and bad namespace commit nothing', async (_, target) => {

@@ -4,10 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { BODY_MESSAGES } from '../../src/core/body.js';
 import { NAMESPACE_RULE } from '../../src/core/router.js';
 import { call, useSandbox } from '../helpers.js';
-import { VENDORS } from '../../src/vendors/registry.js';
-import { KIT_ROWS, type VendorTestKit } from '../kit/vendor-kit.js';
+import { KIT_ROWS, SUITE_VENDORS, type VendorTestKit } from '../kit/vendor-kit.js';
 
-const sandbox = useSandbox({ rateLimits: 'off' });
+const sandbox = useSandbox({ rateLimits: 'off', vendors: SUITE_VENDORS });
 const stored = (vendor: string, namespace = '') =>
   sandbox().app.instances[vendor]!.listRecords({ namespace, limit: 100_000 }).records.length;
 /** A body the target accepts, the same for every run. */
@@ -51,7 +50,7 @@ describe.each(KIT_ROWS)('%s', (vendor, target) => {
 });
 
 describe('control ?namespace=', () => {
-  it.each(['/_sandbox/requests', '/_sandbox/faults', ...VENDORS.map((v) => `/_sandbox/${v.name}/records`), '/_sandbox/coverage'])('%s refuses a bad namespace with 400', async (path) => {
+  it.each(['/_sandbox/requests', '/_sandbox/faults', ...SUITE_VENDORS.map((v) => `/_sandbox/${v.name}/records`), '/_sandbox/coverage'])('%s refuses a bad namespace with 400', async (path) => {
     for (const ns of ['a b', 'x'.repeat(65), 'ö']) {
       const res = await call(sandbox(), `${path}?namespace=${encodeURIComponent(ns)}`);
       expect(res.status, `${path} ${ns}`).toBe(400);

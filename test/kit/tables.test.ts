@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { Store } from '../../src/core/store.js';
-import { VENDORS } from '../../src/vendors/registry.js';
+import { SUITE_VENDORS } from './vendor-kit.js';
 
 /** Tables the core owns (credentials); everything else must be declared by the vendor whose migrations made it. */
 const CORE_TABLES = ['credentials'];
@@ -11,9 +11,9 @@ describe('vendor tables', () => {
   it('every table a snapshot exports is reset by exactly one vendor, or is the core’s', () => {
     const store = new Store(':memory:');
     try {
-      createApp({ store });
+      createApp({ store, vendors: SUITE_VENDORS });
       const owners = new Map<string, string[]>();
-      for (const vendor of VENDORS) for (const table of vendor.tables) owners.set(table, [...(owners.get(table) ?? []), vendor.name]);
+      for (const vendor of SUITE_VENDORS) for (const table of vendor.tables) owners.set(table, [...(owners.get(table) ?? []), vendor.name]);
       for (const table of store.tableNames()) {
         if (CORE_TABLES.includes(table)) continue;
         expect(owners.get(table), `table ${table}: declare it in its vendor's \`tables\``).toHaveLength(1);
@@ -27,8 +27,8 @@ describe('vendor tables', () => {
   it('every vendor table has the namespace and tenant columns reset scopes by', () => {
     const store = new Store(':memory:');
     try {
-      createApp({ store });
-      for (const vendor of VENDORS) {
+      createApp({ store, vendors: SUITE_VENDORS });
+      for (const vendor of SUITE_VENDORS) {
         for (const table of vendor.tables) expect(store.columnsOf(table), table).toEqual(expect.arrayContaining(['namespace', 'tenant']));
       }
     } finally {

@@ -1,8 +1,11 @@
 // What the cross-cutting suites need from each vendor, declared in the vendor's own folder (src/vendors/<v>/<v>.testkit.ts) and found here.
 /// <reference types="vite/client" />
 import type fc from 'fast-check';
+import type { VendorModule } from '../../src/core/vendor.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { VENDORS } from '../../src/vendors/registry.js';
+import { testKit as exampleKit } from '../example-vendor/example.testkit.js';
+import { example } from '../example-vendor/index.js';
 import type { JsonResponse } from '../helpers.js';
 
 /** Where a request goes: the in-process sandbox, or a server process over HTTP (crash safety). */
@@ -64,7 +67,7 @@ export interface VendorTestKit {
   /** Isolation: stores the owner's record carrying `marker`; returns how the owner reads it, and every probe of it. */
   isolation(sandbox: Sandbox, marker: string): Promise<{ readOwn(): Promise<JsonResponse>; probes: IsolationProbe[] }>;
 
-  /** Crash safety: a server process is killed mid-load, then its database file is read. */
+  /** Crash safety: a server process is killed mid-load, then its database file is read. The conformance suite writes and reads with these too. */
   crash: {
     /** Rows per write: 25 unless the vendor allows fewer. */
     batchSize: number;
@@ -92,12 +95,16 @@ export interface VendorTestKit {
     traffic(sandbox: Sandbox, leak: { query: string; body: unknown }): Promise<{ responses: JsonResponse[]; issued: string[] }>;
   };
 
-  /** Control fuzzer: valid values for the control routes that take this vendor's credentials and records. */
+  /** Control fuzzer and conformance: valid values for the control routes that take this vendor's credentials and records. */
   control: {
     /** A credential POST /_sandbox/seed accepts (with its tenant). */
     credential: fc.Arbitrary<Record<string, unknown>>;
     /** Records POST /_sandbox/seed accepts, by tenant. */
     records: fc.Arbitrary<Record<string, unknown[]>>;
+    /** One record POST /_sandbox/seed accepts for `tenant`, new for each id ([A-Za-z0-9-]), that `crash.storedIds` then lists as that id. */
+    fixture(id: string): unknown;
+    /** A record the vendor's create rules refuse: it rolls the whole seed back. */
+    badFixture: unknown;
   };
 }
 
@@ -110,9 +117,10 @@ export const KIT_FILES: ReadonlyArray<{ file: string; folder: string; kit: Vendo
   kit: module.testKit,
 }));
 
-const byName = new Map(KIT_FILES.flatMap(({ kit }) => (kit ? [[kit.name, kit] as const] : [])));
+/** Kits by vendor name: the registered vendors' (found above) and the example vendor's. */
+const byName = new Map([...KIT_FILES.flatMap(({ kit }) => (kit ? [[kit.name, kit] as const] : [])), [exampleKit.name, exampleKit] as const]);
 
-/** The kit of a registered vendor; throws when it has none (test/kit/vendor-kit.test.ts names which). */
+/** The kit of a registered vendor or of the example vendor; throws when it has none (test/kit/vendor-kit.test.ts names which). */
 export function kitFor(name: string): VendorTestKit {
   const kit = byName.get(name);
   if (!kit) throw new Error(`vendor ${name} has no test kit: add src/vendors/${name}/${name}.testkit.ts exporting testKit`);
@@ -120,7 +128,17 @@ export function kitFor(name: string): VendorTestKit {
 }
 
 /** One kit per registered vendor, in the registry's order. A vendor without a kit leaves a gap test/kit/vendor-kit.test.ts reports. */
-export const KITS: readonly VendorTestKit[] = VENDORS.flatMap((v) => (byName.has(v.name) ? [byName.get(v.name)!] : []));
+export const PRODUCT_KITS: readonly VendorTestKit[] = VENDORS.flatMap((v) => (byName.has(v.name) ? [byName.get(v.name)!] : []));
+
+/**
+ * The vendors the cross-cutting suites mount: the registry's, and the example vendor built from the
+ * kit alone (test/example-vendor, never registered), so the kit's promise is checked on a vendor
+ * that copies nothing. Suites that iterate KITS start their sandboxes with `vendors: SUITE_VENDORS`.
+ */
+export const SUITE_VENDORS: readonly VendorModule[] = [...VENDORS, example];
+
+/** Every kit the cross-cutting suites iterate: the registered vendors', then the example vendor's. */
+export const KITS: readonly VendorTestKit[] = [...PRODUCT_KITS, exampleKit];
 
 /** `describe.each` / `it.each` rows: [vendor name, kit]. */
 export const KIT_ROWS = KITS.map((kit) => [kit.name, kit] as const);

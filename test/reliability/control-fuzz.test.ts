@@ -10,7 +10,8 @@ import { bulkCreate } from '../../src/vendors/copper/copper.client.js';
 import { bulk as mcBulk, contact } from '../../src/vendors/mailingcore/mailingcore.client.js';
 import { bulkById } from '../../src/vendors/propel/propel.client.js';
 import { call, json, startSandbox, type JsonResponse } from '../helpers.js';
-import { KITS } from '../kit/vendor-kit.js';
+import { contact as exampleContact, upsert as exampleUpsert } from '../example-vendor/example.client.js';
+import { KITS, SUITE_VENDORS } from '../kit/vendor-kit.js';
 import { hostileQueryValue, pathParam, validBodies, validQueryValues, type Baseline } from './control-fuzz-targets.js';
 import { mutate, mutationKey, MUTATIONS, nasty, snapshotPrototype, type Json } from './json-mutations.js';
 
@@ -19,7 +20,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 
 // One sandbox for the file, built before collection so the routes can be listed from the app itself.
-const sandbox = await startSandbox({ rateLimits: 'vendor' });
+const sandbox = await startSandbox({ rateLimits: 'vendor', vendors: SUITE_VENDORS });
 afterAll(() => sandbox.close());
 
 /** The control routes as the app serves them: a route added later is fuzzed without touching this file. */
@@ -179,6 +180,7 @@ beforeAll(async () => {
   await ok('propel', bulkById(sandbox, { contacts: [{ id: 1, firstName: 'P', email: 'p@example.com', gender: 'F' }] }));
   await ok('copper', bulkCreate(sandbox, [{ name: 'Grace', emails: [{ email: 'grace@example.com', category: 'work' }] }]));
   await ok('mailingcore', mcBulk(sandbox, { contacts: [contact('M1'), contact('M2')] }));
+  await ok('example', exampleUpsert(sandbox, { contacts: [exampleContact('E1'), exampleContact('E2')] }));
   await ok('seed', call(sandbox, '/_sandbox/seed', { method: 'POST', ...json({ cora: { credentials: [{ tenant: 'org_seed', key: 'cora_org_seed.seed_secret' }] } }) }));
   await ok('fault', call(sandbox, '/_sandbox/faults', { method: 'POST', ...json({ vendor: 'cora', error: 'NOT_FOUND', after: 100 }) }));
   await ok('fault ns', call(sandbox, '/_sandbox/faults?namespace=job-a', { method: 'POST', ...json({ vendor: 'mailingcore', response: { status: 503 }, after: 100 }) }));

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
 import { startSandbox } from '../helpers.js';
+import { SUITE_VENDORS } from '../kit/vendor-kit.js';
 import { FUZZ_TARGETS, type FuzzTarget } from './fuzz-targets.js';
 import { mutate, mutationKey, MUTATIONS, nasty, snapshotPrototype, type Json } from './json-mutations.js';
 
@@ -27,7 +28,7 @@ const request = (target: FuzzTarget) =>
 describe.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('fuzzing %s', (_, target) => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ rateLimits: 'off' });
+    sandbox = await startSandbox({ rateLimits: 'off', vendors: SUITE_VENDORS });
   });
   afterAll(() => sandbox.close());
 

@@ -1,7 +1,7 @@
 // Isolation matrix: every vendor endpoint, called as another tenant or from another namespace, never reaches the data.
 import { describe, expect, it } from 'vitest';
 import { useSandbox } from '../helpers.js';
-import { KIT_ROWS, type Stranger } from '../kit/vendor-kit.js';
+import { KIT_ROWS, SUITE_VENDORS, type Stranger } from '../kit/vendor-kit.js';
 
 const MARKER = 'isolation-marker-7f3a';
 const OTHER_NS = { 'x-sandbox-namespace': 'someone-else' };
@@ -12,7 +12,7 @@ const STRANGERS: Record<'otherTenant' | 'otherNamespace', Stranger> = {
   otherNamespace: { credentials: 'owner', headers: OTHER_NS },
 };
 
-const sandbox = useSandbox({ rateLimits: 'off' });
+const sandbox = useSandbox({ rateLimits: 'off', vendors: SUITE_VENDORS });
 
 // Each vendor's kit (src/vendors/<v>/<v>.testkit.ts) stores the owner's record and lists every endpoint that could reach it.
 describe.each(KIT_ROWS)('%s isolation', (_, kit) => {

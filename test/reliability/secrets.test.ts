@@ -5,7 +5,7 @@ import type { Sandbox } from '../../src/sandbox.js';
 import { call, json, startSandbox, type JsonResponse } from '../helpers.js';
 import { DEMO_KEY as CORA_KEY } from '../../src/vendors/cora/cora.client.js';
 import { mc } from '../../src/vendors/mailingcore/mailingcore.client.js';
-import { KITS } from '../kit/vendor-kit.js';
+import { KITS, SUITE_VENDORS } from '../kit/vendor-kit.js';
 
 /** Secrets in query strings and body fields, and every vendor's (its kit's): demo, wrong, created, seeded, refused. */
 const SECRETS = [
@@ -24,7 +24,7 @@ let lines: string[];
 beforeEach(async () => {
   lines = [];
   const logger = createLogger('debug', { write: (chunk: string) => void lines.push(...chunk.split('\n').filter((l) => l !== '')) });
-  sandbox = await startSandbox({ logger });
+  sandbox = await startSandbox({ logger, vendors: SUITE_VENDORS });
 });
 afterEach(async () => {
   await sandbox.close();

@@ -94,5 +94,8 @@ export const testKit: VendorTestKit = {
   control: {
     credential: fc.record({ tenant: word, token: word, email: word.map((u) => `${u}@example.com`), revoked: fc.boolean() }, { requiredKeys: ['tenant', 'token', 'email'] }),
     records: fc.array(fc.record({ name: word, emails: fc.constant([] as unknown[]) }), { minLength: 1, maxLength: 3 }).map((r) => ({ copper_demo: r })),
+    // As the crash batch's rows: the e-mail is how a read finds the person.
+    fixture: (name) => ({ name, emails: [{ email: `${name.toLowerCase()}@example.com`, category: 'work' }] }),
+    badFixture: { name: '' },
   },
 };

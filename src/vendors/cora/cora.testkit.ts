@@ -114,5 +114,8 @@ export const testKit: VendorTestKit = {
   control: {
     credential: fc.record({ tenant: word, key: fc.tuple(word, word).map(([id, secret]) => `cora_org_${id}.${secret}`), revoked: fc.boolean() }, { requiredKeys: ['tenant', 'key'] }),
     records: fc.array(word.map((id) => newAccount(`F${id}`)), { minLength: 1, maxLength: 3 }).map((r) => ({ org_demo: r })),
+    fixture: (externalId) => newAccount(externalId),
+    // A new account without the fields Cora requires on create.
+    badFixture: { externalId: 'BROKEN' },
   },
 };

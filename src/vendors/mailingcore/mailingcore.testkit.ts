@@ -97,5 +97,7 @@ export const testKit: VendorTestKit = {
       { requiredKeys: ['tenant', 'key', 'scopes'] },
     ),
     records: fc.array(fc.record({ email: word.map((u) => `${u}@example.com`), externalId: word }), { minLength: 1, maxLength: 3 }).map((r) => ({ [DEMO_TENANT]: r })),
+    fixture: (externalId) => ({ email: `${externalId.toLowerCase()}@example.com`, externalId }),
+    badFixture: { email: 'not-an-email', externalId: 'BROKEN' },
   },
 };

@@ -121,5 +121,8 @@ export const testKit: VendorTestKit = {
     records: fc
       .array(fc.record({ id: fc.integer({ min: 1, max: 5000 }), firstName: word, email: word.map((u) => `${u}@example.com`), gender: fc.constantFrom('M', 'F', 'U') }), { minLength: 1, maxLength: 3 })
       .map((r) => ({ propel_demo: r })),
+    // Without an id a fixture follows bulk/sourceId, as the crash batch's rows do.
+    fixture: (sourceId) => ({ sourceId, source: 'crash', lastName: sourceId }),
+    badFixture: { sourceId: 'BROKEN', source: 'crash', email: 'not-an-email' },
   },
 };

@@ -11,6 +11,7 @@ import { createIdSource } from './core/ids.js';
 import type { Logger } from './core/logger.js';
 import type { RateLimitMode } from './core/rate-limit.js';
 import { Store } from './core/store.js';
+import type { VendorModule } from './core/vendor.js';
 
 export interface SandboxOptions {
   /** SQLite path; default `:memory:`. */
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   adminToken?: string;
   /** Host names besides loopback ones and `host` that control calls may be addressed to; `*` for any. */
   allowedHosts?: readonly string[];
+  /** The vendors to serve; default every registered one (tests add vendors of their own). */
+  vendors?: readonly VendorModule[];
   /** Vendor switches, e.g. `{ mailingcore: { tenantHeader: 'optional' } }`. */
   vendorOptions?: Record<string, Record<string, string>>;
   /** One JSON line per request (`createLogger(level)`); default none. */
@@ -75,6 +78,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...(options.demo !== undefined ? { demo: options.demo } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
+    ...(options.vendors ? { vendors: options.vendors } : {}),
     ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
     ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),

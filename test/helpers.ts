@@ -1,26 +1,18 @@
 // Test helpers: a fresh sandbox per test on an ephemeral port, a frozen clock, JSON calls.
 import { afterEach, beforeEach } from 'vitest';
 import { SandboxClock } from '../src/core/clock.js';
-import type { VendorModule } from '../src/core/vendor.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox.js';
-import { createSandboxWith } from './kit/suite-sandbox.js';
 
 /** The instant every test starts at; tests move the clock, never sleep. */
 export const T0 = Date.parse('2026-01-15T10:00:00.000Z');
 export const T0_ISO = new Date(T0).toISOString();
 
-export interface TestSandboxOptions extends SandboxOptions {
-  /** The vendors to mount instead of the registry's: the cross-cutting suites pass SUITE_VENDORS (test/kit/vendor-kit.ts). */
-  vendors?: readonly VendorModule[];
-}
-
-export async function startSandbox({ vendors, ...options }: TestSandboxOptions = {}): Promise<Sandbox> {
-  const withDefaults = { clock: SandboxClock.frozen(T0), idSeed: 42, ...options };
-  return vendors === undefined ? createSandbox(withDefaults) : createSandboxWith(vendors, withDefaults);
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  return createSandbox({ clock: SandboxClock.frozen(T0), idSeed: 42, ...options });
 }
 
 /** Registers a fresh sandbox for each test of the file; read it inside the test. */
-export function useSandbox(options: TestSandboxOptions = {}): () => Sandbox {
+export function useSandbox(options: SandboxOptions = {}): () => Sandbox {
   let sandbox: Sandbox | undefined;
   beforeEach(async () => {
     sandbox = await startSandbox(options);

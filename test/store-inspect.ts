@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { Store } from '../src/core/store.js';
-import type { Sandbox } from '../src/sandbox.js';
-import { startSandbox, type TestSandboxOptions } from './helpers.js';
+import type { Sandbox, SandboxOptions } from '../src/sandbox.js';
+import { startSandbox } from './helpers.js';
 
 /** A new temp folder, removed after the test file's tests. */
 export function tempDir(prefix: string): string {
@@ -34,7 +34,7 @@ export const integrity = (store: Store): string[] => store.db.prepare('PRAGMA in
  * connection sees it: it moves whenever the sandbox's connection commits a change, so a test can
  * prove a request committed nothing at all.
  */
-export function useFileSandboxWithDataVersion(options: TestSandboxOptions = {}): { sandbox: () => Sandbox; dataVersion: () => number } {
+export function useFileSandboxWithDataVersion(options: SandboxOptions = {}): { sandbox: () => Sandbox; dataVersion: () => number } {
   let sandbox: Sandbox | undefined;
   let observer: Database.Database | undefined;
   beforeEach(async () => {

@@ -2,7 +2,7 @@
 import { readJsonBody } from './body.js';
 import type { ErrorCatalogue } from './errors.js';
 import type { Store } from './store.js';
-import type { CoreDeps, RouteDef, SandboxContext, TenantScope } from './vendor.js';
+import type { CoreDeps, RouteDef, SandboxContext, SeedOutcome, TenantScope } from './vendor.js';
 
 /** One row of a bulk request, with its position in the request. */
 export interface BulkRow<Row> {
@@ -120,4 +120,22 @@ export function bulkRoute<Name extends string, Code extends string, Row, Parsed 
       return c.json(spec.respond(outcomes.map((o) => o.element), ctx) as object, status);
     },
   };
+}
+
+/**
+ * Loads one tenant's fixtures through a bulk engine (the vendor's own create rules), inside the
+ * seed's transaction: `describe` words each failed row as an issue (e.g. `accounts.3: <why>`), and
+ * the core rolls the whole seed back on any.
+ */
+export function seedThroughEngine<Row, Parsed extends { rows: readonly Row[] }, Loaded, Element, Code extends string, Writes>(
+  deps: Pick<CoreDeps, 'store' | 'clock'>,
+  engine: BulkEngine<Row, Parsed, Loaded, Element, Code, Writes>,
+  scope: TenantScope,
+  parsed: Parsed,
+  describe: (element: Element, index: number) => string,
+): SeedOutcome {
+  const rows = parsed.rows.map((row, index) => ({ index, row }));
+  const outcomes = runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() });
+  const issues = outcomes.flatMap((o, index) => (o.ok ? [] : [describe(o.element, index)]));
+  return { loaded: outcomes.length - issues.length, issues };
 }

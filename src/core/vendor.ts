@@ -165,7 +165,10 @@ export interface VendorModule<Name extends string = string, Row extends string =
   /** Mount prefix, e.g. `/cora`. */
   prefix: string;
   migrations: Migration[];
-  /** Tables holding tenant data (each has `namespace` and `tenant` columns). */
+  /**
+   * Tables holding tenant data (each has `namespace` and `tenant` columns). The first holds the
+   * vendor's records: the ones `listRecords` lists and a reset's `deleted` counts.
+   */
   tables: string[];
   errors: ErrorCatalogue<Name, Row>;
   credentials: CredentialKind;

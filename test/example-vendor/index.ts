@@ -1,7 +1,7 @@
 // A minimal vendor built only from the core's kit, for tests (never registered): bearer tokens, a bulk upsert of contacts by email, one read.
 import { z } from 'zod';
 import { bearerToken, credentialAuth, safeEqual, sha256Hex } from '../../src/core/auth.js';
-import { bulkRoute, runBulk, type BulkEngine, type RowOutcome } from '../../src/core/bulk.js';
+import { bulkRoute, seedThroughEngine, type BulkEngine, type RowOutcome } from '../../src/core/bulk.js';
 import type { CredentialRecord } from '../../src/core/credentials.js';
 import { isPlainObject, type JsonObject } from '../../src/core/json.js';
 import { parseStored } from '../../src/core/records.js';
@@ -147,10 +147,7 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
       listRecords: (filter) => table.list(filter),
       seedRecords(scope, records) {
         // Fixtures run through the bulk upsert's own engine, inside the core's seed transaction.
-        const rows = records.map((row, index) => ({ index, row }));
-        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { rows: records }, dryRun: false, now: deps.clock.now() });
-        const issues = outcomes.flatMap((o) => (o.ok ? [] : [`contacts.${o.element.index}: ${o.element.message}`]));
-        return { loaded: outcomes.length - issues.length, issues };
+        return seedThroughEngine(deps, engine, scope, { rows: records }, (element) => `contacts.${element.index}: ${element.message}`);
       },
     };
   },

@@ -48,13 +48,15 @@ export function resetState(ctx: ControlContext, filter: ResetRequest): { deleted
   let deleted = 0;
   deps.store.transaction(() => {
     for (const vendor of targets) {
-      for (const table of vendor.tables) {
+      for (const [i, table] of vendor.tables.entries()) {
         const where: string[] = [];
         const params: string[] = [];
         if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
         if (filter.namespace !== undefined) (where.push('namespace = ?'), params.push(filter.namespace));
         const sql = `DELETE FROM ${quoteIdent(table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-        deleted += deps.store.statement(sql).run(...params).changes;
+        const { changes } = deps.store.statement(sql).run(...params);
+        // Records are what the first table holds; the others (indexes, sequences) go with them.
+        if (i === 0) deleted += changes;
       }
     }
   });

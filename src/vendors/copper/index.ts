@@ -1,12 +1,12 @@
 // The Copper vendor module: everything the core needs to mount, document, list and seed Copper people.
-import { runBulk } from '../../core/bulk.js';
+import { seedThroughEngine } from '../../core/bulk.js';
 import type { CoreDeps, VendorModule } from '../../core/vendor.js';
 import { copperCredentials } from './auth.js';
-import { copperBulkEngine, failureOf } from './bulk.js';
+import { copperBulkEngine } from './bulk.js';
 import { copperCatalogue, type CopperErrorName, type CopperRowReason } from './errors.js';
 import type { PersonDefaults } from './people.js';
 import { copperRoutes } from './routes.js';
-import { CopperPerson } from './schemas.js';
+import { CopperPerson, type CopperBulkFailure } from './schemas.js';
 import { COPPER_MIGRATIONS, COPPER_TABLES, CopperPeople, PEOPLE_TABLE } from './store.js';
 
 /** The contact type the vendor's example gives new people; `--vendor-option copper.defaultContactTypeId=N` changes it. */
@@ -49,10 +49,7 @@ export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
       listRecords: (filter) => people.list(filter),
       seedRecords(scope, records) {
         // Fixtures go through the engine of a bulk create (without the 10-object limit), inside the seed's transaction.
-        const rows = records.map((row, index) => ({ index, row }));
-        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { mode: 'create', rows: records }, dryRun: false, now: deps.clock.now() });
-        const issues = outcomes.flatMap((o, i) => (o.ok ? [] : [`people.${i}: ${JSON.stringify(failureOf(o).message)}`]));
-        return { loaded: outcomes.length - issues.length, issues };
+        return seedThroughEngine(deps, engine, scope, { mode: 'create', rows: records }, (element, i) => `people.${i}: ${JSON.stringify((element as CopperBulkFailure).message)}`);
       },
     };
   },

@@ -1,5 +1,5 @@
 // The Cora vendor module: everything the core needs to mount, document, list and seed Cora.
-import { runBulk } from '../../core/bulk.js';
+import { seedThroughEngine } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { coraCredentials } from './auth.js';
 import { coraBulkEngine, newAccountId } from './bulk-upsert.js';
@@ -34,10 +34,8 @@ export const cora: VendorModule<CoraErrorName, CoraRowErrorName> = {
       listRecords: (filter) => accounts.list(filter),
       seedRecords(scope, records) {
         // Fixtures go through the same engine as a bulk upsert, inside the seed's transaction.
-        const rows = records.map((row, index) => ({ index, row }));
-        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { rows: records, dryRun: false, includeChanges: false }, dryRun: false, now: deps.clock.now() });
-        const issues = outcomes.flatMap((o) => (o.ok ? [] : [`accounts.${o.element.index}: ${o.element.message} ${JSON.stringify(o.element.details)}`]));
-        return { loaded: outcomes.length - issues.length, issues };
+        const batch = { rows: records, dryRun: false, includeChanges: false };
+        return seedThroughEngine(deps, engine, scope, batch, (e) => `accounts.${e.index}: ${e.message} ${JSON.stringify(e.details)}`);
       },
     };
   },

@@ -5,7 +5,7 @@ import { bulkRoute, seedThroughEngine, type BulkEngine, type RowOutcome } from '
 import type { CredentialRecord } from '../../src/core/credentials.js';
 import { isPlainObject, type JsonObject } from '../../src/core/json.js';
 import { parseStored } from '../../src/core/records.js';
-import { TenantTable } from '../../src/core/tenant-table.js';
+import { createTenantTable, TenantTable } from '../../src/core/tenant-table.js';
 import type { CoreDeps, CredentialKind, VendorModule } from '../../src/core/vendor.js';
 import { Contact, exampleCatalogue, ExampleBulkRequest, ExampleBulkResponse, MAX_CONTACTS, type ExampleErrorName, type ExampleResult, type ExampleRowError } from './api.js';
 
@@ -14,8 +14,7 @@ export const EXAMPLE_TABLE = 'example_contacts';
 export const BULK_PATH = '/v1/contacts/bulk';
 
 const SQL = {
-  table: `CREATE TABLE ${EXAMPLE_TABLE} (namespace TEXT NOT NULL, tenant TEXT NOT NULL, email TEXT NOT NULL, data TEXT NOT NULL,
-    PRIMARY KEY (namespace, tenant, email)) WITHOUT ROWID`,
+  table: createTenantTable({ table: EXAMPLE_TABLE, columns: { email: 'TEXT NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['email'] }),
   get: `SELECT data FROM ${EXAMPLE_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`,
   upsert: `INSERT INTO ${EXAMPLE_TABLE} (namespace, tenant, email, data) VALUES (?, ?, ?, ?)
     ON CONFLICT (namespace, tenant, email) DO UPDATE SET data = excluded.data`,

@@ -1,45 +1,93 @@
-// The bulk upsert: contacts processed in request order inside one synchronous transaction, each succeeding or failing alone.
-import { type WriteContext, type WriteOutcome, forcedRowMessage, identityOf, mergeContact } from './contact.js';
-import type { PropelRowErrorName } from './errors.js';
-import type { PropelBulkResult, PropelContact } from './schemas.js';
-import type { BulkRequest } from './validation.js';
+// The bulk upsert's row engine: read ahead what the rows may look up, run the rows in order in memory, then write the successes.
+import type { BulkEngine, RowOutcome } from '../../core/bulk.js';
+import { forcedRowMessage, identityOf, mergeContact } from './contact.js';
+import { PROPEL_MESSAGES, type PropelRowErrorName } from './errors.js';
+import type { PropelBulkResult, PropelContact, PropelContactInput } from './schemas.js';
+import type { PropelContacts } from './store.js';
+import type { PropelBatch } from './validation.js';
+import { ContactKeys, PendingContacts, type ContactLookup, type ContactWrite, type StoredContacts } from './view.js';
 
-export interface BulkOutcome {
-  data: PropelBulkResult[];
-  /** Row-error codes of the failed rows, for coverage. */
-  failedCodes: PropelRowErrorName[];
+/** What the rows may look up, read before any row runs. */
+export interface PropelLoaded {
+  stored: StoredContacts;
+  /** bulk/sourceId: the ids the tenant's sequence hands out next, one per row at most. */
+  freeIds: readonly number[];
 }
+
+export interface PropelWrites {
+  contacts: ContactWrite[];
+  /** Where the tenant's sequence goes on, when rows took ids from it. */
+  nextId: number | undefined;
+}
+
+export type PropelBulkEngine = BulkEngine<PropelContactInput, PropelBatch, PropelLoaded, PropelBulkResult, PropelRowErrorName, PropelWrites>;
+
+/** The contact a row names by its lookup key, if there is one. */
+const existingOf = (contacts: ContactLookup, input: PropelContactInput, batch: PropelBatch): PropelContact | undefined =>
+  batch.lookupKey === 'sourceId' ? contacts.byIdentity(identityOf(input)) : contacts.byId(input.id!);
+
+const keyOf = (input: PropelContactInput, batch: PropelBatch): number | string => (batch.lookupKey === 'id' ? input.id! : input.sourceId!);
 
 /**
- * Runs an already validated bulk request. Rows run in order, so a row can name as parent a
- * contact an earlier row of the same request created, and a repeated id updates what the earlier
- * row wrote. Everything happens in one transaction: the rows reported as succeeded are written
- * together, the failed ones not at all.
+ * Rows run in request order and each succeeds or fails alone: a row can name as parent a contact
+ * an earlier row of the same request created, and a repeated id updates what the earlier row
+ * wrote. The rows reported as succeeded are written together, the failed ones not at all; a new
+ * contact of bulk/sourceId takes the sequence's next id only once it is sure to be written.
  */
-export function bulkUpsert(request: BulkRequest & { rowFaults?: ReadonlyMap<number, PropelRowErrorName> | undefined }, ctx: WriteContext): BulkOutcome {
-  const { lookupKey } = request;
-  const failedCodes: PropelRowErrorName[] = [];
-  const data = ctx.contacts.transaction(() =>
-    request.contacts.map((input, index): PropelBulkResult => {
-      const key = lookupKey === 'id' ? input.id! : input.sourceId!;
-      const identity = lookupKey === 'sourceId' ? identityOf(input) : undefined;
-      const existing: PropelContact | undefined = identity ? ctx.contacts.findByIdentity(ctx.scope, identity) : ctx.contacts.get(ctx.scope, input.id!);
-      const action = existing ? 'update' : 'create';
-      const forced = request.rowFaults?.get(index);
-      const outcome: WriteOutcome =
-        forced !== undefined
-          ? { ok: false, code: forced, message: forcedRowMessage(forced, input) }
-          : mergeContact(ctx, input, existing, input.id, identity && { identity, holder: existing });
-      if (!outcome.ok) {
-        failedCodes.push(outcome.code);
-        return { action, key, lookupKey, success: false, error: outcome.message };
+export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
+  return {
+    load(rows, { scope, parsed }) {
+      const keys = new ContactKeys();
+      for (const { row } of rows) {
+        if (parsed.lookupKey === 'id') keys.id(row.id!);
+        keys.parentOf(row);
       }
-      const contact = outcome.contact;
-      // bulk/sourceId numbers a new contact only once it is sure to be written.
-      if (!existing && lookupKey === 'sourceId') contact.id = ctx.contacts.nextId(ctx.scope);
-      if (contact !== existing) ctx.contacts.put(ctx.scope, contact, existing);
-      return { action, id: contact.id, key, lookupKey, success: true };
-    }),
-  );
-  return { data, failedCodes };
+      if (parsed.lookupKey === 'id') {
+        // A contact's identity may mix what its rows send with what is stored: its stored form first.
+        const stored = keys.readIds(contacts, scope);
+        const rowsOf = new Map<number, PropelContactInput[]>();
+        for (const { row } of rows) {
+          const same = rowsOf.get(row.id!);
+          if (same) same.push(row);
+          else rowsOf.set(row.id!, [row]);
+        }
+        for (const [id, same] of rowsOf) keys.identitiesOf(same, stored.get(id));
+      } else {
+        // sourceId, source and language are all the row's own: the identity it looks up is the one it ends with.
+        for (const { row } of rows) keys.identitiesOf([row], undefined);
+      }
+      return { stored: keys.read(contacts, scope), freeIds: parsed.lookupKey === 'sourceId' ? contacts.freeIds(scope, rows.length) : [] };
+    },
+    decide(rows, { stored, freeIds }, ctx) {
+      const batch = ctx.parsed;
+      const { lookupKey } = batch;
+      const now = new Date(ctx.now).toISOString();
+      const view = new PendingContacts(stored);
+      let taken = 0;
+      const outcomes = rows.map(({ row: input }): RowOutcome<PropelBulkResult, PropelRowErrorName> => {
+        const key = keyOf(input, batch);
+        const existing = existingOf(view, input, batch);
+        const action = existing ? 'update' : 'create';
+        const outcome = mergeContact(view, now, input, existing, input.id);
+        if (!outcome.ok) return { ok: false, code: outcome.code, element: { action, key, lookupKey, success: false, error: outcome.message } };
+        const contact = outcome.contact;
+        if (!existing && lookupKey === 'sourceId') contact.id = freeIds[taken++]!;
+        if (contact !== existing) view.write(contact, existing);
+        return { ok: true, element: { action, id: contact.id, key, lookupKey, success: true } };
+      });
+      return { outcomes, writes: { contacts: view.writes(), nextId: taken > 0 ? freeIds[taken - 1]! + 1 : undefined } };
+    },
+    save({ contacts: writes, nextId }, { scope }) {
+      for (const { contact, stored } of writes) contacts.put(scope, contact, stored);
+      if (nextId !== undefined) contacts.setNextId(scope, nextId);
+    },
+    forced({ row: input }, code, { stored }, ctx) {
+      // The row is left out of the batch: its action is as the contacts were stored before the request.
+      const action = existingOf(stored, input, ctx.parsed) ? 'update' : 'create';
+      return { action, key: keyOf(input, ctx.parsed), lookupKey: ctx.parsed.lookupKey, success: false, error: forcedRowMessage(code, input) };
+    },
+  };
 }
+
+/** Propel's answer: every row's result in request order. */
+export const propelBulkResponse = (data: PropelBulkResult[]) => ({ data, messages: [PROPEL_MESSAGES.completed], total: data.length });

@@ -2,15 +2,8 @@
 import { deepEqual } from '../../core/json.js';
 import { PROPEL_MESSAGES, PROPEL_ROW_ERRORS, type PropelRowErrorName } from './errors.js';
 import { DATE_PATTERN, type AttributeType, type PropelAttribute, type PropelContact, type PropelContactInput } from './schemas.js';
-import type { Identity, PropelContacts } from './store.js';
-import type { TenantScope } from '../../core/vendor.js';
-
-export interface WriteContext {
-  scope: TenantScope;
-  contacts: PropelContacts;
-  /** ISO time of the write, from the sandbox clock. */
-  now: string;
-}
+import type { Identity } from './store.js';
+import type { ContactLookup } from './view.js';
 
 export type WriteOutcome = { ok: true; contact: PropelContact } | { ok: false; code: PropelRowErrorName; message: string };
 
@@ -99,12 +92,12 @@ export function coerceAttributeValue(type: AttributeType, value: unknown): strin
 
 const fail = (code: PropelRowErrorName, message: string): WriteOutcome => ({ ok: false, code, message });
 
-function resolveParent(ctx: WriteContext, parent: NonNullable<PropelContactInput['parent']>): { id: number } | WriteOutcome {
+function resolveParent(contacts: ContactLookup, parent: NonNullable<PropelContactInput['parent']>): { id: number } | WriteOutcome {
   if (parent.id !== undefined) {
-    const found = ctx.contacts.get(ctx.scope, parent.id);
+    const found = contacts.byId(parent.id);
     return found ? { id: found.id } : fail('ParentContactNotFound', PROPEL_MESSAGES.parentNotFoundById(parent.id));
   }
-  const found = ctx.contacts.findBySource(ctx.scope, parent.sourceId!, parent.source!);
+  const found = contacts.bySource(parent.sourceId!, parent.source!);
   return found ? { id: found.id } : fail('ParentContactNotFound', PROPEL_MESSAGES.parentNotFoundBySourceId(parent.sourceId!));
 }
 
@@ -126,31 +119,17 @@ function applyAttributes(current: readonly PropelAttribute[], inputs: NonNullabl
   return next;
 }
 
-/** What `findByIdentity` answered for `identity` in this transaction, so a caller's lookup is not repeated. */
-export interface IdentityLookup {
-  identity: Identity;
-  holder: PropelContact | undefined;
-}
-
-const sameIdentity = (a: Identity, b: Identity): boolean => a.sourceId === b.sourceId && a.source === b.source && a.language === b.language;
-
 /**
- * The contact after applying `input` to `existing` (or to a new contact with `id`). Fails, as a
- * row failure, when the parent is unknown, an attribute value does not fit its type, or the
- * resulting identity belongs to another contact. Writes nothing. `lookedUp`: the caller already
- * looked an identity up (bulk/sourceId finds `existing` that way), reused when it is the result's.
+ * The contact after applying `input` to `existing` (or to a new contact with `id`), at ISO time
+ * `now`. Fails, as a row failure, when the parent is unknown, an attribute value does not fit its
+ * type, or the resulting identity belongs to another contact. Writes nothing: `contacts` answers
+ * the lookups (the keys `ContactKeys.parentOf` and `identitiesOf` gather).
  */
-export function mergeContact(
-  ctx: WriteContext,
-  input: PropelContactInput,
-  existing: PropelContact | undefined,
-  id: number | undefined,
-  lookedUp?: IdentityLookup,
-): WriteOutcome {
-  const base = existing ?? blankContact(id ?? 0, ctx.now);
+export function mergeContact(contacts: ContactLookup, now: string, input: PropelContactInput, existing: PropelContact | undefined, id: number | undefined): WriteOutcome {
+  const base = existing ?? blankContact(id ?? 0, now);
   const next: PropelContact = { ...base };
   if (input.parent !== undefined) {
-    const parent = resolveParent(ctx, input.parent);
+    const parent = resolveParent(contacts, input.parent);
     if ('ok' in parent) return parent;
     next.parent = parent;
   }
@@ -166,13 +145,13 @@ export function mergeContact(
   }
   if (next.sourceId !== null && next.source !== null) {
     const identity = { sourceId: next.sourceId, source: next.source, language: next.language };
-    const holder = lookedUp && sameIdentity(lookedUp.identity, identity) ? lookedUp.holder : ctx.contacts.findByIdentity(ctx.scope, identity);
+    const holder = contacts.byIdentity(identity);
     if (holder && holder.id !== base.id) {
       return fail('SourceIdInUse', PROPEL_MESSAGES.sourceIdInUse(identity.sourceId, identity.source, identity.language));
     }
   }
   if (existing && deepEqual(next, existing)) return { ok: true, contact: existing };
-  next.updatedAt = ctx.now;
+  next.updatedAt = now;
   return { ok: true, contact: next };
 }
 

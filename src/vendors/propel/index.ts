@@ -1,16 +1,16 @@
 // The Propel vendor module: everything the core needs to mount, document, list and seed Propel contacts.
-import { isoAt } from '../../core/clock.js';
+import { runBulk } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { propelCredentials } from './auth.js';
-import { bulkUpsert } from './bulk.js';
+import { propelBulkEngine } from './bulk.js';
 import { propelCatalogue, type PropelErrorName, type PropelRowErrorName } from './errors.js';
 import { propelRoutes } from './routes.js';
 import { propelHeaders } from './headers.js';
 import { PropelContact } from './schemas.js';
 import { CONTACTS_TABLE, PROPEL_MIGRATIONS, PropelContacts, SEQUENCE_TABLE } from './store.js';
-import { checkBulkBody, type BulkRequest } from './validation.js';
+import { checkBulkBody, type PropelBatch } from './validation.js';
 
 export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
   name: 'propel',
@@ -36,15 +36,16 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
   },
   create(deps) {
     const contacts = new PropelContacts(deps.store);
+    const engine = propelBulkEngine(contacts);
     return {
-      routes: propelRoutes(deps, contacts),
+      routes: propelRoutes(deps, contacts, engine),
       // Every response carries the two headers, the router's own 404s and faked errors included.
       middleware: [propelHeaders(deps.ids)],
       listRecords: (filter) => contacts.list(filter),
       seedRecords(scope, records) {
         // A fixture with an `id` follows bulk/id, one without follows bulk/sourceId: the same
-        // checks and writes as a real request.
-        const batches: BulkRequest[] = [];
+        // checks and the same engine as a real request, inside the seed's transaction.
+        const batches: PropelBatch[] = [];
         const issues: string[] = [];
         const withId = records.filter((r) => isPlainObject(r) && Object.hasOwn(r, 'id'));
         const withoutId = records.filter((r) => !(isPlainObject(r) && Object.hasOwn(r, 'id')));
@@ -61,10 +62,11 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
         if (issues.length > 0) return { loaded: 0, issues };
         let loaded = 0;
         for (const batch of batches) {
-          const { data } = bulkUpsert(batch, { scope, contacts, now: isoAt(deps.clock) });
-          data.forEach((row, i) => {
-            if (row.success) loaded += 1;
-            else issues.push(`${batch.lookupKey} fixtures #/contacts/${i}: ${row.error}`);
+          const rows = batch.rows.map((row, index) => ({ index, row }));
+          const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: batch, dryRun: false, now: deps.clock.now() });
+          outcomes.forEach((outcome, i) => {
+            if (outcome.ok) loaded += 1;
+            else issues.push(`${batch.lookupKey} fixtures #/contacts/${i}: ${outcome.element.error}`);
           });
         }
         return { loaded, issues };

@@ -1,11 +1,12 @@
 // Propel's endpoints as route definitions: the token, both bulk upserts, and read/update/delete of one contact.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
+import { bulkRoute } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
-import { bulkUpsert } from './bulk.js';
-import { mergeContact, normalizeLanguage, type WriteContext } from './contact.js';
+import { propelBulkResponse, type PropelBulkEngine } from './bulk.js';
+import { mergeContact, normalizeLanguage } from './contact.js';
 import { PROPEL_MESSAGES, RESPONSE_HEADER_DOCS, propelCatalogue, propelError, type PropelErrorName } from './errors.js';
 import {
   LOOKUP_KEYS,
@@ -22,6 +23,7 @@ import {
 } from './schemas.js';
 import type { PropelContacts } from './store.js';
 import { checkBulkBody, checkPatchBody } from './validation.js';
+import { ContactKeys } from './view.js';
 
 const responseHeaders = Object.fromEntries(
   Object.entries(RESPONSE_HEADER_DOCS).map(([name, description]) => [name, { description, schema: z.string() }]),
@@ -47,9 +49,8 @@ const BODY_ERRORS = ['InvalidJSONPayload', 'SchemaValidationException', 'Payload
 const LOOKUP_ERRORS = ['InvalidLookupKey', 'PayloadValidationError', 'ContactNotFound'] as const satisfies readonly PropelErrorName[];
 
 
-export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef<PropelErrorName>[] {
+export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: PropelBulkEngine): RouteDef<PropelErrorName>[] {
   const auth = propelAuth(deps);
-  const writeContext = (c: SandboxContext): WriteContext => ({ scope: c.get('scope'), contacts, now: isoAt(deps.clock) });
 
   /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404. */
   const lookUp = (c: SandboxContext): PropelContact => {
@@ -69,27 +70,26 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
     return found;
   };
 
-  const bulkRoute = (lookupKey: LookupKey, schema: z.ZodType, example: unknown): RouteDef<PropelErrorName> => ({
-    method: 'post',
-    path: `/v2/contacts/bulk/${lookupKey}`,
-    operationId: lookupKey === 'id' ? 'propelBulkContactsById' : 'propelBulkContactsBySourceId',
-    summary: lookupKey === 'id' ? 'Create or update contacts by id' : 'Create or update contacts by sourceId, source and language',
-    description:
-      'Rows run in request order; each succeeds or fails alone (`success: false` with `error`), and the response is 200 whenever the request itself is valid. ' +
-      `At most 1000 contacts. Schema violations (10007) and missing lookup keys (10016) fail the whole request and write nothing.`,
-    security: ['propelOAuth2'],
-    request: { headers: apiHeaders, body: { schema, example } },
-    responses: { 200: ok('The batch was processed: one result per contact, in request order.', PropelBulkResponse) },
-    errors: [...API_ERRORS, ...BODY_ERRORS, 'LookupKeyNotFound', 'PayloadValidationError'],
-    batchField: 'contacts',
-    middleware: [auth],
-    async handler(c) {
-      const request = checkBulkBody(await readJsonBody(c, deps.bodyLimit), lookupKey);
-      const { data, failedCodes } = bulkUpsert({ ...request, rowFaults: propelCatalogue.rowFaults(c.get('rowFaults')) }, writeContext(c));
-      c.get('rowErrorCodes').push(...failedCodes);
-      return c.json({ data, messages: [PROPEL_MESSAGES.completed], total: data.length });
-    },
-  });
+  const bulkUpsertRoute = (lookupKey: LookupKey, schema: z.ZodType, example: unknown): RouteDef<PropelErrorName> =>
+    bulkRoute(
+      deps,
+      propelCatalogue,
+      {
+        method: 'post',
+        path: `/v2/contacts/bulk/${lookupKey}`,
+        operationId: lookupKey === 'id' ? 'propelBulkContactsById' : 'propelBulkContactsBySourceId',
+        summary: lookupKey === 'id' ? 'Create or update contacts by id' : 'Create or update contacts by sourceId, source and language',
+        description:
+          'Rows run in request order; each succeeds or fails alone (`success: false` with `error`), and the response is 200 whenever the request itself is valid. ' +
+          `At most 1000 contacts. Schema violations (10007) and missing lookup keys (10016) fail the whole request and write nothing.`,
+        security: ['propelOAuth2'],
+        request: { headers: apiHeaders, body: { schema, example } },
+        responses: { 200: ok('The batch was processed: one result per contact, in request order.', PropelBulkResponse) },
+        errors: [...API_ERRORS, ...BODY_ERRORS, 'LookupKeyNotFound', 'PayloadValidationError'],
+        middleware: [auth],
+      },
+      { batchField: 'contacts', parse: (body) => checkBulkBody(body, lookupKey), engine, respond: propelBulkResponse },
+    );
 
   return [
     {
@@ -119,8 +119,8 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
       errors: ['InvalidTokenRequest', 'InvalidClient', 'PayloadTooLarge', 'NotFound'],
       handler: (c) => tokenHandler(c, deps),
     },
-    bulkRoute('id', PropelBulkByIdRequest, { contacts: [{ id: 25492, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }] }),
-    bulkRoute('sourceId', PropelBulkBySourceIdRequest, {
+    bulkUpsertRoute('id', PropelBulkByIdRequest, { contacts: [{ id: 25492, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }] }),
+    bulkUpsertRoute('sourceId', PropelBulkBySourceIdRequest, {
       contacts: [
         {
           sourceId: 'ERP-1',
@@ -158,8 +158,12 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
         // The body is checked before the path is looked up, as a framework parses it first.
         const input = checkPatchBody(await readJsonBody(c, deps.bodyLimit));
         const existing = lookUp(c);
-        const ctx = writeContext(c);
-        const outcome = mergeContact(ctx, input, existing, existing.id);
+        const scope = c.get('scope');
+        // The same rules as a bulk row, over the parent and identity holders read in one go.
+        const keys = new ContactKeys();
+        keys.parentOf(input);
+        keys.identitiesOf([input], existing);
+        const outcome = mergeContact(keys.read(contacts, scope), isoAt(deps.clock), input, existing, existing.id);
         if (!outcome.ok) {
           throw propelError(outcome.code === 'ParentContactNotFound' ? 'ParentContactNotFound' : 'PayloadValidationError', { message: outcome.message });
         }
@@ -167,7 +171,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
         if (contact.sourceId !== null && contact.source === null) {
           throw propelError('SchemaValidationException', { extra: { messages: ['#: property [source] is required'] } });
         }
-        if (contact !== existing) contacts.put(ctx.scope, contact);
+        if (contact !== existing) contacts.put(scope, contact, existing);
         return c.json({ data: contact, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
       },
     },
@@ -184,10 +188,11 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts): RouteDef
       middleware: [auth],
       handler(c) {
         const found = lookUp(c);
-        const ctx = writeContext(c);
-        contacts.transaction(() => {
-          contacts.delete(ctx.scope, found.id);
-          for (const child of contacts.childrenOf(ctx.scope, found.id)) contacts.put(ctx.scope, { ...child, parent: null, updatedAt: ctx.now });
+        const scope = c.get('scope');
+        const now = isoAt(deps.clock);
+        deps.store.transaction(() => {
+          contacts.delete(scope, found.id);
+          for (const child of contacts.childrenOf(scope, found.id)) contacts.put(scope, { ...child, parent: null, updatedAt: now });
         });
         return c.json({ data: {}, messages: [PROPEL_MESSAGES.contactDeleted] });
       },

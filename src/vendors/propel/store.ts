@@ -1,6 +1,7 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
-import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
+import { parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
+import { TenantTable } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { PropelContact } from './schemas.js';
 
@@ -61,14 +62,17 @@ const T = CONTACTS_TABLE;
 // Without ANALYZE statistics SQLite's planner prefers the primary key's (namespace, tenant) range
 // to these indexes, and so reads every contact of the tenant per lookup (7 ms a row at 100,000
 // contacts instead of 8 µs): INDEXED BY keeps the lookups on their index. (Both indexes are
-// partial: `source = ? AND source_id = ?` and `parent_id = ?` imply their WHERE.)
+// partial: `source = ? AND source_id = ?` and `parent_id = ?` imply their WHERE; a row-value IN
+// does not, so `bySource` states it.)
 const SQL = {
   get: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
   findByIdentity: `SELECT data FROM ${T} INDEXED BY ${T}_identity
     WHERE namespace = ? AND tenant = ? AND source = ? AND source_id = ? AND language IS ?
     ORDER BY id LIMIT 1`,
-  findBySource: `SELECT data FROM ${T} INDEXED BY ${T}_identity
-    WHERE namespace = ? AND tenant = ? AND source = ? AND source_id = ? ORDER BY id LIMIT 1`,
+  /** Every contact holding one of a JSON array of [source, sourceId] pairs, any language. */
+  bySource: `SELECT data FROM ${T} INDEXED BY ${T}_identity
+    WHERE namespace = ? AND tenant = ? AND source IS NOT NULL AND source_id IS NOT NULL
+      AND (source, source_id) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))`,
   childrenOf: `SELECT data FROM ${T} INDEXED BY ${T}_parent WHERE namespace = ? AND tenant = ? AND parent_id = ? ORDER BY id`,
   put: `INSERT INTO ${T} (namespace, tenant, id, source_id, source, language, parent_id, data, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -81,45 +85,55 @@ const SQL = {
   update: `UPDATE ${T} SET data = ?, updated_at = ? WHERE namespace = ? AND tenant = ? AND id = ?`,
   delete: `DELETE FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
   nextId: `SELECT next_id FROM ${SEQUENCE_TABLE} WHERE namespace = ? AND tenant = ?`,
+  /** The taken ids from one on, in order: read only as far as the free ids wanted. */
+  idsFrom: `SELECT id FROM ${T} WHERE namespace = ? AND tenant = ? AND id >= ? ORDER BY id`,
   setNextId: `INSERT INTO ${SEQUENCE_TABLE} (namespace, tenant, next_id) VALUES (?, ?, ?)
     ON CONFLICT (namespace, tenant) DO UPDATE SET next_id = excluded.next_id`,
 } as const;
 
 const parse = parseStored<PropelContact>;
+const parseAll = (rows: ReadonlyArray<{ data: string }>): PropelContact[] => rows.map((row) => JSON.parse(row.data) as PropelContact);
 
 export class PropelContacts {
-  constructor(private readonly store: Store) {}
+  private readonly table: TenantTable;
 
-  transaction<T>(fn: () => T): T {
-    return this.store.transaction(fn);
+  constructor(store: Store) {
+    this.table = new TenantTable(store, { table: CONTACTS_TABLE, key: 'id', start: -1 });
   }
 
   get(scope: TenantScope, id: number): PropelContact | undefined {
-    return parse(this.store.statement(SQL.get).pluck().get(scope.namespace, scope.tenant, id));
+    return parse(this.table.value(scope, SQL.get, id));
+  }
+
+  /** The stored contacts among `ids`, by id, in one query. */
+  getMany(scope: TenantScope, ids: readonly number[]): Map<number, PropelContact> {
+    const rows = this.table.readByKeys<{ data: string }>(scope, ids);
+    return new Map(rows.map((row) => [row.k0 as number, JSON.parse(row.data) as PropelContact]));
   }
 
   findByIdentity(scope: TenantScope, identity: Identity): PropelContact | undefined {
-    return parse(
-      this.store
-        .statement(SQL.findByIdentity)
-        .pluck()
-        .get(scope.namespace, scope.tenant, identity.source, identity.sourceId, identity.language),
-    );
+    return parse(this.table.value(scope, SQL.findByIdentity, identity.source, identity.sourceId, identity.language));
+  }
+
+  /** Every contact holding one of the (sourceId, source) pairs, whatever its language, in one query. */
+  bySource(scope: TenantScope, pairs: ReadonlyArray<readonly [sourceId: string, source: string]>): PropelContact[] {
+    if (pairs.length === 0) return [];
+    return parseAll(this.table.rows(scope, SQL.bySource, JSON.stringify(pairs.map(([sourceId, source]) => [source, sourceId]))));
   }
 
   /** A parent named by sourceId and source: any language, the lowest id first (*decision*). */
   findBySource(scope: TenantScope, sourceId: string, source: string): PropelContact | undefined {
-    return parse(this.store.statement(SQL.findBySource).pluck().get(scope.namespace, scope.tenant, source, sourceId));
+    return this.bySource(scope, [[sourceId, source]]).reduce<PropelContact | undefined>((low, c) => (low && low.id < c.id ? low : c), undefined);
   }
 
   childrenOf(scope: TenantScope, parentId: number): PropelContact[] {
-    return (this.store.statement(SQL.childrenOf).pluck().all(scope.namespace, scope.tenant, parentId) as string[]).map((d) => parse(d)!);
+    return parseAll(this.table.rows(scope, SQL.childrenOf, parentId));
   }
 
   /**
-   * Inserts or replaces one contact; call inside `transaction` for a batch. `stored` is the
-   * contact as read in this transaction when this write replaces it: when the write keeps its
-   * identity and parent, only the data is rewritten.
+   * Inserts or replaces one contact, inside the caller's transaction. `stored` is the contact as
+   * stored before this write when it replaces one: when the write keeps its identity and parent,
+   * only the data is rewritten.
    */
   put(scope: TenantScope, contact: PropelContact, stored?: PropelContact): void {
     const data = JSON.stringify(contact);
@@ -132,43 +146,42 @@ export class PropelContacts {
       stored.language === contact.language &&
       (stored.parent?.id ?? null) === parentId
     ) {
-      const { changes } = this.store.statement(SQL.update).run(data, contact.updatedAt, scope.namespace, scope.tenant, contact.id);
+      // The SET values come before the scope in this statement: it is bound here, not by the table.
+      const { changes } = this.table.store.statement(SQL.update).run(data, contact.updatedAt, scope.namespace, scope.tenant, contact.id);
       if (changes === 1) return;
     }
-    this.store
-      .statement(SQL.put)
-      .run(
-        scope.namespace,
-        scope.tenant,
-        contact.id,
-        contact.sourceId,
-        contact.source,
-        contact.language,
-        parentId,
-        data,
-        contact.createdAt,
-        contact.updatedAt,
-      );
+    this.table.run(scope, SQL.put, contact.id, contact.sourceId, contact.source, contact.language, parentId, data, contact.createdAt, contact.updatedAt);
   }
 
   delete(scope: TenantScope, id: number): boolean {
-    return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
+    return this.table.run(scope, SQL.delete, id) > 0;
   }
 
   /**
-   * The next free id of the tenant's sequence. Ids a client chose through bulk/id are skipped,
-   * so the sequence never hands out an id that is taken.
+   * The next `count` free ids of the tenant's sequence, in order, in two queries. Ids a client
+   * chose through bulk/id are skipped, so the sequence never hands out an id that is taken.
    */
-  nextId(scope: TenantScope): number {
-    let id = (this.store.statement(SQL.nextId).pluck().get(scope.namespace, scope.tenant) as number | undefined) ?? FIRST_CONTACT_ID;
-    while (this.get(scope, id) !== undefined) id += 1;
-    this.store.statement(SQL.setNextId).run(scope.namespace, scope.tenant, id + 1);
-    return id;
+  freeIds(scope: TenantScope, count: number): number[] {
+    const free: number[] = [];
+    if (count === 0) return free;
+    let next = (this.table.value(scope, SQL.nextId) as number | undefined) ?? FIRST_CONTACT_ID;
+    // One statement, read lazily: it stops at the last taken id below the free ids wanted.
+    for (const taken of this.table.store.statement(SQL.idsFrom).pluck().iterate(scope.namespace, scope.tenant, next) as IterableIterator<number>) {
+      while (next < taken && free.length < count) free.push(next++);
+      if (free.length === count) break;
+      next = taken + 1;
+    }
+    while (free.length < count) free.push(next++);
+    return free;
+  }
+
+  /** Where the tenant's sequence goes on after the ids handed out. */
+  setNextId(scope: TenantScope, nextId: number): void {
+    this.table.run(scope, SQL.setNextId, nextId);
   }
 
   /** Contacts in (tenant, id) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    return pageTenantRecords(this.store, filter, { table: CONTACTS_TABLE, key: 'id', start: -1, columns: 'data', toRecord: parseDataColumn });
+    return this.table.list(filter);
   }
-
 }

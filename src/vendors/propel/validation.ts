@@ -95,9 +95,10 @@ function dependencyMessages(contact: unknown, path: Path): string[] {
 
 const rowOf = (path: Path): number => (path[0] === 'contacts' && typeof path[1] === 'number' ? path[1] : -1);
 
-export interface BulkRequest {
+/** A bulk request as its request-level checks left it: the contacts, and the endpoint's lookup key. */
+export interface PropelBatch {
+  rows: readonly PropelContactInput[];
   lookupKey: LookupKey;
-  contacts: PropelContactInput[];
 }
 
 /**
@@ -105,7 +106,7 @@ export interface BulkRequest {
  * (10007, every violation), then the lookup key of every contact (10016). Throws on the first
  * failing stage, so a request-level error never reaches the store.
  */
-export function checkBulkBody(body: unknown, lookupKey: LookupKey): BulkRequest {
+export function checkBulkBody(body: unknown, lookupKey: LookupKey): PropelBatch {
   if (isPlainObject(body) && Array.isArray(body.contacts) && body.contacts.length > MAX_CONTACTS) {
     throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.tooManyContacts });
   }
@@ -128,7 +129,7 @@ export function checkBulkBody(body: unknown, lookupKey: LookupKey): BulkRequest 
   const contacts = (parsed.data as { contacts: PropelContactInput[] }).contacts;
   const missing = contacts.flatMap((contact, index) => (contact[lookupKey] === undefined ? [PROPEL_MESSAGES.lookupKeyMissing(index, lookupKey)] : []));
   if (missing.length > 0) throw propelError('LookupKeyNotFound', { extra: { messages: missing } });
-  return { lookupKey, contacts };
+  return { rows: contacts, lookupKey };
 }
 
 /** A PATCH body: the same field rules as a bulk/sourceId contact, pointers from `#`. */

@@ -1,6 +1,6 @@
 // Propel's error catalogue: request-level errors with their numeric codes, row failures, and the one envelope.
 import { z } from 'zod';
-import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
+import { defineCatalogue, describeInputFailure, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 
 /** Most contacts one bulk request may carry (*decision*: Propel publishes no limit). */
 export const MAX_CONTACTS = 1000;
@@ -103,6 +103,7 @@ export const propelCatalogue = defineCatalogue({
     METHOD_NOT_ALLOWED: 'NotFound',
     INVALID_BODY: 'InvalidJSONPayload',
     INVALID_HEADER: 'PayloadValidationError',
+    INVALID_INPUT: 'PayloadValidationError',
     PAYLOAD_TOO_LARGE: 'PayloadTooLarge',
     RATE_LIMITED: 'TooManyRequests',
     INTERNAL: 'InternalServerError',
@@ -114,6 +115,11 @@ export const propelCatalogue = defineCatalogue({
     return { error: { code, status: plain.status, type: name, messages, moreInfo: `${MORE_INFO_BASE}${code}` } };
   },
   envelopeSchema: PropelError,
+  // A lookup key other than id or sourceId is Propel's own 400; any other parameter its validation error.
+  inputError: ({ where, issues, input }, error) =>
+    where === 'params' && issues.some((issue) => issue.path[0] === 'lookupKey')
+      ? error('InvalidLookupKey', { message: PROPEL_MESSAGES.invalidLookupKey(String(input.lookupKey)) })
+      : error('PayloadValidationError', { message: describeInputFailure({ where, issues, input }) }),
 });
 
 /** The error to throw for one of propelCatalogue's names (a misspelled name fails tsc). */

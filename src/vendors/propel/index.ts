@@ -1,5 +1,5 @@
 // The Propel vendor module: everything the core needs to mount, document, list and seed Propel contacts.
-import { runBulk } from '../../core/bulk.js';
+import { seedThroughEngine } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import type { VendorModule } from '../../core/vendor.js';
@@ -62,12 +62,9 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
         if (issues.length > 0) return { loaded: 0, issues };
         let loaded = 0;
         for (const batch of batches) {
-          const rows = batch.rows.map((row, index) => ({ index, row }));
-          const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: batch, dryRun: false, now: deps.clock.now() });
-          outcomes.forEach((outcome, i) => {
-            if (outcome.ok) loaded += 1;
-            else issues.push(`${batch.lookupKey} fixtures #/contacts/${i}: ${outcome.element.error}`);
-          });
+          const outcome = seedThroughEngine(deps, engine, scope, batch, (element, i) => `${batch.lookupKey} fixtures #/contacts/${i}: ${element.error}`);
+          loaded += outcome.loaded;
+          issues.push(...outcome.issues);
         }
         return { loaded, issues };
       },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
 import { bulkRoute } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
+import { routeInput } from '../../core/router.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
 import { propelBulkResponse, type PropelBulkEngine } from './bulk.js';
@@ -54,17 +55,15 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
 
   /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404. */
   const lookUp = (c: SandboxContext): PropelContact => {
-    const key = c.req.param('lookupKey')!;
-    const value = c.req.param('lookupValue')!;
-    if (!(LOOKUP_KEYS as readonly string[]).includes(key)) throw propelError('InvalidLookupKey', { message: PROPEL_MESSAGES.invalidLookupKey(key) });
+    const { lookupKey: key, lookupValue: value } = routeInput(c, 'params', lookupParams);
+    const query = routeInput(c, 'query', lookupQuery);
     const scope = c.get('scope');
     let found: PropelContact | undefined;
-    if ((key as LookupKey) === 'id') {
+    if (key === 'id') {
       found = /^\d{1,10}$/.test(value) ? contacts.get(scope, Number(value)) : undefined;
     } else {
-      const source = c.req.query('source');
-      if (!source) throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
-      found = contacts.findByIdentity(scope, { sourceId: value, source, language: normalizeLanguage(c.req.query('language')) });
+      if (!query.source) throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
+      found = contacts.findByIdentity(scope, { sourceId: value, source: query.source, language: normalizeLanguage(query.language) });
     }
     if (!found) throw propelError('ContactNotFound', { message: PROPEL_MESSAGES.contactNotFound(key, value) });
     return found;

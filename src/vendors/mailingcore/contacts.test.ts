@@ -13,7 +13,8 @@ import {
 import { MC_MESSAGES, MC_ROW_ERRORS } from './errors.js';
 import { BULK_EXAMPLE } from './routes.js';
 import { MAILINGCORE_MIGRATIONS, MailingCoreStore } from './store.js';
-import { bulkUpsert } from './upsert.js';
+import { mailingcoreBulkEngine, mailingcoreBulkResponse } from './upsert.js';
+import { runBulk } from '../../core/bulk.js';
 import { Store } from '../../core/store.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
@@ -131,16 +132,18 @@ describe('mailingcore bulk import', () => {
     const contacts = new MailingCoreStore(store);
     const scope = { namespace: '', tenant: 't' };
     let n = 0;
-    const ctx = { scope, contacts, now: T0_ISO, newId: () => `cl${String(n++).padStart(24, '0')}` };
-    const outcome = bulkUpsert(ctx, [contact('x-1'), contact('x-2'), contact('x-3')], new Map([[1, 'CONTACT_CONFLICT']]));
-    expect(outcome.response).toEqual({
+    const engine = mailingcoreBulkEngine(contacts, () => `cl${String(n++).padStart(24, '0')}`);
+    const items = [contact('x-1'), contact('x-2'), contact('x-3')];
+    const rows = items.map((row, index) => ({ index, row }));
+    const outcomes = runBulk(store, engine, rows, { scope, parsed: { rows: items }, dryRun: false, now: Date.parse(T0_ISO) }, new Map([[1, 'CONTACT_CONFLICT' as const]]));
+    expect(mailingcoreBulkResponse(outcomes.map((o) => o.element))).toEqual({
       total: 3,
       created: 2,
       updated: 0,
       failed: 1,
       errors: [{ index: 1, externalId: 'x-2', email: 'x-2@example.com', message: MC_ROW_ERRORS.CONTACT_CONFLICT.message }],
     });
-    expect(outcome.rowErrorCodes).toEqual(['CONTACT_CONFLICT']);
+    expect(outcomes.flatMap((o) => (o.ok ? [] : [o.code]))).toEqual(['CONTACT_CONFLICT']);
     expect(contacts.byExternalId(scope, 'x-2')).toBeUndefined();
     expect(contacts.count(scope)).toBe(2);
     store.close();

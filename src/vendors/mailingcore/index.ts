@@ -1,13 +1,13 @@
 // The MailingCore vendor module: everything the core needs to mount, document, list and seed MailingCore.
 import { z } from 'zod';
-import { isoAt } from '../../core/clock.js';
+import { runBulk } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
 import { mailingcoreCatalogue, type McErrorName, type McRowErrorName } from './errors.js';
 import { mailingcoreRoutes } from './routes.js';
 import { MailingCoreCampaign, MailingCoreContact, MailingCoreContactInput } from './schemas.js';
 import { CAMPAIGNS_TABLE, CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore, SEQUENCES_TABLE } from './store.js';
-import { bulkUpsert, newContactId } from './upsert.js';
+import { mailingcoreBulkEngine, newContactId } from './upsert.js';
 import { issueMessage } from './validation.js';
 
 export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
@@ -32,8 +32,9 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
   create(deps) {
     tenantHeaderMode(deps);
     const contacts = new MailingCoreStore(deps.store);
+    const engine = mailingcoreBulkEngine(contacts, () => newContactId(deps));
     return {
-      routes: mailingcoreRoutes(deps, contacts),
+      routes: mailingcoreRoutes(deps, contacts, engine),
       listRecords: (filter) => contacts.list(filter),
       seedRecords(scope, records) {
         // Fixtures take the bulk import's item shape and rules, without its 1000 cap.
@@ -41,8 +42,11 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
         if (!parsed.success) {
           return { loaded: 0, issues: parsed.error.issues.map((issue) => issueMessage({ ...issue, path: ['contacts', ...issue.path] })) };
         }
-        const { response } = bulkUpsert({ scope, contacts, now: isoAt(deps.clock), newId: () => newContactId(deps) }, parsed.data);
-        return { loaded: response.total - response.failed, issues: response.errors.map((e) => `contacts.${e.index}: ${e.message}`) };
+        // Then the same engine as a bulk import, inside the seed's transaction.
+        const rows = parsed.data.map((row, index) => ({ index, row }));
+        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { rows: parsed.data }, dryRun: false, now: deps.clock.now() });
+        const issues = outcomes.flatMap(({ element: e }) => (e.status === 'failed' ? [`contacts.${e.error.index}: ${e.error.message}`] : []));
+        return { loaded: outcomes.length - issues.length, issues };
       },
     };
   },

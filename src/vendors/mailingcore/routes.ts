@@ -1,8 +1,9 @@
 // MailingCore's endpoints as route definitions: what each accepts, answers and fails with.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
+import { bulkRoute, runBulk } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
-import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
+import type { CoreDeps, ResponseDoc, RouteDef } from '../../core/vendor.js';
 import { guard, tenantHeaderMode } from './auth.js';
 import { localeCoverage, newCampaign, newCampaignId } from './campaigns.js';
 import { DEFAULT_PAGE_LIMIT, MAX_BULK_CONTACTS, MC_MESSAGES, RATE_LIMIT_HEADER_DOCS, type McErrorName, mailingcoreCatalogue, mailingcoreError } from './errors.js';
@@ -20,8 +21,8 @@ import {
   MailingCoreLocaleCoverage,
   parseIsoDate,
 } from './schemas.js';
-import { decodeListCursor, encodeListCursor, type ContactListFilter, type ListPosition, type MailingCoreStore } from './store.js';
-import { bulkUpsert, applyFields, newContactId, upsertOne, type WriteContext } from './upsert.js';
+import { decodeListCursor, emailKey, encodeListCursor, type ContactListFilter, type ListPosition, type MailingCoreStore } from './store.js';
+import { applyFields, mailingcoreBulkResponse, type McBatch, type McBulkEngine } from './upsert.js';
 import { checkBulkShape, parseOrThrow } from './validation.js';
 
 /** The vendor's own bulk example (docs page), used in the OpenAPI document and the tests. */
@@ -41,7 +42,13 @@ const ok = (description: string, schema: z.ZodType): ResponseDoc => ({ descripti
 const contactParam = (description: string) => z.object({ idOrExternalId: z.string().describe(description) });
 
 
-export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): RouteDef<McErrorName>[] {
+/** The bulk import's request-level checks, in the order a client meets them; any failure refuses the whole request. */
+function parseBulk(body: unknown): McBatch {
+  checkBulkShape(body);
+  return { rows: parseOrThrow(MailingCoreBulkRequest, body).contacts };
+}
+
+export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, engine: McBulkEngine): RouteDef<McErrorName>[] {
   const tenantMode = tenantHeaderMode(deps);
   const headers = z.object({
     Authorization: z.string().describe('`Bearer mc_live_...` or `Bearer mc_test_...`'),
@@ -60,37 +67,27 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
     'MISSING_SCOPE',
   ];
   const bodyErrors: McErrorName[] = ['INVALID_BODY', 'PAYLOAD_TOO_LARGE', 'VALIDATION_FAILED'];
-  const writeContext = (c: SandboxContext): WriteContext => ({
-    scope: c.get('scope'),
-    contacts,
-    now: isoAt(deps.clock),
-    newId: () => newContactId(deps),
-  });
 
   return [
-    {
-      method: 'post',
-      path: '/contacts/bulk',
-      operationId: 'mailingcoreBulkImportContacts',
-      summary: `Upsert up to ${MAX_BULK_CONTACTS} contacts`,
-      description:
-        'Each item upserts by externalId when present, else by email. One invalid item refuses the whole request (400, nothing written). ' +
-        'An item whose externalId and email belong to different contacts, or that repeats an earlier item\'s upsert key, fails alone and is listed in `errors`. Scope `contacts:write`.',
-      security: ['mailingcoreApiKey'],
-      request: { headers, body: { schema: MailingCoreBulkRequest, example: BULK_EXAMPLE } },
-      responses: { 200: ok('Summary of created, updated and failed items.', MailingCoreBulkResponse) },
-      errors: [...authErrors, ...bodyErrors, 'CONTACTS_REQUIRED', 'CONTACTS_LIMIT_EXCEEDED'],
-      batchField: 'contacts',
-      middleware: guard(deps, tenantMode, 'contacts:write'),
-      async handler(c) {
-        const body = await readJsonBody(c, deps.bodyLimit);
-        checkBulkShape(body);
-        const { contacts: items } = parseOrThrow(MailingCoreBulkRequest, body);
-        const outcome = bulkUpsert(writeContext(c), items, mailingcoreCatalogue.rowFaults(c.get('rowFaults')));
-        c.get('rowErrorCodes').push(...outcome.rowErrorCodes);
-        return c.json(outcome.response);
+    bulkRoute(
+      deps,
+      mailingcoreCatalogue,
+      {
+        method: 'post',
+        path: '/contacts/bulk',
+        operationId: 'mailingcoreBulkImportContacts',
+        summary: `Upsert up to ${MAX_BULK_CONTACTS} contacts`,
+        description:
+          'Each item upserts by externalId when present, else by email. One invalid item refuses the whole request (400, nothing written). ' +
+          'An item whose externalId and email belong to different contacts, or that repeats an earlier item\'s upsert key, fails alone and is listed in `errors`. Scope `contacts:write`.',
+        security: ['mailingcoreApiKey'],
+        request: { headers, body: { schema: MailingCoreBulkRequest, example: BULK_EXAMPLE } },
+        responses: { 200: ok('Summary of created, updated and failed items.', MailingCoreBulkResponse) },
+        errors: [...authErrors, ...bodyErrors, 'CONTACTS_REQUIRED', 'CONTACTS_LIMIT_EXCEEDED'],
+        middleware: guard(deps, tenantMode, 'contacts:write'),
       },
-    },
+      { batchField: 'contacts', parse: parseBulk, engine, respond: mailingcoreBulkResponse },
+    ),
     {
       method: 'put',
       path: '/contacts',
@@ -104,14 +101,12 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       middleware: guard(deps, tenantMode, 'contacts:write'),
       async handler(c) {
         const item = parseOrThrow(MailingCoreContactInput, await readJsonBody(c, deps.bodyLimit));
-        const ctx = writeContext(c);
-        const contact = contacts.transaction(() => {
-          const outcome = upsertOne(ctx, item, contacts.nextSeq(ctx.scope));
-          // Thrown inside the transaction, so the sequence it took is rolled back with it: a 409 changes nothing.
-          if (outcome.status === 'conflict') throw mailingcoreError('CONTACT_CONFLICT', { message: outcome.message });
-          return outcome.contact;
-        });
-        return c.json(contact);
+        // The bulk import's engine on one item: a conflict writes nothing (not even the write counter), then answers 409.
+        const ctx = { scope: c.get('scope'), parsed: { rows: [item] }, dryRun: false, now: deps.clock.now() };
+        const [outcome] = runBulk(deps.store, engine, [{ index: 0, row: item }], ctx);
+        const result = outcome!.element;
+        if (result.status === 'failed') throw mailingcoreError('CONTACT_CONFLICT', { message: result.error.message });
+        return c.json(result.contact);
       },
     },
     {
@@ -189,21 +184,26 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore): R
       middleware: guard(deps, tenantMode, 'contacts:write'),
       async handler(c) {
         const patch = parseOrThrow(MailingCoreContactPatch, await readJsonBody(c, deps.bodyLimit));
-        const { scope, now } = writeContext(c);
+        const scope = c.get('scope');
         const id = c.req.param('idOrExternalId')!;
-        const contact = contacts.transaction(() => {
-          const existing = contacts.byId(scope, id);
+        const { email, externalId } = patch;
+        const contact = deps.store.transaction(() => {
+          // The contact, and the ones holding the email or externalId it asks for, in one read.
+          const found = contacts.related(scope, {
+            ids: [id],
+            emails: email === undefined ? [] : [email],
+            externalIds: typeof externalId === 'string' ? [externalId] : [],
+          });
+          const existing = found.find((stored) => stored.id === id);
           if (!existing) throw mailingcoreError('CONTACT_NOT_FOUND');
-          const emailOwner = patch.email === undefined ? undefined : contacts.byEmail(scope, patch.email);
-          if (patch.email !== undefined && emailOwner && emailOwner.id !== id) {
-            throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.emailTaken(patch.email) });
+          if (email !== undefined && found.some((other) => other.id !== id && emailKey(other.email) === emailKey(email))) {
+            throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.emailTaken(email) });
           }
-          const externalOwner = typeof patch.externalId === 'string' ? contacts.byExternalId(scope, patch.externalId) : undefined;
-          if (typeof patch.externalId === 'string' && externalOwner && externalOwner.id !== id) {
-            throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(patch.externalId) });
+          if (typeof externalId === 'string' && found.some((other) => other.id !== id && other.externalId === externalId)) {
+            throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(externalId) });
           }
-          const next = applyFields(existing, patch, now);
-          if (next.changed) contacts.put(scope, next.contact, contacts.nextSeq(scope));
+          const next = applyFields(existing, patch, isoAt(deps.clock));
+          if (next.changed) contacts.write(scope, [{ contact: next.contact, stored: existing }]);
           return next.contact;
         });
         return c.json(contact);

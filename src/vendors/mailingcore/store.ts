@@ -1,7 +1,8 @@
 // MailingCore's tables: contacts (one row per contact, lookup keys as columns, the contact as JSON), campaigns, and a write counter.
-import { pageTenantRecords, parseDataColumn, parseStored } from '../../core/records.js';
+import { parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { Migration, Store } from '../../core/store.js';
+import { TenantTable } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
 import { mailingcoreError } from './errors.js';
@@ -150,7 +151,16 @@ const AUDIENCE_WHERE = `namespace = @namespace AND tenant = @tenant AND (@anyLoc
 const SQL = {
   byId: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
   byExternalId: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND external_id = ?`,
-  byEmail: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND email_key = ?`,
+  /**
+   * The contacts with any of a batch's ids, externalIds or email keys (each a JSON array), in one
+   * statement. INDEXED BY: without it SQLite reads `col IN (SELECT ... json_each)` off the
+   * (namespace, tenant) primary-key range, which scans the tenant (42 ms against 3 ms for 1000 keys
+   * among 300k contacts). Each branch binds the scope again: positional parameters cannot repeat.
+   */
+  related: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id IN (SELECT value FROM json_each(?))
+    UNION ALL SELECT data FROM ${T} INDEXED BY ${T}_external_id
+      WHERE namespace = ? AND tenant = ? AND external_id IS NOT NULL AND external_id IN (SELECT value FROM json_each(?))
+    UNION ALL SELECT data FROM ${T} INDEXED BY ${T}_email WHERE namespace = ? AND tenant = ? AND email_key IN (SELECT value FROM json_each(?))`,
   currentSeq: `SELECT value FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
   nextSeq: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, value) VALUES (?, ?, 1)
     ON CONFLICT (namespace, tenant) DO UPDATE SET value = value + 1 RETURNING value`,
@@ -166,7 +176,6 @@ const SQL = {
   update: `UPDATE ${T} SET locale = ?, opt_in = ?, project_id = ?, seq = ?, updated_at = ?, data = ?
     WHERE namespace = ? AND tenant = ? AND id = ?`,
   delete: `DELETE FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
-  count: `SELECT count(*) FROM ${T} WHERE namespace = ? AND tenant = ?`,
   pageTotal: `SELECT count(*) FROM ${T} WHERE ${PAGE_WHERE}`,
   pageRows: `SELECT id, tenant, updated_at, data FROM ${T}
     WHERE ${PAGE_WHERE} AND (updated_at, id) > (@afterUpdatedAt, @afterId)
@@ -179,75 +188,112 @@ const SQL = {
 
 const parseData = parseStored<MailingCoreContact>;
 
-export class MailingCoreStore {
-  constructor(private readonly store: Store) {}
+/** One contact to write, and the contact as the store holds it just before (absent for a new one). */
+export interface ContactWrite {
+  contact: MailingCoreContact;
+  stored?: MailingCoreContact | undefined;
+}
 
-  /** Runs `fn` in one synchronous transaction. */
-  transaction<T>(fn: () => T): T {
-    return this.store.transaction(fn);
+/** The keys to read contacts by; emails are compared case-insensitively. */
+export interface ContactKeys {
+  ids?: readonly string[];
+  externalIds?: readonly string[];
+  emails?: readonly string[];
+}
+
+export class MailingCoreStore {
+  private readonly contacts: TenantTable;
+  private readonly campaigns: TenantTable;
+  /** Only scoped reads and writes of the counter: the table has no records to list. */
+  private readonly sequences: TenantTable;
+
+  constructor(private readonly store: Store) {
+    this.contacts = new TenantTable(store, { table: CONTACTS_TABLE, key: 'id', start: '' });
+    this.campaigns = new TenantTable(store, { table: CAMPAIGNS_TABLE, key: 'id', start: '' });
+    this.sequences = new TenantTable(store, { table: SEQUENCES_TABLE, key: 'tenant', start: '' });
   }
 
   byId(scope: TenantScope, id: string): MailingCoreContact | undefined {
-    return parseData(this.store.statement(SQL.byId).pluck().get(scope.namespace, scope.tenant, id));
+    return parseData(this.contacts.value(scope, SQL.byId, id));
   }
 
   byExternalId(scope: TenantScope, externalId: string): MailingCoreContact | undefined {
-    return parseData(this.store.statement(SQL.byExternalId).pluck().get(scope.namespace, scope.tenant, externalId));
+    return parseData(this.contacts.value(scope, SQL.byExternalId, externalId));
   }
 
-  byEmail(scope: TenantScope, email: string): MailingCoreContact | undefined {
-    return parseData(this.store.statement(SQL.byEmail).pluck().get(scope.namespace, scope.tenant, emailKey(email)));
+  /** The stored contacts with any of `keys`, in one query, each once (in no particular order). */
+  related(scope: TenantScope, keys: ContactKeys): MailingCoreContact[] {
+    const { namespace, tenant } = scope;
+    const rows = this.contacts.rows<{ data: string }>(
+      scope,
+      SQL.related,
+      JSON.stringify(keys.ids ?? []),
+      namespace,
+      tenant,
+      JSON.stringify(keys.externalIds ?? []),
+      namespace,
+      tenant,
+      JSON.stringify((keys.emails ?? []).map(emailKey)),
+    );
+    const byId = new Map<string, MailingCoreContact>();
+    for (const row of rows) {
+      const contact = parse(row);
+      byId.set(contact.id, contact);
+    }
+    return [...byId.values()];
   }
 
   /** The tenant's write counter now: a listing started now sees every write up to it. */
   currentSeq(scope: TenantScope): number {
-    const value = this.store.statement(SQL.currentSeq).pluck().get(scope.namespace, scope.tenant) as number | undefined;
-    return value ?? 0;
-  }
-
-  /** Bumps the tenant's write counter; call once inside each write transaction. */
-  nextSeq(scope: TenantScope): number {
-    return this.store.statement(SQL.nextSeq).pluck().get(scope.namespace, scope.tenant) as number;
+    return (this.sequences.value(scope, SQL.currentSeq) as number | undefined) ?? 0;
   }
 
   /**
-   * Inserts or replaces one contact; callers run it inside their transaction. `stored` is the
-   * contact as read in this transaction when this write replaces it: when the write keeps its
-   * externalId and email, only the columns that can change are rewritten.
+   * Writes contacts in order, inside the caller's transaction, under one new value of the
+   * tenant's write counter: bumped once, and only when there is something to write.
+   */
+  write(scope: TenantScope, writes: readonly ContactWrite[]): void {
+    if (writes.length === 0) return;
+    const seq = this.sequences.value(scope, SQL.nextSeq) as number;
+    for (const { contact, stored } of writes) this.put(scope, contact, seq, stored);
+  }
+
+  /**
+   * Inserts or replaces one contact under `seq`. `stored` is the contact as the store holds it
+   * when this write replaces it: when the write keeps its externalId and email, only the columns
+   * that can change are rewritten.
    */
   put(scope: TenantScope, contact: MailingCoreContact, seq: number, stored?: MailingCoreContact): void {
     const data = JSON.stringify(contact);
     const optIn = contact.optIn ? 1 : 0;
     if (stored && stored.id === contact.id && stored.externalId === contact.externalId && emailKey(stored.email) === emailKey(contact.email)) {
-      const { changes } = this.store
+      const changes = this.store
         .statement(SQL.update)
-        .run(contact.locale, optIn, contact.projectId, seq, contact.updatedAt, data, scope.namespace, scope.tenant, contact.id);
+        .run(contact.locale, optIn, contact.projectId, seq, contact.updatedAt, data, scope.namespace, scope.tenant, contact.id).changes;
       if (changes === 1) return;
     }
-    this.store
-      .statement(SQL.put)
-      .run(
-        scope.namespace,
-        scope.tenant,
-        contact.id,
-        contact.externalId,
-        emailKey(contact.email),
-        contact.locale,
-        optIn,
-        contact.projectId,
-        seq,
-        contact.createdAt,
-        contact.updatedAt,
-        data,
-      );
+    this.contacts.run(
+      scope,
+      SQL.put,
+      contact.id,
+      contact.externalId,
+      emailKey(contact.email),
+      contact.locale,
+      optIn,
+      contact.projectId,
+      seq,
+      contact.createdAt,
+      contact.updatedAt,
+      data,
+    );
   }
 
   delete(scope: TenantScope, id: string): boolean {
-    return this.store.statement(SQL.delete).run(scope.namespace, scope.tenant, id).changes > 0;
+    return this.contacts.run(scope, SQL.delete, id) > 0;
   }
 
   count(scope: TenantScope): number {
-    return this.store.statement(SQL.count).pluck().get(scope.namespace, scope.tenant) as number;
+    return this.contacts.count(scope);
   }
 
   /**
@@ -307,21 +353,15 @@ export class MailingCoreStore {
   }
 
   putCampaign(scope: TenantScope, campaign: MailingCoreCampaign): void {
-    this.store.statement(SQL.putCampaign).run(scope.namespace, scope.tenant, campaign.id, JSON.stringify(campaign), campaign.createdAt);
+    this.campaigns.run(scope, SQL.putCampaign, campaign.id, JSON.stringify(campaign), campaign.createdAt);
   }
 
   campaign(scope: TenantScope, id: string): MailingCoreCampaign | undefined {
-    return parseStored<MailingCoreCampaign>(this.store.statement(SQL.campaign).pluck().get(scope.namespace, scope.tenant, id));
+    return parseStored<MailingCoreCampaign>(this.campaigns.value(scope, SQL.campaign, id));
   }
 
   /** Contacts in (tenant, id) order, for the control API. */
   list(filter: RecordFilter): RecordPage {
-    return pageTenantRecords(this.store, filter, {
-      table: CONTACTS_TABLE,
-      key: 'id',
-      start: '',
-      columns: 'id, tenant, updated_at, data',
-      toRecord: (row) => parse(row as unknown as ContactRow),
-    });
+    return this.contacts.list(filter);
   }
 }

@@ -1,20 +1,25 @@
-// Contact upserts: the key rules (externalId, else email), conflicts, and the bulk import's one-transaction write.
+// Contact upserts: the key rules (externalId, else email), conflicts, and the bulk import's row engine.
+import type { BulkEngine, RowOutcome } from '../../core/bulk.js';
 import { deepEqual } from '../../core/json.js';
 import { MC_MESSAGES, MC_ROW_ERRORS, type McRowErrorName } from './errors.js';
 import type { MailingCoreBulkResponse, MailingCoreBulkRowError, MailingCoreContact, MailingCoreContactInput, MailingCoreContactPatch } from './schemas.js';
-import { emailKey, type MailingCoreStore } from './store.js';
-import type { TenantScope } from '../../core/vendor.js';
+import { emailKey, type ContactWrite, type MailingCoreStore } from './store.js';
 
-export interface WriteContext {
-  scope: TenantScope;
-  contacts: MailingCoreStore;
-  now: string;
-  newId: () => string;
+/** A bulk import as its request-level checks left it (also one `PUT /contacts`, and a seed). */
+export interface McBatch {
+  rows: readonly MailingCoreContactInput[];
 }
 
-export type UpsertOutcome =
-  | { status: 'created' | 'updated'; contact: MailingCoreContact }
-  | { status: 'conflict'; message: string };
+/** What became of one item: the contact as it now stands, or the item's entry in `errors`. */
+export type McRowResult = { status: 'created' | 'updated'; contact: MailingCoreContact } | { status: 'failed'; error: MailingCoreBulkRowError };
+
+/** The stored contacts the batch's items name, by externalId and by compared email. */
+export interface McLoaded {
+  byExternalId: ReadonlyMap<string, MailingCoreContact>;
+  byEmail: ReadonlyMap<string, MailingCoreContact>;
+}
+
+export type McBulkEngine = BulkEngine<MailingCoreContactInput, McBatch, McLoaded, McRowResult, McRowErrorName, ContactWrite[]>;
 
 /**
  * cuid-like ids, as the vendor's own (`cl...`): like a cuid they start with the time (12 hex
@@ -54,84 +59,128 @@ export function applyFields(existing: MailingCoreContact, fields: MailingCoreCon
 }
 
 /**
- * Decides and writes one upsert inside the caller's transaction. By externalId when present,
- * else by email. A conflict (the externalId's contact is not the email's) writes nothing.
+ * The contacts by externalId and by compared email as the items before this one left them: each
+ * item's write moves them, so a later item sees it (nothing is written until `save`).
  */
-export function upsertOne(ctx: WriteContext, item: MailingCoreContactInput, seq: number): UpsertOutcome {
-  const { scope, contacts } = ctx;
-  let target: MailingCoreContact | undefined;
-  if (item.externalId !== undefined) {
-    const byExternalId = contacts.byExternalId(scope, item.externalId);
-    // Emails are unique per tenant: when the externalId's contact has this email, it is the email's contact too.
-    const byEmail =
-      byExternalId && emailKey(byExternalId.email) === emailKey(item.email) ? byExternalId : contacts.byEmail(scope, item.email);
-    if (byExternalId) {
-      if (byEmail && byEmail.id !== byExternalId.id) return { status: 'conflict', message: MC_MESSAGES.externalIdTaken(item.externalId) };
-      target = byExternalId;
-    } else if (byEmail) {
-      // The email's contact has another externalId: a new contact would break email uniqueness.
-      if (byEmail.externalId !== null) return { status: 'conflict', message: MC_MESSAGES.emailTaken(item.email) };
-      // It has none yet (it came in keyed by email): it takes this externalId (*decision*).
-      target = byEmail;
-    }
-  } else {
-    target = contacts.byEmail(scope, item.email);
-  }
-  if (!target) {
-    const contact = newContact(item, ctx.newId(), ctx.now);
-    contacts.put(scope, contact, seq);
-    return { status: 'created', contact };
-  }
-  const { contact, changed } = applyFields(target, item, ctx.now);
-  if (changed) contacts.put(scope, contact, seq, target);
-  return { status: 'updated', contact };
-}
+class Overlay {
+  private readonly byExternalId: Map<string, MailingCoreContact>;
+  private readonly byEmail: Map<string, MailingCoreContact>;
 
-/** What a bulk import reports, plus the row-error code of each failed item for coverage. */
-export interface BulkOutcome {
-  response: MailingCoreBulkResponse;
-  /** Catalogue row-error codes (or a fault's code), one per failed item. */
-  rowErrorCodes: McRowErrorName[];
+  constructor(loaded: McLoaded) {
+    this.byExternalId = new Map(loaded.byExternalId);
+    this.byEmail = new Map(loaded.byEmail);
+  }
+
+  /**
+   * The contact an item upserts (undefined: a new one), or the conflict that refuses it. By
+   * externalId when present, else by email.
+   */
+  target(item: MailingCoreContactInput): { target: MailingCoreContact | undefined } | { conflict: string } {
+    const byEmail = this.byEmail.get(emailKey(item.email));
+    if (item.externalId === undefined) return { target: byEmail };
+    const byExternalId = this.byExternalId.get(item.externalId);
+    if (byExternalId) {
+      if (byEmail && byEmail.id !== byExternalId.id) return { conflict: MC_MESSAGES.externalIdTaken(item.externalId) };
+      return { target: byExternalId };
+    }
+    // The email's contact has another externalId: a new contact would break email uniqueness.
+    if (byEmail && byEmail.externalId !== null) return { conflict: MC_MESSAGES.emailTaken(item.email) };
+    // It has none yet (it came in keyed by email): it takes this externalId (*decision*).
+    return { target: byEmail };
+  }
+
+  /** `after` replaces `before` (absent: `after` is new) under its keys. */
+  move(before: MailingCoreContact | undefined, after: MailingCoreContact): void {
+    if (before) {
+      if (before.externalId !== null && this.byExternalId.get(before.externalId)?.id === before.id) this.byExternalId.delete(before.externalId);
+      if (this.byEmail.get(emailKey(before.email))?.id === before.id) this.byEmail.delete(emailKey(before.email));
+    }
+    if (after.externalId !== null) this.byExternalId.set(after.externalId, after);
+    this.byEmail.set(emailKey(after.email), after);
+  }
 }
 
 /** The upsert key of an item: externalId when present, else the compared email. */
 const upsertKey = (item: MailingCoreContactInput): string =>
   item.externalId !== undefined ? `externalId\u0000${item.externalId}` : `email\u0000${emailKey(item.email)}`;
 
+function failed(index: number, item: MailingCoreContactInput, code: McRowErrorName, message: string): RowOutcome<McRowResult, McRowErrorName> {
+  return { ok: false, code, element: { status: 'failed', error: { index, externalId: item.externalId ?? null, email: item.email, message } } };
+}
+
 /**
- * Imports already-validated items in request order, in one transaction: each sees the items
- * before it. A conflict, a repeated upsert key, or a fault-chosen row fails that item alone.
+ * Imports validated items in request order, all in the bulk route's one transaction: each item
+ * sees the items before it. A conflict or a repeated upsert key fails that item alone. `load`
+ * reads every contact the items name in one query; `save` writes the changed contacts in request
+ * order under one bump of the tenant's write counter (none when nothing changed).
  */
-export function bulkUpsert(ctx: WriteContext, items: readonly MailingCoreContactInput[], rowFaults?: ReadonlyMap<number, McRowErrorName>): BulkOutcome {
-  const errors: MailingCoreBulkRowError[] = [];
-  const codes: McRowErrorName[] = [];
-  let created = 0;
-  let updated = 0;
-  const fail = (index: number, item: MailingCoreContactInput, code: McRowErrorName, message: string) => {
-    errors.push({ index, externalId: item.externalId ?? null, email: item.email, message });
-    codes.push(code);
+export function mailingcoreBulkEngine(contacts: MailingCoreStore, newId: () => string): McBulkEngine {
+  return {
+    load(rows, ctx) {
+      const byExternalId = new Map<string, MailingCoreContact>();
+      const byEmail = new Map<string, MailingCoreContact>();
+      const add = (found: readonly MailingCoreContact[]) => {
+        for (const contact of found) {
+          if (contact.externalId !== null) byExternalId.set(contact.externalId, contact);
+          byEmail.set(emailKey(contact.email), contact);
+        }
+      };
+      // Two queries whatever the batch: by externalId, then the emails those contacts do not already
+      // answer (a re-import's items mostly keep their email, so each contact is read once).
+      add(contacts.related(ctx.scope, { externalIds: [...new Set(rows.flatMap(({ row }) => (row.externalId === undefined ? [] : [row.externalId])))] }));
+      const emails = new Map<string, string>();
+      for (const { row } of rows) if (!byEmail.has(emailKey(row.email))) emails.set(emailKey(row.email), row.email);
+      add(contacts.related(ctx.scope, { emails: [...emails.values()] }));
+      return { byExternalId, byEmail };
+    },
+    decide(rows, loaded, ctx) {
+      const now = new Date(ctx.now).toISOString();
+      const overlay = new Overlay(loaded);
+      const seen = new Set<string>();
+      const writes: ContactWrite[] = [];
+      const outcomes = rows.map(({ index, row: item }): RowOutcome<McRowResult, McRowErrorName> => {
+        const key = upsertKey(item);
+        if (seen.has(key)) {
+          const message =
+            item.externalId !== undefined ? MC_MESSAGES.duplicateKey('externalId', item.externalId) : MC_MESSAGES.duplicateKey('email', item.email);
+          return failed(index, item, 'DUPLICATE_KEY', message);
+        }
+        seen.add(key);
+        const found = overlay.target(item);
+        if ('conflict' in found) return failed(index, item, 'CONTACT_CONFLICT', found.conflict);
+        const { target } = found;
+        if (!target) {
+          const contact = newContact(item, newId(), now);
+          writes.push({ contact });
+          overlay.move(undefined, contact);
+          return { ok: true, element: { status: 'created', contact } };
+        }
+        const { contact, changed } = applyFields(target, item, now);
+        if (changed) {
+          writes.push({ contact, stored: target });
+          overlay.move(target, contact);
+        }
+        return { ok: true, element: { status: 'updated', contact } };
+      });
+      return { outcomes, writes };
+    },
+    save(writes, ctx) {
+      contacts.write(ctx.scope, writes);
+    },
+    forced({ index, row }, code) {
+      return failed(index, row, code, MC_ROW_ERRORS[code].message).element;
+    },
   };
-  ctx.contacts.transaction(() => {
-    const seq = ctx.contacts.nextSeq(ctx.scope);
-    const seen = new Set<string>();
-    items.forEach((item, index) => {
-      const key = upsertKey(item);
-      const repeated = seen.has(key);
-      seen.add(key);
-      const forced = rowFaults?.get(index);
-      if (forced !== undefined) {
-        return fail(index, item, forced, MC_ROW_ERRORS[forced].message);
-      }
-      if (repeated) {
-        const message =
-          item.externalId !== undefined ? MC_MESSAGES.duplicateKey('externalId', item.externalId) : MC_MESSAGES.duplicateKey('email', item.email);
-        return fail(index, item, 'DUPLICATE_KEY', message);
-      }
-      const outcome = upsertOne(ctx, item, seq);
-      if (outcome.status === 'conflict') return fail(index, item, 'CONTACT_CONFLICT', outcome.message);
-      if (outcome.status === 'created') created += 1;
-      else updated += 1;
-    });
-  });
-  return { response: { total: items.length, created, updated, failed: errors.length, errors }, rowErrorCodes: codes };
+}
+
+/** MailingCore's answer: the counts, and the failed items in request order. */
+export function mailingcoreBulkResponse(results: readonly McRowResult[]): MailingCoreBulkResponse {
+  const response: MailingCoreBulkResponse = { total: results.length, created: 0, updated: 0, failed: 0, errors: [] };
+  for (const result of results) {
+    if (result.status === 'failed') {
+      response.failed += 1;
+      response.errors.push(result.error);
+    } else response[result.status] += 1;
+  }
+  return response;
 }

@@ -178,7 +178,7 @@ function inputValidator(vendor: ErrorOwner, route: RouteDef): MiddlewareHandler<
       ] as const) {
         if (!schema) continue;
         const values = input();
-        const result = schema.safeParse(values);
+        const result = schema.safeParse(values, { reportInput: true });
         if (!result.success) throw vendor.errors.inputError({ where, issues: result.error.issues, input: values });
         parsed[where] = result.data;
       }

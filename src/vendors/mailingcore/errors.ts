@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 import { vendorPathWithQuery } from '../../core/router.js';
 import type { SandboxEnv } from '../../core/vendor.js';
+import { issueMessage } from './validation.js';
 
 /** CONTACTS_BULK_MAX in the vendor's docs (*sourced*). */
 export const MAX_BULK_CONTACTS = 1000;
@@ -133,6 +134,7 @@ export const mailingcoreCatalogue = defineCatalogue({
     METHOD_NOT_ALLOWED: 'NOT_FOUND',
     INVALID_BODY: 'INVALID_BODY',
     INVALID_HEADER: 'VALIDATION_FAILED',
+    INVALID_INPUT: 'VALIDATION_FAILED',
     PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     RATE_LIMITED: 'RATE_LIMITED',
     INTERNAL: 'INTERNAL_SERVER_ERROR',
@@ -147,6 +149,8 @@ export const mailingcoreCatalogue = defineCatalogue({
     return { statusCode: entry.status, message, path, timestamp: new Date(now ?? 0).toISOString() };
   },
   envelopeSchema: MailingCoreError,
+  // A query parameter the listing does not take, or cannot read, is its validation error, in its words.
+  inputError: (failure, error) => error('VALIDATION_FAILED', { message: issueMessage(failure.issues[0]!) }),
 });
 
 /** The error to throw for one of mailingcoreCatalogue's names (a misspelled name fails tsc). */

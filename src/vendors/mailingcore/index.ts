@@ -1,13 +1,13 @@
 // The MailingCore vendor module: everything the core needs to mount, document, list and seed MailingCore.
 import { z } from 'zod';
-import { runBulk } from '../../core/bulk.js';
+import { seedThroughEngine } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
 import { mailingcoreCatalogue, type McErrorName, type McRowErrorName } from './errors.js';
 import { mailingcoreRoutes } from './routes.js';
 import { MailingCoreCampaign, MailingCoreContact, MailingCoreContactInput } from './schemas.js';
 import { CAMPAIGNS_TABLE, CONTACTS_TABLE, MAILINGCORE_MIGRATIONS, MailingCoreStore, SEQUENCES_TABLE } from './store.js';
-import { mailingcoreBulkEngine, newContactId } from './upsert.js';
+import { mailingcoreBulkEngine, newContactId, type McRowResult } from './upsert.js';
 import { issueMessage } from './validation.js';
 
 export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
@@ -43,10 +43,10 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
           return { loaded: 0, issues: parsed.error.issues.map((issue) => issueMessage({ ...issue, path: ['contacts', ...issue.path] })) };
         }
         // Then the same engine as a bulk import, inside the seed's transaction.
-        const rows = parsed.data.map((row, index) => ({ index, row }));
-        const outcomes = runBulk(deps.store, engine, rows, { scope, parsed: { rows: parsed.data }, dryRun: false, now: deps.clock.now() });
-        const issues = outcomes.flatMap(({ element: e }) => (e.status === 'failed' ? [`contacts.${e.error.index}: ${e.error.message}`] : []));
-        return { loaded: outcomes.length - issues.length, issues };
+        return seedThroughEngine(deps, engine, scope, { rows: parsed.data }, (element) => {
+          const { error } = element as Extract<McRowResult, { status: 'failed' }>;
+          return `contacts.${error.index}: ${error.message}`;
+        });
       },
     };
   },

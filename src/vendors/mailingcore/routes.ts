@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
 import { bulkRoute, runBulk } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
+import { routeInput } from '../../core/router.js';
 import type { CoreDeps, ResponseDoc, RouteDef } from '../../core/vendor.js';
 import { guard, tenantHeaderMode } from './auth.js';
 import { localeCoverage, newCampaign, newCampaignId } from './campaigns.js';
@@ -124,7 +125,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       errors: [...authErrors, 'VALIDATION_FAILED', 'INVALID_CURSOR'],
       middleware: guard(deps, tenantMode, 'contacts:read'),
       handler(c) {
-        const query = parseOrThrow(MailingCoreContactsQuery, c.req.query());
+        const query = routeInput(c, 'query', MailingCoreContactsQuery);
         if (query.cursor !== undefined && query.page !== undefined) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.pageWithCursor });
         const scope = c.get('scope');
         const limit = query.limit ?? DEFAULT_PAGE_LIMIT;

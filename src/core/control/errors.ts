@@ -1,6 +1,6 @@
 // The control API's error catalogue (/_sandbox, /docs, the dashboard): its own names, in its own envelope.
 import { z } from 'zod';
-import { defineCatalogue, type ErrorEntry } from '../errors.js';
+import { defineCatalogue, type ErrorEntry, type InputFailure } from '../errors.js';
 
 const CONTROL_ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'Invalid request' },
@@ -20,6 +20,45 @@ export const ControlError = z
   .object({ error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.string()).optional() }) })
   .meta({ id: 'SandboxError' });
 
+/** One line per issue of a control body or query, `path: message`. */
+export const issues = (error: z.ZodError, where: 'body' | 'query' = 'body') => issueLines(error.issues, [], where);
+
+/** Unknown keys at a branch's own level: how far a union branch is from the input's shape. */
+const unknownKeys = (branch: readonly z.core.$ZodIssue[]) =>
+  branch.reduce((n, i) => n + (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys.length : 0), 0);
+
+/**
+ * One line per issue, `path: message`. A failed union is one issue holding every branch's
+ * issues: when one branch fits the input's keys best (the action whose key was sent) and its
+ * issues lie deeper, those are named instead, so a bad `delayMs.uniform` says where. Its own
+ * unknown keys are left out: under an intersection they belong to the other side.
+ */
+function issueLines(list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = [], where: 'body' | 'query' = 'body'): string[] {
+  return list.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const [best, next] = [...issue.errors].sort((a, b) => unknownKeys(a) - unknownKeys(b));
+      const inner = best?.filter((i) => !(i.code === 'unrecognized_keys' && i.path.length === 0)) ?? [];
+      if ((!next || unknownKeys(best!) < unknownKeys(next)) && inner.length > 0 && inner.every((i) => i.path.length > 0)) return issueLines(inner, path, where);
+    }
+    // Each unknown key named on its own line: `limit: not a query parameter of this call`.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${[...path, key].map(String).join('.')}: not a ${where === 'query' ? 'query parameter' : 'field'} of this call`);
+    }
+    return [`${path.map(String).join('.') || `(${where})`}: ${issue.message}`];
+  });
+}
+
+/**
+ * A query (or path parameter) the route's strict schema refused: each parameter given more than once
+ * named as such, then every other issue on its own line.
+ */
+function invalidQuery({ issues: list, input }: InputFailure): string[] {
+  const repeated = Object.keys(input).filter((name) => Array.isArray(input[name]));
+  const others = list.filter((issue) => !repeated.includes(String(issue.path[0])));
+  return [...repeated.map((name) => `${name}: given more than once`), ...issueLines(others, [], 'query')];
+}
+
 export const controlCatalogue = defineCatalogue({
   errors: CONTROL_ERRORS,
   rowErrors: {},
@@ -28,12 +67,14 @@ export const controlCatalogue = defineCatalogue({
     METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
     INVALID_BODY: 'INVALID_REQUEST',
     INVALID_HEADER: 'INVALID_REQUEST',
+    INVALID_INPUT: 'INVALID_REQUEST',
     PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     // No RATE_LIMITED: the control API has no rate limit (the core default would answer a 429).
     INTERNAL: 'INTERNAL',
   },
   envelope: ({ name, entry, error }) => ({ error: { code: name, message: error.customMessage ?? entry.message, ...error.extra } }),
   envelopeSchema: ControlError,
+  inputError: (failure, error) => error('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: invalidQuery(failure) } }),
 });
 
 /** The error to throw for a control API name: seed and snapshot refusals, guards, bad queries. */

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { readJsonBody, readRawBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
 import type { SecretSet } from '../redact.js';
-import { controlError, type ControlErrorName } from './errors.js';
+import { controlError, issues, type ControlErrorName } from './errors.js';
 import { faultTargetProblem } from '../fault-targets.js';
 import { FaultAction, FaultMatch, StoredFault } from '../faults.js';
 import type { JournalFilter } from '../journal.js';
+import { routeInput } from '../router.js';
 import type { HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import {
   applySeed,
@@ -27,34 +28,6 @@ export const CONTROL_PREFIX = '/_sandbox';
 
 export { ControlError, controlCatalogue } from './errors.js';
 
-const issues = (error: z.ZodError, where: 'body' | 'query' = 'body') => issueLines(error.issues, [], where);
-
-/** Unknown keys at a branch's own level: how far a union branch is from the input's shape. */
-const unknownKeys = (branch: readonly z.core.$ZodIssue[]) =>
-  branch.reduce((n, i) => n + (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys.length : 0), 0);
-
-/**
- * One line per issue, `path: message`. A failed union is one issue holding every branch's
- * issues: when one branch fits the input's keys best (the action whose key was sent) and its
- * issues lie deeper, those are named instead, so a bad `delayMs.uniform` says where. Its own
- * unknown keys are left out: under an intersection they belong to the other side.
- */
-function issueLines(list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = [], where: 'body' | 'query' = 'body'): string[] {
-  return list.flatMap((issue) => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const [best, next] = [...issue.errors].sort((a, b) => unknownKeys(a) - unknownKeys(b));
-      const inner = best?.filter((i) => !(i.code === 'unrecognized_keys' && i.path.length === 0)) ?? [];
-      if ((!next || unknownKeys(best!) < unknownKeys(next)) && inner.length > 0 && inner.every((i) => i.path.length > 0)) return issueLines(inner, path, where);
-    }
-    // Each unknown key named on its own line: `limit: not a query parameter of this call`.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${[...path, key].map(String).join('.')}: not a ${where === 'query' ? 'query parameter' : 'field'} of this call`);
-    }
-    return [`${path.map(String).join('.') || `(${where})`}: ${issue.message}`];
-  });
-}
-
 /** Parses a control body with `schema`; an empty body counts as `{}`. `limit`: default the sandbox's body limit. */
 async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlContext, schema: T, limit = ctx.deps.bodyLimit): Promise<z.infer<T>> {
   // No body at all (`curl -X POST` sends neither a body nor a length) is `{}`, whatever the headers.
@@ -66,25 +39,18 @@ async function controlBody<T extends z.ZodType>(c: SandboxContext, ctx: ControlC
 }
 
 /**
- * The query parsed with `schema`, strictly: an unknown parameter (`?namspace=`) is refused rather
- * than ignored, since ignoring it would act on the default namespace. A repeated parameter is
- * refused too: which copy wins would be a guess.
+ * The query as the route's strict schema parsed it (core/router.ts validates it before the handler):
+ * an unknown parameter (`?namspace=`) is refused rather than ignored, since ignoring it would act
+ * on the default namespace, and a repeated one too, since which copy wins would be a guess.
  */
-function controlQuery<T extends z.ZodObject>(c: SandboxContext, schema: T): z.infer<T> {
-  const all = c.req.queries();
-  const repeated = Object.keys(all).filter((name) => all[name]!.length > 1);
-  const parsed = schema.strict().safeParse(c.req.query());
-  const problems = [...repeated.map((name) => `${name}: given more than once`), ...(parsed.success ? [] : issues(parsed.error, 'query'))];
-  if (problems.length > 0 || !parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid query', extra: { issues: problems } });
-  return parsed.data as z.infer<T>;
-}
+const controlQuery = <T extends z.ZodObject>(c: SandboxContext, schema: T): z.infer<T> => routeInput(c, 'query', schema);
 
-const namespaceQuery = z.object({
+const namespaceQuery = z.strictObject({
   namespace: NamespaceName.optional().describe('The X-Sandbox-Namespace to act on (empty: the default namespace); absent: the default namespace, or every namespace for listings'),
 });
-const NO_QUERY = z.object({});
-const VendorQuery = z.object({ vendor: z.string().optional() });
-const RevokeQuery = z.object({ vendor: z.string(), id: z.string().min(1).describe('The credential id as listed') });
+const NO_QUERY = z.strictObject({});
+const VendorQuery = z.strictObject({ vendor: z.string().optional() });
+const RevokeQuery = z.strictObject({ vendor: z.string(), id: z.string().min(1).describe('The credential id as listed') });
 const RecordsQuery = namespaceQuery.extend({
   tenant: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -98,7 +64,7 @@ const CoverageQuery = namespaceQuery.extend({ vendor: z.string().optional(), ten
 const definedOnly = <T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 
-const SnapshotQuery = z.object({
+const SnapshotQuery = z.strictObject({
   secrets: z
     .enum(['include'])
     .optional()
@@ -538,11 +504,8 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
     // it, and 400 for a query it does not declare.
     // A route that reads a body also answers 413 past the body limit.
     errors: [...new Set<ControlErrorName>([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method], ...(route.request?.body ? ['PAYLOAD_TOO_LARGE' as const] : [])])],
-    // The query is checked against what the route declares before the handler runs, so no
-    // handler can act on a query it did not validate.
-    handler(c) {
-      controlQuery(c, route.request?.query ?? NO_QUERY);
-      return route.handler(c);
-    },
+    // The core checks the query against what the route declares before the handler runs, so no
+    // handler can act on a query it did not validate; a route that declares none takes none.
+    request: { ...route.request, query: route.request?.query ?? NO_QUERY },
   }));
 }

@@ -1,6 +1,6 @@
 // Cora's error catalogue: every request-level error and row-failure code, and its flat envelope.
 import { z } from 'zod';
-import { defineCatalogue, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
+import { defineCatalogue, describeInputFailure, type ErrorEntry, type RowErrorEntry } from '../../core/errors.js';
 
 export const MAX_ACCOUNTS = 500;
 export const MAX_EXTERNAL_IDS = 200;
@@ -98,6 +98,9 @@ export const coraCatalogue = defineCatalogue({
     ...error.extra,
   }),
   envelopeSchema: CoraError,
+  // Its one declared query parameter, externalIds, has its own error when missing.
+  inputError: (failure, error) =>
+    failure.issues.some((issue) => issue.path[0] === 'externalIds') ? error('EXTERNAL_IDS_REQUIRED') : error('VALIDATION_ERROR', { message: describeInputFailure(failure) }),
 });
 
 /** The error to throw for one of coraCatalogue's names (a misspelled name fails tsc). */

@@ -42,7 +42,6 @@ const externalIdParam = z.object({ externalId: z.string().describe('Your externa
 const externalIdsQuery = z.object({
   externalIds: z
     .union([z.string(), z.array(z.string())])
-    .optional()
     .describe(`Comma-separated externalIds, at most ${MAX_EXTERNAL_IDS} in all; the parameter may be repeated`),
 });
 
@@ -163,7 +162,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
         const { externalIds } = routeInput(c, 'query', externalIdsQuery);
         const ids = [
           ...new Set(
-            [externalIds ?? []]
+            [externalIds]
               .flat()
               .flatMap((v) => v.split(','))
               .map((v) => v.trim())

@@ -2,7 +2,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { CredentialRecord } from './credentials.js';
-import type { SandboxContext, SandboxEnv } from './vendor.js';
+import type { z } from 'zod';
+import type { CredentialKind, SandboxContext, SandboxEnv } from './vendor.js';
 
 /**
  * A vendor's auth as the core runs it: `authenticate` reads what the request presents and returns
@@ -17,6 +18,19 @@ export function credentialAuth(authenticate: (c: SandboxContext) => CredentialRe
     c.set('scope', { namespace: c.get('namespace'), tenant: record.tenant });
     await next();
   };
+}
+
+/**
+ * A vendor's credential kind: what `POST /_sandbox/credentials` and seeds take (`schema`), and the
+ * stored record for an input the core has already parsed with it (parsed once, typed), and the
+ * demo credentials loaded at start.
+ */
+export function credentialKind<S extends z.ZodType<Record<string, unknown>>>(
+  schema: S,
+  toRecord: (input: z.output<S>) => CredentialRecord,
+  demo: CredentialRecord[],
+): CredentialKind {
+  return { createSchema: schema, toRecord: (input) => toRecord(input as z.output<S>), demo };
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */

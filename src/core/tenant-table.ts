@@ -1,5 +1,5 @@
 // A vendor table of tenant records: every query scoped to (namespace, tenant), statements cached, reads batched by key.
-import { pageTenantRecords, parseDataColumn } from './records.js';
+import { pageTenantRecords, parseDataColumn, parseStored } from './records.js';
 import { quoteIdent, type Store } from './store.js';
 import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
 
@@ -26,7 +26,7 @@ export interface TenantTableSchema {
 /** The `CREATE TABLE` of a tenant table: `namespace` and `tenant` first, as every tenant query scopes by them. */
 export function createTenantTable(schema: TenantTableSchema): string {
   const columns = ['namespace TEXT NOT NULL', 'tenant TEXT NOT NULL', ...Object.entries(schema.columns).map(([name, type]) => `${name} ${type}`)];
-  if (schema.primaryKey) columns.push(`PRIMARY KEY (namespace, tenant, ${schema.primaryKey.join(', ')})`);
+  if (schema.primaryKey) columns.push(`PRIMARY KEY (${['namespace', 'tenant', ...schema.primaryKey].join(', ')})`);
   return `CREATE TABLE ${schema.table} (\n  ${columns.join(',\n  ')}\n)${schema.primaryKey ? ' WITHOUT ROWID' : ''}`;
 }
 
@@ -39,12 +39,14 @@ export function createTenantTable(schema: TenantTableSchema): string {
 export class TenantTable {
   private readonly byKeysSql = new Map<string, string>();
   private readonly countSql: string;
+  private readonly recordSql: string;
 
   constructor(
     readonly store: Store,
     readonly def: TenantTableDef,
   ) {
     this.countSql = `SELECT count(*) FROM ${quoteIdent(def.table)} WHERE namespace = ? AND tenant = ?`;
+    this.recordSql = `SELECT data FROM ${quoteIdent(def.table)} WHERE namespace = ? AND tenant = ? AND ${quoteIdent(def.key)} = ?`;
   }
 
   /** One value (e.g. `SELECT data ... WHERE namespace = ? AND tenant = ? AND id = ?`); the scope binds the first two parameters. */
@@ -85,6 +87,17 @@ export class TenantTable {
       this.byKeysSql.set(cacheKey, sql);
     }
     return this.rows(scope, sql, JSON.stringify(keys));
+  }
+
+  /** The stored record (its `data`) with this key, or undefined. */
+  record<T>(scope: TenantScope, key: Key): T | undefined {
+    return parseStored<T>(this.value(scope, this.recordSql, key));
+  }
+
+  /** The stored records (their `data`) among `keys`, by key, in one query. */
+  recordsByKey<K extends Key, T>(scope: TenantScope, keys: readonly K[]): Map<K, T> {
+    const rows = this.readByKeys<{ data: string }>(scope, keys);
+    return new Map(rows.map((row) => [row.k0 as K, JSON.parse(row.data) as T]));
   }
 
   /** Records in (tenant, key) order for the control API's listing. */

@@ -115,6 +115,7 @@ export interface RouteDef<Name extends string = string> {
 export interface CredentialKind {
   /** The control API's create body for this vendor (without `vendor`). */
   createSchema: z.ZodType<Record<string, unknown>>;
+  /** The record for an input `createSchema` has parsed (the core parses it; build with `credentialKind`). */
   toRecord(input: Record<string, unknown>): CredentialRecord;
   /** Loaded at start unless `--no-demo`. */
   demo: CredentialRecord[];

@@ -1,12 +1,11 @@
 // A minimal vendor built only from the core's kit, for tests (never registered): bearer tokens, a bulk upsert of contacts by email, one read.
 import { z } from 'zod';
-import { bearerToken, credentialAuth, safeEqual, sha256Hex } from '../../src/core/auth.js';
+import { bearerToken, credentialAuth, credentialKind, safeEqual, sha256Hex } from '../../src/core/auth.js';
 import { bulkRoute, seedThroughEngine, type BulkEngine, type RowOutcome } from '../../src/core/bulk.js';
 import type { CredentialRecord } from '../../src/core/credentials.js';
 import { isPlainObject, type JsonObject } from '../../src/core/json.js';
-import { parseStored } from '../../src/core/records.js';
 import { createTenantTable, TenantTable } from '../../src/core/tenant-table.js';
-import type { CoreDeps, CredentialKind, VendorModule } from '../../src/core/vendor.js';
+import type { CoreDeps, VendorModule } from '../../src/core/vendor.js';
 import { Contact, exampleCatalogue, ExampleBulkRequest, ExampleBulkResponse, MAX_CONTACTS, type ExampleErrorName, type ExampleResult, type ExampleRowError } from './api.js';
 
 const VENDOR = 'example';
@@ -15,7 +14,6 @@ export const BULK_PATH = '/v1/contacts/bulk';
 
 const SQL = {
   table: createTenantTable({ table: EXAMPLE_TABLE, columns: { email: 'TEXT NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['email'] }),
-  get: `SELECT data FROM ${EXAMPLE_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`,
   upsert: `INSERT INTO ${EXAMPLE_TABLE} (namespace, tenant, email, data) VALUES (?, ?, ?, ?)
     ON CONFLICT (namespace, tenant, email) DO UPDATE SET data = excluded.data`,
 } as const;
@@ -26,14 +24,10 @@ export const tokenId = (token: string): string => `tok_${sha256Hex(token).slice(
 const CredentialInput = z.strictObject({ tenant: z.string().min(1), token: z.string().regex(/^\S{8,}$/, 'token must be 8 or more characters, no spaces'), revoked: z.boolean().optional() });
 
 const credential = (tenant: string, token: string, revoked = false): CredentialRecord => ({ vendor: VENDOR, id: tokenId(token), tenant, secret: token, data: {}, revoked });
-const credentials: CredentialKind = {
-  createSchema: CredentialInput,
-  toRecord(input) {
-    const { tenant, token, revoked } = CredentialInput.parse(input);
-    return credential(tenant, token, revoked);
-  },
-  demo: [credential('team_a', 'ex-demo-token-a1'), credential('team_b', 'ex-other-token-b2')],
-};
+const credentials = credentialKind(CredentialInput, ({ tenant, token, revoked }) => credential(tenant, token, revoked), [
+  credential('team_a', 'ex-demo-token-a1'),
+  credential('team_b', 'ex-other-token-b2'),
+]);
 
 const bearerAuth = (deps: CoreDeps) =>
   credentialAuth(function authenticateExample(c) {
@@ -67,8 +61,7 @@ const failed = (index: number, row: unknown, code: ExampleRowError): ExampleResu
 function contactsEngine(table: TenantTable): ContactsEngine {
   return {
     load(rows, ctx) {
-      const found = table.readByKeys<{ data: string }>(ctx.scope, rows.flatMap(({ row }) => emailOf(row) ?? []));
-      return new Map(found.map((r) => [r.k0 as string, JSON.parse(r.data) as Contact]));
+      return table.recordsByKey<string, Contact>(ctx.scope, rows.flatMap(({ row }) => emailOf(row) ?? []));
     },
     decide(rows, stored, ctx) {
       const writes = new Map<string, Contact>();
@@ -137,7 +130,7 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
           errors: ['UNAUTHORIZED', 'CONTACT_NOT_FOUND'],
           middleware: [auth],
           handler(c) {
-            const contact = parseStored<Contact>(table.value(c.get('scope'), SQL.get, c.req.param('email')!));
+            const contact = table.record<Contact>(c.get('scope'), c.req.param('email')!);
             if (!contact) throw exampleCatalogue.error('CONTACT_NOT_FOUND');
             return c.json({ contact });
           },

@@ -1,9 +1,9 @@
 // Copper's authentication: the three X-PW-* headers on every call, checked against the account's user tokens.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { credentialAuth, safeEqual } from '../../core/auth.js';
+import { credentialAuth, credentialKind, safeEqual } from '../../core/auth.js';
 import type { CredentialRecord } from '../../core/credentials.js';
-import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
+import type { CoreDeps, SandboxEnv } from '../../core/vendor.js';
 import { copperError } from './errors.js';
 
 export const VENDOR = 'copper';
@@ -49,11 +49,7 @@ const toRecord = (tenant: string, token: string, email: string, revoked = false)
   revoked,
 });
 
-export const copperCredentials: CredentialKind = {
-  createSchema: CopperCredentialInput,
-  toRecord(input) {
-    const { tenant, token, email, revoked } = CopperCredentialInput.parse(input);
-    return toRecord(tenant, token, email, revoked ?? false);
-  },
-  demo: [toRecord('copper_demo', 'copper_demo_token', 'demo@example.com'), toRecord('copper_other', 'copper_other_token', 'other@example.com')],
-};
+export const copperCredentials = credentialKind(CopperCredentialInput, ({ tenant, token, email, revoked }) => toRecord(tenant, token, email, revoked ?? false), [
+  toRecord('copper_demo', 'copper_demo_token', 'demo@example.com'),
+  toRecord('copper_other', 'copper_other_token', 'other@example.com'),
+]);

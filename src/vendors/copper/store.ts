@@ -1,7 +1,6 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
-import { parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
-import { TenantTable } from '../../core/tenant-table.js';
+import { createTenantTable, TenantTable } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
 
@@ -12,27 +11,10 @@ export const SEQUENCES_TABLE = 'copper_id_sequences';
 export const COPPER_MIGRATIONS: Migration[] = [
   {
     version: 1,
-    sql: `CREATE TABLE ${PEOPLE_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      id INTEGER NOT NULL,
-      data TEXT NOT NULL,
-      PRIMARY KEY (namespace, tenant, id)
-    ) WITHOUT ROWID;
-    CREATE TABLE ${EMAILS_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      email TEXT NOT NULL,
-      person_id INTEGER NOT NULL,
-      PRIMARY KEY (namespace, tenant, email)
-    ) WITHOUT ROWID;
+    sql: `${createTenantTable({ table: PEOPLE_TABLE, columns: { id: 'INTEGER NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['id'] })};
+    ${createTenantTable({ table: EMAILS_TABLE, columns: { email: 'TEXT NOT NULL', person_id: 'INTEGER NOT NULL' }, primaryKey: ['email'] })};
     CREATE INDEX ${EMAILS_TABLE}_person ON ${EMAILS_TABLE} (namespace, tenant, person_id);
-    CREATE TABLE ${SEQUENCES_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      last_id INTEGER NOT NULL,
-      PRIMARY KEY (namespace, tenant)
-    ) WITHOUT ROWID`,
+    ${createTenantTable({ table: SEQUENCES_TABLE, columns: { last_id: 'INTEGER NOT NULL' }, primaryKey: [] })}`,
   },
 ];
 
@@ -45,7 +27,6 @@ export const emailKey = (email: string): string => email.trim().toLowerCase();
 // per-row call must not rebuild (and rehash) the string. Positional parameters cost better-sqlite3
 // less than named ones.
 const SQL = {
-  get: `SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
   emailOwner: `SELECT person_id FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`,
   all: `SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? ORDER BY id`,
   upsert: `INSERT INTO ${PEOPLE_TABLE} (namespace, tenant, id, data) VALUES (?, ?, ?, ?)
@@ -76,13 +57,12 @@ export class CopperPeople {
   }
 
   get(scope: TenantScope, id: number): CopperPerson | undefined {
-    return parseStored<CopperPerson>(this.people.value(scope, SQL.get, id));
+    return this.people.record<CopperPerson>(scope, id);
   }
 
   /** The stored people among `ids`, by id, in one query. */
   getMany(scope: TenantScope, ids: readonly number[]): Map<number, CopperPerson> {
-    const rows = this.people.readByKeys<{ data: string }>(scope, ids);
-    return new Map(rows.map((row) => [row.k0 as number, JSON.parse(row.data) as CopperPerson]));
+    return this.people.recordsByKey(scope, ids);
   }
 
   /** The id of the person holding `email` (any case), if any. */

@@ -1,11 +1,11 @@
 // Cora's authentication: the org API key, and for writes the HMAC signature over the raw body.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { bearerToken, credentialAuth, hmacSha256Hex, safeEqual, sha256Hex } from '../../core/auth.js';
+import { bearerToken, credentialAuth, credentialKind, hmacSha256Hex, safeEqual, sha256Hex } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
 import { vendorPathWithQuery } from '../../core/router.js';
-import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
+import type { CoreDeps, SandboxEnv } from '../../core/vendor.js';
 import { CORA_MESSAGES, SIGNATURE_WINDOW_S, coraError } from './errors.js';
 
 export const VENDOR = 'cora';
@@ -93,15 +93,8 @@ const demo = (tenant: string, key: string, revoked = false): CredentialRecord =>
   return { vendor: VENDOR, id: keyId, tenant, secret, data: {}, revoked };
 };
 
-export const coraCredentials: CredentialKind = {
-  createSchema: CoraCredentialInput,
-  toRecord(input) {
-    const { tenant, key, revoked } = CoraCredentialInput.parse(input);
-    return demo(tenant, key, revoked ?? false);
-  },
-  demo: [
-    demo('org_demo', 'cora_org_demo.demo_secret'),
-    demo('org_other', 'cora_org_other.other_secret'),
-    demo('org_demo', 'cora_org_revoked.revoked_secret', true),
-  ],
-};
+export const coraCredentials = credentialKind(CoraCredentialInput, ({ tenant, key, revoked }) => demo(tenant, key, revoked ?? false), [
+  demo('org_demo', 'cora_org_demo.demo_secret'),
+  demo('org_other', 'cora_org_other.other_secret'),
+  demo('org_demo', 'cora_org_revoked.revoked_secret', true),
+]);

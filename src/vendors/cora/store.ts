@@ -1,25 +1,17 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
-import { parseStored } from '../../core/records.js';
-import { TenantTable } from '../../core/tenant-table.js';
+import { createTenantTable, TenantTable } from '../../core/tenant-table.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
 
 export const CORA_TABLE = 'cora_accounts';
 
+const ACCOUNT_COLUMNS = { external_id: 'TEXT NOT NULL', id: 'TEXT NOT NULL', data: 'TEXT NOT NULL', created_at: 'TEXT NOT NULL', updated_at: 'TEXT NOT NULL' };
+
 export const CORA_MIGRATIONS: Migration[] = [
   {
     version: 1,
-    sql: `CREATE TABLE ${CORA_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      external_id TEXT NOT NULL,
-      id TEXT NOT NULL,
-      data TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL,
-      PRIMARY KEY (namespace, tenant, external_id)
-    ) WITHOUT ROWID`,
+    sql: createTenantTable({ table: CORA_TABLE, columns: ACCOUNT_COLUMNS, primaryKey: ['external_id'] }),
   },
   {
     // A rowid table and a narrow unique index on the key: a WITHOUT ROWID table keeps whole
@@ -27,15 +19,7 @@ export const CORA_MIGRATIONS: Migration[] = [
     // Cora 500-row p50 at 100k/1M stored accounts went from +41%/+141% of an empty table's
     // to -35%/+4% (bench scale part, same machine, alternating runs).
     version: 2,
-    sql: `CREATE TABLE ${CORA_TABLE}_v2 (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      external_id TEXT NOT NULL,
-      id TEXT NOT NULL,
-      data TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL
-    );
+    sql: `${createTenantTable({ table: `${CORA_TABLE}_v2`, columns: ACCOUNT_COLUMNS })};
     INSERT INTO ${CORA_TABLE}_v2 (namespace, tenant, external_id, id, data, created_at, updated_at)
       SELECT namespace, tenant, external_id, id, data, created_at, updated_at FROM ${CORA_TABLE};
     DROP TABLE ${CORA_TABLE};
@@ -48,7 +32,6 @@ export const CORA_MIGRATIONS: Migration[] = [
 // per-row call must not rebuild (and rehash) the string. Positional parameters cost better-sqlite3
 // less than named ones.
 const SQL = {
-  get: `SELECT data FROM ${CORA_TABLE} WHERE namespace = ? AND tenant = ? AND external_id = ?`,
   upsert: `INSERT INTO ${CORA_TABLE} (namespace, tenant, external_id, id, data, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (namespace, tenant, external_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
@@ -62,13 +45,12 @@ export class CoraAccounts {
   }
 
   get(scope: TenantScope, externalId: string): CoraAccount | undefined {
-    return parseStored<CoraAccount>(this.table.value(scope, SQL.get, externalId));
+    return this.table.record<CoraAccount>(scope, externalId);
   }
 
   /** The stored accounts among `externalIds`, by externalId, in one query. */
   getMany(scope: TenantScope, externalIds: readonly string[]): Map<string, CoraAccount> {
-    const rows = this.table.readByKeys<{ data: string }>(scope, externalIds);
-    return new Map(rows.map((row) => [row.k0 as string, JSON.parse(row.data) as CoraAccount]));
+    return this.table.recordsByKey(scope, externalIds);
   }
 
   /** Inserts new accounts and replaces changed ones, inside the caller's transaction. */

@@ -1,10 +1,10 @@
 // MailingCore's authentication: scoped bearer keys, the X-Tenant-Id check, and the per-key rate limit with its headers.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { bearerToken, credentialAuth, safeEqual, sha256Hex } from '../../core/auth.js';
+import { bearerToken, credentialAuth, credentialKind, safeEqual, sha256Hex } from '../../core/auth.js';
 import type { CredentialRecord } from '../../core/credentials.js';
 import { rateLimit } from '../../core/middleware.js';
-import type { CoreDeps, CredentialKind, SandboxEnv } from '../../core/vendor.js';
+import type { CoreDeps, SandboxEnv } from '../../core/vendor.js';
 import { MC_MESSAGES, RATE_LIMIT, SCOPES, type Scope, mailingcoreError } from './errors.js';
 
 export const VENDOR = 'mailingcore';
@@ -101,15 +101,8 @@ const toRecord = (tenant: string, key: string, scopes: readonly string[], revoke
   revoked,
 });
 
-export const mailingcoreCredentials: CredentialKind = {
-  createSchema: MailingCoreCredentialInput,
-  toRecord(input) {
-    const { tenant, key, scopes, revoked } = MailingCoreCredentialInput.parse(input);
-    return toRecord(tenant, key, scopes, revoked ?? false);
-  },
-  demo: [
-    toRecord('tenant_demo', 'mc_test_demo', SCOPES),
-    toRecord('tenant_demo', 'mc_test_readonly', ['contacts:read']),
-    toRecord('tenant_other', 'mc_test_other', SCOPES),
-  ],
-};
+export const mailingcoreCredentials = credentialKind(MailingCoreCredentialInput, ({ tenant, key, scopes, revoked }) => toRecord(tenant, key, scopes, revoked ?? false), [
+  toRecord('tenant_demo', 'mc_test_demo', SCOPES),
+  toRecord('tenant_demo', 'mc_test_readonly', ['contacts:read']),
+  toRecord('tenant_other', 'mc_test_other', SCOPES),
+]);

@@ -2,7 +2,7 @@
 import { parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { Migration, Store } from '../../core/store.js';
-import { TenantTable } from '../../core/tenant-table.js';
+import { createTenantTable, TenantTable } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
 import { mailingcoreError } from './errors.js';
@@ -15,39 +15,28 @@ export const SEQUENCES_TABLE = 'mailingcore_sequences';
 export const MAILINGCORE_MIGRATIONS: Migration[] = [
   {
     version: 1,
-    sql: `CREATE TABLE ${CONTACTS_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      id TEXT NOT NULL,
-      external_id TEXT,
-      email_key TEXT NOT NULL,
-      locale TEXT,
-      opt_in INTEGER NOT NULL,
-      project_id TEXT,
-      seq INTEGER NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL,
-      data TEXT NOT NULL,
-      PRIMARY KEY (namespace, tenant, id)
-    ) WITHOUT ROWID;
+    sql: `${createTenantTable({
+      table: CONTACTS_TABLE,
+      columns: {
+        id: 'TEXT NOT NULL',
+        external_id: 'TEXT',
+        email_key: 'TEXT NOT NULL',
+        locale: 'TEXT',
+        opt_in: 'INTEGER NOT NULL',
+        project_id: 'TEXT',
+        seq: 'INTEGER NOT NULL',
+        created_at: 'TEXT NOT NULL',
+        updated_at: 'TEXT NOT NULL',
+        data: 'TEXT NOT NULL',
+      },
+      primaryKey: ['id'],
+    })};
     CREATE UNIQUE INDEX ${CONTACTS_TABLE}_email ON ${CONTACTS_TABLE} (namespace, tenant, email_key);
     CREATE UNIQUE INDEX ${CONTACTS_TABLE}_external_id ON ${CONTACTS_TABLE} (namespace, tenant, external_id) WHERE external_id IS NOT NULL;
     CREATE INDEX ${CONTACTS_TABLE}_updated ON ${CONTACTS_TABLE} (namespace, tenant, updated_at, id);
     CREATE INDEX ${CONTACTS_TABLE}_locale ON ${CONTACTS_TABLE} (namespace, tenant, locale);
-    CREATE TABLE ${CAMPAIGNS_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      id TEXT NOT NULL,
-      data TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      PRIMARY KEY (namespace, tenant, id)
-    ) WITHOUT ROWID;
-    CREATE TABLE ${SEQUENCES_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      value INTEGER NOT NULL,
-      PRIMARY KEY (namespace, tenant)
-    ) WITHOUT ROWID;`,
+    ${createTenantTable({ table: CAMPAIGNS_TABLE, columns: { id: 'TEXT NOT NULL', data: 'TEXT NOT NULL', created_at: 'TEXT NOT NULL' }, primaryKey: ['id'] })};
+    ${createTenantTable({ table: SEQUENCES_TABLE, columns: { value: 'INTEGER NOT NULL' }, primaryKey: [] })};`,
   },
   {
     // The locale index only served the campaign coverage count and the listing's locale filter,

@@ -1,10 +1,10 @@
 // Propel's OAuth 2.0 client credentials: issuing 1800-second Bearer tokens and checking them on every API call.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { bearerToken, credentialAuth, hmacSha256Hex, safeEqual } from '../../core/auth.js';
+import { bearerToken, credentialAuth, credentialKind, hmacSha256Hex, safeEqual } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
-import type { CoreDeps, CredentialKind, SandboxContext, SandboxEnv } from '../../core/vendor.js';
+import type { CoreDeps, SandboxContext, SandboxEnv } from '../../core/vendor.js';
 import { PROPEL_MESSAGES, propelError } from './errors.js';
 
 export const VENDOR = 'propel';
@@ -96,11 +96,8 @@ const client = (tenant: string, clientId: string, clientSecret: string, revoked 
 export const DEMO_CLIENT = { tenant: 'propel_demo', clientId: 'demo_client', clientSecret: 'demo_secret' } as const;
 export const OTHER_CLIENT = { tenant: 'propel_other', clientId: 'other_client', clientSecret: 'other_secret' } as const;
 
-export const propelCredentials: CredentialKind = {
-  createSchema: PropelCredentialInput,
-  toRecord(input) {
-    const { tenant, clientId, clientSecret, revoked } = PropelCredentialInput.parse(input);
-    return client(tenant, clientId, clientSecret, revoked ?? false);
-  },
-  demo: [DEMO_CLIENT, OTHER_CLIENT].map((d) => client(d.tenant, d.clientId, d.clientSecret)),
-};
+export const propelCredentials = credentialKind(
+  PropelCredentialInput,
+  ({ tenant, clientId, clientSecret, revoked }) => client(tenant, clientId, clientSecret, revoked ?? false),
+  [DEMO_CLIENT, OTHER_CLIENT].map((d) => client(d.tenant, d.clientId, d.clientSecret)),
+);

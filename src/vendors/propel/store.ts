@@ -1,7 +1,7 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
 import { parseStored } from '../../core/records.js';
 import type { Migration, Store } from '../../core/store.js';
-import { TenantTable } from '../../core/tenant-table.js';
+import { createTenantTable, TenantTable } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { PropelContact } from './schemas.js';
 
@@ -13,27 +13,23 @@ export const FIRST_CONTACT_ID = 25000;
 export const PROPEL_MIGRATIONS: Migration[] = [
   {
     version: 1,
-    sql: `CREATE TABLE ${CONTACTS_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      id INTEGER NOT NULL,
-      source_id TEXT,
-      source TEXT,
-      language TEXT,
-      parent_id INTEGER,
-      data TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL,
-      PRIMARY KEY (namespace, tenant, id)
-    ) WITHOUT ROWID;
+    sql: `${createTenantTable({
+      table: CONTACTS_TABLE,
+      columns: {
+        id: 'INTEGER NOT NULL',
+        source_id: 'TEXT',
+        source: 'TEXT',
+        language: 'TEXT',
+        parent_id: 'INTEGER',
+        data: 'TEXT NOT NULL',
+        created_at: 'TEXT NOT NULL',
+        updated_at: 'TEXT NOT NULL',
+      },
+      primaryKey: ['id'],
+    })};
     CREATE INDEX ${CONTACTS_TABLE}_identity ON ${CONTACTS_TABLE} (namespace, tenant, source, source_id, language);
     CREATE INDEX ${CONTACTS_TABLE}_parent ON ${CONTACTS_TABLE} (namespace, tenant, parent_id);
-    CREATE TABLE ${SEQUENCE_TABLE} (
-      namespace TEXT NOT NULL,
-      tenant TEXT NOT NULL,
-      next_id INTEGER NOT NULL,
-      PRIMARY KEY (namespace, tenant)
-    ) WITHOUT ROWID;`,
+    ${createTenantTable({ table: SEQUENCE_TABLE, columns: { next_id: 'INTEGER NOT NULL' }, primaryKey: [] })};`,
   },
   {
     // Both indexes are only read for one parent or one (source, sourceId): contacts without a
@@ -65,7 +61,6 @@ const T = CONTACTS_TABLE;
 // partial: `source = ? AND source_id = ?` and `parent_id = ?` imply their WHERE; a row-value IN
 // does not, so `bySource` states it.)
 const SQL = {
-  get: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
   findByIdentity: `SELECT data FROM ${T} INDEXED BY ${T}_identity
     WHERE namespace = ? AND tenant = ? AND source = ? AND source_id = ? AND language IS ?
     ORDER BY id LIMIT 1`,
@@ -102,13 +97,12 @@ export class PropelContacts {
   }
 
   get(scope: TenantScope, id: number): PropelContact | undefined {
-    return parse(this.table.value(scope, SQL.get, id));
+    return this.table.record<PropelContact>(scope, id);
   }
 
   /** The stored contacts among `ids`, by id, in one query. */
   getMany(scope: TenantScope, ids: readonly number[]): Map<number, PropelContact> {
-    const rows = this.table.readByKeys<{ data: string }>(scope, ids);
-    return new Map(rows.map((row) => [row.k0 as number, JSON.parse(row.data) as PropelContact]));
+    return this.table.recordsByKey(scope, ids);
   }
 
   findByIdentity(scope: TenantScope, identity: Identity): PropelContact | undefined {

@@ -14,7 +14,7 @@ import { parseJsonBody } from '../src/core/body.js';
 import { Store } from '../src/core/store.js';
 import { CORA_MIGRATIONS, CoraAccounts } from '../src/vendors/cora/store.js';
 import { checkUpsert, newAccount } from '../src/vendors/cora/validation.js';
-import type { CoraAccountUpsert } from '../src/vendors/cora/schemas.js';
+import type { CoraAccount, CoraAccountUpsert } from '../src/vendors/cora/schemas.js';
 import { coraWorkload, copperWorkload, mailingcoreWorkload, propelWorkload, setPoolRotations, type BenchRequest, type VendorWorkload } from './bodies.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -344,7 +344,7 @@ function seedCora(path: string, count: number): void {
     const now = new Date().toISOString();
     const chunk = 20_000;
     for (let start = 0; start < count; start += chunk) {
-      const batch = [];
+      const batch: CoraAccount[] = [];
       for (let i = start; i < Math.min(count, start + chunk); i++) {
         const upsert = {
           externalId: `seed-${i}`,
@@ -357,7 +357,8 @@ function seedCora(path: string, count: number): void {
         } as CoraAccountUpsert;
         batch.push(newAccount(upsert, { id: `acc_${i.toString(16).padStart(24, '0')}`, organizationId: 'org_demo', now }));
       }
-      accounts.write(scope, batch);
+      // Stores open no transaction of their own: one per chunk, as a bulk request has one.
+      store.transaction(() => accounts.write(scope, batch));
     }
   } finally {
     store.close();

@@ -38,6 +38,37 @@ describe.each(KIT_ROWS)('%s keeps the kit’s promise', (name, kit) => {
   const records = async (query = '') => (await call(sandbox(), `/_sandbox/${name}/records?limit=1000${query}`)).body.records as unknown[];
   const coverage = async () => (await sandbox().admin.coverage()).find((v) => v.vendor === name)!;
 
+  it('reads a bounded number of times per bulk request: as many SELECTs for one row as for a full batch', async () => {
+    const store = sandbox().app.deps.store;
+    const statement = store.statement.bind(store);
+    let selects = 0;
+    store.statement = (sql) => {
+      if (/^\s*SELECT/i.test(sql)) selects += 1;
+      return statement(sql);
+    };
+    /** SELECTs run by one bulk write of new records, its credentials worked out beforehand (a token request is not the write). */
+    async function selectsOf(ids: string[]): Promise<number> {
+      const request = kit.crash.batch(ids);
+      const sb = sandbox();
+      const headers = { ...(await kit.clientAuth({ fetch: (path, init) => sb.fetch(path, init), now: () => sb.clock.now() }, request)), 'content-type': 'application/json' };
+      selects = 0;
+      const res = await call(sb, `${vendor.prefix}${request.path}`, { method: request.method, headers, body: request.body });
+      expect(res.status, res.text).toBeLessThan(300);
+      expect(kit.created(res)).toBe(ids.length);
+      return selects;
+    }
+    try {
+      await selectsOf(['Q-warm']);
+      const size = kit.crash.batchSize;
+      const one = await selectsOf(['Q-one']);
+      const full = await selectsOf(Array.from({ length: size }, (_, i) => `Q-full-${i}`));
+      expect(size).toBeGreaterThan(1);
+      expect(full, `${size} rows`).toBe(one);
+    } finally {
+      store.statement = statement;
+    }
+  });
+
   it('journals the bulk request under its bulk route’s operationId, stores every row, and counts the rows in metrics', async () => {
     const batch = kit.crash.batch(['J0', 'J1', 'J2']);
     const res = await send(batch);

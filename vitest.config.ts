@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
+    // One throwaway PostgreSQL cluster per run, for the files that ask for a database (test/pg/database.ts).
+    globalSetup: ['./test/pg/global-setup.ts'],
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
   },

@@ -79,6 +79,12 @@ export function runBulk<Row, Parsed, Loaded, Element, Code extends string, Write
   return ctx.dryRun ? store.rolledBack(run) : store.transaction(run);
 }
 
+/** The handlers `bulkRoute` built: a route claiming a `batchField` without one would take row faults it never applies. */
+const bulkHandlers = new WeakSet<RouteDef['handler']>();
+
+/** Whether `route` is a bulk route `bulkRoute` built (the router refuses a `batchField` on any other). */
+export const isBulkRoute = (route: Pick<RouteDef, 'handler'>): boolean => bulkHandlers.has(route.handler);
+
 /** What a bulk route declares besides its documentation: how to read a request, its engine, its answer. */
 export interface BulkSpec<Row, Parsed extends { rows: readonly Row[]; dryRun?: boolean }, Loaded, Element, Code extends string, Writes> {
   /** The top-level body field holding the rows. */
@@ -108,18 +114,16 @@ export function bulkRoute<Name extends string, Code extends string, Row, Parsed 
   const statuses = Object.keys(route.responses).map(Number);
   if (statuses.length !== 1) throw new Error(`bulk route ${route.operationId} must declare exactly one success status`);
   const status = statuses[0] as 200;
-  return {
-    ...route,
-    batchField: spec.batchField,
-    async handler(c: SandboxContext) {
-      const parsed = spec.parse(await readJsonBody(c, deps.bodyLimit));
-      const ctx: BulkContext<Parsed> = { scope: c.get('scope'), parsed, dryRun: parsed.dryRun === true, now: deps.clock.now() };
-      const rows = parsed.rows.map((row, index) => ({ index, row }));
-      const outcomes = runBulk(deps.store, spec.engine, rows, ctx, catalogue.rowFaults(c.get('rowFaults')));
-      c.set('bulk', { rows: rows.length, failed: outcomes.flatMap((o) => (o.ok ? [] : [o.code])) });
-      return c.json(spec.respond(outcomes.map((o) => o.element), ctx) as object, status);
-    },
+  const handler = async (c: SandboxContext) => {
+    const parsed = spec.parse(await readJsonBody(c, deps.bodyLimit));
+    const ctx: BulkContext<Parsed> = { scope: c.get('scope'), parsed, dryRun: parsed.dryRun === true, now: deps.clock.now() };
+    const rows = parsed.rows.map((row, index) => ({ index, row }));
+    const outcomes = runBulk(deps.store, spec.engine, rows, ctx, catalogue.rowFaults(c.get('rowFaults')));
+    c.set('bulk', { rows: rows.length, failed: outcomes.flatMap((o) => (o.ok ? [] : [o.code])) });
+    return c.json(spec.respond(outcomes.map((o) => o.element), ctx) as object, status);
   };
+  bulkHandlers.add(handler);
+  return { ...route, batchField: spec.batchField, handler };
 }
 
 /**

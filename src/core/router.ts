@@ -1,6 +1,7 @@
 // Builds one vendor's Hono router from its route definitions: errors, 404s and 405s in the vendor's shape.
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
+import { isBulkRoute } from './bulk.js';
 import type { Clock } from './clock.js';
 import { CORE_ERROR_DEFAULTS, SandboxError, isCoreErrorCode, neutralErrorBody, type ErrorEntry } from './errors.js';
 import type { z } from 'zod';
@@ -137,6 +138,9 @@ export function createVendorRouter(
 
   for (const [path, group] of routesByPath(routes)) {
     for (const route of group) {
+      if (route.batchField !== undefined && !isBulkRoute(route)) {
+        throw new Error(`[${vendor.name}] ${route.operationId} declares batchField but was not built by bulkRoute (core/bulk.ts): its row faults would never apply`);
+      }
       const markRoute: MiddlewareHandler<SandboxEnv> = async function markRoute(c, next) {
         c.set('route', route);
         await next();

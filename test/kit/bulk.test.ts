@@ -1,6 +1,9 @@
 // The core's bulk runner: forced rows never reach the engine, one transaction, dry runs and failures write nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { runBulk, type BulkContext, type BulkEngine } from '../../src/core/bulk.js';
+import { defineCatalogue } from '../../src/core/errors.js';
+import { createVendorRouter } from '../../src/core/router.js';
 import { Store } from '../../src/core/store.js';
 
 type Batch = { rows: readonly string[]; dryRun: boolean };
@@ -94,5 +97,13 @@ describe('runBulk', () => {
       }),
     ).toThrow('another fixture was bad');
     expect(stored()).toEqual([]);
+  });
+});
+
+describe('a route that claims batchField', () => {
+  it('is refused at start unless bulkRoute built it: the core could never apply its row faults', () => {
+    const errors = defineCatalogue({ errors: { BOOM: { status: 500, message: 'Boom' } }, rowErrors: { BAD: { message: 'Bad' } }, fromCore: { INTERNAL: 'BOOM' }, envelope: () => ({}), envelopeSchema: z.unknown() });
+    const handRolled = { method: 'post' as const, path: '/bulk', operationId: 'handRolled', summary: 'A bulk route by hand', responses: { 200: { description: 'ok' } }, errors: [], batchField: 'rows', handler: () => new Response('{}') };
+    expect(() => createVendorRouter({ name: 'kit', errors }, [handRolled], '')).toThrow('handRolled declares batchField but was not built by bulkRoute');
   });
 });

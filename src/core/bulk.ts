@@ -29,18 +29,19 @@ export interface BulkContext<Parsed> {
  * - `load` reads what the rows may need, by key, in a bounded number of queries (never one per row);
  * - `decide` works out every row in memory from what `load` read, and what to write;
  * - `save` writes those changes, in a bounded number of statements (skipped on a dry run).
- * Only `load` and `save` touch the store, so a store on another engine (a network round trip per
- * query) serves the same `decide`.
+ * Only `load` and `save` touch the store (async, a network round trip per query on PostgreSQL),
+ * and `decide` stays synchronous and pure. The transaction holds the tenant's lock: two requests
+ * for one tenant run one after the other, on every process sharing the database.
  *
  * Rows a fault forced to fail never reach `decide`: the core answers them with `forced`, and
  * `decide` runs as if they were not in the request.
  */
 export interface BulkEngine<Row, Parsed, Loaded, Element, Code extends string, Writes> {
   /** Every row of the request, forced ones included (their element may depend on what is stored). */
-  load(rows: readonly BulkRow<Row>[], ctx: BulkContext<Parsed>): Loaded;
+  load(rows: readonly BulkRow<Row>[], ctx: BulkContext<Parsed>): Promise<Loaded>;
   /** One outcome per row given, in the same order, and what the successful rows change. */
   decide(rows: readonly BulkRow<Row>[], loaded: Loaded, ctx: BulkContext<Parsed>): { outcomes: RowOutcome<Element, Code>[]; writes: Writes };
-  save(writes: Writes, ctx: BulkContext<Parsed>): void;
+  save(writes: Writes, ctx: BulkContext<Parsed>): Promise<void>;
   /** The element of a row a fault forced to fail with `code`, in the vendor's row-failure shape. */
   forced(row: BulkRow<Row>, code: Code, loaded: Loaded, ctx: BulkContext<Parsed>): Element;
 }
@@ -56,19 +57,20 @@ export interface BulkTally {
  * Runs an engine over `rows` in one transaction: rows in `forced` fail with their code, the
  * others go through load → decide → save. Returns every row's outcome in request order.
  */
-export function runBulk<Row, Parsed, Loaded, Element, Code extends string, Writes>(
+export async function runBulk<Row, Parsed, Loaded, Element, Code extends string, Writes>(
   store: Store,
   engine: BulkEngine<Row, Parsed, Loaded, Element, Code, Writes>,
   rows: readonly BulkRow<Row>[],
   ctx: BulkContext<Parsed>,
   forced?: ReadonlyMap<number, Code>,
-): RowOutcome<Element, Code>[] {
-  const run = (): RowOutcome<Element, Code>[] => {
-    const loaded = engine.load(rows, ctx);
+): Promise<RowOutcome<Element, Code>[]> {
+  const run = async (): Promise<RowOutcome<Element, Code>[]> => {
+    await store.lock(`tenant:${ctx.scope.namespace}:${ctx.scope.tenant}`);
+    const loaded = await engine.load(rows, ctx);
     const free = forced?.size ? rows.filter((r) => !forced.has(r.index)) : rows;
     const { outcomes, writes } = engine.decide(free, loaded, ctx);
     if (outcomes.length !== free.length) throw new Error(`bulk engine answered ${outcomes.length} outcomes for ${free.length} rows`);
-    if (!ctx.dryRun) engine.save(writes, ctx);
+    if (!ctx.dryRun) await engine.save(writes, ctx);
     if (free === rows) return outcomes;
     let next = 0;
     return rows.map((row) => {
@@ -118,7 +120,7 @@ export function bulkRoute<Name extends string, Code extends string, Row, Parsed 
     const parsed = spec.parse(await readJsonBody(c, deps.bodyLimit));
     const ctx: BulkContext<Parsed> = { scope: c.get('scope'), parsed, dryRun: parsed.dryRun === true, now: deps.clock.now() };
     const rows = parsed.rows.map((row, index) => ({ index, row }));
-    const outcomes = runBulk(deps.store, spec.engine, rows, ctx, catalogue.rowFaults(c.get('rowFaults')));
+    const outcomes = await runBulk(deps.store, spec.engine, rows, ctx, catalogue.rowFaults(c.get('rowFaults')));
     c.set('bulk', { rows: rows.length, failed: outcomes.flatMap((o) => (o.ok ? [] : [o.code])) });
     return c.json(spec.respond(outcomes.map((o) => o.element), ctx) as object, status);
   };
@@ -131,15 +133,15 @@ export function bulkRoute<Name extends string, Code extends string, Row, Parsed 
  * seed's transaction: `describe` words each failed row as an issue (e.g. `accounts.3: <why>`), and
  * the core rolls the whole seed back on any.
  */
-export function seedThroughEngine<Row, Parsed extends { rows: readonly Row[] }, Loaded, Element, Code extends string, Writes>(
+export async function seedThroughEngine<Row, Parsed extends { rows: readonly Row[] }, Loaded, Element, Code extends string, Writes>(
   deps: Pick<CoreDeps, 'store' | 'clock'>,
   engine: BulkEngine<Row, Parsed, Loaded, Element, Code, Writes>,
   scope: TenantScope,
   parsed: Parsed,
   describe: (element: Element, index: number) => string,
-): SeedOutcome {
+): Promise<SeedOutcome> {
   const rows = parsed.rows.map((row, index) => ({ index, row }));
-  const outcomes = runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() });
+  const outcomes = await runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() });
   const issues = outcomes.flatMap((o, index) => (o.ok ? [] : [describe(o.element, index)]));
   return { loaded: outcomes.length - issues.length, issues };
 }

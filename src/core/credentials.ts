@@ -55,53 +55,60 @@ export class Credentials {
   /** Built from `seen` on first use after a change; undefined means the table must be read again. */
   private known: SecretSet | undefined;
 
-  constructor(private readonly store: Store) {
-    store.migrate('core.credentials', CREDENTIAL_MIGRATIONS);
+  constructor(private readonly store: Store) {}
+
+  /** Creates the table where it is missing (at start, before the first request). */
+  migrate(): Promise<void> {
+    return this.store.migrate('core.credentials', CREDENTIAL_MIGRATIONS);
   }
 
   /** The secrets outputs must never show (see core/redact.ts). Cached: outputs ask on every debug line. */
   secrets(): SecretSet {
-    if (this.known === undefined) {
-      for (const secret of this.store.statement('SELECT secret FROM credentials').pluck().all() as string[]) this.seen.add(secret);
-      this.known = new SecretSet(this.seen);
-    }
+    this.known ??= new SecretSet(this.seen);
     return this.known;
   }
 
-  /** Drops the cached secrets; code that writes the credentials table directly (snapshot restore) calls it. */
-  forget(): void {
+  /**
+   * Reads every secret in the table into `seen`: after start, and after code that wrote the table
+   * directly (snapshot restore). Every write through `put` adds its own secret.
+   */
+  async refresh(): Promise<void> {
+    for (const secret of await this.store.column<string>('SELECT secret FROM credentials')) this.seen.add(secret);
     this.known = undefined;
   }
 
-  find(vendor: string, id: string): CredentialRecord | undefined {
-    const row = this.store
-      .statement('SELECT * FROM credentials WHERE vendor = ? AND id = ?')
-      .get(vendor, id) as CredentialRow | undefined;
-    return row && fromRow(row);
+  async find(vendor: string, id: string): Promise<CredentialRecord | undefined> {
+    const [row] = await this.store.all<CredentialRow>('SELECT * FROM credentials WHERE vendor = ? AND id = ?', [vendor, id]);
+    if (!row) return undefined;
+    // Another process may have issued it (shared mode): its secret is redacted here from now on.
+    if (!this.seen.has(row.secret)) {
+      this.seen.add(row.secret);
+      this.known = undefined;
+    }
+    return fromRow(row);
   }
 
   /** Creates the credential, or replaces the one with the same vendor and id. */
-  put(record: CredentialRecord): void {
-    this.store
-      .statement(
-        `INSERT INTO credentials (vendor, id, tenant, secret, data, revoked) VALUES (@vendor, @id, @tenant, @secret, @data, @revoked)
-         ON CONFLICT (vendor, id) DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked`,
-      )
-      .run({ ...record, data: JSON.stringify(record.data), revoked: record.revoked ? 1 : 0 });
-    this.forget();
+  async put(record: CredentialRecord): Promise<void> {
+    await this.store.run(
+      `INSERT INTO credentials (vendor, id, tenant, secret, data, revoked) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (vendor, id) DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked`,
+      [record.vendor, record.id, record.tenant, record.secret, JSON.stringify(record.data), record.revoked ? 1 : 0],
+    );
+    this.seen.add(record.secret);
+    this.known = undefined;
   }
 
   /** Marks a credential revoked; returns false when there is none. */
-  revoke(vendor: string, id: string): boolean {
-    return this.store.statement('UPDATE credentials SET revoked = 1 WHERE vendor = ? AND id = ?').run(vendor, id).changes > 0;
+  async revoke(vendor: string, id: string): Promise<boolean> {
+    return (await this.store.run('UPDATE credentials SET revoked = 1 WHERE vendor = ? AND id = ?', [vendor, id])) > 0;
   }
 
-  list(vendor?: string): CredentialRecord[] {
-    const rows = (
+  async list(vendor?: string): Promise<CredentialRecord[]> {
+    const rows =
       vendor === undefined
-        ? this.store.statement('SELECT * FROM credentials ORDER BY vendor, tenant, id').all()
-        : this.store.statement('SELECT * FROM credentials WHERE vendor = ? ORDER BY tenant, id').all(vendor)
-    ) as CredentialRow[];
+        ? await this.store.all<CredentialRow>('SELECT * FROM credentials ORDER BY vendor, tenant, id')
+        : await this.store.all<CredentialRow>('SELECT * FROM credentials WHERE vendor = ? ORDER BY tenant, id', [vendor]);
     return rows.map(fromRow);
   }
 }

@@ -16,18 +16,16 @@ export interface TenantPageQuery<Row> {
 }
 
 /** One page of records in (tenant, key) order, filtered by namespace and optionally tenant. */
-export function pageTenantRecords<Row extends Record<string, unknown>>(store: Store, filter: RecordFilter, query: TenantPageQuery<Row>): RecordPage {
+export async function pageTenantRecords<Row extends Record<string, unknown>>(store: Store, filter: RecordFilter, query: TenantPageQuery<Row>): Promise<RecordPage> {
   const [afterTenant, afterKey] = filter.cursor ? decodePageCursor(filter.cursor, typeof query.start === 'number' ? 'number' : 'string') : ['', query.start];
   const key = quoteIdent(query.key);
-  const rows = store
-    .statement(
-      `SELECT tenant, ${key} AS page_key, ${query.columns} FROM ${quoteIdent(query.table)}
-       WHERE namespace = @namespace AND (@tenant IS NULL OR tenant = @tenant) AND (tenant, ${key}) > (@afterTenant, @afterKey)
-       ORDER BY tenant, ${key} LIMIT @limit`,
-    )
-    .all({ namespace: filter.namespace, tenant: filter.tenant ?? null, afterTenant, afterKey, limit: filter.limit + 1 }) as Array<
-    Row & { tenant: string; page_key: string | number }
-  >;
+  const byTenant = filter.tenant === undefined ? '' : 'AND tenant = ?';
+  const rows = await store.all<Row & { tenant: string; page_key: string | number }>(
+    `SELECT tenant, ${key} AS page_key, ${query.columns} FROM ${quoteIdent(query.table)}
+     WHERE namespace = ? ${byTenant} AND (tenant, ${key}) > (?, ?)
+     ORDER BY tenant, ${key} LIMIT ?`,
+    [filter.namespace, ...(filter.tenant === undefined ? [] : [filter.tenant]), afterTenant, afterKey, filter.limit + 1],
+  );
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   return {

@@ -1,142 +1,144 @@
-// The embedded SQLite store: opened once, migrated per owner, statements prepared once and cached.
-import Database from 'better-sqlite3';
-import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
+// The store seam: one async interface over the embedded SQLite file and a shared PostgreSQL database.
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface Migration {
   /** Applied in order; a version is never applied twice. */
   version: number;
+  /**
+   * Written once, in the SQL both engines speak. Table definitions come from `createTenantTable`;
+   * PostgreSQL reads the SQLite spellings of types and clustering as `postgresDdl` says.
+   */
   sql: string;
 }
 
-/** One column of a table, as `PRAGMA table_info` declares it. */
+/** One column of a table, as the engine declares it. */
 export interface ColumnInfo {
   name: string;
-  /** The declared type, upper case (`TEXT`, `INTEGER`, ...; '' when none was declared). */
+  /** The declared type, upper case in SQLite's words (`TEXT`, `INTEGER`, ...; '' when none was declared). */
   type: string;
   notNull: boolean;
   hasDefault: boolean;
   primaryKey: boolean;
 }
 
-/** Thrown to roll a dry run back; never escapes `rolledBack`. */
-const ROLLBACK = Symbol('rollback');
+export type Engine = 'sqlite' | 'postgres';
 
-export class Store {
-  readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
-  /** File databases: checkpoints run on a worker thread, started by the first write transaction. */
-  private checkpointer: Checkpointer | undefined;
-  private readonly checkpointsOffThread: boolean;
-  private readonly onCheckpointError: (error: Error) => void;
+/** A column's kind where an engine needs it spelled out (a key list's element type on PostgreSQL). */
+export type ColumnKind = 'text' | 'integer';
 
-  constructor(
-    private readonly path: string,
-    options: { onCheckpointError?: (error: Error) => void } = {},
-  ) {
-    this.db = new Database(path);
-    // WAL lets readers run while a bulk write commits; NORMAL sync is durable across a process
-    // crash (only an OS crash can lose the last commits), which is the sandbox's promise.
-    this.checkpointsOffThread = path !== ':memory:' && path !== '';
-    if (this.checkpointsOffThread) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    }
-    this.onCheckpointError = options.onCheckpointError ?? ((error) => console.error(`checkpoint worker: ${error.message}`));
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (owner TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (owner, version))',
-    );
-  }
+/**
+ * The few SQL fragments the two engines spell differently, so that every query is written once.
+ * Each `?` is a positional parameter on both engines.
+ */
+export interface SqlDialect {
+  /** `column` equals one of a JSON array of keys, bound as one parameter (one statement text for any batch size). */
+  inKeys(column: string, kind: ColumnKind): string;
+  /** Several columns equal one of a JSON array of key tuples (arrays), bound as one parameter. */
+  inKeyTuples(columns: ReadonlyArray<readonly [name: string, kind: ColumnKind]>): string;
+  /** SQLite's `INDEXED BY` hint (its planner has no statistics); nothing on PostgreSQL, whose planner has them. */
+  indexedBy(index: string): string;
+  /** A text field of the JSON held in a text column, e.g. `data`'s `name`. */
+  jsonText(column: string, field: string): string;
+}
 
-  /** Applies the owner's migrations not yet applied, each in its own transaction. */
-  migrate(owner: string, migrations: readonly Migration[]): void {
-    const applied = new Set(
-      this.db
-        .prepare('SELECT version FROM schema_migrations WHERE owner = ?')
-        .pluck()
-        .all(owner) as number[],
-    );
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (owner, version) VALUES (?, ?)').run(owner, m.version);
-      })();
-    }
-  }
-
-  /** The prepared statement for `sql`, compiled on first use. */
-  statement(sql: string): Database.Statement {
-    let stmt = this.statements.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.statements.set(sql, stmt);
-    }
-    return stmt;
-  }
-
+/**
+ * Where the sandbox's records, credentials and tokens live. Every method is async so that one
+ * vendor store serves both engines; on SQLite the work itself is synchronous and never yields.
+ * SQL is written with `?` parameters.
+ */
+export interface Store {
+  readonly engine: Engine;
+  /** What the health check names: `sqlite:<path>` or `postgres://host:port/db` (never a password). */
+  readonly label: string;
+  readonly sql: SqlDialect;
+  all<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** The first column of every row. */
+  column<T = unknown>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The first column of the first row, or undefined when there is none. */
+  value<T = unknown>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a write; answers how many rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
   /**
-   * Runs `fn` in one synchronous transaction: nothing inside may be awaited. Called inside a
-   * transaction, `fn` simply joins it (one layer, never nested): the outer one commits or rolls back.
+   * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch) and
+   * with one cached single-row statement per row on SQLite (no round trip to save). On a conflict
+   * on `upsert.keys`, the `upsert.update` columns take the new values; without `upsert`, a conflict
+   * throws. When several rows share a conflict key, the last one wins, as row-by-row would.
    */
-  transaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    const result = this.db.transaction(fn)();
-    if (this.checkpointsOffThread && !this.db.inTransaction) {
-      this.checkpointer ??= startCheckpointer(this.path, this.onCheckpointError);
-      this.checkpointer.nudge();
-    }
-    return result;
-  }
+  writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void>;
+  /**
+   * Runs `fn` in one transaction, committed when it resolves and rolled back when it throws.
+   * Called inside a transaction, `fn` joins it: the outer one commits or rolls back. `fn` may await
+   * only this store.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction holds `key` (e.g. a tenant), and holds
+   * it until this one ends, across every process on the database. On SQLite, whose transactions
+   * already run one at a time, it does nothing.
+   */
+  lock(key: string): Promise<void>;
+  /** Runs `fn` in a transaction (or a savepoint inside one) that is always rolled back: a dry run. */
+  rolledBack<T>(fn: () => Promise<T>): Promise<T>;
+  /** Applies the owner's migrations not yet applied, each in its own transaction (safe when several processes start at once). */
+  migrate(owner: string, migrations: readonly Migration[]): Promise<void>;
+  /** Every data table (migrations bookkeeping excluded), by name. */
+  tableNames(): Promise<string[]>;
+  columnInfo(table: string): Promise<ColumnInfo[]>;
+  /** Throws when the engine cannot answer (the health check). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
 
-  /** Runs `fn` in a transaction that is always rolled back (a savepoint inside another one): a dry run. */
-  rolledBack<T>(fn: () => T): T {
-    const result: { value?: T } = {};
-    try {
-      this.db.transaction(() => {
-        result.value = fn();
-        throw ROLLBACK;
-      })();
-    } catch (thrown) {
-      // Anything else than our own rollback (fn threw) propagates; the transaction is undone either way.
-      if (thrown !== ROLLBACK) throw thrown;
-    }
-    return result.value as T;
-  }
+/** A column a write names, with its kind (PostgreSQL types the batch's arrays by it). */
+export interface Column {
+  name: string;
+  kind: ColumnKind;
+}
 
-  /** Every data table (migrations bookkeeping excluded), for snapshots. */
-  tableNames(): string[] {
-    return this.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name")
-      .pluck()
-      .all() as string[];
-  }
+export interface Upsert {
+  /** The conflict target: a primary key or unique index's columns. */
+  keys: readonly string[];
+  /** The columns a conflicting row overwrites (none: keep the stored row). */
+  update: readonly string[];
+}
 
-  columnsOf(table: string): string[] {
-    return this.columnInfo(table).map((c) => c.name);
-  }
-
-  /** The table's columns as SQLite declares them (`PRAGMA table_info`), for checking rows before they are written. */
-  columnInfo(table: string): ColumnInfo[] {
-    const rows = this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as Array<{
-      name: string;
-      type: string;
-      notnull: number;
-      dflt_value: unknown;
-      pk: number;
-    }>;
-    return rows.map((c) => ({ name: c.name, type: c.type.toUpperCase(), notNull: c.notnull === 1, hasDefault: c.dflt_value !== null, primaryKey: c.pk > 0 }));
-  }
-
-  close(): void {
-    this.checkpointer?.stop();
-    this.checkpointer = undefined;
-    this.statements.clear();
-    if (this.db.open) this.db.close();
-  }
+/** The single-row INSERT both engines run (SQLite per row; the conflict clause is shared with PostgreSQL's batch). */
+export function insertSql(table: string, columns: readonly Column[], upsert: Upsert | undefined, values = `VALUES (${columns.map(() => '?').join(', ')})`): string {
+  const insert = `INSERT INTO ${quoteIdent(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) ${values}`;
+  if (!upsert) return insert;
+  const target = `ON CONFLICT (${upsert.keys.map(quoteIdent).join(', ')})`;
+  if (upsert.update.length === 0) return `${insert} ${target} DO NOTHING`;
+  return `${insert} ${target} DO UPDATE SET ${upsert.update.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
 }
 
 /** Quotes an identifier that was checked against the schema; never used on raw client input. */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Whether `db` names a PostgreSQL database rather than a SQLite file. */
+export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
+
+/**
+ * The transaction a piece of async work runs in, when any: both engines use it to tell their own
+ * transaction (join it) from another request's (wait for it).
+ */
+export class TransactionScope<Tx> {
+  private readonly als = new AsyncLocalStorage<Tx>();
+  current(): Tx | undefined {
+    return this.als.getStore();
+  }
+  run<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+    return this.als.run(tx, fn);
+  }
+}
+
+/** A FIFO lock: one holder at a time, the others wait in order. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.tail;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
+  }
+}

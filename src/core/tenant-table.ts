@@ -1,18 +1,7 @@
-// A vendor table of tenant records: every query scoped to (namespace, tenant), statements cached, reads batched by key.
+// A vendor table of tenant records: every query scoped to (namespace, tenant), reads batched by key, writes batched.
 import { pageTenantRecords, parseDataColumn, parseStored } from './records.js';
-import { quoteIdent, type Store } from './store.js';
+import { quoteIdent, type Column, type ColumnKind, type Store } from './store.js';
 import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
-
-export interface TenantTableDef {
-  /** The table; it has `namespace` and `tenant` columns, and `data` holding the record as JSON. */
-  table: string;
-  /** The column that orders records within a tenant (unique per namespace and tenant): listings page by it. */
-  key: string;
-  /** The key before the first one (sorts below every real key): '' for text keys, 0 for integers. */
-  start: string | number;
-}
-
-type Key = string | number;
 
 /** A tenant table's declaration for its migration: the columns after `namespace` and `tenant`. */
 export interface TenantTableSchema {
@@ -23,6 +12,17 @@ export interface TenantTableSchema {
   primaryKey?: readonly string[];
 }
 
+export interface TenantTableDef {
+  /** The table as its migration declares it; it has `namespace` and `tenant` columns, and `data` holding the record as JSON. */
+  schema: TenantTableSchema;
+  /** The column that orders records within a tenant (unique per namespace and tenant): listings page by it. */
+  key: string;
+  /** The key before the first one (sorts below every real key): '' for text keys, 0 for integers. */
+  start: string | number;
+}
+
+type Key = string | number;
+
 /** The `CREATE TABLE` of a tenant table: `namespace` and `tenant` first, as every tenant query scopes by them. */
 export function createTenantTable(schema: TenantTableSchema): string {
   const columns = ['namespace TEXT NOT NULL', 'tenant TEXT NOT NULL', ...Object.entries(schema.columns).map(([name, type]) => `${name} ${type}`)];
@@ -30,14 +30,25 @@ export function createTenantTable(schema: TenantTableSchema): string {
   return `CREATE TABLE ${schema.table} (\n  ${columns.join(',\n  ')}\n)${schema.primaryKey ? ' WITHOUT ROWID' : ''}`;
 }
 
+/** What a batch write does on a key conflict: overwrite `update` (none: keep the stored row). */
+export interface OnConflict {
+  /** The conflicting key after (namespace, tenant): a primary key or unique index. */
+  keys: readonly string[];
+  update: readonly string[];
+}
+
 /**
  * The store seam a vendor's tables sit on. Each method binds the request's namespace and tenant
  * first, so no query can reach another tenant's rows; `readByKeys` answers a whole batch's
- * lookups in one query, so a bulk request's reads stay bounded however many rows it has.
+ * lookups in one query and `write` stores a whole batch in one statement, so a bulk request's
+ * round trips stay bounded however many rows it has. Queries are written once, with `?`
+ * parameters; what the engines spell differently comes from `store.sql`.
  * Transactions are the core's (the bulk route, seed, restore): a vendor table opens none.
  */
 export class TenantTable {
+  readonly table: string;
   private readonly byKeysSql = new Map<string, string>();
+  private readonly deleteSql = new Map<string, string>();
   private readonly countSql: string;
   private readonly recordSql: string;
 
@@ -45,24 +56,34 @@ export class TenantTable {
     readonly store: Store,
     readonly def: TenantTableDef,
   ) {
-    this.countSql = `SELECT count(*) FROM ${quoteIdent(def.table)} WHERE namespace = ? AND tenant = ?`;
-    this.recordSql = `SELECT data FROM ${quoteIdent(def.table)} WHERE namespace = ? AND tenant = ? AND ${quoteIdent(def.key)} = ?`;
+    this.table = def.schema.table;
+    this.countSql = `SELECT count(*) FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ?`;
+    this.recordSql = `SELECT data FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${quoteIdent(def.key)} = ?`;
+  }
+
+  /** A column's kind, from its declared type. */
+  kind(column: string): ColumnKind {
+    return /INT/i.test(this.def.schema.columns[column] ?? '') ? 'integer' : 'text';
   }
 
   /** One value (e.g. `SELECT data ... WHERE namespace = ? AND tenant = ? AND id = ?`); the scope binds the first two parameters. */
-  value(scope: TenantScope, sql: string, ...params: unknown[]): unknown {
-    // pluck() sets a mode on the cached statement: `rows` switches it back for the same SQL.
-    return this.store.statement(sql).pluck(true).get(scope.namespace, scope.tenant, ...params);
+  value<T = unknown>(scope: TenantScope, sql: string, ...params: unknown[]): Promise<T | undefined> {
+    return this.store.value<T>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** Every row of a scoped query. */
-  rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Row[] {
-    return this.store.statement(sql).pluck(false).all(scope.namespace, scope.tenant, ...params) as Row[];
+  rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Promise<Row[]> {
+    return this.store.all<Row>(sql, [scope.namespace, scope.tenant, ...params]);
+  }
+
+  /** The first column of every row of a scoped query. */
+  column<T>(scope: TenantScope, sql: string, ...params: unknown[]): Promise<T[]> {
+    return this.store.column<T>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** Runs a scoped write; answers how many rows it changed. */
-  run(scope: TenantScope, sql: string, ...params: unknown[]): number {
-    return this.store.statement(sql).run(scope.namespace, scope.tenant, ...params).changes;
+  run(scope: TenantScope, sql: string, ...params: unknown[]): Promise<number> {
+    return this.store.run(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /**
@@ -70,7 +91,11 @@ export class TenantTable {
    * row with `columns` read as `k0`, `k1`, ... and the `select`ed columns. A key of several
    * columns is given as an array of their values.
    */
-  readByKeys<Row>(scope: TenantScope, keys: readonly (Key | readonly Key[])[], options: { columns?: readonly string[]; select?: string } = {}): Array<Row & Record<string, Key>> {
+  async readByKeys<Row>(
+    scope: TenantScope,
+    keys: readonly (Key | readonly Key[])[],
+    options: { columns?: readonly string[]; select?: string } = {},
+  ): Promise<Array<Row & Record<string, Key>>> {
     if (keys.length === 0) return [];
     const columns = options.columns ?? [this.def.key];
     const select = options.select ?? 'data';
@@ -79,33 +104,62 @@ export class TenantTable {
     if (!sql) {
       const named = columns.map((c, i) => `${quoteIdent(c)} AS k${i}`).join(', ');
       // The keys travel as one JSON array: one statement text (cached) for any batch size.
-      const match =
-        columns.length === 1
-          ? `${quoteIdent(columns[0]!)} IN (SELECT value FROM json_each(?))`
-          : `(${columns.map(quoteIdent).join(', ')}) IN (SELECT ${columns.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?))`;
-      sql = `SELECT ${named}, ${select} FROM ${quoteIdent(this.def.table)} WHERE namespace = ? AND tenant = ? AND ${match}`;
+      const match = columns.length === 1 ? this.store.sql.inKeys(columns[0]!, this.kind(columns[0]!)) : this.store.sql.inKeyTuples(columns.map((c) => [c, this.kind(c)] as const));
+      sql = `SELECT ${named}, ${select} FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${match}`;
       this.byKeysSql.set(cacheKey, sql);
     }
     return this.rows(scope, sql, JSON.stringify(keys));
   }
 
+  /** Deletes the rows whose `column` (default: the table's key) is one of `keys`, in one statement; answers how many went. */
+  async deleteByKeys(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Promise<number> {
+    if (keys.length === 0) return 0;
+    let sql = this.deleteSql.get(column);
+    if (!sql) {
+      sql = `DELETE FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${this.store.sql.inKeys(column, this.kind(column))}`;
+      this.deleteSql.set(column, sql);
+    }
+    return this.run(scope, sql, JSON.stringify(keys));
+  }
+
+  /**
+   * Writes a batch of rows (values in `columns` order, after namespace and tenant), in one
+   * statement on PostgreSQL. A conflict on `onConflict.keys` overwrites its `update` columns
+   * (the last row of the batch wins); without `onConflict`, a conflict throws.
+   */
+  write(scope: TenantScope, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: OnConflict): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    const all: Column[] = [
+      { name: 'namespace', kind: 'text' },
+      { name: 'tenant', kind: 'text' },
+      ...columns.map((name) => ({ name, kind: this.kind(name) })),
+    ];
+    const upsert = onConflict && { keys: ['namespace', 'tenant', ...onConflict.keys], update: onConflict.update };
+    return this.store.writeRows(
+      this.table,
+      all,
+      rows.map((row) => [scope.namespace, scope.tenant, ...row]),
+      upsert,
+    );
+  }
+
   /** The stored record (its `data`) with this key, or undefined. */
-  record<T>(scope: TenantScope, key: Key): T | undefined {
-    return parseStored<T>(this.value(scope, this.recordSql, key));
+  async record<T>(scope: TenantScope, key: Key): Promise<T | undefined> {
+    return parseStored<T>(await this.value(scope, this.recordSql, key));
   }
 
   /** The stored records (their `data`) among `keys`, by key, in one query. */
-  recordsByKey<K extends Key, T>(scope: TenantScope, keys: readonly K[]): Map<K, T> {
-    const rows = this.readByKeys<{ data: string }>(scope, keys);
+  async recordsByKey<K extends Key, T>(scope: TenantScope, keys: readonly K[]): Promise<Map<K, T>> {
+    const rows = await this.readByKeys<{ data: string }>(scope, keys);
     return new Map(rows.map((row) => [row.k0 as K, JSON.parse(row.data) as T]));
   }
 
   /** Records in (tenant, key) order for the control API's listing. */
-  list(filter: RecordFilter, toRecord: (row: Record<string, unknown>) => unknown = parseDataColumn): RecordPage {
-    return pageTenantRecords(this.store, filter, { table: this.def.table, key: this.def.key, start: this.def.start, columns: 'data', toRecord });
+  list(filter: RecordFilter, toRecord: (row: Record<string, unknown>) => unknown = parseDataColumn): Promise<RecordPage> {
+    return pageTenantRecords(this.store, filter, { table: this.table, key: this.def.key, start: this.def.start, columns: 'data', toRecord });
   }
 
-  count(scope: TenantScope): number {
-    return this.value(scope, this.countSql) as number;
+  async count(scope: TenantScope): Promise<number> {
+    return (await this.value<number>(scope, this.countSql)) ?? 0;
   }
 }

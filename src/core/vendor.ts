@@ -149,14 +149,14 @@ export interface VendorInstance<Name extends string = string> {
    */
   middleware?: MiddlewareHandler<SandboxEnv>[];
   /** Lists stored records for the control API (`GET /_sandbox/{vendor}/records`). */
-  listRecords(filter: RecordFilter): RecordPage;
+  listRecords(filter: RecordFilter): Promise<RecordPage>;
   /**
    * Loads fixtures for one tenant, each in the shape the vendor's create call takes, through the
    * vendor's own create rules. Runs inside the core's seed transaction: it opens none of its own
    * and throws nothing for a bad fixture, it reports it (e.g. `accounts.3: <why>`, in the words
    * of the vendor's own create call); the core then rolls the whole seed back.
    */
-  seedRecords(scope: TenantScope, records: readonly unknown[]): SeedOutcome;
+  seedRecords(scope: TenantScope, records: readonly unknown[]): Promise<SeedOutcome>;
 }
 
 /** `Name`, `Row`: the vendor's error and row-error names, tying its routes to its own catalogue. */

@@ -1,0 +1,277 @@
+// The shared store: a PostgreSQL database that any number of sandbox processes use as one sandbox.
+import pg from 'pg';
+import { insertSql, quoteIdent, TransactionScope, type Column, type ColumnInfo, type Migration, type SqlDialect, type Store, type Upsert } from './store.js';
+
+const POSTGRES_DIALECT: SqlDialect = {
+  inKeys: (column, kind) => `${quoteIdent(column)} IN (SELECT value::${pgType(kind)} FROM json_array_elements_text(?::json))`,
+  inKeyTuples: (columns) =>
+    `(${columns.map(([name]) => quoteIdent(name)).join(', ')}) IN (SELECT ${columns.map(([, kind], i) => `(value->>${i})::${pgType(kind)}`).join(', ')} FROM json_array_elements(?::json))`,
+  indexedBy: () => '',
+  jsonText: (column, field) => `(${quoteIdent(column)}::json->>'${field}')`,
+};
+
+function pgType(kind: Column['kind']): string {
+  return kind === 'integer' ? 'bigint' : 'text';
+}
+
+/**
+ * A migration's DDL as PostgreSQL reads it. Migrations are written once, in SQLite's spelling:
+ * integers are 64-bit (SQLite's INTEGER is), text compares and sorts bytewise as SQLite's does
+ * (so keyset pages and listings come out in the same order on both engines), and SQLite's
+ * clustering hint has no PostgreSQL equivalent.
+ */
+export function postgresDdl(sql: string): string {
+  return sql
+    .replace(/\)\s*WITHOUT ROWID/gi, ')')
+    .replace(/\bINTEGER\b/g, 'BIGINT')
+    .replace(/\bREAL\b/g, 'DOUBLE PRECISION')
+    .replace(/\bTEXT\b/g, 'TEXT COLLATE "C"');
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...` (quoted text and identifiers left alone). */
+export function numberPlaceholders(sql: string): string {
+  let out = '';
+  let n = 0;
+  let quote: string | undefined;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** Connection pool settings (`--pg-pool-max`, ...). */
+export interface PostgresOptions {
+  /** Connections this process keeps at most (default 10). */
+  poolMax?: number;
+  /** How long a request waits for a free connection or a new one before failing, ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** The longest one statement may run, ms (default 10000): a stuck database fails a request, it never hangs it. */
+  statementTimeoutMs?: number;
+}
+
+/** A statement as pg sends it: named, so that each connection prepares it once. */
+interface Prepared {
+  name: string;
+  text: string;
+}
+
+/** The migrations of every owner are applied under this advisory lock: processes starting together take turns. */
+const MIGRATION_LOCK = 0x62756c6b; // 'bulk'
+
+export class PostgresStore implements Store {
+  readonly engine = 'postgres' as const;
+  readonly sql = POSTGRES_DIALECT;
+  readonly label: string;
+  private readonly pool: pg.Pool;
+  private readonly tx = new TransactionScope<pg.PoolClient>();
+  private readonly prepared = new Map<string, Prepared>();
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    const parsed = new URL(url);
+    this.label = `postgres://${parsed.host}${parsed.pathname}`;
+    const types = new pg.TypeOverrides();
+    // count(*) and BIGINT columns: numbers, as SQLite answers them (every value the sandbox stores is a safe integer).
+    types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+    this.pool = new pg.Pool({
+      connectionString: url,
+      types,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      statement_timeout: options.statementTimeoutMs ?? 10_000,
+      application_name: 'bulk-sandbox',
+    });
+    // An idle connection the server drops (restart, network) is discarded by the pool; the next query opens a new one.
+    this.pool.on('error', () => {});
+  }
+
+  private statement(sql: string): Prepared {
+    let stmt = this.prepared.get(sql);
+    if (!stmt) {
+      stmt = { name: `s${this.prepared.size}`, text: numberPlaceholders(sql) };
+      this.prepared.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private client(): pg.Pool | pg.PoolClient {
+    return this.tx.current() ?? this.pool;
+  }
+
+  async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.client().query({ ...this.statement(sql), values: params as unknown[] });
+    return result.rows as Row[];
+  }
+
+  async column<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.client().query({ ...this.statement(sql), values: params as unknown[], rowMode: 'array' });
+    return (result.rows as unknown[][]).map((row) => row[0] as T);
+  }
+
+  async value<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.column<T>(sql, params))[0];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.client().query({ ...this.statement(sql), values: params as unknown[] });
+    return result.rowCount ?? 0;
+  }
+
+  async writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
+    if (rows.length === 0) return;
+    // One statement for any batch size: each column travels as one typed array.
+    const values = `SELECT * FROM unnest(${columns.map((c) => `?::${pgType(c.kind)}[]`).join(', ')})`;
+    const batch = upsert ? lastPerKey(columns, rows, upsert) : rows;
+    await this.run(
+      insertSql(table, columns, upsert, values),
+      columns.map((_, i) => batch.map((row) => row[i] ?? null)),
+    );
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.tx.current()) return fn();
+    const client = await this.pool.connect();
+    // A connection whose BEGIN, COMMIT or ROLLBACK failed is in an unknown state: the pool drops it.
+    let broken = true;
+    try {
+      await client.query('BEGIN');
+      let result: T;
+      try {
+        result = await this.tx.run(client, fn);
+      } catch (error) {
+        await client.query('ROLLBACK');
+        broken = false;
+        throw error;
+      }
+      await client.query('COMMIT');
+      broken = false;
+      return result;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async rolledBack<T>(fn: () => Promise<T>): Promise<T> {
+    const open = this.tx.current();
+    if (open) {
+      await open.query('SAVEPOINT dry_run');
+      try {
+        return await fn();
+      } finally {
+        await open.query('ROLLBACK TO SAVEPOINT dry_run');
+        await open.query('RELEASE SAVEPOINT dry_run');
+      }
+    }
+    const client = await this.pool.connect();
+    let broken = true;
+    try {
+      await client.query('BEGIN');
+      try {
+        return await this.tx.run(client, fn);
+      } finally {
+        await client.query('ROLLBACK');
+        broken = false;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Serialises the transactions that take the same `key` (a tenant's writes), across every
+   * process on the database, until the transaction ends: what one process gets from running
+   * requests one at a time. Outside a transaction it does nothing.
+   */
+  async lock(key: string): Promise<void> {
+    const client = this.tx.current();
+    if (client) await client.query({ ...this.statement('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))'), values: [key] });
+  }
+
+  async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (owner TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (owner, version))');
+        const applied = new Set((await client.query('SELECT version FROM schema_migrations WHERE owner = $1', [owner])).rows.map((r: { version: number }) => r.version));
+        for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+          if (applied.has(m.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(postgresDdl(m.sql));
+            await client.query('INSERT INTO schema_migrations (owner, version) VALUES ($1, $2)', [owner, m.version]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async tableNames(): Promise<string[]> {
+    return this.column(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'
+       ORDER BY table_name COLLATE "C"`,
+    );
+  }
+
+  async columnInfo(table: string): Promise<ColumnInfo[]> {
+    const rows = await this.all<{ name: string; type: string; nullable: string; dflt: string | null; pk: boolean }>(
+      `SELECT c.column_name AS name, c.data_type AS type, c.is_nullable AS nullable, c.column_default AS dflt,
+         EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN information_schema.table_constraints t
+           ON t.constraint_name = k.constraint_name AND t.table_schema = k.table_schema
+           WHERE t.constraint_type = 'PRIMARY KEY' AND k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name) AS pk
+       FROM information_schema.columns c
+       WHERE c.table_schema = current_schema() AND c.table_name = ?
+       ORDER BY c.ordinal_position`,
+      [table],
+    );
+    return rows.map((c) => ({ name: c.name, type: sqliteType(c.type), notNull: c.nullable === 'NO', hasDefault: c.dflt !== null, primaryKey: c.pk }));
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** A PostgreSQL column type in SQLite's words, as `ColumnInfo` reports it on both engines. */
+function sqliteType(type: string): string {
+  if (/int/i.test(type)) return 'INTEGER';
+  if (/double|real|numeric/i.test(type)) return 'REAL';
+  return 'TEXT';
+}
+
+/** One row per conflict key, the last of the batch (PostgreSQL refuses to update one row twice in a statement). */
+function lastPerKey(columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert: Upsert): readonly (readonly unknown[])[] {
+  const at = upsert.keys.map((key) => columns.findIndex((c) => c.name === key));
+  if (at.some((i) => i < 0)) throw new Error(`writeRows: conflict keys ${upsert.keys.join(', ')} are not all written`);
+  const byKey = new Map<string, readonly unknown[]>();
+  for (const row of rows) {
+    const key = JSON.stringify(at.map((i) => row[i]));
+    if (upsert.update.length > 0 || !byKey.has(key)) {
+      byKey.delete(key);
+      byKey.set(key, row);
+    }
+  }
+  return byKey.size === rows.length ? rows : [...byKey.values()];
+}

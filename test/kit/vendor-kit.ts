@@ -1,6 +1,7 @@
 // What the cross-cutting suites need from each vendor, declared in the vendor's own folder (src/vendors/<v>/<v>.testkit.ts) and found here.
 /// <reference types="vite/client" />
 import type fc from 'fast-check';
+import type { SqlDialect } from '../../src/core/store.js';
 import type { VendorModule } from '../../src/core/vendor.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { VENDORS } from '../../src/vendors/registry.js';
@@ -73,8 +74,8 @@ export interface VendorTestKit {
     batchSize: number;
     /** One bulk write whose rows carry these ids ([A-Za-z0-9-]). */
     batch(ids: readonly string[]): VendorRequest;
-    /** SQL (one column) listing the ids of every stored row. */
-    storedIds: string;
+    /** SQL (one column) listing the ids of every stored row, in the engine's spelling (`sql.jsonText` for a JSON field). */
+    storedIds(sql: SqlDialect): string;
     /** A read of one row by its id, and the id its answer carries. */
     read(id: string): VendorRequest & { idOf(body: any): unknown };
   };

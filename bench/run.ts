@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { parseJsonBody } from '../src/core/body.js';
-import { Store } from '../src/core/store.js';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 import { CORA_MIGRATIONS, CoraAccounts } from '../src/vendors/cora/store.js';
 import { checkUpsert, newAccount } from '../src/vendors/cora/validation.js';
 import type { CoraAccount, CoraAccountUpsert } from '../src/vendors/cora/schemas.js';
@@ -335,10 +335,10 @@ async function startupMs(mode: 'memory' | 'file'): Promise<number[]> {
 // ---- scale -------------------------------------------------------------------------------------
 
 /** Seeds `count` Cora accounts straight through the store (no HTTP), as one organization's data. */
-function seedCora(path: string, count: number): void {
-  const store = new Store(path);
+async function seedCora(path: string, count: number): Promise<void> {
+  const store = new SqliteStore(path);
   try {
-    store.migrate('cora', CORA_MIGRATIONS);
+    await store.migrate('cora', CORA_MIGRATIONS);
     const accounts = new CoraAccounts(store);
     const scope = { namespace: '', tenant: 'org_demo' };
     const now = new Date().toISOString();
@@ -358,17 +358,17 @@ function seedCora(path: string, count: number): void {
         batch.push(newAccount(upsert, { id: `acc_${i.toString(16).padStart(24, '0')}`, organizationId: 'org_demo', now }));
       }
       // Stores open no transaction of their own: one per chunk, as a bulk request has one.
-      store.transaction(() => accounts.write(scope, batch));
+      await store.transaction(() => accounts.write(scope, batch));
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 async function scaleStep(count: number) {
   const path = dbPath('file');
   const seededAt = performance.now();
-  if (count > 0) seedCora(path, count);
+  if (count > 0) await seedCora(path, count);
   const seedS = (performance.now() - seededAt) / 1000;
   const sandbox = await startSandbox(path);
   try {

@@ -3,15 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../src/app.js';
 import { serializeDocument } from '../src/core/openapi.js';
-import { Store } from '../src/core/store.js';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 
 const dir = join(import.meta.dirname, '..', 'specs');
 mkdirSync(dir, { recursive: true });
-const store = new Store(':memory:');
-const { documents } = createApp({ store });
+const store = new SqliteStore(':memory:');
+const { documents } = await createApp({ store });
 for (const [name, doc] of Object.entries(documents)) {
   const file = join(dir, `${name}.openapi.json`);
   writeFileSync(file, serializeDocument(doc));
   console.log(`wrote ${file}`);
 }
-store.close();
+await store.close();

@@ -15,7 +15,7 @@ import { assignRequestIds } from './core/request-id.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
 import { createVendorRouter } from './core/router.js';
-import { Store } from './core/store.js';
+import type { Store } from './core/store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from './core/vendor.js';
 import { createDashboardRouter, DASHBOARD_PATH } from './ui/dashboard.js';
 import { VENDORS } from './vendors/registry.js';
@@ -51,7 +51,8 @@ export interface SandboxApp extends ControlContext {
   vendorApps: Record<string, Hono>;
 }
 
-export function createApp(options: AppOptions): SandboxApp {
+/** Builds the app on an open store, migrating it first (safe when several processes start at once on one database). */
+export async function createApp(options: AppOptions): Promise<SandboxApp> {
   const clock = options.clock ?? new SandboxClock();
   const vendors = options.vendors ?? VENDORS;
   const deps: CoreDeps = {
@@ -63,6 +64,13 @@ export function createApp(options: AppOptions): SandboxApp {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     vendorOptions: options.vendorOptions ?? {},
   };
+
+  await deps.credentials.migrate();
+  for (const vendor of vendors) {
+    await deps.store.migrate(vendor.name, vendor.migrations);
+    if (options.demo ?? true) for (const record of vendor.credentials.demo) await deps.credentials.put(record);
+  }
+  await deps.credentials.refresh();
 
   const secrets = () => deps.credentials.secrets();
   const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes, secrets);
@@ -79,8 +87,6 @@ export function createApp(options: AppOptions): SandboxApp {
   const instances: Record<string, VendorInstance> = {};
   const vendorApps: Record<string, Hono> = {};
   for (const vendor of vendors) {
-    deps.store.migrate(vendor.name, vendor.migrations);
-    if (options.demo ?? true) for (const record of vendor.credentials.demo) deps.credentials.put(record);
     const instance = vendor.create(deps);
     instances[vendor.name] = instance;
     const routes = instance.routes;

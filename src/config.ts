@@ -18,6 +18,9 @@ export const Config = z.object({
   journalMib: z.coerce.number().positive().default(16),
   vendorPorts: z.record(z.string(), z.number().int().min(0).max(65535)).default({}),
   adminToken: z.string().min(16, 'SANDBOX_ADMIN_TOKEN must be at least 16 characters').optional(),
+  pgPoolMax: z.coerce.number().int().min(1).max(1000).default(10),
+  pgConnectTimeoutMs: z.coerce.number().int().min(1).default(5_000),
+  pgStatementTimeoutMs: z.coerce.number().int().min(1).default(10_000),
   allowedHosts: z.array(z.string().regex(/^(\*|[A-Za-z0-9.:\[\]_-]{1,253})$/, 'a host name, an IP address, or *')).default([]),
 });
 export type Config = z.infer<typeof Config>;
@@ -25,7 +28,12 @@ export type Config = z.infer<typeof Config>;
 export const USAGE = `Usage: bulk-sandbox [options]
   --port N              listen port (env PORT; default 4700; 0 picks a free port)
   --host HOST           listen address (env HOST; default 127.0.0.1)
-  --db PATH             SQLite file, or :memory: (env SANDBOX_DB; default ./bulk-sandbox.db)
+  --db PATH|URL         SQLite file, or :memory:, or postgres://user:pass@host:port/db: every
+                        process on one PostgreSQL database is one sandbox (env SANDBOX_DB;
+                        default ./bulk-sandbox.db)
+  --pg-pool-max N       PostgreSQL connections per process (env SANDBOX_PG_POOL_MAX; default 10)
+  --pg-connect-timeout-ms N   wait for a connection at most N ms (default 5000)
+  --pg-statement-timeout-ms N one statement runs at most N ms (default 10000)
   --rate-limits MODE    vendor (default) or off
   --no-demo             do not load the demo credentials
   --log-level LEVEL     silent | error | warn | info | debug (default info)
@@ -82,6 +90,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         'journal-size': { type: 'string' },
         'journal-mib': { type: 'string' },
         'allowed-hosts': { type: 'string', multiple: true },
+        'pg-pool-max': { type: 'string' },
+        'pg-connect-timeout-ms': { type: 'string' },
+        'pg-statement-timeout-ms': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -114,6 +125,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     seed: values.seed,
     journalCapacity: values['journal-size'],
     journalMib: values['journal-mib'],
+    pgPoolMax: values['pg-pool-max'] ?? env.SANDBOX_PG_POOL_MAX,
+    pgConnectTimeoutMs: values['pg-connect-timeout-ms'],
+    pgStatementTimeoutMs: values['pg-statement-timeout-ms'],
     adminToken: env.SANDBOX_ADMIN_TOKEN === '' ? undefined : env.SANDBOX_ADMIN_TOKEN,
     allowedHosts: ((values['allowed-hosts'] as string[] | undefined) ?? (env.SANDBOX_ALLOWED_HOSTS ? [env.SANDBOX_ALLOWED_HOSTS] : []))
       .flatMap((list) => list.split(','))

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
     allowedHosts: config.allowedHosts,
     db: config.db,
+    postgres: { poolMax: config.pgPoolMax, connectTimeoutMs: config.pgConnectTimeoutMs, statementTimeoutMs: config.pgStatementTimeoutMs },
     rateLimits: config.rateLimits,
     demo: config.demo,
     bodyLimit: config.bodyLimit,

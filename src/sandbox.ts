@@ -10,12 +10,15 @@ import { SandboxClock } from './core/clock.js';
 import { createIdSource } from './core/ids.js';
 import type { Logger } from './core/logger.js';
 import type { RateLimitMode } from './core/rate-limit.js';
-import { Store } from './core/store.js';
+import { openStore } from './core/open-store.js';
+import type { PostgresOptions } from './core/postgres-store.js';
 import type { VendorModule } from './core/vendor.js';
 
 export interface SandboxOptions {
-  /** SQLite path; default `:memory:`. */
+  /** A SQLite path (default `:memory:`), or a `postgres://` URL: every sandbox on one database is one sandbox. */
   db?: string;
+  /** PostgreSQL connection pool settings. */
+  postgres?: PostgresOptions;
   /** A clock to share with the test; default the system clock. */
   clock?: SandboxClock;
   rateLimits?: RateLimitMode;
@@ -68,30 +71,34 @@ export interface Sandbox {
 }
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const store = new Store(options.db ?? ':memory:');
+  const store = await openStore(options.db ?? ':memory:', options.postgres ? { postgres: options.postgres } : {});
   const clock = options.clock ?? new SandboxClock();
-  const sandboxApp = createApp({
-    store,
-    clock,
-    ids: createIdSource(options.idSeed),
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-    ...(options.demo !== undefined ? { demo: options.demo } : {}),
-    ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
-    ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
-    ...(options.vendors ? { vendors: options.vendors } : {}),
-    ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
-    ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
-    ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
-    allowedHosts: allowedHostsFor(options.host ?? '127.0.0.1', options.allowedHosts),
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  if (options.seed !== undefined) {
-    applySeed(sandboxApp, options.seed);
+  let sandboxApp: SandboxApp;
+  try {
+    sandboxApp = await createApp({
+      store,
+      clock,
+      ids: createIdSource(options.idSeed),
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.demo !== undefined ? { demo: options.demo } : {}),
+      ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.vendorOptions ? { vendorOptions: options.vendorOptions } : {}),
+      ...(options.vendors ? { vendors: options.vendors } : {}),
+      ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
+      ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
+      ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+      allowedHosts: allowedHostsFor(options.host ?? '127.0.0.1', options.allowedHosts),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    if (options.seed !== undefined) await applySeed(sandboxApp, options.seed);
+  } catch (error) {
+    await store.close();
+    throw error;
   }
   const host = options.host ?? '127.0.0.1';
   const unknown = Object.keys(options.vendorPorts ?? {}).filter((name) => !sandboxApp.vendorApps[name]);
   if (unknown.length > 0) {
-    store.close();
+    await store.close();
     throw new Error(`--vendor-port: no vendor named ${unknown.join(', ')} (known: ${Object.keys(sandboxApp.vendorApps).join(', ')})`);
   }
   const main = await listen(sandboxApp.app.fetch, options.port ?? 0, host, options.timeouts);
@@ -111,7 +118,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     app: sandboxApp,
     async close({ graceMs = 0 } = {}) {
       await Promise.all(servers.map((server) => drain(server as Server, graceMs)));
-      store.close();
+      await store.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './store-inspect.js';
-import { Store } from '../src/core/store.js';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 
 const dir = tempDir('bulk-sandbox-ckpt-');
 
@@ -30,39 +30,39 @@ async function until(check: () => boolean, what: string): Promise<void> {
 describe('checkpoints off the request thread', () => {
   it('copies a committed write into the database file without another write or a checkpoint on this thread', async () => {
     const path = join(dir, 'a.sqlite');
-    const store = new Store(path);
+    const store = new SqliteStore(path);
     store.db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)');
     const before = pagesInFile(path);
     const insert = store.db.prepare('INSERT INTO t (v) VALUES (?)');
     // ~400 KB: far below the request thread's own automatic threshold (10,000 pages).
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (let i = 0; i < 100; i++) insert.run('x'.repeat(4000));
     });
     expect(pagesInFile(path)).toBe(before);
     await until(() => pagesInFile(path) > before + 90, 'the worker to checkpoint');
     expect(store.db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(100);
-    store.close();
+    store.closeSync();
   });
 
   it('close() stops the worker and closes its connection, so the last close removes the WAL', async () => {
     const path = join(dir, 'b.sqlite');
-    const store = new Store(path);
+    const store = new SqliteStore(path);
     store.db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)');
-    store.transaction(() => store.db.prepare('INSERT INTO t (v) VALUES (?)').run('one'));
+    await store.transaction(async () => void store.db.prepare('INSERT INTO t (v) VALUES (?)').run('one'));
     expect(existsSync(`${path}-wal`)).toBe(true);
-    store.close();
+    store.closeSync();
     expect(existsSync(`${path}-wal`)).toBe(false);
-    const reopened = new Store(path);
+    const reopened = new SqliteStore(path);
     expect(reopened.db.prepare('SELECT v FROM t').pluck().all()).toEqual(['one']);
-    reopened.close();
+    reopened.closeSync();
   });
 
-  it('close() right after the first write, before the worker has started, still returns promptly', () => {
+  it('close() right after the first write, before the worker has started, still returns promptly', async () => {
     const path = join(dir, 'c.sqlite');
-    const store = new Store(path);
+    const store = new SqliteStore(path);
     store.db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY)');
-    store.transaction(() => store.db.prepare('INSERT INTO t DEFAULT VALUES').run());
-    store.close();
+    await store.transaction(async () => void store.db.prepare('INSERT INTO t DEFAULT VALUES').run());
+    store.closeSync();
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 });

@@ -2,13 +2,20 @@
 import { afterEach, beforeEach } from 'vitest';
 import { SandboxClock } from '../src/core/clock.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox.js';
+import { freshPgSchemaUrl, TEST_ENGINE } from './pg/database.js';
 
 /** The instant every test starts at; tests move the clock, never sleep. */
 export const T0 = Date.parse('2026-01-15T10:00:00.000Z');
 export const T0_ISO = new Date(T0).toISOString();
 
+/**
+ * A sandbox on a frozen clock and seeded ids. Its store is a fresh in-memory SQLite database, or,
+ * when the suite runs on PostgreSQL (`SANDBOX_TEST_ENGINE=postgres`, the `postgres` project in
+ * vitest.config.ts), a fresh schema of the run's throwaway cluster, unless `options.db` names one.
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  return createSandbox({ clock: SandboxClock.frozen(T0), idSeed: 42, ...options });
+  const db = options.db ?? (TEST_ENGINE === 'postgres' ? await freshPgSchemaUrl() : undefined);
+  return createSandbox({ clock: SandboxClock.frozen(T0), idSeed: 42, ...options, ...(db !== undefined ? { db } : {}) });
 }
 
 /** Registers a fresh sandbox for each test of the file; read it inside the test. */

@@ -5,7 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import type { OpenAPIObject, OperationObject } from 'openapi3-ts/oas31';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { Store } from '../src/core/store.js';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 import type { Sandbox } from '../src/sandbox.js';
 import { useSandbox } from './helpers.js';
 import { kitFor, SUITE_VENDORS } from './kit/vendor-kit.js';
@@ -13,9 +13,9 @@ import { kitFor, SUITE_VENDORS } from './kit/vendor-kit.js';
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
-const store = new Store(':memory:');
+const store = new SqliteStore(':memory:');
 // The registered vendors and the example vendor built from the kit (test/example-vendor).
-const { documents, vendors } = createApp({ store, vendors: SUITE_VENDORS });
+const { documents, vendors } = await createApp({ store, vendors: SUITE_VENDORS });
 const prefixOf = (name: string) => (name === 'sandbox' ? '/_sandbox' : vendors.find((v) => v.name === name)!.prefix);
 
 describe('every document is valid OpenAPI 3.x (swagger-parser)', () => {

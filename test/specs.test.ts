@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { serializeDocument } from '../src/core/openapi.js';
-import { Store } from '../src/core/store.js';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 import { call, useSandbox } from './helpers.js';
 
 const specsDir = join(import.meta.dirname, '..', 'specs');
-const store = new Store(':memory:');
-const { documents } = createApp({ store });
+const store = new SqliteStore(':memory:');
+const { documents } = await createApp({ store });
 
 describe('specs/ drift', () => {
   for (const [name, doc] of Object.entries(documents)) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach } from 'vitest';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 import type { Store } from '../src/core/store.js';
 import type { Sandbox, SandboxOptions } from '../src/sandbox.js';
 import { startSandbox } from './helpers.js';
@@ -15,9 +16,15 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/** The SQLite connection under `store`: these inspections are SQLite's own (the PostgreSQL suites check behaviour, not pages). */
+export function sqliteDb(store: Store): Database.Database {
+  if (!(store instanceof SqliteStore)) throw new Error(`a SQLite inspection on a ${store.engine} store`);
+  return store.db;
+}
+
 /** A table's own indexes (not a primary key's automatic one), by name, with their definitions. */
 export const indexesOf = (store: Store, table: string): Array<{ name: string; sql: string }> =>
-  store.db
+  sqliteDb(store)
     .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
     .all(table) as Array<{ name: string; sql: string }>;
 
@@ -25,9 +32,9 @@ export const indexNames = (store: Store, table: string): string[] => indexesOf(s
 
 /** The migration versions applied for `owner`, in order. */
 export const migrationVersions = (store: Store, owner: string): number[] =>
-  store.db.prepare('SELECT version FROM schema_migrations WHERE owner = ? ORDER BY version').pluck().all(owner) as number[];
+  sqliteDb(store).prepare('SELECT version FROM schema_migrations WHERE owner = ? ORDER BY version').pluck().all(owner) as number[];
 
-export const integrity = (store: Store): string[] => store.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
+export const integrity = (store: Store): string[] => sqliteDb(store).prepare('PRAGMA integrity_check').pluck().all() as string[];
 
 /**
  * A fresh sandbox on a file database for each test, and SQLite's `data_version` as a second

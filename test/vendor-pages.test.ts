@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { Store } from '../src/core/store.js';
+import { SqliteStore } from '../src/core/sqlite-store.js';
 import { VENDORS } from '../src/vendors/registry.js';
 
 const root = join(import.meta.dirname, '..');
 const topReadme = readFileSync(join(root, 'README.md'), 'utf8');
 const pagePath = (name: string) => join(root, 'src', 'vendors', name, 'README.md');
-const { app } = createApp({ store: new Store(':memory:') });
+const { app } = await createApp({ store: new SqliteStore(':memory:') });
 
 /** The page's sections, in order, by their level-2 heading. */
 const SECTIONS = ['Endpoints', 'Walkthrough', 'Decisions where the vendor is silent', 'Not emulated'];
@@ -61,10 +61,10 @@ describe('vendor pages', () => {
         expect(headings).toEqual(SECTIONS);
       });
 
-      it('lists in its Endpoints table every route it serves, and no other', () => {
+      it('lists in its Endpoints table every route it serves, and no other', async () => {
         const served = servedRoutes(vendor.prefix);
         // Sanity: the app's routes include every route the vendor module declares.
-        const instance = createApp({ store: new Store(':memory:'), vendors: [vendor] }).instances[vendor.name]!;
+        const instance = (await createApp({ store: new SqliteStore(':memory:'), vendors: [vendor] })).instances[vendor.name]!;
         for (const route of instance.routes) expect(served).toContain(`${route.method.toUpperCase()} ${vendor.prefix}${route.path}`);
         const documented = documentedRoutes(section(page, 'Endpoints'));
         expect(served.filter((r) => !documented.includes(r)), 'served but missing from the Endpoints table').toEqual([]);

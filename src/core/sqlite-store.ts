@@ -14,7 +14,7 @@ import {
   type Upsert,
 } from './store.js';
 
-const SQLITE_DIALECT: SqlDialect = {
+export const SQLITE_DIALECT: SqlDialect = {
   inKeys: (column) => `${quoteIdent(column)} IN (SELECT value FROM json_each(?))`,
   inKeyTuples: (columns) =>
     `(${columns.map(([name]) => quoteIdent(name)).join(', ')}) IN (SELECT ${columns.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?))`,
@@ -34,7 +34,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tx = new TransactionScope<true>();
-  private readonly lock = new Mutex();
+  private readonly writer = new Mutex();
   /** File databases: checkpoints run on a worker thread, started by the first write transaction. */
   private checkpointer: Checkpointer | undefined;
   private readonly checkpointsOffThread: boolean;
@@ -106,7 +106,7 @@ export class SqliteStore implements Store {
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.tx.current()) return fn();
-    const release = await this.lock.acquire();
+    const release = await this.writer.acquire();
     try {
       this.db.exec('BEGIN');
       let result: T;
@@ -139,7 +139,7 @@ export class SqliteStore implements Store {
         this.db.exec('RELEASE dry_run');
       }
     }
-    const release = await this.lock.acquire();
+    const release = await this.writer.acquire();
     try {
       this.db.exec('BEGIN');
       try {

@@ -114,6 +114,13 @@ export function insertSql(table: string, columns: readonly Column[], upsert: Ups
 /** Quotes an identifier that was checked against the schema; never used on raw client input. */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
+/** A write refused by a constraint (a duplicate key, a NOT NULL), on either engine. */
+export function isConstraintViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // better-sqlite3: SQLITE_CONSTRAINT_*; PostgreSQL: SQLSTATE class 23 (integrity constraint violation).
+  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || /^23[0-9A-Z]{3}$/.test(code));
+}
+
 /** Whether `db` names a PostgreSQL database rather than a SQLite file. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 

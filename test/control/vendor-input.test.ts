@@ -7,8 +7,8 @@ import { call, useSandbox } from '../helpers.js';
 import { KIT_ROWS, SUITE_VENDORS, type VendorTestKit } from '../kit/vendor-kit.js';
 
 const sandbox = useSandbox({ rateLimits: 'off', vendors: SUITE_VENDORS });
-const stored = (vendor: string, namespace = '') =>
-  sandbox().app.instances[vendor]!.listRecords({ namespace, limit: 100_000 }).records.length;
+const stored = async (vendor: string, namespace = '') =>
+  (await sandbox().app.instances[vendor]!.listRecords({ namespace, limit: 100_000 })).records.length;
 /** A body the target accepts, the same for every run. */
 const validText = (target: VendorTestKit) => JSON.stringify(fc.sample(target.validBody, { seed: 7, numRuns: 1 })[0]);
 
@@ -25,17 +25,17 @@ describe.each(KIT_ROWS)('%s', (vendor, target) => {
       expect(res.text, namespace).toContain(`X-Sandbox-Namespace must be ${NAMESPACE_RULE}`);
       expect(catalogue().envelopeSchema.safeParse(res.body).success, res.text).toBe(true);
     }
-    expect(stored(vendor)).toBe(0);
+    expect(await stored(vendor)).toBe(0);
   });
 
   it('accepts every valid namespace name and keeps its records under exactly that name', async () => {
     const name = `Job-1.a_b:${vendor}`.slice(0, 64);
     const res = await target.send(sandbox(), validText(target).replace('"dryRun":true', '"dryRun":false'), { 'x-sandbox-namespace': name });
     expect(res.status, res.text).toBeLessThan(300);
-    expect(stored(vendor, name)).toBeGreaterThan(0);
-    expect(stored(vendor)).toBe(0);
+    expect(await stored(vendor, name)).toBeGreaterThan(0);
+    expect(await stored(vendor)).toBe(0);
     const listed = await call(sandbox(), `/_sandbox/${vendor}/records?namespace=${encodeURIComponent(name)}`);
-    expect(listed.body.records.length).toBe(stored(vendor, name));
+    expect(listed.body.records.length).toBe(await stored(vendor, name));
   });
 
   it('refuses a number JSON cannot carry back (1e400) as its invalid-body error, naming where, writing nothing', async () => {
@@ -45,7 +45,7 @@ describe.each(KIT_ROWS)('%s', (vendor, target) => {
     expect(res.status).toBe(catalogue().errors[name]!.status);
     // A vendor may word every refused body its own way (its kit says how); the others name the value.
     expect(res.text).toContain((target.numberOutOfRangeSays ?? BODY_MESSAGES.numberOutOfRange)('/n/1'));
-    expect(stored(vendor)).toBe(0);
+    expect(await stored(vendor)).toBe(0);
   });
 });
 

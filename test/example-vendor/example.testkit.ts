@@ -42,7 +42,7 @@ export const testKit: VendorTestKit = {
   crash: {
     batchSize: 25,
     batch: (ids) => ({ method: 'POST', path: BULK_PATH, body: JSON.stringify({ contacts: ids.map((id) => contact(id)) }) }),
-    storedIds: `SELECT json_extract(data, '$.name') FROM ${EXAMPLE_TABLE}`,
+    storedIds: (sql) => `SELECT ${sql.jsonText('data', 'name')} FROM ${EXAMPLE_TABLE}`,
     read: (id) => ({ method: 'GET', path: `/v1/contacts/${encodeURIComponent(`${id}@example.com`)}`, body: '', idOf: (b) => b?.contact?.name }),
   },
 

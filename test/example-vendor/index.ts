@@ -12,11 +12,7 @@ const VENDOR = 'example';
 export const EXAMPLE_TABLE = 'example_contacts';
 export const BULK_PATH = '/v1/contacts/bulk';
 
-const SQL = {
-  table: createTenantTable({ table: EXAMPLE_TABLE, columns: { email: 'TEXT NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['email'] }),
-  upsert: `INSERT INTO ${EXAMPLE_TABLE} (namespace, tenant, email, data) VALUES (?, ?, ?, ?)
-    ON CONFLICT (namespace, tenant, email) DO UPDATE SET data = excluded.data`,
-} as const;
+const SCHEMA = { table: EXAMPLE_TABLE, columns: { email: 'TEXT NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['email'] } as const;
 
 /** A token is found by a hash of it: no listing shows any of it but its masked tail. */
 export const tokenId = (token: string): string => `tok_${sha256Hex(token).slice(0, 16)}`;
@@ -30,9 +26,9 @@ const credentials = credentialKind(CredentialInput, ({ tenant, token, revoked })
 ]);
 
 const bearerAuth = (deps: CoreDeps) =>
-  credentialAuth(function authenticateExample(c) {
+  credentialAuth(async function authenticateExample(c) {
     const token = bearerToken(c.req.header('authorization'));
-    const record = token === undefined ? undefined : deps.credentials.find(VENDOR, tokenId(token));
+    const record = token === undefined ? undefined : await deps.credentials.find(VENDOR, tokenId(token));
     if (!token || !record || record.revoked || !safeEqual(token, record.secret)) throw exampleCatalogue.error('UNAUTHORIZED');
     return record;
   });
@@ -77,7 +73,8 @@ function contactsEngine(table: TenantTable): ContactsEngine {
       return { outcomes, writes };
     },
     save(writes, ctx) {
-      for (const contact of writes.values()) table.run(ctx.scope, SQL.upsert, contact.email, JSON.stringify(contact));
+      const rows = [...writes.values()].map((contact) => [contact.email, JSON.stringify(contact)]);
+      return table.write(ctx.scope, ['email', 'data'], rows, { keys: ['email'], update: ['data'] });
     },
     forced: ({ index, row }, code) => failed(index, row, code),
   };
@@ -92,7 +89,7 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
   name: VENDOR,
   title: 'Example CRM, contacts',
   prefix: '/example',
-  migrations: [{ version: 1, sql: SQL.table }],
+  migrations: [{ version: 1, sql: createTenantTable(SCHEMA) }],
   tables: [EXAMPLE_TABLE],
   errors: exampleCatalogue,
   credentials,
@@ -103,7 +100,7 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
     securitySchemes: { exampleToken: { type: 'http', scheme: 'bearer', description: 'A team token' } },
   },
   create(deps) {
-    const table = new TenantTable(deps.store, { table: EXAMPLE_TABLE, key: 'email', start: '' });
+    const table = new TenantTable(deps.store, { schema: SCHEMA, key: 'email', start: '' });
     const engine = contactsEngine(table);
     const auth = bearerAuth(deps);
     return {
@@ -129,8 +126,8 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
           responses: { 200: { description: 'The contact.', schema: z.object({ contact: Contact }) } },
           errors: ['UNAUTHORIZED', 'CONTACT_NOT_FOUND'],
           middleware: [auth],
-          handler(c) {
-            const contact = table.record<Contact>(c.get('scope'), c.req.param('email')!);
+          async handler(c) {
+            const contact = await table.record<Contact>(c.get('scope'), c.req.param('email')!);
             if (!contact) throw exampleCatalogue.error('CONTACT_NOT_FOUND');
             return c.json({ contact });
           },

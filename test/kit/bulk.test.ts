@@ -4,25 +4,25 @@ import { z } from 'zod';
 import { runBulk, type BulkContext, type BulkEngine } from '../../src/core/bulk.js';
 import { defineCatalogue } from '../../src/core/errors.js';
 import { createVendorRouter } from '../../src/core/router.js';
-import { Store } from '../../src/core/store.js';
+import { SqliteStore } from '../../src/core/sqlite-store.js';
 
 type Batch = { rows: readonly string[]; dryRun: boolean };
 const scope = { namespace: '', tenant: 't' };
 const ctx = (dryRun = false): BulkContext<Batch> => ({ scope, parsed: { rows: [], dryRun }, dryRun, now: 0 });
 const rowsOf = (values: string[]) => values.map((row, index) => ({ index, row }));
 
-let store: Store;
+let store: SqliteStore;
 beforeEach(() => {
-  store = new Store(':memory:');
+  store = new SqliteStore(':memory:');
   store.db.exec('CREATE TABLE items (value TEXT PRIMARY KEY); CREATE TABLE reads (n INTEGER)');
 });
-afterEach(() => store.close());
+afterEach(() => store.closeSync());
 const stored = () => store.db.prepare('SELECT value FROM items ORDER BY value').pluck().all();
 
 /** Rows fail when they are 'bad'; the others are written. Records what each phase saw. */
 function engine(seen: { decided?: string[]; saved?: string[] } = {}, overrides: Partial<BulkEngine<string, Batch, null, string, 'BAD' | 'FORCED', string[]>> = {}) {
   const base: BulkEngine<string, Batch, null, string, 'BAD' | 'FORCED', string[]> = {
-    load: () => null,
+    load: async () => null,
     decide(rows) {
       seen.decided = rows.map((r) => r.row);
       const writes: string[] = [];
@@ -33,7 +33,7 @@ function engine(seen: { decided?: string[]; saved?: string[] } = {}, overrides: 
       });
       return { outcomes, writes };
     },
-    save(writes) {
+    async save(writes) {
       seen.saved = writes;
       for (const value of writes) store.statement('INSERT INTO items (value) VALUES (?)').run(value);
     },
@@ -43,9 +43,9 @@ function engine(seen: { decided?: string[]; saved?: string[] } = {}, overrides: 
 }
 
 describe('runBulk', () => {
-  it('answers forced rows with the fault code before the engine sees them, in request order', () => {
+  it('answers forced rows with the fault code before the engine sees them, in request order', async () => {
     const seen: { decided?: string[] } = {};
-    const outcomes = runBulk(store, engine(seen), rowsOf(['a', 'b', 'bad', 'c']), ctx(), new Map([[1, 'FORCED' as const]]));
+    const outcomes = await runBulk(store, engine(seen), rowsOf(['a', 'b', 'bad', 'c']), ctx(), new Map([[1, 'FORCED' as const]]));
     expect(seen.decided).toEqual(['a', 'bad', 'c']);
     expect(outcomes).toEqual([
       { ok: true, element: 'ok a' },
@@ -56,46 +56,46 @@ describe('runBulk', () => {
     expect(stored()).toEqual(['a', 'c']);
   });
 
-  it('on a dry run never saves, and rolls back anything the engine wrote', () => {
+  it('on a dry run never saves, and rolls back anything the engine wrote', async () => {
     const seen: { saved?: string[] } = {};
     const writingLoad = engine(seen, {
-      load() {
+      async load() {
         store.statement('INSERT INTO reads (n) VALUES (1)').run();
         return null;
       },
     });
-    const outcomes = runBulk(store, writingLoad, rowsOf(['a', 'bad']), ctx(true));
+    const outcomes = await runBulk(store, writingLoad, rowsOf(['a', 'bad']), ctx(true));
     expect(outcomes.map((o) => o.element)).toEqual(['ok a', 'failed bad']);
     expect(seen.saved).toBeUndefined();
     expect(stored()).toEqual([]);
     expect(store.db.prepare('SELECT count(*) FROM reads').pluck().get()).toBe(0);
   });
 
-  it('writes nothing when save fails part way', () => {
+  it('writes nothing when save fails part way', async () => {
     const failing = engine({}, {
-      save(writes) {
+      async save(writes) {
         store.statement('INSERT INTO items (value) VALUES (?)').run(writes[0]);
         throw new Error('disk full');
       },
     });
-    expect(() => runBulk(store, failing, rowsOf(['a', 'b']), ctx())).toThrow('disk full');
+    await expect(runBulk(store, failing, rowsOf(['a', 'b']), ctx())).rejects.toThrow('disk full');
     expect(stored()).toEqual([]);
   });
 
-  it('refuses an engine that answers a different number of outcomes than rows (a bug, not a partial answer), writing nothing', () => {
+  it('refuses an engine that answers a different number of outcomes than rows (a bug, not a partial answer), writing nothing', async () => {
     const short = engine({}, { decide: (rows) => ({ outcomes: rows.slice(1).map(() => ({ ok: true as const, element: 'x' })), writes: ['a'] }) });
-    expect(() => runBulk(store, short, rowsOf(['a', 'b']), ctx())).toThrow('1 outcomes for 2 rows');
+    await expect(runBulk(store, short, rowsOf(['a', 'b']), ctx())).rejects.toThrow('1 outcomes for 2 rows');
     expect(stored()).toEqual([]);
   });
 
-  it('joins a transaction already open (seed): one layer, rolled back by its owner', () => {
-    expect(() =>
-      store.transaction(() => {
-        runBulk(store, engine(), rowsOf(['a']), ctx());
+  it('joins a transaction already open (seed): one layer, rolled back by its owner', async () => {
+    await expect(
+      store.transaction(async () => {
+        await runBulk(store, engine(), rowsOf(['a']), ctx());
         expect(stored()).toEqual(['a']);
         throw new Error('another fixture was bad');
       }),
-    ).toThrow('another fixture was bad');
+    ).rejects.toThrow('another fixture was bad');
     expect(stored()).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { call, json, useSandbox } from '../helpers.js';
 
 const sandbox = useSandbox();
-const count = (vendor: string) => sandbox().app.instances[vendor]!.listRecords({ namespace: '', limit: 1000 }).records.length;
+const count = async (vendor: string) => (await sandbox().app.instances[vendor]!.listRecords({ namespace: '', limit: 1000 })).records.length;
 
 describe('POST /_sandbox/seed', () => {
   it('collects the issues of every vendor and credential, and writes nothing at all', async () => {
@@ -24,7 +24,7 @@ describe('POST /_sandbox/seed', () => {
     expect(issues.some((i) => i.startsWith('cora.credentials.0'))).toBe(true);
     expect(issues.some((i) => i.startsWith('copper.records.copper_demo: people.1'))).toBe(true);
     expect(issues).toHaveLength(2);
-    for (const vendor of ['cora', 'copper', 'mailingcore']) expect(count(vendor), vendor).toBe(0);
+    for (const vendor of ['cora', 'copper', 'mailingcore']) expect(await count(vendor), vendor).toBe(0);
     expect((await call(sandbox(), '/_sandbox/credentials?vendor=cora')).body.credentials.map((c: { tenant: string }) => c.tenant)).not.toContain('org_s');
   });
 
@@ -34,6 +34,6 @@ describe('POST /_sandbox/seed', () => {
       ...json({ copper: { records: { copper_demo: [{ name: 'Fine' }] } }, mailingcore: { records: { tenant_demo: [{ email: 'fine@example.com' }] } } }),
     });
     expect(res.body).toEqual({ credentials: 0, records: 2 });
-    expect(count('copper') + count('mailingcore')).toBe(2);
+    expect((await count('copper')) + (await count('mailingcore'))).toBe(2);
   });
 });

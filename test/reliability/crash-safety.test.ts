@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { SQLITE_DIALECT } from '../../src/core/sqlite-store.js';
 import { VENDORS } from '../../src/vendors/registry.js';
 import { tempDir } from '../store-inspect.js';
 import { kitFor, type Server, type VendorRequest, type VendorTestKit } from '../kit/vendor-kit.js';
@@ -72,7 +73,7 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
     const store = new Database(db);
     try {
       expect(store.pragma('integrity_check', { simple: true })).toBe('ok');
-      const rows = store.prepare(kit.crash.storedIds).pluck().all() as string[];
+      const rows = store.prepare(kit.crash.storedIds(SQLITE_DIALECT)).pluck().all() as string[];
       const perBatch = new Map<string, number>();
       for (const id of rows) {
         const [, c, b] = /^C(\d+)-B(\d+)-R\d+$/.exec(id)!;

@@ -37,7 +37,7 @@ describe.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('fuzzing %s', (_, t
     const route = sandbox.app.instances[target.name]!.routes.find((r) => r.method.toUpperCase() === target.method && `${r.path}` === target.routePath)!;
     expect(route, `route ${target.routePath}`).toBeDefined();
     const prototypeBefore = snapshotPrototype();
-    const count = () => sandbox.app.instances[target.name]!.listRecords({ namespace: '', tenant: target.tenant, limit: 100_000 }).records.length;
+    const count = async () => (await sandbox.app.instances[target.name]!.listRecords({ namespace: '', tenant: target.tenant, limit: 100_000 })).records.length;
     const auth = await target.authHeaders(sandbox);
     const authNames = Object.keys(auth);
 
@@ -45,7 +45,7 @@ describe.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('fuzzing %s', (_, t
       fc.asyncProperty(request(target), async ({ text, headers, header }) => {
         const overrides = { ...headers };
         if (header) overrides[authNames[header[0] % authNames.length]!] = header[1];
-        const before = count();
+        const before = await count();
         const res = await target.send(sandbox, text, overrides);
         const context = `${res.status} ${res.text.slice(0, 300)} for ${text.slice(0, 200)} ${JSON.stringify(overrides)}`;
         expect(res.status, context).toBeLessThan(500);
@@ -58,7 +58,7 @@ describe.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('fuzzing %s', (_, t
           const parsed = schema!.safeParse(res.body);
           expect(parsed.success, `response schema: ${context} ${parsed.error?.message ?? ''}`).toBe(true);
         }
-        expect(count() - before, `store change: ${context}`).toBe(target.created(res));
+        expect((await count()) - before, `store change: ${context}`).toBe(target.created(res));
         expect(({} as Record<string, unknown>).polluted, context).toBeUndefined();
         expect(snapshotPrototype()).toBe(prototypeBefore);
       }),

@@ -164,12 +164,22 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       method: 'get',
       path: '/health',
       operationId: 'sandboxHealth',
-      summary: 'Liveness: answers once the store is open',
-      responses: { 200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok') }) } },
+      summary: 'Liveness: answers once the store is open, 503 while it cannot be reached',
+      responses: {
+        200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok'), store: z.string() }) },
+        503: {
+          description: 'The store (e.g. the shared PostgreSQL database) does not answer; vendor calls fail until it does.',
+          schema: z.object({ status: z.literal('unavailable'), store: z.string() }),
+        },
+      },
       errors: [],
-      handler(c) {
-        deps.store.statement('SELECT 1').get();
-        return c.json({ status: 'ok' });
+      async handler(c) {
+        try {
+          await deps.store.ping();
+        } catch {
+          return c.json({ status: 'unavailable' as const, store: deps.store.label }, 503);
+        }
+        return c.json({ status: 'ok' as const, store: deps.store.label });
       },
     },
     {
@@ -191,7 +201,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       responses: { 200: { description: 'How many records were deleted.', schema: z.object({ deleted: z.number().int() }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       async handler(c) {
-        return c.json(resetState(ctx, await controlBody(c, ctx, ResetRequest)));
+        return c.json(await resetState(ctx, await controlBody(c, ctx, ResetRequest)));
       },
     },
     {
@@ -204,7 +214,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       async handler(c) {
         const body = await controlBody(c, ctx, z.unknown());
-        return c.json(applySeed(ctx, body, controlQuery(c, namespaceQuery).namespace ?? ''));
+        return c.json(await applySeed(ctx, body, controlQuery(c, namespaceQuery).namespace ?? ''));
       },
     },
     {
@@ -218,11 +228,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       },
       responses: { 200: { description: 'One page of records.', schema: z.object({ records: z.array(z.unknown()), nextCursor: z.string().nullable() }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
-      handler(c) {
+      async handler(c) {
         const vendor = vendorNamed(ctx, c.req.param('vendor')!);
         const q = controlQuery(c, RecordsQuery);
         return c.json(
-          ctx.instances[vendor.name]!.listRecords({
+          await ctx.instances[vendor.name]!.listRecords({
             namespace: q.namespace ?? '',
             limit: q.limit,
             ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
@@ -239,7 +249,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: VendorQuery },
       responses: { 200: { description: 'Credentials.', schema: z.object({ credentials: z.array(CredentialView) }) } },
       errors: [],
-      handler: (c) => c.json({ credentials: deps.credentials.list(controlQuery(c, VendorQuery).vendor).map(view) }),
+      handler: async (c) => c.json({ credentials: (await deps.credentials.list(controlQuery(c, VendorQuery).vendor)).map(view) }),
     },
     {
       method: 'post',
@@ -255,7 +265,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
         const parsed = vendor.credentials.createSchema.safeParse(fields);
         if (!parsed.success) throw controlError('INVALID_REQUEST', { message: `Invalid ${name} credential`, extra: { issues: issues(parsed.error) } });
         const record = vendor.credentials.toRecord(parsed.data);
-        deps.credentials.put(record);
+        await deps.credentials.put(record);
         return c.json(view(record), 201);
       },
     },
@@ -267,11 +277,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: RevokeQuery },
       responses: { 200: { description: 'Revoked.', schema: z.object({ revoked: z.literal(true) }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR', 'NOT_FOUND'],
-      handler(c) {
+      async handler(c) {
         const q = controlQuery(c, RevokeQuery);
         const vendor = vendorNamed(ctx, q.vendor);
         // The id is not echoed: a caller may have passed a secret (the whole API key) as the id.
-        if (!deps.credentials.revoke(vendor.name, q.id)) throw controlError('NOT_FOUND', { message: `No ${vendor.name} credential with that id` });
+        if (!(await deps.credentials.revoke(vendor.name, q.id))) throw controlError('NOT_FOUND', { message: `No ${vendor.name} credential with that id` });
         return c.json({ revoked: true });
       },
     },
@@ -450,7 +460,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: SnapshotQuery },
       responses: { 200: { description: 'The snapshot.', schema: Snapshot } },
       errors: ['INVALID_REQUEST'],
-      handler: (c) => c.json(exportSnapshot(ctx, controlQuery(c, SnapshotQuery))),
+      handler: async (c) => c.json(await exportSnapshot(ctx, controlQuery(c, SnapshotQuery))),
     },
     {
       method: 'post',
@@ -468,7 +478,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       responses: { 200: { description: 'What was restored.', schema: z.object({ tables: z.number().int(), rows: z.number().int() }) } },
       errors: ['INVALID_REQUEST', 'PAYLOAD_TOO_LARGE'],
       async handler(c) {
-        return c.json(restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown(), SNAPSHOT_BODY_LIMIT)));
+        return c.json(await restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown(), SNAPSHOT_BODY_LIMIT)));
       },
     },
     {

@@ -1,5 +1,4 @@
 // Whole-sandbox state operations behind the control API: reset, seed, snapshot and restore.
-import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { toEpochMs, type SandboxClock } from '../clock.js';
 import type { ControlPlane } from '../control-plane.js';
@@ -8,7 +7,7 @@ import { faultTargetProblem } from '../fault-targets.js';
 import { StoredFault } from '../faults.js';
 import { isPlainObject } from '../json.js';
 import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
-import { quoteIdent, type ColumnInfo } from '../store.js';
+import { isConstraintViolation, quoteIdent, type ColumnInfo } from '../store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from '../vendor.js';
 
 export interface ControlContext {
@@ -42,11 +41,11 @@ const issuesOf = (error: z.ZodError, prefix = '') => error.issues.map((i) => `${
  * Deletes tenant data (all, or one vendor / tenant / namespace), and the journal, armed faults,
  * rate-limit buckets and coverage counts of the same scope. Credentials stay.
  */
-export function resetState(ctx: ControlContext, filter: ResetRequest): { deleted: number } {
+export async function resetState(ctx: ControlContext, filter: ResetRequest): Promise<{ deleted: number }> {
   const { deps, plane } = ctx;
   const targets = filter.vendor === undefined ? ctx.vendors : [vendorNamed(ctx, filter.vendor)];
   let deleted = 0;
-  deps.store.transaction(() => {
+  await deps.store.transaction(async () => {
     for (const vendor of targets) {
       for (const [i, table] of vendor.tables.entries()) {
         const where: string[] = [];
@@ -54,7 +53,7 @@ export function resetState(ctx: ControlContext, filter: ResetRequest): { deleted
         if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
         if (filter.namespace !== undefined) (where.push('namespace = ?'), params.push(filter.namespace));
         const sql = `DELETE FROM ${quoteIdent(table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-        const { changes } = deps.store.statement(sql).run(...params);
+        const changes = await deps.store.run(sql, params);
         // Records are what the first table holds; the others (indexes, sequences) go with them.
         if (i === 0) deleted += changes;
       }
@@ -87,12 +86,12 @@ export type SeedDocument = z.infer<typeof SeedDocument>;
  * (`<vendor>.credentials.<i>: ...` / `<vendor>.records.<tenant>: <the vendor's issue>`), and any one of them rolls the
  * whole seed back.
  */
-export function applySeed(ctx: ControlContext, input: unknown, namespace = ''): { credentials: number; records: number } {
+export async function applySeed(ctx: ControlContext, input: unknown, namespace = ''): Promise<{ credentials: number; records: number }> {
   const parsed = SeedDocument.safeParse(input);
   if (!parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid seed document', extra: { issues: issuesOf(parsed.error) } });
   const totals = { credentials: 0, records: 0 };
   const issues: string[] = [];
-  ctx.deps.store.transaction(() => {
+  await ctx.deps.store.transaction(async () => {
     for (const [name, fixtures] of Object.entries(parsed.data)) {
       const vendor = vendorNamed(ctx, name);
       for (const [i, body] of (fixtures.credentials ?? []).entries()) {
@@ -101,11 +100,11 @@ export function applySeed(ctx: ControlContext, input: unknown, namespace = ''): 
           issues.push(...issuesOf(credential.error, `${name}.credentials.${i}`));
           continue;
         }
-        ctx.deps.credentials.put(vendor.credentials.toRecord(credential.data));
+        await ctx.deps.credentials.put(vendor.credentials.toRecord(credential.data));
         totals.credentials += 1;
       }
       for (const [tenant, records] of Object.entries(fixtures.records ?? {})) {
-        const outcome = ctx.instances[name]!.seedRecords({ namespace, tenant }, records);
+        const outcome = await ctx.instances[name]!.seedRecords({ namespace, tenant }, records);
         issues.push(...outcome.issues.map((issue) => `${name}.records.${tenant}: ${issue}`));
         totals.records += outcome.loaded;
       }
@@ -191,10 +190,13 @@ export interface ExportOptions {
   secrets?: 'include' | undefined;
 }
 
-export function exportSnapshot(ctx: ControlContext, options: ExportOptions = {}): Snapshot {
+export async function exportSnapshot(ctx: ControlContext, options: ExportOptions = {}): Promise<Snapshot> {
   const { store } = ctx.deps;
   const tables: Snapshot['tables'] = {};
-  for (const table of store.tableNames()) tables[table] = store.db.prepare(`SELECT * FROM ${quoteIdent(table)}`).all() as Row[];
+  // One transaction: every table as of one instant, even while other processes write (shared mode).
+  await store.transaction(async () => {
+    for (const table of await store.tableNames()) tables[table] = await store.all<Row>(`SELECT * FROM ${quoteIdent(table)}`);
+  });
   if (options.secrets !== 'include' && tables[CREDENTIALS_TABLE]) {
     tables[CREDENTIALS_TABLE] = tables[CREDENTIALS_TABLE].map((row) => ({ ...row, secret: WITHHELD_SECRET }));
   }
@@ -256,6 +258,7 @@ function misfit(column: ColumnInfo, value: string | number | null | undefined): 
 /** A table's rows as they will be written: checked, withheld secrets filled in. */
 interface TableRows {
   table: string;
+  columns: ColumnInfo[];
   rows: Row[];
 }
 
@@ -266,7 +269,7 @@ interface TableRows {
  * withheld secret belongs to a credential this sandbox holds. Throws INVALID_REQUEST naming each
  * problem by its path in the document; returns the rows to write.
  */
-function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
+async function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): Promise<TableRows[]> {
   const issues = new Issues();
   const vendors = new Map(ctx.vendors.map((v) => [v.name, v]));
   const knownVendors = `known: ${[...vendors.keys()].join(', ')}`;
@@ -294,7 +297,7 @@ function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
   }
 
   const { store } = ctx.deps;
-  const known = new Set(store.tableNames());
+  const known = new Set(await store.tableNames());
   const shapes = new Map<string, z.ZodType>();
   for (const vendor of ctx.vendors) for (const [table, shape] of Object.entries(vendor.storedShapes ?? {})) shapes.set(table, shape);
   const missingSecrets: string[] = [];
@@ -304,7 +307,7 @@ function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
       issues.add(['tables', table], `unknown table (known: ${[...known].join(', ')})`);
       continue;
     }
-    const columns = store.columnInfo(table);
+    const columns = await store.columnInfo(table);
     const names = new Set(columns.map((c) => c.name));
     const shape = shapes.get(table);
     const checked: Row[] = [];
@@ -318,12 +321,12 @@ function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): TableRows[] {
         else if (column.name === 'data' && typeof value === 'string') checkData(value, shape, [...at, 'data'], issues);
       }
       if (table === CREDENTIALS_TABLE) {
-        checked.push(checkCredential(ctx, row, at, issues, missingSecrets));
+        checked.push(await checkCredential(ctx, row, at, issues, missingSecrets));
       } else {
         checked.push(row);
       }
     }
-    tables.push({ table, rows: checked });
+    tables.push({ table, columns, rows: checked });
   }
 
   if (!issues.empty) {
@@ -355,7 +358,7 @@ function checkData(text: string, shape: z.ZodType | undefined, at: Array<string 
 }
 
 /** A credentials row: a registered vendor, revoked 0 or 1, and a withheld secret replaced by the one held now. */
-function checkCredential(ctx: ControlContext, row: Row, at: Array<string | number>, issues: Issues, missingSecrets: string[]): Row {
+async function checkCredential(ctx: ControlContext, row: Row, at: Array<string | number>, issues: Issues, missingSecrets: string[]): Promise<Row> {
   const { vendor, id, revoked, secret } = row;
   if (revoked !== undefined && revoked !== 0 && revoked !== 1) issues.add([...at, 'revoked'], 'must be 0 or 1');
   if (typeof vendor === 'string' && !ctx.vendors.some((v) => v.name === vendor)) {
@@ -363,7 +366,7 @@ function checkCredential(ctx: ControlContext, row: Row, at: Array<string | numbe
     return row;
   }
   if (secret !== WITHHELD_SECRET || typeof vendor !== 'string' || typeof id !== 'string') return row;
-  const held = ctx.deps.credentials.find(vendor, id);
+  const held = await ctx.deps.credentials.find(vendor, id);
   if (!held) {
     missingSecrets.push(`${vendor}/${id}`);
     issues.add([...at, 'secret'], `withheld, and this sandbox holds no ${vendor} credential ${id} to take it from`);
@@ -377,7 +380,7 @@ function checkCredential(ctx: ControlContext, row: Row, at: Array<string | numbe
  * first (checkSnapshot), the tables are replaced in one transaction, and only once it has
  * committed do the clock, rate-limit mode, faults and journal follow, none of which can fail then.
  */
-export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: number; rows: number } {
+export async function restoreSnapshot(ctx: ControlContext, input: unknown): Promise<{ tables: number; rows: number }> {
   const parsed = Snapshot.safeParse(input);
   if (!parsed.success) {
     const all = issuesOf(parsed.error);
@@ -387,46 +390,42 @@ export function restoreSnapshot(ctx: ControlContext, input: unknown): { tables: 
   // What was sent, now known valid: zod's copy has its objects' keys in schema order, and an
   // export must restore to the very same export.
   const snapshot = input as Snapshot;
-  const tables = checkSnapshot(ctx, snapshot);
+  const tables = await checkSnapshot(ctx, snapshot);
   const { store } = ctx.deps;
   let rows = 0;
-  let at = { table: '', index: 0 };
+  let at = '';
   try {
-    store.transaction(() => {
-      for (const table of store.tableNames()) store.db.prepare(`DELETE FROM ${quoteIdent(table)}`).run();
-      for (const { table, rows: tableRows } of tables) {
-        // Rows of one table almost always share their columns: one statement per column set.
-        const inserts = new Map<string, Database.Statement>();
-        for (const [index, row] of tableRows.entries()) {
-          at = { table, index };
-          const cols = Object.keys(row);
-          const key = cols.join('\u0000');
-          let insert = inserts.get(key);
-          if (!insert) {
-            const sql =
-              cols.length === 0
-                ? `INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`
-                : `INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-            insert = store.db.prepare(sql);
-            inserts.set(key, insert);
-          }
-          insert.run(...cols.map((c) => row[c]));
-          rows += 1;
+    await store.transaction(async () => {
+      for (const table of await store.tableNames()) await store.run(`DELETE FROM ${quoteIdent(table)}`);
+      for (const { table, columns, rows: tableRows } of tables) {
+        at = table;
+        // Rows of one table almost always share their columns: one batch per column set.
+        const batches = new Map<string, Row[]>();
+        for (const row of tableRows) {
+          const key = Object.keys(row).join('\u0000');
+          batches.set(key, [...(batches.get(key) ?? []), row]);
+        }
+        for (const batch of batches.values()) {
+          const cols = columns.filter((c) => c.name in batch[0]!).map((c) => ({ name: c.name, kind: c.type.includes('INT') ? ('integer' as const) : ('text' as const) }));
+          if (cols.length === 0) for (const _ of batch) await store.run(`INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`);
+          else await store.writeRows(table, cols, batch.map((row) => cols.map((c) => row[c.name])));
+          rows += batch.length;
         }
       }
     });
   } catch (error) {
     // Two rows with one primary key and the like: the transaction rolled back, nothing changed.
-    if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+    if (isConstraintViolation(error)) {
+      const message = (error as Error).message;
       throw controlError('INVALID_REQUEST', {
-        message: `Snapshot table ${at.table} breaks a constraint: ${error.message}`,
-        extra: { issues: [`tables.${at.table}.${at.index}: ${error.message}`] },
+        message: `Snapshot table ${at} breaks a constraint: ${message}`,
+        extra: { issues: [`tables.${at}: ${message}`] },
       });
     }
     throw error;
   }
-  // The transaction wrote the credentials table directly: the cached secrets must be read again.
-  ctx.deps.credentials.forget();
+  // The transaction wrote the credentials table directly: its secrets are read again.
+  await ctx.deps.credentials.refresh();
   // Frozen or not, the restored clock reads exactly the snapshot's instant right now.
   ctx.clock.freeze(true);
   ctx.clock.set(snapshot.clock.now);

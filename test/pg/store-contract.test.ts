@@ -1,0 +1,155 @@
+// The store seam's contract, run on both engines: the same calls answer the same on SQLite and PostgreSQL.
+import { describe, expect, it } from 'vitest';
+import { numberPlaceholders, postgresDdl, PostgresStore } from '../../src/core/postgres-store.js';
+import { SqliteStore } from '../../src/core/sqlite-store.js';
+import type { Store } from '../../src/core/store.js';
+import { createTenantTable, TenantTable } from '../../src/core/tenant-table.js';
+import { pgAvailable, usePgDatabase } from './database.js';
+
+const pgUrl = usePgDatabase();
+let schemas = 0;
+
+/** A fresh store on `engine`: an in-memory SQLite database, or a new schema of this file's PostgreSQL database. */
+async function open(engine: 'sqlite' | 'postgres'): Promise<Store> {
+  if (engine === 'sqlite') return new SqliteStore(':memory:');
+  const schema = `c${++schemas}`;
+  const setup = new PostgresStore(pgUrl());
+  await setup.run(`CREATE SCHEMA ${schema}`);
+  await setup.close();
+  const url = new URL(pgUrl());
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return new PostgresStore(url.toString());
+}
+
+const SCHEMA = { table: 'items', columns: { id: 'INTEGER NOT NULL', name: 'TEXT NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['id'] } as const;
+const MIGRATIONS = [{ version: 1, sql: `${createTenantTable(SCHEMA)}; CREATE INDEX items_name ON items (namespace, tenant, name)` }];
+const scope = { namespace: '', tenant: 't1' };
+
+describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) => {
+  const run = engine === 'postgres' && !pgAvailable ? it.skip : it;
+  async function withStore(fn: (store: Store, table: TenantTable) => Promise<void>): Promise<void> {
+    const store = await open(engine);
+    try {
+      await store.migrate('test', MIGRATIONS);
+      await fn(store, new TenantTable(store, { schema: SCHEMA, key: 'id', start: 0 }));
+    } finally {
+      await store.close();
+    }
+  }
+
+  run('migrates once, and reports tables and columns in SQLite’s words on both engines', () =>
+    withStore(async (store) => {
+      await store.migrate('test', MIGRATIONS);
+      expect(await store.tableNames()).toEqual(['items']);
+      expect(await store.columnInfo('items')).toEqual([
+        { name: 'namespace', type: 'TEXT', notNull: true, hasDefault: false, primaryKey: true },
+        { name: 'tenant', type: 'TEXT', notNull: true, hasDefault: false, primaryKey: true },
+        { name: 'id', type: 'INTEGER', notNull: true, hasDefault: false, primaryKey: true },
+        { name: 'name', type: 'TEXT', notNull: true, hasDefault: false, primaryKey: false },
+        { name: 'data', type: 'TEXT', notNull: true, hasDefault: false, primaryKey: false },
+      ]);
+    }));
+
+  run('writes a batch in one call, upserting by key with the last row winning, and reads it back by keys', () =>
+    withStore(async (store, table) => {
+      await store.transaction(() =>
+        table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{"v":1}'], [2, 'b', '{"v":2}'], [1, 'a2', '{"v":3}']], { keys: ['id'], update: ['name', 'data'] }),
+      );
+      expect(await table.count(scope)).toBe(2);
+      expect(await table.record(scope, 1)).toEqual({ v: 3 });
+      const byKey = await table.recordsByKey(scope, [2, 1, 99]);
+      expect([...byKey.entries()].sort()).toEqual([[1, { v: 3 }], [2, { v: 2 }]]);
+      const tuples = await table.readByKeys<{ data: string }>(scope, [[1, 'a2'], [2, 'x']], { columns: ['id', 'name'] });
+      expect(tuples.map((r) => [r.k0, r.k1])).toEqual([[1, 'a2']]);
+      expect(await table.deleteByKeys(scope, [1, 2, 3])).toBe(2);
+      expect(await table.count({ namespace: '', tenant: 't1' })).toBe(0);
+    }));
+
+  run('a write without onConflict refuses a duplicate key, and the transaction writes nothing', () =>
+    withStore(async (store, table) => {
+      await expect(store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}'], [1, 'b', '{}']]))).rejects.toMatchObject({});
+      expect(await table.count(scope)).toBe(0);
+    }));
+
+  run('rolls back a failed transaction, and a dry run always; a transaction joins an open one', () =>
+    withStore(async (store, table) => {
+      await expect(
+        store.transaction(async () => {
+          await table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      const dry = await store.rolledBack(async () => {
+        await table.write(scope, ['id', 'name', 'data'], [[2, 'b', '{}']]);
+        return table.count(scope);
+      });
+      expect(dry).toBe(1);
+      await store.transaction(async () => {
+        await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]));
+        // A dry run inside a transaction undoes only its own writes.
+        await store.rolledBack(() => table.write(scope, ['id', 'name', 'data'], [[4, 'd', '{}']]));
+      });
+      expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([3]);
+    }));
+
+  run('scopes every tenant query: another tenant sees nothing', () =>
+    withStore(async (store, table) => {
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
+      const other = { namespace: '', tenant: 't2' };
+      expect(await table.count(other)).toBe(0);
+      expect(await table.record(other, 1)).toBeUndefined();
+      expect((await table.list({ namespace: '', limit: 10 })).records).toEqual([{}]);
+    }));
+
+  run('sorts text bytewise on both engines (keyset pages agree)', () =>
+    withStore(async (store, table) => {
+      const names = ['b', 'B', 'a', '_', 'Z', 'é'];
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], names.map((name, i) => [i, name, '{}'])));
+      expect(await table.column(scope, 'SELECT name FROM items WHERE namespace = ? AND tenant = ? ORDER BY name')).toEqual(['B', 'Z', '_', 'a', 'b', 'é']);
+    }));
+
+  run('lock() makes two transactions on one key take turns', () =>
+    withStore(async (store) => {
+      const order: string[] = [];
+      const slow = store.transaction(async () => {
+        await store.lock('k');
+        order.push('first in');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        order.push('first out');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const second = store.transaction(async () => {
+        await store.lock('k');
+        order.push('second in');
+      });
+      await Promise.all([slow, second]);
+      expect(order).toEqual(['first in', 'first out', 'second in']);
+    }));
+});
+
+describe('PostgreSQL spelling', () => {
+  it('numbers placeholders outside quotes', () => {
+    expect(numberPlaceholders(`SELECT '?', "a?" FROM t WHERE a = ? AND b = ?`)).toBe(`SELECT '?', "a?" FROM t WHERE a = $1 AND b = $2`);
+  });
+
+  it('reads a migration written in SQLite’s spelling', () => {
+    expect(postgresDdl('CREATE TABLE t (\n  a TEXT NOT NULL,\n  n INTEGER,\n  PRIMARY KEY (a)\n) WITHOUT ROWID')).toBe(
+      'CREATE TABLE t (\n  a TEXT COLLATE "C" NOT NULL,\n  n BIGINT,\n  PRIMARY KEY (a)\n)',
+    );
+  });
+
+  it.skipIf(!pgAvailable)('migrations from several processes at once apply each version exactly once', async () => {
+    const url = new URL(pgUrl());
+    const setup = new PostgresStore(pgUrl());
+    await setup.run('CREATE SCHEMA racing');
+    await setup.close();
+    url.searchParams.set('options', '-c search_path=racing');
+    const stores = Array.from({ length: 4 }, () => new PostgresStore(url.toString()));
+    try {
+      await Promise.all(stores.map((store) => store.migrate('test', MIGRATIONS)));
+      expect(await stores[0]!.column('SELECT version FROM schema_migrations WHERE owner = ?', ['test'])).toEqual([1]);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+});

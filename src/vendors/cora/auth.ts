@@ -37,9 +37,9 @@ export function timestampToMs(raw: string): number | undefined {
 
 export const SIGNED_HEADERS = ['Authorization', 'X-Cora-Timestamp', 'X-Cora-Signature'] as const;
 
-function findKey(deps: CoreDeps, authorization: string): CredentialRecord {
+async function findKey(deps: CoreDeps, authorization: string): Promise<CredentialRecord> {
   const parsed = parseApiKey(bearerToken(authorization) ?? '');
-  const record = parsed && deps.credentials.find(VENDOR, parsed.keyId);
+  const record = parsed && (await deps.credentials.find(VENDOR, parsed.keyId));
   if (!parsed || !record || record.revoked || !safeEqual(parsed.secret, record.secret)) {
     throw coraError('INVALID_API_KEY');
   }
@@ -55,13 +55,13 @@ export function coraAuth(deps: CoreDeps, { signed }: { signed: boolean }): Middl
     const authorization = c.req.header('authorization');
     if (!signed) {
       if (!authorization) throw coraError('MISSING_AUTH_HEADER');
-      return findKey(deps, authorization);
+      return await findKey(deps, authorization);
     }
     const timestamp = c.req.header('x-cora-timestamp');
     const signature = c.req.header('x-cora-signature');
     const missing = SIGNED_HEADERS.filter((h) => !c.req.header(h));
     if (missing.length > 0) throw coraError('MISSING_AUTH_HEADERS', { message: CORA_MESSAGES.missingHeaders(missing) });
-    const record = findKey(deps, authorization!);
+    const record = await findKey(deps, authorization!);
 
     const ms = timestampToMs(timestamp!.trim());
     if (ms === undefined || Math.abs(deps.clock.now() - ms) > SIGNATURE_WINDOW_S * 1000) {

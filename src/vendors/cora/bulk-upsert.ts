@@ -34,7 +34,8 @@ function failed(index: number, externalId: string | undefined, code: CoraRowErro
  */
 export function coraBulkEngine(accounts: CoraAccounts, newId: () => string): CoraBulkEngine {
   return {
-    load(rows, ctx) {
+    // One query: every externalId of the batch at once.
+    async load(rows, ctx) {
       const ids = new Set<string>();
       for (const { row } of rows) {
         const id = externalIdOf(row);
@@ -53,8 +54,9 @@ export function coraBulkEngine(accounts: CoraAccounts, newId: () => string): Cor
       const outcomes = rows.map((row) => decideRow(row, { occurrences, stored, writes, now, newId, ctx }));
       return { outcomes, writes };
     },
-    save(writes, ctx) {
-      accounts.write(ctx.scope, writes);
+    // One statement for every account the batch creates or changes (none when nothing changed).
+    async save(writes, ctx) {
+      await accounts.write(ctx.scope, writes);
     },
     forced({ index, row }, code) {
       const { message } = CORA_ROW_ERRORS[code];

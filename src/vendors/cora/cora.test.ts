@@ -239,6 +239,6 @@ describe('numbers out of range', () => {
     const res = await bulk(sandbox(), text);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ success: false, code: 'INVALID_REQUEST_BODY', message: BODY_MESSAGES.numberOutOfRange('/accounts/0/metadata/score') });
-    expect(sandbox().app.instances.cora!.listRecords({ namespace: '', limit: 100_000 }).records).toEqual([]);
+    expect((await sandbox().app.instances.cora!.listRecords({ namespace: '', limit: 100_000 })).records).toEqual([]);
   });
 });

@@ -78,7 +78,7 @@ export const testKit: VendorTestKit = {
       path: BULK_PATH,
       body: JSON.stringify({ accounts: ids.map((externalId) => ({ externalId, phoneNumber: '+15555550111', portfolioId: 'P', metadata: { filenumber: externalId } })) }),
     }),
-    storedIds: `SELECT external_id FROM ${CORA_TABLE}`,
+    storedIds: () => `SELECT external_id FROM ${CORA_TABLE}`,
     read: (externalId) => ({ method: 'GET', path: `/external-api/accounts/${encodeURIComponent(externalId)}`, body: '', idOf: (b) => b?.account?.externalId }),
   },
 

@@ -139,8 +139,8 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
       responses: { 200: { description: 'The account.', schema: CoraAccountResponse } },
       errors: [...AUTH_ERRORS, 'ACCOUNT_NOT_FOUND'],
       middleware: [coraAuth(deps, { signed: false })],
-      handler(c) {
-        const account = accounts.get(c.get('scope'), c.req.param('externalId')!);
+      async handler(c) {
+        const account = await accounts.get(c.get('scope'), c.req.param('externalId')!);
         if (!account) throw coraError('ACCOUNT_NOT_FOUND');
         return c.json({ success: true, ...CORA_SUCCESS.fetched, account });
       },
@@ -158,7 +158,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
       responses: { 200: { description: 'The accounts found, in request order, and the ids not found.', schema: CoraAccountsResponse } },
       errors: [...AUTH_ERRORS, 'EXTERNAL_IDS_REQUIRED', 'EXTERNAL_IDS_LIMIT_EXCEEDED'],
       middleware: [coraAuth(deps, { signed: false })],
-      handler(c) {
+      async handler(c) {
         const { externalIds } = routeInput(c, 'query', externalIdsQuery);
         const ids = [
           ...new Set(
@@ -172,7 +172,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
         if (ids.length === 0) throw coraError('EXTERNAL_IDS_REQUIRED');
         if (ids.length > MAX_EXTERNAL_IDS) throw coraError('EXTERNAL_IDS_LIMIT_EXCEEDED');
         const scope = c.get('scope');
-        const stored = accounts.getMany(scope, ids);
+        const stored = await accounts.getMany(scope, ids);
         const found = ids.map((id) => stored.get(id));
         return c.json({
           success: true,
@@ -214,12 +214,18 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
           });
         }
         const scope = c.get('scope');
-        const existing = accounts.get(scope, externalId);
-        if (!existing) throw coraError('ACCOUNT_NOT_FOUND');
-        const merged = applyUpdate(existing, check.value);
-        const changed = !deepEqual(merged, existing);
-        const account = changed ? { ...merged, updatedAt: isoAt(deps.clock) } : existing;
-        if (changed) accounts.write(scope, [account]);
+        // Read, merge and write in one transaction under the tenant's lock (the bulk route's): no
+        // other request for this tenant, on any process, writes between the read and the write.
+        const account = await deps.store.transaction(async () => {
+          await deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
+          const existing = await accounts.get(scope, externalId);
+          if (!existing) throw coraError('ACCOUNT_NOT_FOUND');
+          const merged = applyUpdate(existing, check.value);
+          if (deepEqual(merged, existing)) return existing;
+          const updated = { ...merged, updatedAt: isoAt(deps.clock) };
+          await accounts.write(scope, [updated]);
+          return updated;
+        });
         return c.json({
           success: true,
           ...CORA_SUCCESS.updated,

@@ -1,5 +1,5 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
-import { createTenantTable, TenantTable } from '../../core/tenant-table.js';
+import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
@@ -8,10 +8,16 @@ export const CORA_TABLE = 'cora_accounts';
 
 const ACCOUNT_COLUMNS = { external_id: 'TEXT NOT NULL', id: 'TEXT NOT NULL', data: 'TEXT NOT NULL', created_at: 'TEXT NOT NULL', updated_at: 'TEXT NOT NULL' };
 
+/**
+ * The accounts table as the migrations leave it (version 2: a rowid table, its key a unique
+ * index), which `CoraAccounts` reads column kinds from. Version 1 declared the same columns.
+ */
+export const CORA_SCHEMA: TenantTableSchema = { table: CORA_TABLE, columns: ACCOUNT_COLUMNS };
+
 export const CORA_MIGRATIONS: Migration[] = [
   {
     version: 1,
-    sql: createTenantTable({ table: CORA_TABLE, columns: ACCOUNT_COLUMNS, primaryKey: ['external_id'] }),
+    sql: createTenantTable({ ...CORA_SCHEMA, primaryKey: ['external_id'] }),
   },
   {
     // A rowid table and a narrow unique index on the key: a WITHOUT ROWID table keeps whole
@@ -19,7 +25,8 @@ export const CORA_MIGRATIONS: Migration[] = [
     // Cora 500-row p50 at 100k/1M stored accounts went from +41%/+141% of an empty table's
     // to -35%/+4% (bench scale part, same machine, alternating runs).
     version: 2,
-    sql: `${createTenantTable({ table: `${CORA_TABLE}_v2`, columns: ACCOUNT_COLUMNS })};
+    // Created under a temporary name, then renamed to CORA_SCHEMA's table.
+    sql: `${createTenantTable({ ...CORA_SCHEMA, table: `${CORA_TABLE}_v2` })};
     INSERT INTO ${CORA_TABLE}_v2 (namespace, tenant, external_id, id, data, created_at, updated_at)
       SELECT namespace, tenant, external_id, id, data, created_at, updated_at FROM ${CORA_TABLE};
     DROP TABLE ${CORA_TABLE};
@@ -28,40 +35,42 @@ export const CORA_MIGRATIONS: Migration[] = [
   },
 ];
 
-// Every statement's SQL is built once, here: `Store.statement` finds a statement by its text, and a
-// per-row call must not rebuild (and rehash) the string. Positional parameters cost better-sqlite3
-// less than named ones.
-const SQL = {
-  upsert: `INSERT INTO ${CORA_TABLE} (namespace, tenant, external_id, id, data, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (namespace, tenant, external_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-} as const;
+/** The columns `write` stores after namespace and tenant, in the order of its rows' values. */
+const WRITE_COLUMNS = ['external_id', 'id', 'data', 'created_at', 'updated_at'] as const;
+/** An account that exists keeps its id and created_at: only its data and updated_at change. */
+const ON_EXTERNAL_ID = { keys: ['external_id'], update: ['data', 'updated_at'] } as const;
 
 export class CoraAccounts {
   private readonly table: TenantTable;
 
   constructor(store: Store) {
-    this.table = new TenantTable(store, { table: CORA_TABLE, key: 'external_id', start: '' });
+    this.table = new TenantTable(store, { schema: CORA_SCHEMA, key: 'external_id', start: '' });
   }
 
-  get(scope: TenantScope, externalId: string): CoraAccount | undefined {
+  get(scope: TenantScope, externalId: string): Promise<CoraAccount | undefined> {
     return this.table.record<CoraAccount>(scope, externalId);
   }
 
   /** The stored accounts among `externalIds`, by externalId, in one query. */
-  getMany(scope: TenantScope, externalIds: readonly string[]): Map<string, CoraAccount> {
+  getMany(scope: TenantScope, externalIds: readonly string[]): Promise<Map<string, CoraAccount>> {
     return this.table.recordsByKey(scope, externalIds);
   }
 
-  /** Inserts new accounts and replaces changed ones, inside the caller's transaction. */
-  write(scope: TenantScope, accounts: readonly CoraAccount[]): void {
-    for (const account of accounts) {
-      this.table.run(scope, SQL.upsert, account.externalId, account.id, JSON.stringify(account), account.createdAt, account.updatedAt);
-    }
+  /**
+   * Inserts new accounts and replaces changed ones, inside the caller's transaction: one
+   * statement for the whole batch on PostgreSQL (when an externalId repeats, the last one wins).
+   */
+  write(scope: TenantScope, accounts: readonly CoraAccount[]): Promise<void> {
+    return this.table.write(
+      scope,
+      WRITE_COLUMNS,
+      accounts.map((account) => [account.externalId, account.id, JSON.stringify(account), account.createdAt, account.updatedAt]),
+      ON_EXTERNAL_ID,
+    );
   }
 
   /** Accounts in (tenant, externalId) order, for the control API. */
-  list(filter: RecordFilter): RecordPage {
+  list(filter: RecordFilter): Promise<RecordPage> {
     return this.table.list(filter);
   }
 }

@@ -22,12 +22,12 @@ export const credentialId = (email: string): string => email.trim().toLowerCase(
  * token) is the same 401, as the spec decides: the answer never says which part was wrong.
  */
 export function copperAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return credentialAuth(function authenticateCopper(c) {
+  return credentialAuth(async function authenticateCopper(c) {
     const token = c.req.header(AUTH_HEADERS.token)?.trim();
     const application = c.req.header(AUTH_HEADERS.application)?.trim();
     const email = c.req.header(AUTH_HEADERS.email)?.trim();
     if (!token || !email || application !== APPLICATION) throw copperError('INVALID_CREDENTIALS');
-    const record = deps.credentials.find(VENDOR, credentialId(email));
+    const record = await deps.credentials.find(VENDOR, credentialId(email));
     if (!record || record.revoked || !safeEqual(token, record.secret)) throw copperError('INVALID_CREDENTIALS');
     return record;
   });

@@ -1,16 +1,16 @@
 // The batch engine on its own: fault-forced row failures, sequential email claims within one request, and reads bounded by key.
 import { describe, expect, it } from 'vitest';
 import { runBulk } from '../../core/bulk.js';
-import { Store } from '../../core/store.js';
+import { SqliteStore } from '../../core/sqlite-store.js';
 import { copperBulkEngine, type BatchMode } from './bulk.js';
 import type { CopperRowReason } from './errors.js';
 import { COPPER_MIGRATIONS, CopperPeople } from './store.js';
 
 const scope = { namespace: '', tenant: 't' };
 
-function engine() {
-  const store = new Store(':memory:');
-  store.migrate('copper', COPPER_MIGRATIONS);
+async function engine() {
+  const store = new SqliteStore(':memory:');
+  await store.migrate('copper', COPPER_MIGRATIONS);
   const people = new CopperPeople(store);
   const bulkEngine = copperBulkEngine(people, { contactTypeId: 1074 });
   const run = (mode: BatchMode, rows: unknown[], options: { forced?: Array<[number, CopperRowReason]>; dryRun?: boolean } = {}) =>
@@ -29,83 +29,83 @@ const elements = (outcomes: ReadonlyArray<{ element: unknown }>) => outcomes.map
 const codes = (outcomes: ReadonlyArray<{ ok: boolean; code?: string }>) => outcomes.flatMap((o) => (o.ok ? [] : [o.code]));
 
 describe('copper batch engine', () => {
-  it('fails the rows a fault names with the vendor shape, and writes the others', () => {
-    const { people, run } = engine();
-    const outcomes = run('create', [{ name: 'A' }, { name: 'B' }, { name: 'C' }], { forced: [[1, 'taken']] });
+  it('fails the rows a fault names with the vendor shape, and writes the others', async () => {
+    const { people, run } = await engine();
+    const outcomes = await run('create', [{ name: 'A' }, { name: 'B' }, { name: 'C' }], { forced: [[1, 'taken']] });
     expect(elements(outcomes)).toEqual([
       expect.objectContaining({ id: 1, name: 'A' }),
       { success: false, message: { emails: [{ error: 'taken' }] } },
       expect.objectContaining({ id: 2, name: 'C' }),
     ]);
     expect(codes(outcomes)).toEqual(['taken']);
-    expect(people.all(scope).map((p) => p.name)).toEqual(['A', 'C']);
+    expect((await people.all(scope)).map((p) => p.name)).toEqual(['A', 'C']);
   });
 
-  it('a forced not_found on update carries the id', () => {
-    const { run } = engine();
-    run('create', [{ name: 'A' }]);
-    const outcomes = run('update', [{ id: 1, title: 'x' }], { forced: [[0, 'not_found']] });
+  it('a forced not_found on update carries the id', async () => {
+    const { run } = await engine();
+    await run('create', [{ name: 'A' }]);
+    const outcomes = await run('update', [{ id: 1, title: 'x' }], { forced: [[0, 'not_found']] });
     expect(elements(outcomes)).toEqual([{ success: false, message: { id: [{ error: 'not_found' }] }, id: 1 }]);
   });
 
-  it('an email moved off one person earlier in the request is free for a later object', () => {
-    const { people, run } = engine();
-    run('create', [{ name: 'A', emails: [work('x@example.com')] }, { name: 'B' }]);
-    const outcomes = run('update', [{ id: 1, emails: [] }, { id: 2, emails: [work('X@example.com')] }]);
+  it('an email moved off one person earlier in the request is free for a later object', async () => {
+    const { people, run } = await engine();
+    await run('create', [{ name: 'A', emails: [work('x@example.com')] }, { name: 'B' }]);
+    const outcomes = await run('update', [{ id: 1, emails: [] }, { id: 2, emails: [work('X@example.com')] }]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(people.emailOwner(scope, 'x@example.com')).toBe(2);
+    expect(await people.emailOwner(scope, 'x@example.com')).toBe(2);
   });
 
-  it('a dry run writes nothing and consumes no id', () => {
-    const { people, run } = engine();
-    const outcomes = run('create', [{ name: 'A' }], { dryRun: true });
+  it('a dry run writes nothing and consumes no id', async () => {
+    const { people, run } = await engine();
+    const outcomes = await run('create', [{ name: 'A' }], { dryRun: true });
     expect(outcomes[0]!.ok).toBe(true);
-    expect(people.count(scope)).toBe(0);
-    expect(elements(run('create', [{ name: 'B' }]))).toEqual([expect.objectContaining({ id: 1, name: 'B' })]);
+    expect(await people.count(scope)).toBe(0);
+    expect(elements(await run('create', [{ name: 'B' }]))).toEqual([expect.objectContaining({ id: 1, name: 'B' })]);
   });
 });
 
 describe('copper batch engine: a forced row is absent from the batch', () => {
-  it('create: a later object may take the email a forced object sent, and the forced one takes no id', () => {
-    const { people, run } = engine();
-    const outcomes = run('create', [{ name: 'First', emails: [work('x@example.com')] }, { name: 'Second', emails: [work('X@example.com')] }], {
+  it('create: a later object may take the email a forced object sent, and the forced one takes no id', async () => {
+    const { people, run } = await engine();
+    const outcomes = await run('create', [{ name: 'First', emails: [work('x@example.com')] }, { name: 'Second', emails: [work('X@example.com')] }], {
       forced: [[0, 'invalid']],
     });
     expect(elements(outcomes)).toEqual([{ success: false, message: { name: [{ error: 'invalid' }] } }, expect.objectContaining({ id: 1, name: 'Second' })]);
-    expect(people.emailOwner(scope, 'x@example.com')).toBe(1);
+    expect(await people.emailOwner(scope, 'x@example.com')).toBe(1);
   });
 
-  it('create: without the fault, the same later object is refused the email', () => {
-    const { run } = engine();
-    const outcomes = run('create', [{ name: 'First', emails: [work('x@example.com')] }, { name: 'Second', emails: [work('X@example.com')] }]);
+  it('create: without the fault, the same later object is refused the email', async () => {
+    const { run } = await engine();
+    const outcomes = await run('create', [{ name: 'First', emails: [work('x@example.com')] }, { name: 'Second', emails: [work('X@example.com')] }]);
     expect(codes(outcomes)).toEqual(['taken']);
   });
 
-  it('update: an email a forced object would have freed stays taken for a later object', () => {
-    const { people, run } = engine();
-    run('create', [{ name: 'A', emails: [work('x@example.com')] }, { name: 'B' }]);
-    const outcomes = run('update', [{ id: 1, emails: [] }, { id: 2, emails: [work('x@example.com')] }], { forced: [[0, 'blank']] });
+  it('update: an email a forced object would have freed stays taken for a later object', async () => {
+    const { people, run } = await engine();
+    await run('create', [{ name: 'A', emails: [work('x@example.com')] }, { name: 'B' }]);
+    const outcomes = await run('update', [{ id: 1, emails: [] }, { id: 2, emails: [work('x@example.com')] }], { forced: [[0, 'blank']] });
     expect(elements(outcomes)).toEqual([
       { success: false, message: { name: [{ error: 'blank' }] }, id: 1 },
       { success: false, message: { emails: [{ error: 'taken' }] }, id: 2 },
     ]);
-    expect(people.emailOwner(scope, 'x@example.com')).toBe(1);
+    expect(await people.emailOwner(scope, 'x@example.com')).toBe(1);
   });
 
-  it('update: a later update of the same person starts from the stored person, not the forced change', () => {
-    const { people, run } = engine();
-    run('create', [{ name: 'A' }]);
-    const outcomes = run('update', [{ id: 1, title: 'Forced' }, { id: 1, details: 'Kept' }], { forced: [[0, 'not_found']] });
+  it('update: a later update of the same person starts from the stored person, not the forced change', async () => {
+    const { people, run } = await engine();
+    await run('create', [{ name: 'A' }]);
+    const outcomes = await run('update', [{ id: 1, title: 'Forced' }, { id: 1, details: 'Kept' }], { forced: [[0, 'not_found']] });
     expect(outcomes[1]).toMatchObject({ ok: true, element: { id: 1, title: null, details: 'Kept' } });
-    expect(people.get(scope, 1)).toMatchObject({ title: null, details: 'Kept' });
+    expect(await people.get(scope, 1)).toMatchObject({ title: null, details: 'Kept' });
   });
 });
 
 describe('copper batch engine: reads', () => {
-  /** How many SELECTs one batch runs, counted at `Store.statement`. */
-  function selectsFor(mode: BatchMode, size: number): number {
-    const { store, run } = engine();
-    run('create', Array.from({ length: 60 }, (_, i) => ({ name: `P ${i}`, emails: [work(`p${i}@example.com`)] })));
+  /** How many SELECTs one batch runs, counted at `SqliteStore.statement`. */
+  async function selectsFor(mode: BatchMode, size: number): Promise<number> {
+    const { store, run } = await engine();
+    await run('create', Array.from({ length: 60 }, (_, i) => ({ name: `P ${i}`, emails: [work(`p${i}@example.com`)] })));
     const statement = store.statement.bind(store);
     let selects = 0;
     store.statement = (sql: string) => {
@@ -117,14 +117,53 @@ describe('copper batch engine: reads', () => {
         ? { name: `N ${i}`, emails: [work(`n${i}@example.com`), work(`p${i}@example.com`)] }
         : { id: i + 1, title: `T ${i}`, emails: [work(`p${(i + 1) % size}@example.com`), work(`m${i}@example.com`)] },
     );
-    const outcomes = run(mode, rows);
+    const outcomes = await run(mode, rows);
     expect(outcomes).toHaveLength(size);
     return selects;
   }
 
-  it.each(['create', 'update'] as const)('%s: as many SELECTs for 50 objects as for 1', (mode) => {
-    const one = selectsFor(mode, 1);
+  it.each(['create', 'update'] as const)('%s: as many SELECTs for 50 objects as for 1', async (mode) => {
+    const one = await selectsFor(mode, 1);
     expect(one).toBeGreaterThan(0);
-    expect(selectsFor(mode, 50)).toBe(one);
+    expect(await selectsFor(mode, 50)).toBe(one);
+  });
+});
+
+describe('copper batch engine: writes', () => {
+  /**
+   * How many statements (reads and writes) one successful batch runs, counted at
+   * `SqliteStore.statement`: each is one round trip on PostgreSQL, where a batch write is one statement.
+   */
+  async function statementsFor(mode: BatchMode, size: number): Promise<number> {
+    const { store, people, run } = await engine();
+    await run('create', Array.from({ length: 60 }, (_, i) => ({ name: `P ${i}`, emails: [work(`p${i}@example.com`)] })));
+    const statement = store.statement.bind(store);
+    let statements = 0;
+    store.statement = (sql: string) => {
+      statements += 1;
+      return statement(sql);
+    };
+    // Creates claim new emails; updates keep their stored email and claim another.
+    const rows = Array.from({ length: size }, (_, i) =>
+      mode === 'create' ? { name: `N ${i}`, emails: [work(`n${i}@example.com`)] } : { id: i + 1, title: `T ${i}`, emails: [work(`p${i}@example.com`), work(`m${i}@example.com`)] },
+    );
+    const outcomes = await run(mode, rows);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    store.statement = statement;
+    const last = size - 1;
+    if (mode === 'create') {
+      expect(await people.emailOwner(scope, `n${last}@example.com`)).toBe(60 + size);
+    } else {
+      expect(await people.emailOwner(scope, `p${last}@example.com`)).toBe(size);
+      expect(await people.emailOwner(scope, `m${last}@example.com`)).toBe(size);
+      expect(await people.get(scope, size)).toMatchObject({ title: `T ${last}` });
+    }
+    return statements;
+  }
+
+  it.each(['create', 'update'] as const)('%s: as many statements for 50 objects as for 1', async (mode) => {
+    const one = await statementsFor(mode, 1);
+    expect(one).toBeGreaterThan(0);
+    expect(await statementsFor(mode, 50)).toBe(one);
   });
 });

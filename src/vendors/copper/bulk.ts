@@ -52,24 +52,25 @@ function emailKeysOf(row: unknown): string[] {
  */
 export function copperBulkEngine(people: CopperPeople, defaults: PersonDefaults): CopperBulkEngine {
   return {
-    load(rows, { scope, parsed }) {
+    async load(rows, { scope, parsed }) {
       const ids = new Set<number>();
       const emails = new Set<string>();
       for (const { row } of rows) {
         if (parsed.mode === 'update' && isPlainObject(row) && Number.isSafeInteger(row.id)) ids.add(row.id as number);
         for (const key of emailKeysOf(row)) emails.add(key);
       }
+      // At most three queries, whatever the batch size: the named people, the emails' holders, the id sequence.
       return {
-        people: people.getMany(scope, [...ids]),
-        owners: people.emailOwners(scope, [...emails]),
-        lastId: parsed.mode === 'create' ? people.lastId(scope) : 0,
+        people: await people.getMany(scope, [...ids]),
+        owners: await people.emailOwners(scope, [...emails]),
+        lastId: parsed.mode === 'create' ? await people.lastId(scope) : 0,
       };
     },
     decide(rows, loaded, ctx) {
       return decideBatch(rows, loaded, ctx.parsed.mode, Math.floor(ctx.now / 1000), defaults);
     },
     save(writes, ctx) {
-      people.write(ctx.scope, writes);
+      return people.write(ctx.scope, writes);
     },
     forced({ row }, code, _loaded, ctx) {
       return failure(ctx.parsed.mode, isPlainObject(row) ? row.id : undefined, { [FAULT_FIELD[code]]: [{ error: code }] }).element;

@@ -41,8 +41,8 @@ export const getPerson = (sandbox: Sandbox, id: number | string, options?: Coppe
 export const search = (sandbox: Sandbox, body: unknown = {}, options?: CopperCallOptions) => copper(sandbox, '/people/search', body, options);
 
 /** What the store holds for one account (read through the module's listRecords, as the control API does). */
-export function storedPeople(sandbox: Sandbox, tenant = 'copper_demo', namespace = ''): any[] {
-  return sandbox.app.instances.copper!.listRecords({ namespace, tenant, limit: 10_000 }).records as any[];
+export async function storedPeople(sandbox: Sandbox, tenant = 'copper_demo', namespace = ''): Promise<any[]> {
+  return (await sandbox.app.instances.copper!.listRecords({ namespace, tenant, limit: 10_000 })).records as any[];
 }
 
 export { json };

@@ -19,7 +19,7 @@ describe('copper bulk request limits', () => {
     expect(res.status).toBe(422);
     expect(res.text).toBe(JSON.stringify({ error: 'Request size too large, limit is 10' }));
     expect(res.body).toEqual({ error: COPPER_MESSAGES.requestTooLarge });
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
   });
 
   it('answers 11 objects to bulk_update with the same 422 and changes nothing', async () => {
@@ -27,13 +27,13 @@ describe('copper bulk request limits', () => {
     const res = await bulkUpdate(sandbox(), elevenPeople.map(() => ({ id: created.body[0].id, title: 'Changed' })));
     expect(res.status).toBe(422);
     expect(res.body).toEqual({ error: COPPER_MESSAGES.requestTooLarge });
-    expect(storedPeople(sandbox())).toEqual(created.body);
+    expect(await storedPeople(sandbox())).toEqual(created.body);
   });
 
   it('accepts exactly 10 objects', async () => {
     const res = await bulkCreate(sandbox(), elevenPeople.slice(0, MAX_BULK_PEOPLE));
     expect(res.status).toBe(200);
-    expect(storedPeople(sandbox())).toHaveLength(MAX_BULK_PEOPLE);
+    expect(await storedPeople(sandbox())).toHaveLength(MAX_BULK_PEOPLE);
   });
 
   it.each([
@@ -44,7 +44,7 @@ describe('copper bulk request limits', () => {
     const res = await copper(sandbox(), '/people/bulk_create', body);
     expect(res.status).toBe(COPPER_ERRORS.PEOPLE_REQUIRED.status);
     expect(res.body).toEqual(envelope(422, COPPER_MESSAGES.peopleRequired));
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
   });
 });
 
@@ -63,7 +63,7 @@ describe('copper invalid bodies', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual(INVALID_JSON);
     }
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -77,7 +77,7 @@ describe('copper invalid bodies', () => {
       });
       expect(res.status).toBe(413);
       expect(res.body).toEqual(envelope(413, BODY_MESSAGES.tooLarge(200)));
-      expect(storedPeople(small)).toEqual([]);
+      expect(await storedPeople(small)).toEqual([]);
     } finally {
       await small.close();
     }
@@ -97,8 +97,8 @@ describe('copper authentication', () => {
     const res = await bulkCreate(sandbox(), [{ name: 'Intruder' }], options);
     expect(res.status).toBe(401);
     expect(res.body).toEqual(UNAUTHORIZED);
-    expect(storedPeople(sandbox())).toEqual([]);
-    expect(storedPeople(sandbox(), 'copper_other')).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox(), 'copper_other')).toEqual([]);
   });
 
   it('checks every endpoint, reads included', async () => {
@@ -120,7 +120,7 @@ describe('copper authentication', () => {
     expect(JSON.stringify(created.body)).not.toContain('gone_token');
     const revoked = await bulkCreate(sandbox(), [{ name: 'Revoked' }], { as: { token: 'gone_token', email: 'gone@example.com' } });
     expect(revoked.status).toBe(401);
-    expect(storedPeople(sandbox()).map((p) => p.name)).toEqual(['Cased']);
+    expect((await storedPeople(sandbox())).map((p) => p.name)).toEqual(['Cased']);
   });
 });
 
@@ -145,7 +145,7 @@ describe('copper not found and single-record failures', () => {
     const res = await copper(sandbox(), '/people/77', { name: 'Ghost' }, { method: 'PUT' });
     expect(res.status).toBe(404);
     expect(res.body).toEqual(NOT_FOUND);
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
   });
 
   it('POST /people without a name is the vendor\'s 422 sentence', async () => {
@@ -153,7 +153,7 @@ describe('copper not found and single-record failures', () => {
     expect(res.status).toBe(422);
     expect(res.body).toEqual(envelope(422, "Invalid input: Validation errors: Name: can't be blank"));
     expect(res.body).toEqual(envelope(422, COPPER_ERRORS.VALIDATION_FAILED.message));
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
   });
 
   it('names every failing field in the single-record 422, and PUT changes nothing', async () => {
@@ -165,7 +165,7 @@ describe('copper not found and single-record failures', () => {
     const bad = await copper(sandbox(), `/people/${created.body[1].id}`, { name: null, phone_numbers: [{ number: '1', category: 'pager' }] }, { method: 'PUT' });
     expect(bad.status).toBe(422);
     expect(bad.body.message).toBe("Invalid input: Validation errors: Name: can't be blank, Phone numbers: is invalid");
-    expect(storedPeople(sandbox())).toEqual(created.body);
+    expect(await storedPeople(sandbox())).toEqual(created.body);
   });
 
   it('fetch_by_email: 422 without an email, 404 for an unknown one', async () => {
@@ -199,21 +199,21 @@ describe('copper fixtures', () => {
     const refused = await call(sandbox(), '/_sandbox/seed', { method: 'POST', ...json({ copper: { records: { copper_demo: bad } } }) });
     expect(refused.status).toBe(400);
     expect(refused.body.error.issues).toEqual(['copper.records.copper_demo: people.1: {"name":[{"error":"blank"}]}', 'copper.records.copper_demo: people.2: {"emails":[{"error":"taken"}]}']);
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
     // More than the bulk limit is fine for fixtures.
-    expect(instance.seedRecords(scope, Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12, issues: [] });
-    const stored = storedPeople(sandbox());
+    expect(await instance.seedRecords(scope, Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12, issues: [] });
+    const stored = await storedPeople(sandbox());
     expect(stored.map((p) => p.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect((await getPerson(sandbox(), 12)).body).toEqual(stored[11]);
   });
 
-  it('lists records page by page with a cursor', () => {
+  it('lists records page by page with a cursor', async () => {
     const instance = sandbox().app.instances.copper!;
-    instance.seedRecords({ namespace: '', tenant: 'copper_demo' }, [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
-    instance.seedRecords({ namespace: '', tenant: 'copper_other' }, [{ name: 'D' }]);
-    const first = instance.listRecords({ namespace: '', limit: 3 });
+    await instance.seedRecords({ namespace: '', tenant: 'copper_demo' }, [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
+    await instance.seedRecords({ namespace: '', tenant: 'copper_other' }, [{ name: 'D' }]);
+    const first = await instance.listRecords({ namespace: '', limit: 3 });
     expect(first.records.map((p: any) => p.name)).toEqual(['A', 'B', 'C']);
-    const second = instance.listRecords({ namespace: '', limit: 3, cursor: first.nextCursor! });
+    const second = await instance.listRecords({ namespace: '', limit: 3, cursor: first.nextCursor! });
     expect(second.records.map((p: any) => p.name)).toEqual(['D']);
     expect(second.nextCursor).toBeNull();
   });

@@ -18,7 +18,7 @@ describe('copper faults', () => {
     expect(res.status).toBe(200);
     expect(res.body[1]).toEqual({ success: false, message: { emails: [{ error: 'taken' }] } });
     expect([res.body[0].name, res.body[2].name]).toEqual(['Row Zero', 'Row Two']);
-    expect(storedPeople(sandbox()).map((p) => p.name)).toEqual(['Row Zero', 'Row Two']);
+    expect((await storedPeople(sandbox())).map((p) => p.name)).toEqual(['Row Zero', 'Row Two']);
 
     // A real failure is counted too.
     await bulkUpdate(sandbox(), [{ id: 404 }]);
@@ -41,7 +41,7 @@ describe('copper faults', () => {
     await arm({ method: 'POST', path: '/developer_api/v1/people/bulk_create', rowErrors: { '0': 'invalid' } });
     const create = await bulkCreate(sandbox(), [{ name: 'Forced', emails: [work('y@example.com')] }, { name: 'Later', emails: [work('Y@example.com')] }]);
     expect(create.body).toEqual([{ success: false, message: { name: [{ error: 'invalid' }] } }, expect.objectContaining({ id: 3, name: 'Later' })]);
-    expect(storedPeople(sandbox()).map((p) => [p.id, p.emails.map((e: { email: string }) => e.email)])).toEqual([
+    expect((await storedPeople(sandbox())).map((p) => [p.id, p.emails.map((e: { email: string }) => e.email)])).toEqual([
       [1, ['x@example.com']],
       [2, []],
       [3, ['Y@example.com']],
@@ -54,7 +54,7 @@ describe('copper faults', () => {
     expect(res.status).toBe(COPPER_ERRORS.RATE_LIMITED.status);
     expect(res.body).toEqual({ success: false, status: 429, message: COPPER_MESSAGES.rateLimited });
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
     expect((await bulkCreate(sandbox(), [{ name: 'Written' }])).status).toBe(200);
   });
 

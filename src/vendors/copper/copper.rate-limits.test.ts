@@ -15,7 +15,7 @@ describe('copper rate limits', () => {
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual(LIMITED);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect(storedPeople(sandbox()).map((p) => p.name)).toEqual(['Person 0', 'Person 1', 'Person 2']);
+    expect((await storedPeople(sandbox())).map((p) => p.name)).toEqual(['Person 0', 'Person 1', 'Person 2']);
 
     // Another token has its own bucket; single-record calls are not bulk calls.
     expect((await bulkCreate(sandbox(), [{ name: 'Other Account' }], { as: OTHER })).status).toBe(200);
@@ -26,7 +26,7 @@ describe('copper rate limits', () => {
     sandbox().clock.advance(1);
     const later = await bulkCreate(sandbox(), [{ name: 'Next Second' }]);
     expect(later.status).toBe(200);
-    expect(storedPeople(sandbox())).toHaveLength(4);
+    expect(await storedPeople(sandbox())).toHaveLength(4);
   });
 
   it('does not count requests that fail authentication', async () => {
@@ -51,6 +51,6 @@ describe('copper rate limits', () => {
 
     sandbox().clock.advance(30_000);
     expect((await bulkCreate(sandbox(), [{ name: 'Allowed Again' }])).status).toBe(200);
-    expect(storedPeople(sandbox()).map((p) => p.name)).toEqual(['Allowed Again']);
+    expect((await storedPeople(sandbox())).map((p) => p.name)).toEqual(['Allowed Again']);
   });
 });

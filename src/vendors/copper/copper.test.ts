@@ -82,7 +82,7 @@ describe('copper bulk_create', () => {
     const expected = VENDOR_EXAMPLE_RESPONSE.map((p, i) => ({ ...p, id: i + 1, date_created: T0_S, date_modified: T0_S }));
     expect(res.body).toEqual(expected);
     expect(Object.keys(res.body[0])).toEqual(Object.keys(VENDOR_EXAMPLE_RESPONSE[0]!));
-    expect(storedPeople(sandbox())).toEqual(expected);
+    expect(await storedPeople(sandbox())).toEqual(expected);
     for (const person of expected) expect((await getPerson(sandbox(), person.id)).body).toEqual(person);
   });
 
@@ -137,7 +137,7 @@ describe('copper bulk_create', () => {
       leads_converted_from: [],
       date_lead_created: null,
     });
-    expect(storedPeople(sandbox())).toEqual([res.body[0]]);
+    expect(await storedPeople(sandbox())).toEqual([res.body[0]]);
   });
 
   it('splits names: one word is a first name, three or more give middle names', async () => {
@@ -154,7 +154,7 @@ describe('copper bulk_create', () => {
     const res = await bulkCreate(sandbox(), []);
     expect(res.status).toBe(200);
     expect(res.body).toEqual([]);
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
   });
 
   it('fails only the object whose email is taken, case-insensitively, and creates the rest', async () => {
@@ -169,7 +169,7 @@ describe('copper bulk_create', () => {
     expect(res.body[1]).toEqual({ success: false, message: { emails: [{ error: COPPER_ROW_ERRORS.taken.message }] } });
     expect(res.body[3]).toEqual({ success: false, message: { emails: [{ error: COPPER_ROW_ERRORS.taken.message }] } });
     expect([res.body[0].id, res.body[2].id]).toEqual([2, 3]);
-    expect(storedPeople(sandbox()).map((p) => p.name)).toEqual(['Existing Person', 'First New', 'Second New']);
+    expect((await storedPeople(sandbox())).map((p) => p.name)).toEqual(['Existing Person', 'First New', 'Second New']);
   });
 
   it('reports every invalid field of an object: blank name, bad categories, malformed email, wrong types', async () => {
@@ -188,7 +188,7 @@ describe('copper bulk_create', () => {
       { success: false, message: { base: [{ error: 'invalid' }] } },
     ]);
     expect(res.body[4]).toMatchObject({ id: 1, name: 'Fine Person' });
-    expect(storedPeople(sandbox())).toHaveLength(1);
+    expect(await storedPeople(sandbox())).toHaveLength(1);
   });
 
   it('an email repeated within one object is taken', async () => {
@@ -233,7 +233,7 @@ describe('copper bulk_update', () => {
       date_modified: later,
     });
     expect(res.body[1]).toMatchObject({ details: 'keep me', phone_numbers: [{ number: '555', category: 'work' }], date_created: T0_S });
-    expect(storedPeople(sandbox())).toEqual([res.body[1], res.body[0]]);
+    expect(await storedPeople(sandbox())).toEqual([res.body[1], res.body[0]]);
     // The old address is free again; the new one is held.
     const reuse = await bulkCreate(sandbox(), [{ name: 'Reuser', emails: [notTaken('ONE@example.com')] }, { name: 'Clash', emails: [notTaken('uno@example.com')] }]);
     expect(reuse.body[0]).toMatchObject({ id: 3 });
@@ -250,7 +250,7 @@ describe('copper bulk_update', () => {
       { success: false, message: { id: [{ error: 'invalid' }] }, id: 'abc' },
     ]);
     expect(res.body[3]).toMatchObject({ id: created.body[0].id, details: 'found' });
-    expect(storedPeople(sandbox())).toEqual([res.body[3]]);
+    expect(await storedPeople(sandbox())).toEqual([res.body[3]]);
   });
 
   it('refuses an email held by another person, lets a person keep its own, and blanks a null name', async () => {
@@ -267,7 +267,7 @@ describe('copper bulk_update', () => {
     expect(res.body[0]).toEqual({ success: false, message: { emails: [{ error: 'taken' }] }, id: one.id });
     expect(res.body[1].emails).toHaveLength(2);
     expect(res.body[2]).toEqual({ success: false, message: { name: [{ error: 'blank' }] }, id: one.id });
-    expect(storedPeople(sandbox())).toEqual([one, res.body[1]]);
+    expect(await storedPeople(sandbox())).toEqual([one, res.body[1]]);
   });
 
   it('rebuilds the name from parts sent without it, and keeps date_modified when nothing changes', async () => {
@@ -300,7 +300,7 @@ describe('copper single-record endpoints', () => {
     const deleted = await copper(sandbox(), '/people/1', undefined, { method: 'DELETE' });
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({ id: 1, is_deleted: true });
-    expect(storedPeople(sandbox())).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([]);
     const again = await copper(sandbox(), '/people', { name: 'Reuse Email', emails: [notTaken('mycontact@example.com')] });
     // Ids are never reused after a delete.
     expect(again.body).toMatchObject({ id: 2 });
@@ -381,15 +381,15 @@ describe('copper accounts are kept apart', () => {
     const other = await bulkCreate(sandbox(), [{ name: 'Other Person', emails: [notTaken('shared@example.com')] }], { as: OTHER });
     expect(other.body[0]).toMatchObject({ id: 1, name: 'Other Person' });
     expect((await copper(sandbox(), `/people/${id}`, undefined, { as: OTHER, method: 'DELETE' })).body).toEqual({ id: 1, is_deleted: true });
-    expect(storedPeople(sandbox())).toEqual([mine.body[0]]);
-    expect(storedPeople(sandbox(), 'copper_other')).toEqual([]);
+    expect(await storedPeople(sandbox())).toEqual([mine.body[0]]);
+    expect(await storedPeople(sandbox(), 'copper_other')).toEqual([]);
   });
 
   it('keeps namespaces apart within one account', async () => {
     await bulkCreate(sandbox(), [{ name: 'Default Namespace' }]);
     const ns = await bulkCreate(sandbox(), [{ name: 'Job A' }], { headers: { 'x-sandbox-namespace': 'job-a' } });
     expect(ns.body[0]).toMatchObject({ id: 1, name: 'Job A' });
-    expect(storedPeople(sandbox()).map((p) => p.name)).toEqual(['Default Namespace']);
-    expect(storedPeople(sandbox(), 'copper_demo', 'job-a').map((p) => p.name)).toEqual(['Job A']);
+    expect((await storedPeople(sandbox())).map((p) => p.name)).toEqual(['Default Namespace']);
+    expect((await storedPeople(sandbox(), 'copper_demo', 'job-a')).map((p) => p.name)).toEqual(['Job A']);
   });
 });

@@ -63,7 +63,7 @@ export const testKit: VendorTestKit = {
       path: '/developer_api/v1/people/bulk_create',
       body: JSON.stringify({ people: ids.map((name) => ({ name, emails: [{ email: `${name.toLowerCase()}@example.com`, category: 'work' }] })) }),
     }),
-    storedIds: `SELECT json_extract(data, '$.name') FROM ${PEOPLE_TABLE}`,
+    storedIds: (sql) => `SELECT ${sql.jsonText('data', 'name')} FROM ${PEOPLE_TABLE}`,
     read: (name) => ({
       method: 'POST',
       path: '/developer_api/v1/people/fetch_by_email',

@@ -81,9 +81,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
   const standard = [auth, perMinute];
   const bulk = [auth, perMinute, perSecondBulk];
 
-  /** A single-record write: the bulk engine on a batch of one, in its own transaction. */
-  const runOne = (c: SandboxContext, mode: BatchMode, row: unknown): CopperOutcome =>
-    runBulk(deps.store, engine, [{ index: 0, row }], { scope: c.get('scope'), parsed: { mode, rows: [row] }, dryRun: false, now: deps.clock.now() })[0]!;
+  /** A single-record write: the bulk engine on a batch of one, in its own transaction (holding the tenant's lock, as a bulk request's does). */
+  const runOne = async (c: SandboxContext, mode: BatchMode, row: unknown): Promise<CopperOutcome> =>
+    (await runBulk(deps.store, engine, [{ index: 0, row }], { scope: c.get('scope'), parsed: { mode, rows: [row] }, dryRun: false, now: deps.clock.now() }))[0]!;
 
   const readObject = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
@@ -140,7 +140,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
       middleware: standard,
       async handler(c) {
         const body = await readObject(c);
-        const outcome = runOne(c, 'create', body);
+        const outcome = await runOne(c, 'create', body);
         if (!outcome.ok) throw validationError(outcome);
         return c.json(outcome.element);
       },
@@ -159,8 +159,8 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
         const body = await readJsonBody(c, deps.bodyLimit);
         if (!isPlainObject(body) || typeof body.email !== 'string' || body.email.trim() === '') throw copperError('EMAIL_REQUIRED');
         const scope = c.get('scope');
-        const owner = people.emailOwner(scope, body.email);
-        const person = owner === undefined ? undefined : people.get(scope, owner);
+        const owner = await people.emailOwner(scope, body.email);
+        const person = owner === undefined ? undefined : await people.get(scope, owner);
         if (!person) throw copperError('RESOURCE_NOT_FOUND');
         return c.json(person);
       },
@@ -197,7 +197,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
                 : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
           throw copperError('INVALID_SEARCH', { message });
         }
-        const { page, total } = searchPeople(people.all(c.get('scope')), parsed.data);
+        const { page, total } = searchPeople(await people.all(c.get('scope')), parsed.data);
         return c.json(page, 200, { [TOTAL_HEADER]: String(total) });
       },
     },
@@ -211,8 +211,8 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
       responses: { 200: { description: 'The person.', schema: CopperPerson } },
       errors: [...ALWAYS],
       middleware: standard,
-      handler(c) {
-        const person = people.get(c.get('scope'), pathId(c));
+      async handler(c) {
+        const person = await people.get(c.get('scope'), pathId(c));
         if (!person) throw copperError('RESOURCE_NOT_FOUND');
         return c.json(person);
       },
@@ -231,7 +231,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
         const id = pathId(c);
         const body = await readObject(c);
         // The path names the person; an `id` in the body cannot redirect the update.
-        const outcome = runOne(c, 'update', { ...body, id });
+        const outcome = await runOne(c, 'update', { ...body, id });
         if (!outcome.ok) throw outcome.code === 'not_found' ? copperError('RESOURCE_NOT_FOUND') : validationError(outcome);
         return c.json(outcome.element);
       },
@@ -246,10 +246,16 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
       responses: { 200: { description: 'The person was deleted; its emails are free again.', schema: CopperDeleted } },
       errors: [...ALWAYS],
       middleware: standard,
-      handler(c) {
+      async handler(c) {
         const id = pathId(c);
-        // Two statements (the person, its emails): one transaction.
-        if (!deps.store.transaction(() => people.delete(c.get('scope'), id))) throw copperError('RESOURCE_NOT_FOUND');
+        const scope = c.get('scope');
+        // Two statements (the person, its emails): one transaction, under the tenant's lock (core/bulk.ts takes the
+        // same), so a delete never interleaves with a bulk write of the same account on another process.
+        const deleted = await deps.store.transaction(async () => {
+          await deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
+          return people.delete(scope, id);
+        });
+        if (!deleted) throw copperError('RESOURCE_NOT_FOUND');
         return c.json({ id, is_deleted: true });
       },
     },

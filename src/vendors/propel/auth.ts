@@ -24,11 +24,11 @@ export function issueToken(record: CredentialRecord, expiresAtMs: number, nonce:
 }
 
 /** The credential a token belongs to, or undefined when it is forged, revoked or expired. */
-export function verifyToken(deps: CoreDeps, token: string): CredentialRecord | undefined {
+export async function verifyToken(deps: CoreDeps, token: string): Promise<CredentialRecord | undefined> {
   const match = /^([A-Za-z0-9_-]+)\.(\d{1,16})\.([0-9a-f]+)\.([0-9a-f]{64})$/.exec(token);
   if (!match) return undefined;
   const [, clientB64, expiry, nonce, mac] = match as unknown as [string, string, string, string, string];
-  const record = deps.credentials.find(VENDOR, Buffer.from(clientB64, 'base64url').toString('utf8'));
+  const record = await deps.credentials.find(VENDOR, Buffer.from(clientB64, 'base64url').toString('utf8'));
   if (!record || record.revoked) return undefined;
   if (!safeEqual(hmacSha256Hex(record.secret, `${clientB64}.${expiry}.${nonce}`), mac)) return undefined;
   // Expired from the instant the lifetime is used up.
@@ -37,9 +37,9 @@ export function verifyToken(deps: CoreDeps, token: string): CredentialRecord | u
 
 /** Bearer check on every API route; the token's client decides the tenant. */
 export function propelAuth(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return credentialAuth(function authenticatePropel(c) {
+  return credentialAuth(async function authenticatePropel(c) {
     const token = bearerToken(c.req.header('authorization'));
-    const record = token === undefined ? undefined : verifyToken(deps, token);
+    const record = token === undefined ? undefined : await verifyToken(deps, token);
     if (!record) throw propelError('Unauthorized');
     return record;
   });
@@ -71,7 +71,7 @@ export async function tokenHandler(c: SandboxContext, deps: CoreDeps): Promise<R
   const basic = basicCredentials(c.req.header('authorization'));
   const clientId = basic?.clientId ?? form.get('client_id') ?? '';
   const clientSecret = basic?.clientSecret ?? form.get('client_secret') ?? '';
-  const record = clientId === '' ? undefined : deps.credentials.find(VENDOR, clientId);
+  const record = clientId === '' ? undefined : await deps.credentials.find(VENDOR, clientId);
   if (!record || record.revoked || !safeEqual(clientSecret, record.secret)) throw propelError('InvalidClient');
   const accessToken = issueToken(record, deps.clock.now() + TOKEN_TTL_S * 1000, deps.ids.hex(8));
   return c.json({ access_token: accessToken, expires_in: TOKEN_TTL_S, token_type: 'Bearer', scope: TOKEN_SCOPE });

@@ -64,19 +64,23 @@ describe('propel row faults and the rows that depend on them', () => {
 });
 
 describe('propel bulk reads', () => {
-  /** The SELECT statements the store prepares or reuses while `run` goes. */
+  /** The SELECT queries the store runs while `run` goes (on either engine: counted where every read enters the store). */
   async function selectsDuring(run: () => Promise<JsonResponse>): Promise<number> {
     const store = sandbox().app.deps.store;
-    const statement = store.statement.bind(store);
+    const { all, column, value } = store;
     let selects = 0;
-    store.statement = (sql: string) => {
-      if (/^\s*SELECT/i.test(sql)) selects += 1;
-      return statement(sql);
-    };
+    const counted = <F extends (sql: string, params?: readonly unknown[]) => Promise<unknown>>(read: F): F =>
+      ((sql: string, params?: readonly unknown[]) => {
+        if (/^\s*SELECT/i.test(sql)) selects += 1;
+        return read.call(store, sql, params);
+      }) as F;
+    store.all = counted(all);
+    store.column = counted(column);
+    store.value = counted(value);
     try {
       expect((await run()).status).toBe(200);
     } finally {
-      store.statement = statement;
+      Object.assign(store, { all, column, value });
     }
     return selects;
   }

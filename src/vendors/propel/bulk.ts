@@ -36,7 +36,7 @@ const keyOf = (input: PropelContactInput, batch: PropelBatch): number | string =
  */
 export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
   return {
-    load(rows, { scope, parsed }) {
+    async load(rows, { scope, parsed }) {
       const keys = new ContactKeys();
       for (const { row } of rows) {
         if (parsed.lookupKey === 'id') keys.id(row.id!);
@@ -44,7 +44,7 @@ export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
       }
       if (parsed.lookupKey === 'id') {
         // A contact's identity may mix what its rows send with what is stored: its stored form first.
-        const stored = keys.readIds(contacts, scope);
+        const stored = await keys.readIds(contacts, scope);
         const rowsOf = new Map<number, PropelContactInput[]>();
         for (const { row } of rows) {
           const same = rowsOf.get(row.id!);
@@ -56,7 +56,7 @@ export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
         // sourceId, source and language are all the row's own: the identity it looks up is the one it ends with.
         for (const { row } of rows) keys.identitiesOf([row], undefined);
       }
-      return { stored: keys.read(contacts, scope), freeIds: parsed.lookupKey === 'sourceId' ? contacts.freeIds(scope, rows.length) : [] };
+      return { stored: await keys.read(contacts, scope), freeIds: parsed.lookupKey === 'sourceId' ? await contacts.freeIds(scope, rows.length) : [] };
     },
     decide(rows, { stored, freeIds }, ctx) {
       const batch = ctx.parsed;
@@ -77,9 +77,10 @@ export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
       });
       return { outcomes, writes: { contacts: view.writes(), nextId: taken > 0 ? freeIds[taken - 1]! + 1 : undefined } };
     },
-    save({ contacts: writes, nextId }, { scope }) {
-      for (const { contact, stored } of writes) contacts.put(scope, contact, stored);
-      if (nextId !== undefined) contacts.setNextId(scope, nextId);
+    async save({ contacts: writes, nextId }, { scope }) {
+      // Every contact in two statements at most (those keeping their identity and parent, the others), then the sequence.
+      await contacts.write(scope, writes);
+      if (nextId !== undefined) await contacts.setNextId(scope, nextId);
     },
     forced({ row: input }, code, { stored }, ctx) {
       // The row is left out of the batch: its action is as the contacts were stored before the request.

@@ -42,7 +42,7 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
       // Every response carries the two headers, the router's own 404s and faked errors included.
       middleware: [propelHeaders(deps.ids)],
       listRecords: (filter) => contacts.list(filter),
-      seedRecords(scope, records) {
+      async seedRecords(scope, records) {
         // A fixture with an `id` follows bulk/id, one without follows bulk/sourceId: the same
         // checks and the same engine as a real request, inside the seed's transaction.
         const batches: PropelBatch[] = [];
@@ -62,7 +62,7 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
         if (issues.length > 0) return { loaded: 0, issues };
         let loaded = 0;
         for (const batch of batches) {
-          const outcome = seedThroughEngine(deps, engine, scope, batch, (element, i) => `${batch.lookupKey} fixtures #/contacts/${i}: ${element.error}`);
+          const outcome = await seedThroughEngine(deps, engine, scope, batch, (element, i) => `${batch.lookupKey} fixtures #/contacts/${i}: ${element.error}`);
           loaded += outcome.loaded;
           issues.push(...outcome.issues);
         }

@@ -78,7 +78,7 @@ export const testKit: VendorTestKit = {
     batchSize: 25,
     // bulk/id takes only numeric ids: the client-chosen string id travels as a sourceId.
     batch: (ids) => ({ method: 'POST', path: '/v2/contacts/bulk/sourceId', body: JSON.stringify({ contacts: ids.map((sourceId) => ({ sourceId, source: 'crash', lastName: sourceId })) }) }),
-    storedIds: `SELECT source_id FROM ${CONTACTS_TABLE}`,
+    storedIds: () => `SELECT source_id FROM ${CONTACTS_TABLE}`,
     read: (sourceId) => ({ method: 'GET', path: `/v2/contacts/sourceId/${encodeURIComponent(sourceId)}?source=crash`, body: '', idOf: (b) => b?.data?.sourceId }),
   },
 

@@ -4,7 +4,7 @@ import { readJsonBody } from '../../core/body.js';
 import { bulkRoute } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
 import { routeInput } from '../../core/router.js';
-import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext } from '../../core/vendor.js';
+import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext, TenantScope } from '../../core/vendor.js';
 import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
 import { propelBulkResponse, type PropelBulkEngine } from './bulk.js';
 import { mergeContact, normalizeLanguage } from './contact.js';
@@ -52,18 +52,23 @@ const LOOKUP_ERRORS = ['InvalidLookupKey', 'PayloadValidationError', 'ContactNot
 
 export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: PropelBulkEngine): RouteDef<PropelErrorName>[] {
   const auth = propelAuth(deps);
+  /**
+   * Inside a write's transaction: waits for, then holds off, every other write of the tenant
+   * (the lock core/bulk.ts takes for a bulk request), on every process sharing the database.
+   */
+  const lockTenant = (scope: TenantScope) => deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
 
   /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404. */
-  const lookUp = (c: SandboxContext): PropelContact => {
+  const lookUp = async (c: SandboxContext): Promise<PropelContact> => {
     const { lookupKey: key, lookupValue: value } = routeInput(c, 'params', lookupParams);
     const query = routeInput(c, 'query', lookupQuery);
     const scope = c.get('scope');
     let found: PropelContact | undefined;
     if (key === 'id') {
-      found = /^\d{1,10}$/.test(value) ? contacts.get(scope, Number(value)) : undefined;
+      found = /^\d{1,10}$/.test(value) ? await contacts.get(scope, Number(value)) : undefined;
     } else {
       if (!query.source) throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
-      found = contacts.findByIdentity(scope, { sourceId: value, source: query.source, language: normalizeLanguage(query.language) });
+      found = await contacts.findByIdentity(scope, { sourceId: value, source: query.source, language: normalizeLanguage(query.language) });
     }
     if (!found) throw propelError('ContactNotFound', { message: PROPEL_MESSAGES.contactNotFound(key, value) });
     return found;
@@ -140,7 +145,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       responses: { 200: ok('The contact with its attributes.', PropelContactResponse) },
       errors: [...API_ERRORS, ...LOOKUP_ERRORS],
       middleware: [auth],
-      handler: (c) => c.json({ data: lookUp(c) }),
+      handler: async (c) => c.json({ data: await lookUp(c) }),
     },
     {
       method: 'patch',
@@ -156,21 +161,26 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       async handler(c) {
         // The body is checked before the path is looked up, as a framework parses it first.
         const input = checkPatchBody(await readJsonBody(c, deps.bodyLimit));
-        const existing = lookUp(c);
         const scope = c.get('scope');
-        // The same rules as a bulk row, over the parent and identity holders read in one go.
-        const keys = new ContactKeys();
-        keys.parentOf(input);
-        keys.identitiesOf([input], existing);
-        const outcome = mergeContact(keys.read(contacts, scope), isoAt(deps.clock), input, existing, existing.id);
-        if (!outcome.ok) {
-          throw propelError(outcome.code === 'ParentContactNotFound' ? 'ParentContactNotFound' : 'PayloadValidationError', { message: outcome.message });
-        }
-        const contact = outcome.contact;
-        if (contact.sourceId !== null && contact.source === null) {
-          throw propelError('SchemaValidationException', { extra: { messages: ['#: property [source] is required'] } });
-        }
-        if (contact !== existing) contacts.put(scope, contact, existing);
+        // Read and written in one transaction holding the tenant's lock, as a bulk request is.
+        const contact = await deps.store.transaction(async () => {
+          await lockTenant(scope);
+          const existing = await lookUp(c);
+          // The same rules as a bulk row, over the parent and identity holders read in one go.
+          const keys = new ContactKeys();
+          keys.parentOf(input);
+          keys.identitiesOf([input], existing);
+          const outcome = mergeContact(await keys.read(contacts, scope), isoAt(deps.clock), input, existing, existing.id);
+          if (!outcome.ok) {
+            throw propelError(outcome.code === 'ParentContactNotFound' ? 'ParentContactNotFound' : 'PayloadValidationError', { message: outcome.message });
+          }
+          const contact = outcome.contact;
+          if (contact.sourceId !== null && contact.source === null) {
+            throw propelError('SchemaValidationException', { extra: { messages: ['#: property [source] is required'] } });
+          }
+          if (contact !== existing) await contacts.put(scope, contact, existing);
+          return contact;
+        });
         return c.json({ data: contact, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
       },
     },
@@ -185,13 +195,16 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       responses: { 200: ok('Deleted.', PropelContactDeletedResponse) },
       errors: [...API_ERRORS, ...LOOKUP_ERRORS],
       middleware: [auth],
-      handler(c) {
-        const found = lookUp(c);
+      async handler(c) {
         const scope = c.get('scope');
-        const now = isoAt(deps.clock);
-        deps.store.transaction(() => {
-          contacts.delete(scope, found.id);
-          for (const child of contacts.childrenOf(scope, found.id)) contacts.put(scope, { ...child, parent: null, updatedAt: now });
+        await deps.store.transaction(async () => {
+          await lockTenant(scope);
+          const found = await lookUp(c);
+          const now = isoAt(deps.clock);
+          await contacts.delete(scope, found.id);
+          // Every child in one write, however many there are.
+          const children = await contacts.childrenOf(scope, found.id);
+          await contacts.write(scope, children.map((child) => ({ contact: { ...child, parent: null, updatedAt: now }, stored: undefined })));
         });
         return c.json({ data: {}, messages: [PROPEL_MESSAGES.contactDeleted] });
       },

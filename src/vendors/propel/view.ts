@@ -59,14 +59,14 @@ export class ContactKeys {
   }
 
   /** The stored contacts among the ids, in one query (once): the pairs wanted may depend on them. */
-  readIds(contacts: PropelContacts, scope: TenantScope): ReadonlyMap<number, PropelContact> {
-    return (this.byId ??= contacts.getMany(scope, [...this.ids]));
+  async readIds(contacts: PropelContacts, scope: TenantScope): Promise<ReadonlyMap<number, PropelContact>> {
+    return (this.byId ??= await contacts.getMany(scope, [...this.ids]));
   }
 
   /** Every stored contact the keys name, in two queries: by id, and by pair. */
-  read(contacts: PropelContacts, scope: TenantScope): StoredContacts {
-    const byId = this.readIds(contacts, scope);
-    return new StoredContacts(this.ids, byId, new Set(this.pairs.keys()), contacts.bySource(scope, [...this.pairs.values()]));
+  async read(contacts: PropelContacts, scope: TenantScope): Promise<StoredContacts> {
+    const byId = await this.readIds(contacts, scope);
+    return new StoredContacts(this.ids, byId, new Set(this.pairs.keys()), await contacts.bySource(scope, [...this.pairs.values()]));
   }
 }
 

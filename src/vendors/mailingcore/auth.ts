@@ -28,12 +28,12 @@ export function tenantHeaderMode(deps: CoreDeps): TenantHeaderMode {
 
 /** 401 for a missing, malformed, unknown or revoked key; otherwise the key's tenant becomes the request's. */
 export function authenticateKey(deps: CoreDeps): MiddlewareHandler<SandboxEnv> {
-  return credentialAuth(function authenticateMailingCore(c) {
+  return credentialAuth(async function authenticateMailingCore(c) {
     const header = c.req.header('authorization');
     if (!header) throw mailingcoreError('MISSING_API_KEY');
     const key = bearerToken(header);
     if (!key || !API_KEY.test(key)) throw mailingcoreError('INVALID_API_KEY');
-    const record = deps.credentials.find(VENDOR, credentialId(key));
+    const record = await deps.credentials.find(VENDOR, credentialId(key));
     if (!record || !safeEqual(key, record.secret)) throw mailingcoreError('INVALID_API_KEY');
     if (record.revoked) throw mailingcoreError('API_KEY_REVOKED');
     return record;

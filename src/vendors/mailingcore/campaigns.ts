@@ -23,11 +23,11 @@ export function newCampaign(input: MailingCoreCampaignInput, id: string, now: st
  * counts). One entry per locale that has matching contacts or a template, most contacts first
  * (ties in the vendor's locale order), then contacts without a locale when there are any.
  */
-export function localeCoverage(contacts: MailingCoreStore, scope: TenantScope, campaign: MailingCoreCampaign): MailingCoreLocaleCoverage {
+export async function localeCoverage(contacts: MailingCoreStore, scope: TenantScope, campaign: MailingCoreCampaign): Promise<MailingCoreLocaleCoverage> {
   const wanted = campaign.audienceFilter.attributes ?? {};
   const matches = (contact: MailingCoreContact) =>
     Object.entries(wanted).every(([key, value]) => Object.hasOwn(contact.attributes, key) && deepEqual(contact.attributes[key], value));
-  const counts = contacts.countByLocale(scope, campaign.audienceFilter, matches);
+  const counts = await contacts.countByLocale(scope, campaign.audienceFilter, matches);
   const templates = new Set<string>(campaign.templateLocales);
   const entries = LOCALES.filter((locale) => (counts.get(locale) ?? 0) > 0 || templates.has(locale))
     .map((locale) => ({ locale, count: counts.get(locale) ?? 0, hasTemplate: templates.has(locale) }))

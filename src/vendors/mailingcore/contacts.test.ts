@@ -15,7 +15,7 @@ import { BULK_EXAMPLE } from './routes.js';
 import { MAILINGCORE_MIGRATIONS, MailingCoreStore } from './store.js';
 import { mailingcoreBulkEngine, mailingcoreBulkResponse } from './upsert.js';
 import { runBulk } from '../../core/bulk.js';
-import { Store } from '../../core/store.js';
+import { SqliteStore } from '../../core/sqlite-store.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
 const T1_ISO = '2026-01-15T10:01:00.000Z';
@@ -26,7 +26,7 @@ describe('mailingcore bulk import', () => {
     const first = await bulk(sandbox(), BULK_EXAMPLE);
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ total: 2, created: 2, updated: 0, failed: 0, errors: [] });
-    const stored = storedContacts(sandbox());
+    const stored = await storedContacts(sandbox());
     expect(stored).toHaveLength(2);
     const alice = stored.find((c) => c.externalId === 'crm-1');
     expect(alice).toEqual({
@@ -49,7 +49,7 @@ describe('mailingcore bulk import', () => {
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ total: 2, created: 0, updated: 2, failed: 0, errors: [] });
     // Same data: same rows, same ids, and updatedAt does not move for a change that changes nothing.
-    expect(storedContacts(sandbox())).toEqual(stored);
+    expect(await storedContacts(sandbox())).toEqual(stored);
   });
 
   it('replaces the fields sent, keeps the others, replaces attributes whole, and moves updatedAt', async () => {
@@ -75,10 +75,10 @@ describe('mailingcore bulk import', () => {
   it('upserts by email when externalId is absent, comparing emails case-insensitively', async () => {
     const created = await bulk(sandbox(), { contacts: [{ email: 'Ann@Example.com', locale: 'fr' }] });
     expect(created.body).toMatchObject({ created: 1, updated: 0 });
-    const [before] = storedContacts(sandbox());
+    const [before] = await storedContacts(sandbox());
     const res = await bulk(sandbox(), { contacts: [{ email: 'ann@example.COM', optIn: true }] });
     expect(res.body).toEqual({ total: 1, created: 0, updated: 1, failed: 0, errors: [] });
-    const after = storedContacts(sandbox());
+    const after = await storedContacts(sandbox());
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id: before.id, email: 'ann@example.COM', externalId: null, locale: 'fr', optIn: true });
   });
@@ -87,12 +87,12 @@ describe('mailingcore bulk import', () => {
     await bulk(sandbox(), { contacts: [{ email: 'ann@example.com' }] });
     const res = await bulk(sandbox(), { contacts: [{ email: 'ann@example.com', externalId: 'crm-9' }] });
     expect(res.body).toMatchObject({ created: 0, updated: 1, failed: 0 });
-    expect(storedContacts(sandbox())).toEqual([expect.objectContaining({ email: 'ann@example.com', externalId: 'crm-9' })]);
+    expect(await storedContacts(sandbox())).toEqual([expect.objectContaining({ email: 'ann@example.com', externalId: 'crm-9' })]);
   });
 
   it('fails conflicting and repeated items alone, writes the rest, and says which', async () => {
     await bulk(sandbox(), { contacts: [contact('crm-1', { email: 'a@example.com' }), contact('crm-2', { email: 'b@example.com' })] });
-    const before = storedContacts(sandbox());
+    const before = await storedContacts(sandbox());
     const res = await bulk(sandbox(), {
       contacts: [
         contact('crm-1', { email: 'b@example.com' }), // crm-1 is A, b@ is B
@@ -117,7 +117,7 @@ describe('mailingcore bulk import', () => {
         { index: 5, externalId: null, email: 'F@example.com', message: MC_MESSAGES.duplicateKey('email', 'F@example.com') },
       ],
     });
-    const after = storedContacts(sandbox());
+    const after = await storedContacts(sandbox());
     expect(after).toHaveLength(4);
     expect(after.find((c) => c.externalId === 'crm-1')).toEqual(before.find((c) => c.externalId === 'crm-1'));
     expect(after.find((c) => c.externalId === 'crm-2')).toMatchObject({ email: 'b@example.com', locale: 'it' });
@@ -126,16 +126,16 @@ describe('mailingcore bulk import', () => {
     expect(after.some((c) => c.externalId === 'crm-3' || c.email === 'e@example.com')).toBe(false);
   });
 
-  it('honours row faults: the chosen rows fail with the row error, the others are written', () => {
-    const store = new Store(':memory:');
-    store.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
+  it('honours row faults: the chosen rows fail with the row error, the others are written', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.migrate('mailingcore', MAILINGCORE_MIGRATIONS);
     const contacts = new MailingCoreStore(store);
     const scope = { namespace: '', tenant: 't' };
     let n = 0;
     const engine = mailingcoreBulkEngine(contacts, () => `cl${String(n++).padStart(24, '0')}`);
     const items = [contact('x-1'), contact('x-2'), contact('x-3')];
     const rows = items.map((row, index) => ({ index, row }));
-    const outcomes = runBulk(store, engine, rows, { scope, parsed: { rows: items }, dryRun: false, now: Date.parse(T0_ISO) }, new Map([[1, 'CONTACT_CONFLICT' as const]]));
+    const outcomes = await runBulk(store, engine, rows, { scope, parsed: { rows: items }, dryRun: false, now: Date.parse(T0_ISO) }, new Map([[1, 'CONTACT_CONFLICT' as const]]));
     expect(mailingcoreBulkResponse(outcomes.map((o) => o.element))).toEqual({
       total: 3,
       created: 2,
@@ -144,9 +144,9 @@ describe('mailingcore bulk import', () => {
       errors: [{ index: 1, externalId: 'x-2', email: 'x-2@example.com', message: MC_ROW_ERRORS.CONTACT_CONFLICT.message }],
     });
     expect(outcomes.flatMap((o) => (o.ok ? [] : [o.code]))).toEqual(['CONTACT_CONFLICT']);
-    expect(contacts.byExternalId(scope, 'x-2')).toBeUndefined();
-    expect(contacts.count(scope)).toBe(2);
-    store.close();
+    expect(await contacts.byExternalId(scope, 'x-2')).toBeUndefined();
+    expect(await contacts.count(scope)).toBe(2);
+    await store.close();
   });
 });
 
@@ -173,11 +173,11 @@ describe('mailingcore single-contact endpoints', () => {
     expect(updated.body).toMatchObject({ id: created.body.id, locale: 'ca', projectId: 'p1', updatedAt: T1_ISO });
 
     await putContact(sandbox(), contact('crm-2'));
-    const before = storedContacts(sandbox());
+    const before = await storedContacts(sandbox());
     const conflict = await putContact(sandbox(), contact('crm-1', { email: 'crm-2@example.com' }));
     expect(conflict.status).toBe(409);
     expect(conflict.body).toEqual({ statusCode: 409, message: MC_MESSAGES.externalIdTaken('crm-1'), path: '/contacts', timestamp: T1_ISO });
-    expect(storedContacts(sandbox())).toEqual(before);
+    expect(await storedContacts(sandbox())).toEqual(before);
   });
 
   it('GET finds a contact by id or by externalId, and 404s otherwise', async () => {
@@ -215,7 +215,7 @@ describe('mailingcore single-contact endpoints', () => {
     const res = await deleteContact(sandbox(), 'crm-1');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ deleted: true, externalId: 'crm-1' });
-    expect(storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
     const again = await deleteContact(sandbox(), 'crm-1');
     expect(again.status).toBe(404);
     expect(again.body.message).toBe(MC_MESSAGES.contactNotFound);
@@ -223,14 +223,14 @@ describe('mailingcore single-contact endpoints', () => {
 });
 
 describe('mailingcore fixtures (seedRecords / listRecords)', () => {
-  it('loads valid fixtures with the bulk rules', () => {
+  it('loads valid fixtures with the bulk rules', async () => {
     const instance = sandbox().app.instances.mailingcore!;
-    const result = instance.seedRecords({ namespace: '', tenant: 'tenant_demo' }, [contact('s-1'), { email: 's2@example.com' }]);
+    const result = await instance.seedRecords({ namespace: '', tenant: 'tenant_demo' }, [contact('s-1'), { email: 's2@example.com' }]);
     expect(result).toEqual({ loaded: 2, issues: [] });
-    const page = instance.listRecords({ namespace: '', tenant: 'tenant_demo', limit: 1 });
+    const page = await instance.listRecords({ namespace: '', tenant: 'tenant_demo', limit: 1 });
     expect(page.records).toHaveLength(1);
     expect(page.nextCursor).not.toBeNull();
-    const rest = instance.listRecords({ namespace: '', tenant: 'tenant_demo', limit: 1, cursor: page.nextCursor! });
+    const rest = await instance.listRecords({ namespace: '', tenant: 'tenant_demo', limit: 1, cursor: page.nextCursor! });
     expect(rest.nextCursor).toBeNull();
     expect([...page.records, ...rest.records].map((r: any) => r.email).sort()).toEqual(['s-1@example.com', 's2@example.com']);
   });
@@ -239,8 +239,8 @@ describe('mailingcore fixtures (seedRecords / listRecords)', () => {
     const instance = sandbox().app.instances.mailingcore!;
     const scope = { namespace: '', tenant: 'tenant_demo' };
     // Inside the core's seed transaction (which rolls back on any issue); run alone, the valid one stays.
-    expect(instance.seedRecords(scope, [contact('s-1'), { email: 'not-an-email' }])).toEqual({ loaded: 0, issues: [MC_MESSAGES.email('contacts.1.email')] });
-    expect(sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, [contact('s-2'), contact('s-2')]))).toEqual({
+    expect(await instance.seedRecords(scope, [contact('s-1'), { email: 'not-an-email' }])).toEqual({ loaded: 0, issues: [MC_MESSAGES.email('contacts.1.email')] });
+    expect(await sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, [contact('s-2'), contact('s-2')]))).toEqual({
       loaded: 1,
       issues: [`contacts.1: ${MC_MESSAGES.duplicateKey('externalId', 's-2')}`],
     });
@@ -250,6 +250,6 @@ describe('mailingcore fixtures (seedRecords / listRecords)', () => {
       body: JSON.stringify({ mailingcore: { records: { tenant_demo: [contact('s-3'), contact('s-3')] } } }),
     });
     expect(seed.status).toBe(400);
-    expect(storedContacts(sandbox()).map((c: { externalId: string }) => c.externalId)).toEqual(['s-2']);
+    expect((await storedContacts(sandbox())).map((c: { externalId: string }) => c.externalId)).toEqual(['s-2']);
   });
 });

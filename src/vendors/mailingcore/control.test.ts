@@ -24,7 +24,7 @@ describe('mailingcore faults', () => {
         { index: 2, externalId: 'r-2', email: 'r-2@example.com', message: MC_ROW_ERRORS.DUPLICATE_KEY.message },
       ],
     });
-    expect(storedContacts(sandbox()).map((c) => c.externalId).sort()).toEqual(['r-0', 'r-3']);
+    expect((await storedContacts(sandbox())).map((c) => c.externalId).sort()).toEqual(['r-0', 'r-3']);
     const rows = (await coverage()).rowErrors;
     expect(rows).toEqual([
       { code: 'CONTACT_CONFLICT', count: 1 },
@@ -47,7 +47,7 @@ describe('mailingcore faults', () => {
     const denied = await bulk(sandbox(), { contacts: [contact('x')] });
     expect(denied.status).toBe(403);
     expect(denied.body.message).toBe(MC_MESSAGES.unauthorizedTenant);
-    expect(storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
     // Fired once each: the next requests pass.
     expect((await listContacts(sandbox())).status).toBe(200);
   });
@@ -80,7 +80,7 @@ describe('mailingcore seed and records through the control API', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues).toEqual([`mailingcore.records.tenant_demo: ${MC_MESSAGES.email('contacts.1.email')}`]);
-    expect(storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
 
     const ok = await call(sandbox(), '/_sandbox/seed', {
       method: 'POST',

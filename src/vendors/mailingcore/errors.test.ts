@@ -29,11 +29,11 @@ describe('mailingcore bulk: whole-request 400s write nothing', () => {
   for (const [name, body, message] of cases) {
     it(`refuses ${name}`, async () => {
       await bulk(sandbox(), { contacts: [contact('kept', { locale: 'en' })] });
-      const before = storedContacts(sandbox());
+      const before = await storedContacts(sandbox());
       const res = await bulk(sandbox(), body);
       expect(res.status).toBe(400);
       expect(res.body).toEqual(envelope(400, message));
-      expect(storedContacts(sandbox())).toEqual(before);
+      expect(await storedContacts(sandbox())).toEqual(before);
     });
   }
 
@@ -41,7 +41,7 @@ describe('mailingcore bulk: whole-request 400s write nothing', () => {
     const res = await bulk(sandbox(), { contacts: Array.from({ length: MAX_BULK_CONTACTS }, (_, i) => contact(`n-${i}`)) });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ total: 1000, created: 1000, failed: 0 });
-    expect(storedContacts(sandbox())).toHaveLength(1000);
+    expect(await storedContacts(sandbox())).toHaveLength(1000);
   });
 });
 
@@ -65,7 +65,7 @@ describe('mailingcore bodies that are not JSON objects: 400 in the envelope, nev
       const res = await send();
       expect(res.status).toBe(400);
       expect(res.body).toEqual(envelope(400, message));
-      expect(storedContacts(sandbox())).toEqual([]);
+      expect(await storedContacts(sandbox())).toEqual([]);
     });
   }
 
@@ -85,7 +85,7 @@ describe('mailingcore bodies that are not JSON objects: 400 in the envelope, nev
     const res = await raw(JSON.stringify({ contacts: [contact('a', { attributes: { blob: 'x'.repeat(11 * 1024 * 1024) } })] }));
     expect(res.status).toBe(413);
     expect(res.body).toEqual(envelope(413, BODY_MESSAGES.tooLarge(DEFAULT_BODY_LIMIT)));
-    expect(storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
   });
 });
 
@@ -129,6 +129,6 @@ describe('mailingcore routes it does not have', () => {
     expect(res.headers.get('allow')).toBeNull();
     const post = await mc(sandbox(), 'POST', '/contacts', { email: 'a@example.com' });
     expect(post.status).toBe(404);
-    expect(storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
     return {
       routes: mailingcoreRoutes(deps, contacts, engine),
       listRecords: (filter) => contacts.list(filter),
-      seedRecords(scope, records) {
+      async seedRecords(scope, records) {
         // Fixtures take the bulk import's item shape and rules, without its 1000 cap.
         const parsed = z.array(MailingCoreContactInput).safeParse(records, { reportInput: true });
         if (!parsed.success) {

@@ -45,7 +45,7 @@ describe('mailingcore GET /contacts', () => {
     });
     await advanceClock(sandbox(), 60_000);
     await bulk(sandbox(), { contacts: [contact('c-1', { attributes: { moved: true } })] });
-    const all = storedContacts(sandbox()).sort(byKey);
+    const all = (await storedContacts(sandbox())).sort(byKey);
 
     const first = await listContacts(sandbox(), { locale: 'en', optIn: true, limit: 2 });
     expect(first.status).toBe(200);
@@ -86,7 +86,7 @@ describe('mailingcore GET /contacts', () => {
     await bulk(sandbox(), { contacts: [contact('c-2', { locale: 'es' }), contact('c-7', { locale: 'fr' })] });
     await advanceClock(sandbox(), 60_000);
     await bulk(sandbox(), { contacts: [contact('c-6', { locale: 'es' }), contact('c-4', { locale: 'es' })] });
-    const changed = storedContacts(sandbox())
+    const changed = (await storedContacts(sandbox()))
       .filter((c) => c.updatedAt >= at(1))
       .sort(byKey);
     expect(externalIds(changed).sort()).toEqual(['c-2', 'c-4', 'c-5', 'c-6', 'c-7']);
@@ -112,7 +112,7 @@ describe('mailingcore GET /contacts', () => {
 
   it('a contact changed during a walk, before the walk reached it, is left for the next pull rather than read twice', async () => {
     await bulk(sandbox(), { contacts: [1, 2, 3, 4].map((n) => contact(`c-${n}`)) });
-    const order = storedContacts(sandbox()).sort(byKey);
+    const order = (await storedContacts(sandbox())).sort(byKey);
     const page1 = await listContacts(sandbox(), { limit: 2 });
     expect(page1.body.data).toEqual(order.slice(0, 2));
     await advanceClock(sandbox(), 60_000);

@@ -45,8 +45,8 @@ export const localeCoverage = (sandbox: Sandbox, campaignId: string, options?: M
   mc(sandbox, 'GET', `/campaigns/${encodeURIComponent(campaignId)}/locale-coverage`, undefined, options);
 
 /** What the store holds for a tenant, read past the HTTP surface (the control API's listing). */
-export function storedContacts(sandbox: Sandbox, tenant = DEMO_TENANT, namespace = ''): any[] {
-  return sandbox.app.instances.mailingcore!.listRecords({ namespace, tenant, limit: 10_000 }).records as any[];
+export async function storedContacts(sandbox: Sandbox, tenant = DEMO_TENANT, namespace = ''): Promise<any[]> {
+  return (await sandbox.app.instances.mailingcore!.listRecords({ namespace, tenant, limit: 10_000 })).records as any[];
 }
 
 /** A valid bulk item with an externalId. */

@@ -67,7 +67,7 @@ export const testKit: VendorTestKit = {
       path: '/contacts/bulk',
       body: JSON.stringify({ contacts: ids.map((externalId) => ({ email: `${externalId.toLowerCase()}@example.com`, externalId })) }),
     }),
-    storedIds: `SELECT external_id FROM ${CONTACTS_TABLE}`,
+    storedIds: () => `SELECT external_id FROM ${CONTACTS_TABLE}`,
     read: (externalId) => ({ method: 'GET', path: `/contacts/${encodeURIComponent(externalId)}`, body: '', idOf: (b) => b?.externalId }),
   },
 

@@ -56,7 +56,7 @@ describe('mailingcore rate limit', () => {
       path: '/contacts/bulk',
       timestamp: new Date(T0 + 15_000).toISOString(),
     });
-    expect(storedContacts(sandbox()).map((c) => c.externalId)).toEqual(['ok']);
+    expect((await storedContacts(sandbox())).map((c) => c.externalId)).toEqual(['ok']);
     // Other keys are not held back.
     expect((await listContacts(sandbox(), {}, { key: OTHER_KEY })).status).toBe(200);
 

@@ -10,11 +10,11 @@ describe('mailingcore request-level errors', () => {
     expect((await putContact(sandbox(), contact('E1', { email: 'one@example.com' }))).status).toBe(200);
     expect((await putContact(sandbox(), contact('E2', { email: 'two@example.com' }))).status).toBe(200);
     const before = dataVersion();
-    const sequences = () => sandbox().app.deps.store.db.prepare('SELECT * FROM mailingcore_sequences').all();
-    const seqBefore = sequences();
+    const sequences = () => sandbox().app.deps.store.all('SELECT * FROM mailingcore_sequences');
+    const seqBefore = await sequences();
     const res = await putContact(sandbox(), contact('E1', { email: 'two@example.com' }));
     expect(res.status).toBe(409);
-    expect(sequences()).toEqual(seqBefore);
+    expect(await sequences()).toEqual(seqBefore);
     expect(dataVersion()).toBe(before);
   });
 });

@@ -4,7 +4,7 @@ import { readJsonBody } from '../../core/body.js';
 import { bulkRoute, runBulk } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
 import { routeInput } from '../../core/router.js';
-import type { CoreDeps, ResponseDoc, RouteDef } from '../../core/vendor.js';
+import type { CoreDeps, ResponseDoc, RouteDef, TenantScope } from '../../core/vendor.js';
 import { guard, tenantHeaderMode } from './auth.js';
 import { localeCoverage, newCampaign, newCampaignId } from './campaigns.js';
 import { DEFAULT_PAGE_LIMIT, MAX_BULK_CONTACTS, MC_MESSAGES, RATE_LIMIT_HEADER_DOCS, type McErrorName, mailingcoreCatalogue, mailingcoreError } from './errors.js';
@@ -38,6 +38,9 @@ const rateLimitHeaders = Object.fromEntries(
   Object.entries(RATE_LIMIT_HEADER_DOCS).map(([name, description]) => [name, { description, schema: z.string() }]),
 );
 const ok = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema, headers: rateLimitHeaders });
+
+/** The lock a write of the tenant's records holds until it commits: the one `runBulk` (core/bulk.ts) takes, so single writes and bulk imports of a tenant run one at a time. */
+const tenantLock = (scope: TenantScope): string => `tenant:${scope.namespace}:${scope.tenant}`;
 
 /** One path shape, one parameter name: the core groups routes by path string, and OpenAPI forbids two names for one template. */
 const contactParam = (description: string) => z.object({ idOrExternalId: z.string().describe(description) });
@@ -104,7 +107,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
         const item = parseOrThrow(MailingCoreContactInput, await readJsonBody(c, deps.bodyLimit));
         // The bulk import's engine on one item: a conflict writes nothing (not even the write counter), then answers 409.
         const ctx = { scope: c.get('scope'), parsed: { rows: [item] }, dryRun: false, now: deps.clock.now() };
-        const [outcome] = runBulk(deps.store, engine, [{ index: 0, row: item }], ctx);
+        const [outcome] = await runBulk(deps.store, engine, [{ index: 0, row: item }], ctx);
         const result = outcome!.element;
         if (result.status === 'failed') throw mailingcoreError('CONTACT_CONFLICT', { message: result.error.message });
         return c.json(result.contact);
@@ -124,7 +127,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       responses: { 200: ok('One page.', MailingCoreContactsPage) },
       errors: [...authErrors, 'VALIDATION_FAILED', 'INVALID_CURSOR'],
       middleware: guard(deps, tenantMode, 'contacts:read'),
-      handler(c) {
+      async handler(c) {
         const query = routeInput(c, 'query', MailingCoreContactsQuery);
         if (query.cursor !== undefined && query.page !== undefined) throw mailingcoreError('VALIDATION_FAILED', { message: MC_MESSAGES.pageWithCursor });
         const scope = c.get('scope');
@@ -132,15 +135,17 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
         const page = query.page ?? 1;
         const since = query.updatedSince === undefined ? undefined : new Date(parseIsoDate(query.updatedSince)!).toISOString();
         const asked = { locale: query.locale, optIn: query.optIn === undefined ? undefined : query.optIn === 'true', updatedSince: since };
-        let position: ListPosition = { asOfSeq: contacts.currentSeq(scope), afterUpdatedAt: '', afterId: '', page };
+        let position: ListPosition;
         let filter: ContactListFilter = asked;
         if (query.cursor !== undefined) {
           // The cursor carries its walk's filters, so `?cursor=` alone continues it; a filter sent with it must agree.
           ({ position, filter } = decodeListCursor(query.cursor));
           const differs = (Object.keys(asked) as Array<keyof ContactListFilter>).some((k) => asked[k] !== undefined && asked[k] !== filter[k]);
           if (differs) throw mailingcoreError('INVALID_CURSOR', { message: MC_MESSAGES.cursorFilters });
+        } else {
+          position = { asOfSeq: await contacts.currentSeq(scope), afterUpdatedAt: '', afterId: '', page };
         }
-        const result = contacts.page(scope, filter, limit, position, query.cursor ? 0 : (page - 1) * limit);
+        const result = await contacts.page(scope, filter, limit, position, query.cursor ? 0 : (page - 1) * limit);
         return c.json({
           data: result.contacts,
           meta: {
@@ -164,10 +169,10 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       responses: { 200: ok('The contact.', MailingCoreContact) },
       errors: [...authErrors, 'CONTACT_NOT_FOUND'],
       middleware: guard(deps, tenantMode, 'contacts:read'),
-      handler(c) {
+      async handler(c) {
         const key = c.req.param('idOrExternalId')!;
         const scope = c.get('scope');
-        const contact = contacts.byId(scope, key) ?? contacts.byExternalId(scope, key);
+        const contact = (await contacts.byId(scope, key)) ?? (await contacts.byExternalId(scope, key));
         if (!contact) throw mailingcoreError('CONTACT_NOT_FOUND');
         return c.json(contact);
       },
@@ -188,9 +193,11 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
         const scope = c.get('scope');
         const id = c.req.param('idOrExternalId')!;
         const { email, externalId } = patch;
-        const contact = deps.store.transaction(() => {
+        const contact = await deps.store.transaction(async () => {
+          // Serialised with every other write of the tenant (bulk imports take the same lock).
+          await deps.store.lock(tenantLock(scope));
           // The contact, and the ones holding the email or externalId it asks for, in one read.
-          const found = contacts.related(scope, {
+          const found = await contacts.related(scope, {
             ids: [id],
             emails: email === undefined ? [] : [email],
             externalIds: typeof externalId === 'string' ? [externalId] : [],
@@ -204,7 +211,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
             throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(externalId) });
           }
           const next = applyFields(existing, patch, isoAt(deps.clock));
-          if (next.changed) contacts.write(scope, [{ contact: next.contact, stored: existing }]);
+          if (next.changed) await contacts.write(scope, [{ contact: next.contact, stored: existing }]);
           return next.contact;
         });
         return c.json(contact);
@@ -221,11 +228,14 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       responses: { 200: ok('Deleted.', MailingCoreDeleted) },
       errors: [...authErrors, 'CONTACT_NOT_FOUND'],
       middleware: guard(deps, tenantMode, 'contacts:write'),
-      handler(c) {
+      async handler(c) {
         const externalId = c.req.param('idOrExternalId')!;
         const scope = c.get('scope');
-        const contact = contacts.byExternalId(scope, externalId);
-        if (!contact || !contacts.delete(scope, contact.id)) throw mailingcoreError('CONTACT_NOT_FOUND');
+        await deps.store.transaction(async () => {
+          await deps.store.lock(tenantLock(scope));
+          const contact = await contacts.byExternalId(scope, externalId);
+          if (!contact || !(await contacts.delete(scope, contact.id))) throw mailingcoreError('CONTACT_NOT_FOUND');
+        });
         return c.json({ deleted: true, externalId });
       },
     },
@@ -243,7 +253,11 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       async handler(c) {
         const input = parseOrThrow(MailingCoreCampaignInput, await readJsonBody(c, deps.bodyLimit));
         const campaign = newCampaign(input, newCampaignId(deps), isoAt(deps.clock));
-        contacts.putCampaign(c.get('scope'), campaign);
+        const scope = c.get('scope');
+        await deps.store.transaction(async () => {
+          await deps.store.lock(tenantLock(scope));
+          await contacts.putCampaign(scope, campaign);
+        });
         return c.json(campaign, 201);
       },
     },
@@ -258,11 +272,11 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       responses: { 200: ok('Coverage per locale.', MailingCoreLocaleCoverage) },
       errors: [...authErrors, 'CAMPAIGN_NOT_FOUND'],
       middleware: guard(deps, tenantMode, 'campaigns:read'),
-      handler(c) {
+      async handler(c) {
         const scope = c.get('scope');
-        const campaign = contacts.campaign(scope, c.req.param('id')!);
+        const campaign = await contacts.campaign(scope, c.req.param('id')!);
         if (!campaign) throw mailingcoreError('CAMPAIGN_NOT_FOUND');
-        return c.json(localeCoverage(contacts, scope, campaign));
+        return c.json(await localeCoverage(contacts, scope, campaign));
       },
     },
   ];

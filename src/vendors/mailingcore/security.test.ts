@@ -1,7 +1,7 @@
 // MailingCore security through HTTP: keys, scopes, the tenant header and its switch, tenant and namespace isolation, credential handling.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../app.js';
-import { Store } from '../../core/store.js';
+import { SqliteStore } from '../../core/sqlite-store.js';
 import { call, json, startSandbox, T0_ISO, useSandbox } from '../../../test/helpers.js';
 import {
   bulk,
@@ -42,7 +42,7 @@ describe('mailingcore API keys: 401', () => {
       expect(res.status).toBe(401);
       expect(res.body).toEqual(envelope(401, message));
       expect(res.headers.get('x-ratelimit-limit')).toBeNull();
-      expect(storedContacts(sandbox())).toEqual([]);
+      expect(await storedContacts(sandbox())).toEqual([]);
     });
   }
 
@@ -66,7 +66,7 @@ describe('mailingcore scopes and tenants: 403 and 400', () => {
     const res = await bulk(sandbox(), { contacts: [contact('a')] }, { key: READONLY_KEY });
     expect(res.status).toBe(403);
     expect(res.body).toEqual(envelope(403, MC_MESSAGES.missingScope('contacts:write')));
-    expect(storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
     for (const [method, path, body, scope] of [
       ['PUT', '/contacts', contact('a'), 'contacts:write'],
       ['DELETE', '/contacts/a', undefined, 'contacts:write'],
@@ -100,8 +100,8 @@ describe('mailingcore scopes and tenants: 403 and 400', () => {
     const missing = await bulk(sandbox(), { contacts: [contact('a')] }, { tenant: null });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual(envelope(400, MC_MESSAGES.tenantHeaderRequired));
-    expect(storedContacts(sandbox())).toEqual([]);
-    expect(storedContacts(sandbox(), OTHER_TENANT)).toEqual([]);
+    expect(await storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox(), OTHER_TENANT)).toEqual([]);
   });
 
   it('checks the key before the tenant, and the tenant before the scope', async () => {
@@ -120,10 +120,10 @@ describe('mailingcore tenantHeader=optional', () => {
     try {
       const res = await bulk(optional, { contacts: [contact('a')] }, { tenant: null });
       expect(res.status).toBe(200);
-      expect(storedContacts(optional)).toHaveLength(1);
+      expect(await storedContacts(optional)).toHaveLength(1);
       const other = await bulk(optional, { contacts: [contact('b')] }, { key: OTHER_KEY, tenant: null });
       expect(other.status).toBe(200);
-      expect(storedContacts(optional, OTHER_TENANT).map((c) => c.externalId)).toEqual(['b']);
+      expect((await storedContacts(optional, OTHER_TENANT)).map((c) => c.externalId)).toEqual(['b']);
       const wrong = await bulk(optional, { contacts: [contact('c')] }, { tenant: OTHER_TENANT });
       expect(wrong.status).toBe(403);
       const header = (doc: any) => doc.paths['/contacts/bulk'].post.parameters.find((p: any) => p.name === 'X-Tenant-Id');
@@ -134,12 +134,12 @@ describe('mailingcore tenantHeader=optional', () => {
     }
   });
 
-  it('refuses any other value of the switch when the app is built', () => {
-    const store = new Store(':memory:');
+  it('refuses any other value of the switch when the app is built', async () => {
+    const store = new SqliteStore(':memory:');
     try {
       expect(() => createApp({ store, vendors: [mailingcore], vendorOptions: { mailingcore: { tenantHeader: 'sometimes' } } })).toThrow(/tenantHeader/);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
@@ -159,7 +159,7 @@ describe('mailingcore isolation', () => {
     const theirs = await putContact(sandbox(), contact('crm-1', { locale: 'it' }), { key: OTHER_KEY });
     expect(theirs.body.id).not.toBe(demo.id);
     expect(await getContact(sandbox(), 'crm-1')).toMatchObject({ status: 200, body: demo });
-    expect(storedContacts(sandbox(), OTHER_TENANT)).toEqual([expect.objectContaining({ externalId: 'crm-1', locale: 'it' })]);
+    expect(await storedContacts(sandbox(), OTHER_TENANT)).toEqual([expect.objectContaining({ externalId: 'crm-1', locale: 'it' })]);
 
     const campaign = await createCampaign(sandbox(), { name: 'all', audienceFilter: {} }, { key: OTHER_KEY });
     expect((await mc(sandbox(), 'GET', `/campaigns/${campaign.body.id}/locale-coverage`, undefined, { key: OTHER_KEY })).body).toEqual([
@@ -170,8 +170,8 @@ describe('mailingcore isolation', () => {
   it('keeps namespaces apart', async () => {
     const ns = { headers: { 'x-sandbox-namespace': 'ci-42' } };
     await bulk(sandbox(), { contacts: [contact('crm-1')] }, ns);
-    expect(storedContacts(sandbox())).toEqual([]);
-    expect(storedContacts(sandbox(), DEMO_TENANT, 'ci-42')).toHaveLength(1);
+    expect(await storedContacts(sandbox())).toEqual([]);
+    expect(await storedContacts(sandbox(), DEMO_TENANT, 'ci-42')).toHaveLength(1);
     expect((await getContact(sandbox(), 'crm-1')).status).toBe(404);
     expect((await getContact(sandbox(), 'crm-1', ns)).status).toBe(200);
     expect((await bulk(sandbox(), { contacts: [contact('crm-1')] })).body.created).toBe(1);
@@ -197,7 +197,7 @@ describe('mailingcore credentials in the control API', () => {
     expect(created.body.secret).not.toBe('mc_live_abc123');
     const res = await bulk(sandbox(), { contacts: [contact('n-1')] }, { key: 'mc_live_abc123', tenant: 'tenant_new' });
     expect(res.status).toBe(200);
-    expect(storedContacts(sandbox(), 'tenant_new')).toHaveLength(1);
+    expect(await storedContacts(sandbox(), 'tenant_new')).toHaveLength(1);
   });
 
   it('refuses a malformed create body', async () => {

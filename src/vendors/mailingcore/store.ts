@@ -2,7 +2,7 @@
 import { parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { Migration, Store } from '../../core/store.js';
-import { createTenantTable, TenantTable } from '../../core/tenant-table.js';
+import { createTenantTable, TenantTable, type OnConflict, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
 import { mailingcoreError } from './errors.js';
@@ -12,31 +12,36 @@ export const CAMPAIGNS_TABLE = 'mailingcore_campaigns';
 /** One counter per tenant, bumped once per write transaction: what a listing snapshot is pinned to. */
 export const SEQUENCES_TABLE = 'mailingcore_sequences';
 
+/** The tables as migration 1 creates them; the stores read their columns' kinds from the same declarations. */
+const CONTACTS_SCHEMA: TenantTableSchema = {
+  table: CONTACTS_TABLE,
+  columns: {
+    id: 'TEXT NOT NULL',
+    external_id: 'TEXT',
+    email_key: 'TEXT NOT NULL',
+    locale: 'TEXT',
+    opt_in: 'INTEGER NOT NULL',
+    project_id: 'TEXT',
+    seq: 'INTEGER NOT NULL',
+    created_at: 'TEXT NOT NULL',
+    updated_at: 'TEXT NOT NULL',
+    data: 'TEXT NOT NULL',
+  },
+  primaryKey: ['id'],
+};
+const CAMPAIGNS_SCHEMA: TenantTableSchema = { table: CAMPAIGNS_TABLE, columns: { id: 'TEXT NOT NULL', data: 'TEXT NOT NULL', created_at: 'TEXT NOT NULL' }, primaryKey: ['id'] };
+const SEQUENCES_SCHEMA: TenantTableSchema = { table: SEQUENCES_TABLE, columns: { value: 'INTEGER NOT NULL' }, primaryKey: [] };
+
 export const MAILINGCORE_MIGRATIONS: Migration[] = [
   {
     version: 1,
-    sql: `${createTenantTable({
-      table: CONTACTS_TABLE,
-      columns: {
-        id: 'TEXT NOT NULL',
-        external_id: 'TEXT',
-        email_key: 'TEXT NOT NULL',
-        locale: 'TEXT',
-        opt_in: 'INTEGER NOT NULL',
-        project_id: 'TEXT',
-        seq: 'INTEGER NOT NULL',
-        created_at: 'TEXT NOT NULL',
-        updated_at: 'TEXT NOT NULL',
-        data: 'TEXT NOT NULL',
-      },
-      primaryKey: ['id'],
-    })};
+    sql: `${createTenantTable(CONTACTS_SCHEMA)};
     CREATE UNIQUE INDEX ${CONTACTS_TABLE}_email ON ${CONTACTS_TABLE} (namespace, tenant, email_key);
     CREATE UNIQUE INDEX ${CONTACTS_TABLE}_external_id ON ${CONTACTS_TABLE} (namespace, tenant, external_id) WHERE external_id IS NOT NULL;
     CREATE INDEX ${CONTACTS_TABLE}_updated ON ${CONTACTS_TABLE} (namespace, tenant, updated_at, id);
     CREATE INDEX ${CONTACTS_TABLE}_locale ON ${CONTACTS_TABLE} (namespace, tenant, locale);
-    ${createTenantTable({ table: CAMPAIGNS_TABLE, columns: { id: 'TEXT NOT NULL', data: 'TEXT NOT NULL', created_at: 'TEXT NOT NULL' }, primaryKey: ['id'] })};
-    ${createTenantTable({ table: SEQUENCES_TABLE, columns: { value: 'INTEGER NOT NULL' }, primaryKey: [] })};`,
+    ${createTenantTable(CAMPAIGNS_SCHEMA)};
+    ${createTenantTable(SEQUENCES_SCHEMA)};`,
   },
   {
     // The locale index only served the campaign coverage count and the listing's locale filter,
@@ -73,12 +78,12 @@ export interface ContactPage {
 
 interface ContactRow {
   id: string;
-  tenant: string;
   updated_at: string;
   data: string;
 }
 
 const parse = (row: { data: string }) => parseDataColumn(row) as MailingCoreContact;
+const parseData = parseStored<MailingCoreContact>;
 
 /** What a cursor carries: where the walk stands, and the filters it was started with. */
 export interface ListCursor {
@@ -127,60 +132,87 @@ export function decodeListCursor(cursor: string): ListCursor {
   };
 }
 
-// Every statement's SQL is built once, here: `Store.statement` finds a statement by its text, and a
-// per-row call must not rebuild (and rehash) a long string. The per-row statements bind
-// positional parameters, which costs better-sqlite3 less than looking up named ones.
+// SQL is built once: here where both engines spell it alike, in the store's constructor where it
+// needs the engine's dialect (`store.sql`), and once per combination of filters for the listing
+// and the audience (an absent filter is left out of the statement, never bound as NULL). Both
+// stores find a prepared statement by its text, and a per-request call must not rebuild (and
+// rehash) a long string. Parameters are positional.
 const T = CONTACTS_TABLE;
-/** The filters of a listing page and its total, by name (one statement serves every combination). */
-const PAGE_WHERE = `namespace = @namespace AND tenant = @tenant AND seq <= @asOfSeq
-  AND (@locale IS NULL OR locale = @locale) AND (@optIn IS NULL OR opt_in = @optIn) AND (@since IS NULL OR updated_at >= @since)`;
-/** The audience filter of a campaign, by name. */
-const AUDIENCE_WHERE = `namespace = @namespace AND tenant = @tenant AND (@anyLocale = 1 OR locale IS @locale)
-  AND (@optIn IS NULL OR opt_in = @optIn) AND (@projectId IS NULL OR project_id = @projectId)`;
 const SQL = {
-  byId: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
   byExternalId: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND external_id = ?`,
-  /**
-   * The contacts with any of a batch's ids, externalIds or email keys (each a JSON array), in one
-   * statement. INDEXED BY: without it SQLite reads `col IN (SELECT ... json_each)` off the
-   * (namespace, tenant) primary-key range, which scans the tenant (42 ms against 3 ms for 1000 keys
-   * among 300k contacts). Each branch binds the scope again: positional parameters cannot repeat.
-   */
-  related: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND id IN (SELECT value FROM json_each(?))
-    UNION ALL SELECT data FROM ${T} INDEXED BY ${T}_external_id
-      WHERE namespace = ? AND tenant = ? AND external_id IS NOT NULL AND external_id IN (SELECT value FROM json_each(?))
-    UNION ALL SELECT data FROM ${T} INDEXED BY ${T}_email WHERE namespace = ? AND tenant = ? AND email_key IN (SELECT value FROM json_each(?))`,
   currentSeq: `SELECT value FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
+  // The stored value is named by its table: PostgreSQL finds a bare `value` ambiguous (the stored row's, or `excluded`'s).
   nextSeq: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, value) VALUES (?, ?, 1)
-    ON CONFLICT (namespace, tenant) DO UPDATE SET value = value + 1 RETURNING value`,
-  put: `INSERT INTO ${T} (namespace, tenant, id, external_id, email_key, locale, opt_in, project_id, seq, created_at, updated_at, data)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (namespace, tenant, id) DO UPDATE SET external_id = excluded.external_id, email_key = excluded.email_key,
-      locale = excluded.locale, opt_in = excluded.opt_in, project_id = excluded.project_id, seq = excluded.seq,
-      updated_at = excluded.updated_at, data = excluded.data`,
-  /**
-   * An update that keeps the contact's externalId and email: the indexes on them are left alone
-   * (SQLite rewrites the index entries of every column an UPDATE sets, changed or not).
-   */
-  update: `UPDATE ${T} SET locale = ?, opt_in = ?, project_id = ?, seq = ?, updated_at = ?, data = ?
-    WHERE namespace = ? AND tenant = ? AND id = ?`,
+    ON CONFLICT (namespace, tenant) DO UPDATE SET value = ${SEQUENCES_TABLE}.value + 1 RETURNING value`,
   delete: `DELETE FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
-  pageTotal: `SELECT count(*) FROM ${T} WHERE ${PAGE_WHERE}`,
-  pageRows: `SELECT id, tenant, updated_at, data FROM ${T}
-    WHERE ${PAGE_WHERE} AND (updated_at, id) > (@afterUpdatedAt, @afterId)
-    ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
-  countByLocale: `SELECT locale, count(*) AS n FROM ${T} WHERE ${AUDIENCE_WHERE} GROUP BY locale`,
-  audience: `SELECT data FROM ${T} WHERE ${AUDIENCE_WHERE}`,
-  putCampaign: `INSERT INTO ${CAMPAIGNS_TABLE} (namespace, tenant, id, data, created_at) VALUES (?, ?, ?, ?, ?)`,
-  campaign: `SELECT data FROM ${CAMPAIGNS_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
 } as const;
 
-const parseData = parseStored<MailingCoreContact>;
+/** The columns a contact write sets after namespace and tenant, in `contactRow`'s order. */
+const CONTACT_COLUMNS = ['id', 'external_id', 'email_key', 'locale', 'opt_in', 'project_id', 'seq', 'created_at', 'updated_at', 'data'] as const;
+/** A write that gives a contact other keys (a new one, or a stored one's externalId or email) sets every column but created_at. */
+const SETS_KEYS: OnConflict = { keys: ['id'], update: ['external_id', 'email_key', 'locale', 'opt_in', 'project_id', 'seq', 'updated_at', 'data'] };
+/**
+ * A write that keeps a stored contact's externalId and email leaves their columns alone, and so
+ * the indexes on them (SQLite rewrites the index entries of every column an UPDATE sets, changed or not).
+ */
+const KEEPS_KEYS: OnConflict = { keys: ['id'], update: ['locale', 'opt_in', 'project_id', 'seq', 'updated_at', 'data'] };
 
-/** One contact to write, and the contact as the store holds it just before (absent for a new one). */
+const contactRow = (contact: MailingCoreContact, seq: number): unknown[] => [
+  contact.id,
+  contact.externalId,
+  emailKey(contact.email),
+  contact.locale,
+  contact.optIn ? 1 : 0,
+  contact.projectId,
+  seq,
+  contact.createdAt,
+  contact.updatedAt,
+  JSON.stringify(contact),
+];
+
+/** Whether two versions of a contact have the same lookup keys: externalId, and email as compared. */
+const sameKeys = (a: MailingCoreContact, b: MailingCoreContact): boolean => a.externalId === b.externalId && emailKey(a.email) === emailKey(b.email);
+
+/**
+ * One contact to write, and the contact just before it: as the store holds it, or as an earlier
+ * write of the same request left it (absent for a new one).
+ */
 export interface ContactWrite {
   contact: MailingCoreContact;
   stored?: MailingCoreContact | undefined;
+}
+
+/**
+ * What a request's writes (in request order) leave, one row per contact (its last write wins, as
+ * row by row; its first write's `stored` is what the store holds), in two batches:
+ * - `settingKeys`: new contacts, and stored ones whose externalId or compared email changes, in
+ *   the order of the write that last set their keys. A stored contact's keys change at most once
+ *   in a request (a bulk item keyed by its externalId may change its email, or give an email-keyed
+ *   contact an externalId; a later item for it repeats a key or conflicts), and only stored
+ *   contacts give keys up. So a contact that takes a key another one gave up comes after it, and
+ *   written in this order, every unique index sees the keys pass through states the request's
+ *   items went through, never one key on two contacts.
+ * - `keepingKeys`: stored contacts whose keys end as they were (none of their key columns is rewritten).
+ */
+function planContactWrites(writes: readonly ContactWrite[]): { settingKeys: MailingCoreContact[]; keepingKeys: MailingCoreContact[] } {
+  const byId = new Map<string, { stored: MailingCoreContact | undefined; last: MailingCoreContact; keyedAt: number }>();
+  writes.forEach(({ contact, stored }, at) => {
+    const setsKeys = !stored || !sameKeys(stored, contact);
+    const seen = byId.get(contact.id);
+    if (!seen) byId.set(contact.id, { stored, last: contact, keyedAt: setsKeys ? at : -1 });
+    else {
+      seen.last = contact;
+      if (setsKeys) seen.keyedAt = at;
+    }
+  });
+  const setting: Array<{ last: MailingCoreContact; keyedAt: number }> = [];
+  const keepingKeys: MailingCoreContact[] = [];
+  for (const entry of byId.values()) {
+    if (entry.stored && sameKeys(entry.stored, entry.last)) keepingKeys.push(entry.last);
+    else setting.push(entry);
+  }
+  setting.sort((a, b) => a.keyedAt - b.keyedAt);
+  return { settingKeys: setting.map((entry) => entry.last), keepingKeys };
 }
 
 /** The keys to read contacts by; emails are compared case-insensitively. */
@@ -190,32 +222,57 @@ export interface ContactKeys {
   emails?: readonly string[];
 }
 
+/** A WHERE for the filters a query has, and their values in order. */
+interface Filtered {
+  /** Identifies the combination of filters (the statement cache's key). */
+  key: string;
+  conditions: string[];
+  params: unknown[];
+}
+
 export class MailingCoreStore {
   private readonly contacts: TenantTable;
   private readonly campaigns: TenantTable;
   /** Only scoped reads and writes of the counter: the table has no records to list. */
   private readonly sequences: TenantTable;
+  /**
+   * The contacts with any of a batch's ids, externalIds or email keys (each a JSON array), in one
+   * statement. SQLite reads `col IN (<keys>)` off the (namespace, tenant) primary-key range, which
+   * scans the tenant (42 ms against 3 ms for 1000 keys among 300k contacts), unless INDEXED BY
+   * names the key's index; PostgreSQL's planner needs no hint (`indexedBy` is empty there). Each
+   * branch binds the scope again: positional parameters cannot repeat.
+   */
+  private readonly relatedSql: string;
+  /** A listing page's statements (its total, its rows), by combination of filters. */
+  private readonly pageSql = new Map<string, { total: string; rows: string }>();
+  /** The audience's statements (counted by locale, or every contact), by combination of filters. */
+  private readonly audienceSql = new Map<string, { countByLocale: string; contacts: string }>();
 
-  constructor(private readonly store: Store) {
-    this.contacts = new TenantTable(store, { table: CONTACTS_TABLE, key: 'id', start: '' });
-    this.campaigns = new TenantTable(store, { table: CAMPAIGNS_TABLE, key: 'id', start: '' });
-    this.sequences = new TenantTable(store, { table: SEQUENCES_TABLE, key: 'tenant', start: '' });
+  constructor(store: Store) {
+    this.contacts = new TenantTable(store, { schema: CONTACTS_SCHEMA, key: 'id', start: '' });
+    this.campaigns = new TenantTable(store, { schema: CAMPAIGNS_SCHEMA, key: 'id', start: '' });
+    this.sequences = new TenantTable(store, { schema: SEQUENCES_SCHEMA, key: 'tenant', start: '' });
+    const { sql } = store;
+    this.relatedSql = `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('id', 'text')}
+    UNION ALL SELECT data FROM ${T}${sql.indexedBy(`${T}_external_id`)}
+      WHERE namespace = ? AND tenant = ? AND external_id IS NOT NULL AND ${sql.inKeys('external_id', 'text')}
+    UNION ALL SELECT data FROM ${T}${sql.indexedBy(`${T}_email`)} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('email_key', 'text')}`;
   }
 
-  byId(scope: TenantScope, id: string): MailingCoreContact | undefined {
-    return parseData(this.contacts.value(scope, SQL.byId, id));
+  byId(scope: TenantScope, id: string): Promise<MailingCoreContact | undefined> {
+    return this.contacts.record<MailingCoreContact>(scope, id);
   }
 
-  byExternalId(scope: TenantScope, externalId: string): MailingCoreContact | undefined {
-    return parseData(this.contacts.value(scope, SQL.byExternalId, externalId));
+  async byExternalId(scope: TenantScope, externalId: string): Promise<MailingCoreContact | undefined> {
+    return parseData(await this.contacts.value(scope, SQL.byExternalId, externalId));
   }
 
   /** The stored contacts with any of `keys`, in one query, each once (in no particular order). */
-  related(scope: TenantScope, keys: ContactKeys): MailingCoreContact[] {
+  async related(scope: TenantScope, keys: ContactKeys): Promise<MailingCoreContact[]> {
     const { namespace, tenant } = scope;
-    const rows = this.contacts.rows<{ data: string }>(
+    const rows = await this.contacts.rows<{ data: string }>(
       scope,
-      SQL.related,
+      this.relatedSql,
       JSON.stringify(keys.ids ?? []),
       namespace,
       tenant,
@@ -233,55 +290,38 @@ export class MailingCoreStore {
   }
 
   /** The tenant's write counter now: a listing started now sees every write up to it. */
-  currentSeq(scope: TenantScope): number {
-    return (this.sequences.value(scope, SQL.currentSeq) as number | undefined) ?? 0;
+  async currentSeq(scope: TenantScope): Promise<number> {
+    return (await this.sequences.value<number>(scope, SQL.currentSeq)) ?? 0;
   }
 
   /**
-   * Writes contacts in order, inside the caller's transaction, under one new value of the
-   * tenant's write counter: bumped once, and only when there is something to write.
+   * Writes contacts (in request order), inside the caller's transaction, under one new value of
+   * the tenant's write counter: bumped once, and only when there is something to write. Three
+   * statements at most whatever the number of writes (three round trips on PostgreSQL): the bump,
+   * then `put`'s two batch writes.
    */
-  write(scope: TenantScope, writes: readonly ContactWrite[]): void {
+  async write(scope: TenantScope, writes: readonly ContactWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    const seq = this.sequences.value(scope, SQL.nextSeq) as number;
-    for (const { contact, stored } of writes) this.put(scope, contact, seq, stored);
+    const seq = (await this.sequences.value<number>(scope, SQL.nextSeq)) as number;
+    await this.put(scope, writes, seq);
   }
 
   /**
-   * Inserts or replaces one contact under `seq`. `stored` is the contact as the store holds it
-   * when this write replaces it: when the write keeps its externalId and email, only the columns
-   * that can change are rewritten.
+   * Stores what `writes` (in request order) leave under `seq`, in two batch writes: the contacts
+   * whose keys are set (new ones included), in an order no unique index refuses, then the stored
+   * contacts that keep theirs, whose key columns are left alone (see `planContactWrites`).
    */
-  put(scope: TenantScope, contact: MailingCoreContact, seq: number, stored?: MailingCoreContact): void {
-    const data = JSON.stringify(contact);
-    const optIn = contact.optIn ? 1 : 0;
-    if (stored && stored.id === contact.id && stored.externalId === contact.externalId && emailKey(stored.email) === emailKey(contact.email)) {
-      const changes = this.store
-        .statement(SQL.update)
-        .run(contact.locale, optIn, contact.projectId, seq, contact.updatedAt, data, scope.namespace, scope.tenant, contact.id).changes;
-      if (changes === 1) return;
-    }
-    this.contacts.run(
-      scope,
-      SQL.put,
-      contact.id,
-      contact.externalId,
-      emailKey(contact.email),
-      contact.locale,
-      optIn,
-      contact.projectId,
-      seq,
-      contact.createdAt,
-      contact.updatedAt,
-      data,
-    );
+  async put(scope: TenantScope, writes: readonly ContactWrite[], seq: number): Promise<void> {
+    const { settingKeys, keepingKeys } = planContactWrites(writes);
+    await this.contacts.write(scope, CONTACT_COLUMNS, settingKeys.map((contact) => contactRow(contact, seq)), SETS_KEYS);
+    await this.contacts.write(scope, CONTACT_COLUMNS, keepingKeys.map((contact) => contactRow(contact, seq)), KEEPS_KEYS);
   }
 
-  delete(scope: TenantScope, id: string): boolean {
-    return this.contacts.run(scope, SQL.delete, id) > 0;
+  async delete(scope: TenantScope, id: string): Promise<boolean> {
+    return (await this.contacts.run(scope, SQL.delete, id)) > 0;
   }
 
-  count(scope: TenantScope): number {
+  count(scope: TenantScope): Promise<number> {
     return this.contacts.count(scope);
   }
 
@@ -291,19 +331,33 @@ export class MailingCoreStore {
    * returns, so the next pull from their largest gets it): keys move on every write, and
    * leaving moved contacts out is what keeps a walk from returning one twice.
    */
-  page(scope: TenantScope, filter: ContactListFilter, limit: number, position: ListPosition, offset: number): ContactPage {
-    const params = {
-      namespace: scope.namespace,
-      tenant: scope.tenant,
-      asOfSeq: position.asOfSeq,
-      locale: filter.locale ?? null,
-      optIn: filter.optIn === undefined ? null : filter.optIn ? 1 : 0,
-      since: filter.updatedSince ?? null,
-    };
-    const total = this.store.statement(SQL.pageTotal).pluck().get(params) as number;
-    const rows = this.store
-      .statement(SQL.pageRows)
-      .all({ ...params, afterUpdatedAt: position.afterUpdatedAt, afterId: position.afterId, limit: limit + 1, offset }) as ContactRow[];
+  async page(scope: TenantScope, filter: ContactListFilter, limit: number, position: ListPosition, offset: number): Promise<ContactPage> {
+    const filtered: Filtered = { key: '', conditions: [], params: [] };
+    if (filter.locale != null) where(filtered, 'l', 'locale = ?', filter.locale);
+    if (filter.optIn !== undefined) where(filtered, 'o', 'opt_in = ?', filter.optIn ? 1 : 0);
+    if (filter.updatedSince != null) where(filtered, 's', 'updated_at >= ?', filter.updatedSince);
+    let sql = this.pageSql.get(filtered.key);
+    if (!sql) {
+      const conditions = ['namespace = ? AND tenant = ? AND seq <= ?', ...filtered.conditions].join(' AND ');
+      sql = {
+        total: `SELECT count(*) FROM ${T} WHERE ${conditions}`,
+        rows: `SELECT id, updated_at, data FROM ${T}
+    WHERE ${conditions} AND (updated_at, id) > (?, ?)
+    ORDER BY updated_at, id LIMIT ? OFFSET ?`,
+      };
+      this.pageSql.set(filtered.key, sql);
+    }
+    const total = (await this.contacts.value<number>(scope, sql.total, position.asOfSeq, ...filtered.params)) ?? 0;
+    const rows = await this.contacts.rows<ContactRow>(
+      scope,
+      sql.rows,
+      position.asOfSeq,
+      ...filtered.params,
+      position.afterUpdatedAt,
+      position.afterId,
+      limit + 1,
+      offset,
+    );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -318,39 +372,57 @@ export class MailingCoreStore {
   }
 
   /** Contacts per locale (null: none) among those matching the audience filter. */
-  countByLocale(scope: TenantScope, filter: MailingCoreAudienceFilter, matchesAttributes: (contact: MailingCoreContact) => boolean): Map<string | null, number> {
-    const params = {
-      namespace: scope.namespace,
-      tenant: scope.tenant,
-      anyLocale: filter.locale === undefined ? 1 : 0,
-      locale: filter.locale ?? null,
-      optIn: filter.optIn === undefined ? null : filter.optIn ? 1 : 0,
-      projectId: filter.projectId ?? null,
-    };
+  async countByLocale(
+    scope: TenantScope,
+    filter: MailingCoreAudienceFilter,
+    matchesAttributes: (contact: MailingCoreContact) => boolean,
+  ): Promise<Map<string | null, number>> {
+    const filtered: Filtered = { key: '', conditions: [], params: [] };
+    // An absent locale is any locale; null is none.
+    if (filter.locale === null) where(filtered, 'n', 'locale IS NULL');
+    else if (filter.locale !== undefined) where(filtered, 'l', 'locale = ?', filter.locale);
+    if (filter.optIn !== undefined) where(filtered, 'o', 'opt_in = ?', filter.optIn ? 1 : 0);
+    if (filter.projectId != null) where(filtered, 'p', 'project_id = ?', filter.projectId);
+    let sql = this.audienceSql.get(filtered.key);
+    if (!sql) {
+      const conditions = ['namespace = ? AND tenant = ?', ...filtered.conditions].join(' AND ');
+      sql = {
+        countByLocale: `SELECT locale, count(*) AS n FROM ${T} WHERE ${conditions} GROUP BY locale`,
+        contacts: `SELECT data FROM ${T} WHERE ${conditions}`,
+      };
+      this.audienceSql.set(filtered.key, sql);
+    }
     const counts = new Map<string | null, number>();
     if (filter.attributes === undefined || Object.keys(filter.attributes).length === 0) {
-      const rows = this.store.statement(SQL.countByLocale).all(params) as Array<{ locale: string | null; n: number }>;
+      const rows = await this.contacts.rows<{ locale: string | null; n: number }>(scope, sql.countByLocale, ...filtered.params);
       for (const row of rows) counts.set(row.locale, row.n);
       return counts;
     }
-    // Attribute values are free JSON: compare them in code, not with SQLite's JSON typing.
-    for (const row of this.store.statement(SQL.audience).iterate(params) as Iterable<{ data: string }>) {
+    // Attribute values are free JSON: compare them in code, not with either engine's JSON typing.
+    for (const row of await this.contacts.rows<{ data: string }>(scope, sql.contacts, ...filtered.params)) {
       const contact = parse(row);
       if (matchesAttributes(contact)) counts.set(contact.locale, (counts.get(contact.locale) ?? 0) + 1);
     }
     return counts;
   }
 
-  putCampaign(scope: TenantScope, campaign: MailingCoreCampaign): void {
-    this.campaigns.run(scope, SQL.putCampaign, campaign.id, JSON.stringify(campaign), campaign.createdAt);
+  async putCampaign(scope: TenantScope, campaign: MailingCoreCampaign): Promise<void> {
+    await this.campaigns.write(scope, ['id', 'data', 'created_at'], [[campaign.id, JSON.stringify(campaign), campaign.createdAt]]);
   }
 
-  campaign(scope: TenantScope, id: string): MailingCoreCampaign | undefined {
-    return parseStored<MailingCoreCampaign>(this.campaigns.value(scope, SQL.campaign, id));
+  campaign(scope: TenantScope, id: string): Promise<MailingCoreCampaign | undefined> {
+    return this.campaigns.record<MailingCoreCampaign>(scope, id);
   }
 
   /** Contacts in (tenant, id) order, for the control API. */
-  list(filter: RecordFilter): RecordPage {
+  list(filter: RecordFilter): Promise<RecordPage> {
     return this.contacts.list(filter);
   }
+}
+
+/** Adds a filter's condition (and its value, when it binds one) to `filtered`; `tag` names it in the statement cache's key. */
+function where(filtered: Filtered, tag: string, condition: string, ...params: unknown[]): void {
+  filtered.key += tag;
+  filtered.conditions.push(condition);
+  filtered.params.push(...params);
 }

@@ -17,6 +17,9 @@ describe('loadConfig', () => {
       journalCapacity: 10_000,
       journalMib: 16,
       allowedHosts: [],
+      pgPoolMax: 10,
+      pgConnectTimeoutMs: 5_000,
+      pgStatementTimeoutMs: 10_000,
     });
   });
 

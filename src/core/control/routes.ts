@@ -166,10 +166,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       operationId: 'sandboxHealth',
       summary: 'Liveness: answers once the store is open, 503 while it cannot be reached',
       responses: {
-        200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok'), store: z.string() }) },
+        200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok') }) },
         503: {
-          description: 'The store (e.g. the shared PostgreSQL database) does not answer; vendor calls fail until it does.',
-          schema: z.object({ status: z.literal('unavailable'), store: z.string() }),
+          description: 'The store does not answer (e.g. the shared PostgreSQL database is down); vendor calls fail until it does.',
+          schema: z.object({ status: z.literal('unavailable'), store: z.enum(['sqlite', 'postgres']).describe('The engine that does not answer') }),
         },
       },
       errors: [],
@@ -177,9 +177,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
         try {
           await deps.store.ping();
         } catch {
-          return c.json({ status: 'unavailable' as const, store: deps.store.label }, 503);
+          return c.json({ status: 'unavailable' as const, store: deps.store.engine }, 503);
         }
-        return c.json({ status: 'ok' as const, store: deps.store.label });
+        return c.json({ status: 'ok' as const });
       },
     },
     {

@@ -7,7 +7,7 @@ import { faultTargetProblem } from '../fault-targets.js';
 import { StoredFault } from '../faults.js';
 import { isPlainObject } from '../json.js';
 import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
-import { isConstraintViolation, quoteIdent, type ColumnInfo } from '../store.js';
+import { isConstraintViolation, quoteIdent, type ColumnInfo, type Store } from '../store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from '../vendor.js';
 
 export interface ControlContext {
@@ -375,6 +375,53 @@ async function checkCredential(ctx: ControlContext, row: Row, at: Array<string |
   return { ...row, secret: held.secret };
 }
 
+/** A table's rows grouped by the columns they name, with their indexes in the table. */
+function batchesOf(tableRows: readonly Row[]): Array<Array<{ index: number; row: Row }>> {
+  const batches = new Map<string, Array<{ index: number; row: Row }>>();
+  for (const [index, row] of tableRows.entries()) {
+    const key = Object.keys(row).join('\u0000');
+    let batch = batches.get(key);
+    if (!batch) batches.set(key, (batch = []));
+    batch.push({ index, row });
+  }
+  return [...batches.values()];
+}
+
+/** Writes one batch of rows naming the same columns (one statement on PostgreSQL). */
+async function insertRows(store: Store, table: string, columns: readonly ColumnInfo[], batch: ReadonlyArray<{ row: Row }>): Promise<void> {
+  const named = columns.filter((c) => c.name in batch[0]!.row).map((c) => ({ name: c.name, kind: c.type.includes('INT') ? ('integer' as const) : ('text' as const) }));
+  if (named.length === 0) for (const _ of batch) await store.run(`INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`);
+  else await store.writeRows(table, named, batch.map(({ row }) => named.map((c) => row[c.name])));
+}
+
+/**
+ * The first row a restore cannot write, found again row by row in a transaction that is rolled
+ * back (only after a batched restore failed): the refusal names the row, as a row-by-row restore would.
+ */
+async function firstBrokenRow(store: Store, tables: readonly TableRows[]): Promise<{ table: string; index: number | string; message: string }> {
+  return store.rolledBack(async () => {
+    for (const table of await store.tableNames()) await store.run(`DELETE FROM ${quoteIdent(table)}`);
+    for (const { table, columns, rows } of tables) {
+      for (const [index, row] of rows.entries()) {
+        // A savepoint per row: on PostgreSQL a failed statement spoils the transaction around it.
+        try {
+          await store.rolledBack(async () => {
+            await insertRows(store, table, columns, [{ row }]);
+            throw KEEP;
+          });
+        } catch (error) {
+          if (error !== KEEP) return { table, index, message: (error as Error).message };
+        }
+        await insertRows(store, table, columns, [{ row }]);
+      }
+    }
+    return { table: '(unknown)', index: '(unknown)', message: 'a constraint failed' };
+  });
+}
+
+/** Thrown to leave a savepoint whose insert worked (the row is then written for real). */
+const KEEP = Symbol('keep');
+
 /**
  * Replaces the whole state with a snapshot's, all or nothing: the whole document is checked
  * first (checkSnapshot), the tables are replaced in one transaction, and only once it has
@@ -393,33 +440,22 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   const tables = await checkSnapshot(ctx, snapshot);
   const { store } = ctx.deps;
   let rows = 0;
-  let at = '';
   try {
     await store.transaction(async () => {
       for (const table of await store.tableNames()) await store.run(`DELETE FROM ${quoteIdent(table)}`);
       for (const { table, columns, rows: tableRows } of tables) {
-        at = table;
         // Rows of one table almost always share their columns: one batch per column set.
-        const batches = new Map<string, Row[]>();
-        for (const row of tableRows) {
-          const key = Object.keys(row).join('\u0000');
-          batches.set(key, [...(batches.get(key) ?? []), row]);
-        }
-        for (const batch of batches.values()) {
-          const cols = columns.filter((c) => c.name in batch[0]!).map((c) => ({ name: c.name, kind: c.type.includes('INT') ? ('integer' as const) : ('text' as const) }));
-          if (cols.length === 0) for (const _ of batch) await store.run(`INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`);
-          else await store.writeRows(table, cols, batch.map((row) => cols.map((c) => row[c.name])));
-          rows += batch.length;
-        }
+        for (const batch of batchesOf(tableRows)) await insertRows(store, table, columns, batch);
+        rows += tableRows.length;
       }
     });
   } catch (error) {
     // Two rows with one primary key and the like: the transaction rolled back, nothing changed.
     if (isConstraintViolation(error)) {
-      const message = (error as Error).message;
+      const { table, index, message } = await firstBrokenRow(store, tables);
       throw controlError('INVALID_REQUEST', {
-        message: `Snapshot table ${at} breaks a constraint: ${message}`,
-        extra: { issues: [`tables.${at}: ${message}`] },
+        message: `Snapshot table ${table} breaks a constraint: ${message}`,
+        extra: { issues: [`tables.${table}.${index}: ${message}`] },
       });
     }
     throw error;

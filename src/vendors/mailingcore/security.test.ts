@@ -137,7 +137,7 @@ describe('mailingcore tenantHeader=optional', () => {
   it('refuses any other value of the switch when the app is built', async () => {
     const store = new SqliteStore(':memory:');
     try {
-      expect(() => createApp({ store, vendors: [mailingcore], vendorOptions: { mailingcore: { tenantHeader: 'sometimes' } } })).toThrow(/tenantHeader/);
+      await expect(createApp({ store, vendors: [mailingcore], vendorOptions: { mailingcore: { tenantHeader: 'sometimes' } } })).rejects.toThrow(/tenantHeader/);
     } finally {
       await store.close();
     }

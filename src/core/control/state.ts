@@ -195,7 +195,12 @@ export async function exportSnapshot(ctx: ControlContext, options: ExportOptions
   const tables: Snapshot['tables'] = {};
   // One transaction: every table as of one instant, even while other processes write (shared mode).
   await store.transaction(async () => {
-    for (const table of await store.tableNames()) tables[table] = await store.all<Row>(`SELECT * FROM ${quoteIdent(table)}`);
+    for (const table of await store.tableNames()) {
+      // Ordered by every column, in declaration order (the scope and key come first): the same
+      // order on both engines, and an export of a restored snapshot is the snapshot again.
+      const order = (await store.columnInfo(table)).map((c) => quoteIdent(c.name)).join(', ');
+      tables[table] = await store.all<Row>(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${order}`);
+    }
   });
   if (options.secrets !== 'include' && tables[CREDENTIALS_TABLE]) {
     tables[CREDENTIALS_TABLE] = tables[CREDENTIALS_TABLE].map((row) => ({ ...row, secret: WITHHELD_SECRET }));

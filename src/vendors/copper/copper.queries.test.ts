@@ -1,29 +1,19 @@
 // Copper's bulk requests read by key: as many SELECTs for a full batch as for one object, through HTTP and through a seed.
 import { describe, expect, it } from 'vitest';
 import { call, json, useSandbox } from '../../../test/helpers.js';
-import { SqliteStore } from '../../core/sqlite-store.js';
+import { selectsIn, storeCallsDuring } from '../../../test/store-calls.js';
 import { bulkCreate, bulkUpdate } from './copper.client.js';
 import { MAX_BULK_PEOPLE } from './errors.js';
 
 const sandbox = useSandbox({ rateLimits: 'off' });
 const work = (email: string) => ({ email, category: 'work' });
 
-/** How many SELECTs `send` runs, counted at the sandbox store's `statement` (the default sandbox's SQLite store). */
+/** How many SELECTs `send` runs, counted where every read enters the sandbox's store (either engine). */
 async function selectsDuring(send: () => Promise<{ status: number }>): Promise<number> {
-  const store = sandbox().app.deps.store;
-  if (!(store instanceof SqliteStore)) throw new Error(`these counts read SQLite's statement cache; the sandbox runs on ${store.label}`);
-  const statement = store.statement;
-  let selects = 0;
-  store.statement = (sql: string) => {
-    if (/^\s*SELECT/i.test(sql)) selects += 1;
-    return statement.call(store, sql);
-  };
-  try {
-    expect((await send()).status).toBe(200);
-  } finally {
-    store.statement = statement;
-  }
-  return selects;
+  let status = 0;
+  const calls = await storeCallsDuring(sandbox().app.deps.store, async () => (status = (await send()).status));
+  expect(status).toBe(200);
+  return selectsIn(calls);
 }
 
 describe('copper bulk reads', () => {

@@ -1,6 +1,7 @@
 // MailingCore on the core's bulk kit: a forced row is absent from the batch, reads stay bounded, and the write counter moves once per write.
 import { describe, expect, it } from 'vitest';
 import { call, json, useSandbox } from '../../../test/helpers.js';
+import { selectsIn, storeCallsDuring } from '../../../test/store-calls.js';
 import { bulk, contact, OTHER_KEY, putContact, storedContacts } from './mailingcore.client.js';
 import { MC_MESSAGES, MC_ROW_ERRORS } from './errors.js';
 import { SEQUENCES_TABLE } from './store.js';
@@ -11,38 +12,8 @@ const armRowErrors = async (rowErrors: Record<string, string>) => {
   expect(res.status).toBe(201);
 };
 
-type Read = (sql: string, params?: readonly unknown[]) => Promise<unknown>;
-
 /** Runs `fn` counting the SELECT statements the sandbox's store runs meanwhile, on either engine. */
-async function countSelects(fn: () => Promise<unknown>): Promise<number> {
-  const store = sandbox().app.deps.store as unknown as Record<'all' | 'column' | 'value', Read>;
-  const methods = ['all', 'column', 'value'] as const;
-  const originals = methods.map((method) => store[method]);
-  const own = methods.map((method) => Object.getOwnPropertyDescriptor(store, method));
-  let selects = 0;
-  // A read one of these makes through another (PostgreSQL's `value` asks `column`) is counted once.
-  let inside = false;
-  for (const [i, method] of methods.entries()) {
-    const original = originals[i]!;
-    store[method] = function (this: unknown, sql, params) {
-      if (inside) return original.call(this, sql, params);
-      if (/^\s*SELECT\b/i.test(sql)) selects += 1;
-      inside = true;
-      try {
-        return original.call(this, sql, params);
-      } finally {
-        inside = false;
-      }
-    };
-  }
-  try {
-    await fn();
-  } finally {
-    // Back to the store's own methods (its class's, unless the store had them set on itself).
-    methods.forEach((method, i) => (own[i] ? Object.defineProperty(store, method, own[i]) : delete store[method]));
-  }
-  return selects;
-}
+const countSelects = async (fn: () => Promise<unknown>): Promise<number> => selectsIn(await storeCallsDuring(sandbox().app.deps.store, fn));
 
 const writeCounter = () =>
   sandbox().app.deps.store.value<number>(`SELECT value FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`, ['', 'tenant_demo']);

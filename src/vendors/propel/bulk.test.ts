@@ -1,6 +1,7 @@
 // Propel's bulk engine through HTTP: rows that depend on a row a fault forces to fail, and reads that do not grow with the rows.
 import { describe, expect, it } from 'vitest';
 import { call, json, useSandbox, type JsonResponse } from '../../../test/helpers.js';
+import { selectsIn, storeCallsDuring } from '../../../test/store-calls.js';
 import { bulkById, bulkBySourceId, getContact, token } from './propel.client.js';
 import { PROPEL_MESSAGES } from './errors.js';
 import { FIRST_CONTACT_ID } from './store.js';
@@ -66,23 +67,10 @@ describe('propel row faults and the rows that depend on them', () => {
 describe('propel bulk reads', () => {
   /** The SELECT queries the store runs while `run` goes (on either engine: counted where every read enters the store). */
   async function selectsDuring(run: () => Promise<JsonResponse>): Promise<number> {
-    const store = sandbox().app.deps.store;
-    const { all, column, value } = store;
-    let selects = 0;
-    const counted = <F extends (sql: string, params?: readonly unknown[]) => Promise<unknown>>(read: F): F =>
-      ((sql: string, params?: readonly unknown[]) => {
-        if (/^\s*SELECT/i.test(sql)) selects += 1;
-        return read.call(store, sql, params);
-      }) as F;
-    store.all = counted(all);
-    store.column = counted(column);
-    store.value = counted(value);
-    try {
-      expect((await run()).status).toBe(200);
-    } finally {
-      Object.assign(store, { all, column, value });
-    }
-    return selects;
+    let status = 0;
+    const calls = await storeCallsDuring(sandbox().app.deps.store, async () => (status = (await run()).status));
+    expect(status).toBe(200);
+    return selectsIn(calls);
   }
 
   /** Rows that look up much: stored and new ids, repeats, parents by id and by sourceId, identities. */

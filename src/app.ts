@@ -15,8 +15,9 @@ import { assignRequestIds } from './core/request-id.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
 import { createVendorRouter } from './core/router.js';
+import { SharedState } from './core/shared-state.js';
 import type { Store } from './core/store.js';
-import type { CoreDeps, VendorInstance, VendorModule } from './core/vendor.js';
+import type { CoreDeps, SandboxEnv, VendorInstance, VendorModule } from './core/vendor.js';
 import { createDashboardRouter, DASHBOARD_PATH } from './ui/dashboard.js';
 import { VENDORS } from './vendors/registry.js';
 
@@ -74,8 +75,15 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
 
   const secrets = () => deps.credentials.secrets();
   const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes, secrets);
+  // Shared mode: the clock, faults and rate limits are the database's, for every process on it.
+  const shared = deps.store.engine === 'postgres' ? new SharedState(deps.store, { clock, faults: plane.faults, rateLimits: deps.rateLimits }) : undefined;
+  if (shared) {
+    await shared.start();
+    plane.shared = shared;
+  }
   const requestIds = assignRequestIds(() => plane.journal.reserveId()) as MiddlewareHandler;
   const app = new Hono();
+  if (shared) app.use(shared.middleware());
   // First, so it sees every request and the final response, errors included.
   if (options.logger) {
     const areas = [...vendors, { name: 'sandbox', prefix: CONTROL_PREFIX }, { name: 'docs', prefix: DOCS_PREFIX }];
@@ -107,6 +115,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
     app.get(`${vendor.prefix}/openapi.json`, (c) => c.json(documents[vendor.name]!));
     app.route(vendor.prefix, createVendorRouter(owner, routes, vendor.prefix, middleware, beforeHandler));
     const alone = new Hono();
+    if (shared) alone.use(shared.middleware());
     if (options.logger) alone.use(logRequests(options.logger, [{ name: vendor.name, prefix: '' }], secrets) as MiddlewareHandler);
     alone.use(requestIds);
     alone.route('/', createVendorRouter(owner, routes, '', middleware, beforeHandler));
@@ -149,7 +158,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   app.route(DASHBOARD_PATH, createDashboardRouter(dashboardVendors, lock, pagesOwner));
   app.route(
     CONTROL_PREFIX,
-    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [lock]),
+    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [lock, ...(shared ? [shared.controlMiddleware() as MiddlewareHandler<SandboxEnv>] : [])]),
   );
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No vendor is mounted at ${c.req.path}` } }, 404));
 

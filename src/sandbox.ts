@@ -11,7 +11,7 @@ import { createIdSource } from './core/ids.js';
 import type { Logger } from './core/logger.js';
 import type { RateLimitMode } from './core/rate-limit.js';
 import { openStore } from './core/open-store.js';
-import type { PostgresOptions } from './core/postgres-store.js';
+import type { PostgresOptions } from './core/store.js';
 import type { VendorModule } from './core/vendor.js';
 
 export interface SandboxOptions {

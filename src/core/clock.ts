@@ -102,6 +102,22 @@ export class SandboxClock implements Clock {
   state(): ClockState {
     return { now: new Date(this.now()).toISOString(), frozen: this.isFrozen };
   }
+
+  /** What the clock is made of (an offset from system time, or a frozen instant), as processes sharing a database exchange it. */
+  settings(): ClockSettings {
+    return { offsetMs: this.offsetMs, frozenAt: this.frozenAt };
+  }
+
+  /** Takes another process's settings (core/shared-state.ts). */
+  adopt(settings: ClockSettings): void {
+    this.offsetMs = settings.offsetMs;
+    this.frozenAt = settings.frozenAt;
+  }
+}
+
+export interface ClockSettings {
+  offsetMs: number;
+  frozenAt: number | null;
 }
 
 /** Epoch ms of an ISO string, a Date or epoch ms; a RangeError when it is no instant or outside the clock's range. */

@@ -6,6 +6,7 @@ import { CoverageCounts } from './coverage.js';
 import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
 import { JOURNAL_BYTE_BUDGET, Journal, RawBody } from './journal.js';
 import { Metrics } from './metrics.js';
+import type { SharedState } from './shared-state.js';
 import { redactHeaders, redactTarget, SecretSet } from './redact.js';
 import { stampRequestId } from './request-id.js';
 import { vendorPathWithQuery } from './router.js';
@@ -21,6 +22,8 @@ export class ControlPlane {
   readonly faults = new Faults();
   readonly metrics = new Metrics();
   readonly coverage = new CoverageCounts();
+  /** Shared mode: faults fire under the database's lock, counted across every process. */
+  shared: SharedState | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -137,7 +140,7 @@ export class ControlPlane {
       };
       // Bodies are read only for faults that match on them; a body too large fails as the vendor's 413, as it would later anyway.
       if (plane.faults.needsBody(request, stage)) request.body = bodyForFaults(await readRawBody(c, bodyLimit));
-      const fault = plane.faults.take(request, stage);
+      const fault = plane.shared ? await plane.shared.exclusive(() => plane.faults.take(request, stage)) : plane.faults.take(request, stage);
       if (!fault) return next();
       c.set('faultId', fault.id);
       return applyFault(vendor, fault, c, next);

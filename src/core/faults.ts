@@ -326,6 +326,16 @@ export class Faults {
     return this.faults.map((f) => ({ ...f }));
   }
 
+  /** Every armed fault with its counters, and the next id: what processes sharing a database exchange (core/shared-state.ts). */
+  settings(): { faults: Fault[]; nextId: number } {
+    return { faults: this.faults, nextId: this.nextId };
+  }
+
+  adopt(settings: { faults: Fault[]; nextId: number }): void {
+    this.faults = settings.faults;
+    this.nextId = settings.nextId;
+  }
+
   /** Replaces every fault, e.g. with a snapshot's (parsed with `StoredFault`); a fault without generator state starts from its seed. */
   restore(faults: ReadonlyArray<z.input<typeof StoredFault>>): void {
     // Defaults again for callers that skipped the schema: a missing field must never mean "never fires".

@@ -22,7 +22,7 @@ export interface RateLimitOptions {
 /** Counts the request in its bucket; over the limit, throws RATE_LIMITED with `Retry-After`. */
 export function rateLimit({ limits, limiter, key, onDecision }: RateLimitOptions): MiddlewareHandler<SandboxEnv> {
   return async function enforceRateLimit(c, next) {
-    const decision = limits.take(limiter, bucketKey({ namespace: c.get('namespace'), tenant: c.get('tenant') ?? '' }, key(c)));
+    const decision = await limits.take(limiter, bucketKey({ namespace: c.get('namespace'), tenant: c.get('tenant') ?? '' }, key(c)));
     onDecision?.(c, decision);
     if (!decision.allowed) {
       throw new SandboxError('RATE_LIMITED', { headers: { 'Retry-After': String(decision.retryAfterS) } });

@@ -1,7 +1,7 @@
 // Opens the store `--db` names: a SQLite file (or `:memory:`) by default, PostgreSQL for a postgres:// URL.
 import { SqliteStore } from './sqlite-store.js';
 import { isPostgresUrl, type Store } from './store.js';
-import type { PostgresOptions } from './postgres-store.js';
+import type { PostgresOptions } from './store.js';
 
 export interface StoreOptions {
   postgres?: PostgresOptions;

@@ -1,6 +1,10 @@
 // The shared store: a PostgreSQL database that any number of sandbox processes use as one sandbox.
-import pg from 'pg';
-import { insertSql, quoteIdent, TransactionScope, type Column, type ColumnInfo, type Migration, type SqlDialect, type Store, type Upsert } from './store.js';
+import { createRequire } from 'node:module';
+import type * as Pg from 'pg';
+import { inSavepoint, insertSql, quoteIdent, TransactionScope, type Column, type ColumnInfo, type Migration, type PostgresOptions, type SqlDialect, type Store, type Upsert } from './store.js';
+
+// Loaded when a postgres:// store is opened, never at start: the bin's bundle keeps the driver a package.
+const pg = createRequire(import.meta.url)('pg') as typeof Pg;
 
 const POSTGRES_DIALECT: SqlDialect = {
   inKeys: (column, kind) => `${quoteIdent(column)} IN (SELECT value::${pgType(kind)} FROM json_array_elements_text(?::json))`,
@@ -49,16 +53,6 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
-/** Connection pool settings (`--pg-pool-max`, ...). */
-export interface PostgresOptions {
-  /** Connections this process keeps at most (default 10). */
-  poolMax?: number;
-  /** How long a request waits for a free connection or a new one before failing, ms (default 5000). */
-  connectTimeoutMs?: number;
-  /** The longest one statement may run, ms (default 10000): a stuck database fails a request, it never hangs it. */
-  statementTimeoutMs?: number;
-}
-
 /** A statement as pg sends it: named, so that each connection prepares it once. */
 interface Prepared {
   name: string;
@@ -72,8 +66,8 @@ export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   readonly sql = POSTGRES_DIALECT;
   readonly label: string;
-  private readonly pool: pg.Pool;
-  private readonly tx = new TransactionScope<pg.PoolClient>();
+  private readonly pool: Pg.Pool;
+  private readonly tx = new TransactionScope<Pg.PoolClient>();
   private readonly prepared = new Map<string, Prepared>();
 
   constructor(url: string, options: PostgresOptions = {}) {
@@ -103,7 +97,7 @@ export class PostgresStore implements Store {
     return stmt;
   }
 
-  private client(): pg.Pool | pg.PoolClient {
+  private client(): Pg.Pool | Pg.PoolClient {
     return this.tx.current() ?? this.pool;
   }
 
@@ -138,7 +132,8 @@ export class PostgresStore implements Store {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.tx.current()) return fn();
+    const open = this.tx.current();
+    if (open) return inSavepoint((sql) => open.query(sql), fn, true);
     const client = await this.pool.connect();
     // A connection whose BEGIN, COMMIT or ROLLBACK failed is in an unknown state: the pool drops it.
     let broken = true;
@@ -162,15 +157,7 @@ export class PostgresStore implements Store {
 
   async rolledBack<T>(fn: () => Promise<T>): Promise<T> {
     const open = this.tx.current();
-    if (open) {
-      await open.query('SAVEPOINT dry_run');
-      try {
-        return await fn();
-      } finally {
-        await open.query('ROLLBACK TO SAVEPOINT dry_run');
-        await open.query('RELEASE SAVEPOINT dry_run');
-      }
-    }
+    if (open) return inSavepoint((sql) => open.query(sql), fn, false);
     const client = await this.pool.connect();
     let broken = true;
     try {

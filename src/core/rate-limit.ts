@@ -48,7 +48,7 @@ const SEP = '\u0000';
 export const bucketKey = (scope: { namespace: string; tenant: string }, vendorKey: string): string =>
   `${scope.namespace}${SEP}${scope.tenant}${SEP}${vendorKey}`;
 
-function splitBucketKey(key: string): { namespace: string; tenant: string; key: string } {
+export function splitBucketKey(key: string): { namespace: string; tenant: string; key: string } {
   const first = key.indexOf(SEP);
   const second = key.indexOf(SEP, first + 1);
   return { namespace: key.slice(0, first), tenant: key.slice(first + 1, second), key: key.slice(second + 1) };
@@ -92,6 +92,17 @@ export class SlidingWindowLimiter {
     for (const key of [...this.buckets.keys()]) if (inScope(key, scope)) this.buckets.delete(key);
   }
 
+  /** The request times counted in `key`'s window (oldest first): what processes sharing a database exchange. */
+  log(key: string): readonly number[] {
+    return this.buckets.get(key) ?? [];
+  }
+
+  /** Replaces `key`'s log with another process's (core/shared-state.ts); an empty log drops the bucket. */
+  adoptLog(key: string, log: number[]): void {
+    if (log.length === 0) this.buckets.delete(key);
+    else this.buckets.set(key, log);
+  }
+
   view(): BucketView[] {
     const now = this.clock.now();
     const out: BucketView[] = [];
@@ -129,9 +140,22 @@ export class SlidingWindowLimiter {
   }
 }
 
+/**
+ * Where buckets live when processes share them (core/shared-state.ts): each take runs against
+ * the bucket every process sees, one process at a time.
+ */
+export interface SharedBuckets {
+  take(limiter: SlidingWindowLimiter, key: string): Promise<RateLimitDecision>;
+  /** Reads every shared bucket into the limiters (for the control API's view). */
+  load(limiters: ReadonlyMap<string, SlidingWindowLimiter>): Promise<void>;
+  reset(scope: BucketScope): Promise<void>;
+}
+
 /** Every limiter of the process, so the control API can show, reset and switch them. */
 export class RateLimits {
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
+  /** Set in shared mode: buckets then live in the database. */
+  shared: SharedBuckets | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -148,20 +172,22 @@ export class RateLimits {
   }
 
   /** Counts a request against `limiter`; always allowed while the mode is `off`. */
-  take(limiter: SlidingWindowLimiter, key: string): RateLimitDecision {
+  take(limiter: SlidingWindowLimiter, key: string): RateLimitDecision | Promise<RateLimitDecision> {
     if (this.mode === 'off') {
       return { allowed: true, limit: limiter.policy.limit, remaining: limiter.policy.limit, resetAtMs: this.clock.now(), retryAfterS: 0 };
     }
-    return limiter.take(key);
+    return this.shared ? this.shared.take(limiter, key) : limiter.take(key);
   }
 
-  reset(scope: BucketScope = {}): void {
+  async reset(scope: BucketScope = {}): Promise<void> {
     for (const limiter of this.limiters.values()) {
       if (scope.vendor === undefined || limiter.name.startsWith(`${scope.vendor}.`)) limiter.reset(scope);
     }
+    await this.shared?.reset(scope);
   }
 
-  buckets(): BucketView[] {
+  async buckets(): Promise<BucketView[]> {
+    await this.shared?.load(this.limiters);
     return [...this.limiters.values()].flatMap((l) => l.view());
   }
 }

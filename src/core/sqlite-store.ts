@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 import {
+  inSavepoint,
   insertSql,
   Mutex,
   quoteIdent,
@@ -105,7 +106,7 @@ export class SqliteStore implements Store {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.tx.current()) return fn();
+    if (this.tx.current()) return inSavepoint((sql) => this.db.exec(sql), fn, true);
     const release = await this.writer.acquire();
     try {
       this.db.exec('BEGIN');
@@ -130,15 +131,7 @@ export class SqliteStore implements Store {
   async lock(): Promise<void> {}
 
   async rolledBack<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.tx.current()) {
-      this.db.exec('SAVEPOINT dry_run');
-      try {
-        return await fn();
-      } finally {
-        this.db.exec('ROLLBACK TO dry_run');
-        this.db.exec('RELEASE dry_run');
-      }
-    }
+    if (this.tx.current()) return inSavepoint((sql) => this.db.exec(sql), fn, false);
     const release = await this.writer.acquire();
     try {
       this.db.exec('BEGIN');

@@ -67,8 +67,8 @@ export interface Store {
   writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void>;
   /**
    * Runs `fn` in one transaction, committed when it resolves and rolled back when it throws.
-   * Called inside a transaction, `fn` joins it: the outer one commits or rolls back. `fn` may await
-   * only this store.
+   * Called inside a transaction, `fn` runs in a savepoint of it: a throw undoes `fn`'s writes only,
+   * and the outer transaction commits or rolls back the rest. `fn` may await only this store.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
@@ -111,6 +111,16 @@ export function insertSql(table: string, columns: readonly Column[], upsert: Ups
   return `${insert} ${target} DO UPDATE SET ${upsert.update.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
 }
 
+/** PostgreSQL connection pool settings (`--pg-pool-max`, ...). */
+export interface PostgresOptions {
+  /** Connections this process keeps at most (default 10). */
+  poolMax?: number;
+  /** How long a request waits for a free connection or a new one before failing, ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** The longest one statement may run, ms (default 10000): a stuck database fails a request, it never hangs it. */
+  statementTimeoutMs?: number;
+}
+
 /** Quotes an identifier that was checked against the schema; never used on raw client input. */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
@@ -136,6 +146,26 @@ export class TransactionScope<Tx> {
   run<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
     return this.als.run(tx, fn);
   }
+}
+
+/**
+ * Runs `fn` in a savepoint of the open transaction (`exec` runs one statement on its connection):
+ * undone when `fn` throws, and also when it succeeds unless `keep` (a dry run inside a transaction).
+ * Savepoints nest: each one is the most recent of its name while it is open.
+ */
+export async function inSavepoint<T>(exec: (sql: string) => unknown, fn: () => Promise<T>, keep: boolean): Promise<T> {
+  await exec('SAVEPOINT nested');
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    await exec('ROLLBACK TO nested');
+    await exec('RELEASE nested');
+    throw error;
+  }
+  if (!keep) await exec('ROLLBACK TO nested');
+  await exec('RELEASE nested');
+  return result;
 }
 
 /** A FIFO lock: one holder at a time, the others wait in order. */

@@ -50,6 +50,10 @@ export interface PgCluster {
   url(database: string): string;
   /** Creates a database (a fresh one per test file) and answers its URL. */
   createDatabase(name: string): string;
+  /** Stops the server (fast shutdown: connections are cut), keeping its data: the database is "down". */
+  halt(): void;
+  /** Starts the halted server again, on the same port and data. */
+  resume(): void;
   /** Stops the server at once and removes its folder. */
   stop(): void;
 }
@@ -67,10 +71,11 @@ export async function startCluster(bin: string): Promise<PgCluster> {
     if (result.status !== 0) throw new Error(`${program} ${args.join(' ')} failed (${result.status}): ${String(result.stderr) || String(result.stdout)}`);
     return String(result.stdout);
   };
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400`;
+  const start = () => run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   try {
     run('initdb', ['-D', data, '-U', 'sandbox', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
-    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400`;
-    run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+    start();
   } catch (error) {
     const log = join(dir, 'server.log');
     const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
@@ -84,9 +89,16 @@ export async function startCluster(bin: string): Promise<PgCluster> {
       run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'sandbox', name]);
       return url(name);
     },
+    halt() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      start();
+    },
     stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        // Already halted (a test failed before resuming it): nothing left to stop.
+        if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

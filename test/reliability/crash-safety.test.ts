@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/core/postgres-store.js';
 import { SQLITE_DIALECT } from '../../src/core/sqlite-store.js';
+import { isPostgresUrl } from '../../src/core/store.js';
 import { VENDORS } from '../../src/vendors/registry.js';
+import { freshPgSchemaUrl, TEST_ENGINE } from '../pg/database.js';
 import { tempDir } from '../store-inspect.js';
 import { kitFor, type Server, type VendorRequest, type VendorTestKit } from '../kit/vendor-kit.js';
 
@@ -44,19 +47,30 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
   const send = async (url: string, ids: string[]) => kit.created(await sendAs(kit, prefix, url, kit.crash.batch(ids))) === BATCH;
 
   it('keeps every acknowledged row and no half batch after SIGKILL mid-load, and restarts clean', async () => {
-    const db = join(dir, `crash-${name}.db`);
+    // On PostgreSQL two processes share the database: one is killed, the other keeps serving.
+    const shared = TEST_ENGINE === 'postgres';
+    const db = shared ? await freshPgSchemaUrl() : join(dir, `crash-${name}.db`);
     const { child, url } = await startServer(db);
+    const survivor = shared ? await startServer(db) : undefined;
     const acknowledged = new Set<string>();
     const attempted: Array<{ client: number; batch: number }> = [];
     let killed = false;
+    let afterKill = 0;
 
     const client = async (id: number) => {
-      for (let batch = 0; !killed; batch++) {
+      for (let batch = 0; (survivor ? afterKill < 20 : !killed) && batch < 2_000; batch++) {
+        // Round-robin over the processes; once one is dead, its requests fail and the other's go on.
+        const target = survivor && batch % 2 === 1 ? survivor.url : url;
+        if (killed && target === url) continue;
         attempted.push({ client: id, batch });
         try {
-          if (await send(url, batchIds(id, batch))) acknowledged.add(`${id}/${batch}`);
+          if (await send(target, batchIds(id, batch))) {
+            acknowledged.add(`${id}/${batch}`);
+            if (killed) afterKill += 1;
+          }
         } catch {
-          return; // the connection died with the server
+          if (!survivor) return; // the connection died with the server
+          continue;
         }
         // Kill while the other clients still have requests in flight.
         if (!killed && acknowledged.size >= 40) {
@@ -69,23 +83,22 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
     await exited;
     expect(acknowledged.size).toBeGreaterThanOrEqual(40);
+    if (survivor) expect(afterKill, 'batches the surviving process acknowledged after the kill').toBeGreaterThanOrEqual(20);
 
-    const store = new Database(db);
-    try {
-      expect(store.pragma('integrity_check', { simple: true })).toBe('ok');
-      const rows = store.prepare(kit.crash.storedIds(SQLITE_DIALECT)).pluck().all() as string[];
-      const perBatch = new Map<string, number>();
-      for (const id of rows) {
-        const [, c, b] = /^C(\d+)-B(\d+)-R\d+$/.exec(id)!;
-        perBatch.set(`${c}/${b}`, (perBatch.get(`${c}/${b}`) ?? 0) + 1);
-      }
-      for (const key of acknowledged) expect(perBatch.get(key), `acknowledged batch ${key}`).toBe(BATCH);
-      // Unacknowledged batches are all or nothing: the server died before or after their commit.
-      for (const { client: c, batch: b } of attempted) expect([0, BATCH]).toContain(perBatch.get(`${c}/${b}`) ?? 0);
-    } finally {
-      store.close();
+    const rows = await storedIds(db, kit);
+    const perBatch = new Map<string, number>();
+    for (const id of rows) {
+      const [, c, b] = /^C(\d+)-B(\d+)-R\d+$/.exec(id)!;
+      perBatch.set(`${c}/${b}`, (perBatch.get(`${c}/${b}`) ?? 0) + 1);
     }
+    for (const key of acknowledged) expect(perBatch.get(key), `acknowledged batch ${key}`).toBe(BATCH);
+    // Unacknowledged batches are all or nothing: the server died before or after their commit.
+    for (const { client: c, batch: b } of attempted) expect([0, BATCH]).toContain(perBatch.get(`${c}/${b}`) ?? 0);
 
+    if (survivor) {
+      survivor.child.kill('SIGTERM');
+      await once(survivor.child, 'exit');
+    }
     const restarted = await startServer(db);
     try {
       const read = kit.crash.read('C0-B0-R0');
@@ -98,3 +111,22 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
     }
   }, 60_000);
 });
+
+/** The ids every stored row carries, read from the database after the crash (a SQLite file is checked for integrity first). */
+async function storedIds(db: string, kit: VendorTestKit): Promise<string[]> {
+  if (isPostgresUrl(db)) {
+    const store = new PostgresStore(db);
+    try {
+      return (await store.column<unknown>(kit.crash.storedIds(store.sql))).map(String);
+    } finally {
+      await store.close();
+    }
+  }
+  const store = new Database(db);
+  try {
+    expect(store.pragma('integrity_check', { simple: true })).toBe('ok');
+    return store.prepare(kit.crash.storedIds(SQLITE_DIALECT)).pluck().all() as string[];
+  } finally {
+    store.close();
+  }
+}

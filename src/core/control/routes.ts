@@ -428,11 +428,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
         },
       },
       errors: [],
-      handler: (c) =>
+      handler: async (c) =>
         c.json({
           mode: deps.rateLimits.mode,
           // Bucket keys carry the credential's key id: show only the namespace and a masked remainder.
-          buckets: deps.rateLimits.buckets().map((b) => ({ ...b, key: maskedBucketKey(b.key, deps.credentials.secrets()) })),
+          buckets: (await deps.rateLimits.buckets()).map((b) => ({ ...b, key: maskedBucketKey(b.key, deps.credentials.secrets()) })),
         }),
     },
     {

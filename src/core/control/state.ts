@@ -7,6 +7,7 @@ import { faultTargetProblem } from '../fault-targets.js';
 import { StoredFault } from '../faults.js';
 import { isPlainObject } from '../json.js';
 import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
+import { isSharedStateTable } from '../shared-state.js';
 import { isConstraintViolation, quoteIdent, type ColumnInfo, type Store } from '../store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from '../vendor.js';
 
@@ -64,7 +65,7 @@ export async function resetState(ctx: ControlContext, filter: ResetRequest): Pro
     if (filter.vendor === undefined) plane.journal.clear(filter.namespace);
   }
   const scope = { ...(filter.vendor !== undefined ? { vendor: filter.vendor } : {}), ...(filter.tenant !== undefined ? { tenant: filter.tenant } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}) };
-  deps.rateLimits.reset(scope);
+  await deps.rateLimits.reset(scope);
   plane.coverage.reset(scope);
   return { deleted };
 }
@@ -195,7 +196,7 @@ export async function exportSnapshot(ctx: ControlContext, options: ExportOptions
   const tables: Snapshot['tables'] = {};
   // One transaction: every table as of one instant, even while other processes write (shared mode).
   await store.transaction(async () => {
-    for (const table of await store.tableNames()) {
+    for (const table of await recordTables(store)) {
       // Ordered by every column, in declaration order (the scope and key come first): the same
       // order on both engines, and an export of a restored snapshot is the snapshot again.
       const order = (await store.columnInfo(table)).map((c) => quoteIdent(c.name)).join(', ');
@@ -302,7 +303,7 @@ async function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): Promise<T
   }
 
   const { store } = ctx.deps;
-  const known = new Set(await store.tableNames());
+  const known = new Set(await recordTables(store));
   const shapes = new Map<string, z.ZodType>();
   for (const vendor of ctx.vendors) for (const [table, shape] of Object.entries(vendor.storedShapes ?? {})) shapes.set(table, shape);
   const missingSecrets: string[] = [];
@@ -380,6 +381,11 @@ async function checkCredential(ctx: ControlContext, row: Row, at: Array<string |
   return { ...row, secret: held.secret };
 }
 
+/** The tables a snapshot holds: every table but the shared state's (a snapshot has its own fields for it). */
+async function recordTables(store: Store): Promise<string[]> {
+  return (await store.tableNames()).filter((table) => !isSharedStateTable(table));
+}
+
 /** A table's rows grouped by the columns they name, with their indexes in the table. */
 function batchesOf(tableRows: readonly Row[]): Array<Array<{ index: number; row: Row }>> {
   const batches = new Map<string, Array<{ index: number; row: Row }>>();
@@ -405,7 +411,7 @@ async function insertRows(store: Store, table: string, columns: readonly ColumnI
  */
 async function firstBrokenRow(store: Store, tables: readonly TableRows[]): Promise<{ table: string; index: number | string; message: string }> {
   return store.rolledBack(async () => {
-    for (const table of await store.tableNames()) await store.run(`DELETE FROM ${quoteIdent(table)}`);
+    for (const table of await recordTables(store)) await store.run(`DELETE FROM ${quoteIdent(table)}`);
     for (const { table, columns, rows } of tables) {
       for (const [index, row] of rows.entries()) {
         // A savepoint per row: on PostgreSQL a failed statement spoils the transaction around it.
@@ -447,7 +453,7 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   let rows = 0;
   try {
     await store.transaction(async () => {
-      for (const table of await store.tableNames()) await store.run(`DELETE FROM ${quoteIdent(table)}`);
+      for (const table of await recordTables(store)) await store.run(`DELETE FROM ${quoteIdent(table)}`);
       for (const { table, columns, rows: tableRows } of tables) {
         // Rows of one table almost always share their columns: one batch per column set.
         for (const batch of batchesOf(tableRows)) await insertRows(store, table, columns, batch);
@@ -472,7 +478,7 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   ctx.clock.set(snapshot.clock.now);
   ctx.clock.freeze(snapshot.clock.frozen);
   ctx.deps.rateLimits.mode = snapshot.rateLimits;
-  ctx.deps.rateLimits.reset();
+  await ctx.deps.rateLimits.reset();
   ctx.plane.faults.restore(snapshot.faults);
   ctx.plane.journal.restore(snapshot.journal.map((entry) => ({ ...entry, operationId: entry.operationId ?? null })));
   return { tables: Object.keys(snapshot.tables).length, rows };

@@ -1,0 +1,45 @@
+// Shared mode when PostgreSQL goes away: vendor calls fail fast in the vendor's envelope, health says so, and all recovers without a restart.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
+import type { Sandbox } from '../../src/sandbox.js';
+import { call, startSandbox } from '../helpers.js';
+import { findPgBin, startCluster, type PgCluster } from './cluster.js';
+import { pgAvailable } from './database.js';
+
+const person = (name: string) => ({ name, emails: [{ email: `${name}@example.com`, category: 'work' }] });
+
+describe.skipIf(!pgAvailable)('PostgreSQL down and back', () => {
+  let cluster: PgCluster;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    // A cluster of this file's own: halting the run's shared one would fail every other file.
+    cluster = await startCluster(findPgBin()!);
+    sandbox = await startSandbox({ db: cluster.url('postgres'), rateLimits: 'off', postgres: { connectTimeoutMs: 1_000 } });
+  }, 60_000);
+  afterAll(async () => {
+    await sandbox?.close();
+    cluster?.stop();
+  });
+
+  it('answers the vendor’s 500 within the connect timeout and health 503 while it is down, then serves again without a restart', async () => {
+    expect((await bulkCreate(sandbox, [person('before')])).status).toBe(200);
+    expect((await call(sandbox, '/_sandbox/health')).body).toEqual({ status: 'ok' });
+
+    cluster.halt();
+    const started = performance.now();
+    const failed = await bulkCreate(sandbox, [person('during')]);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    // Copper's own 500 envelope, naming no host, user or password.
+    expect(failed.status).toBe(500);
+    expect(failed.body).toEqual({ success: false, status: 500, message: 'Internal server error' });
+    expect(failed.text).not.toMatch(/127\.0\.0\.1|sandbox@|ECONNREFUSED/);
+    const health = await call(sandbox, '/_sandbox/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toEqual({ status: 'unavailable', store: 'postgres' });
+
+    cluster.resume();
+    expect((await call(sandbox, '/_sandbox/health')).body).toEqual({ status: 'ok' });
+    expect((await bulkCreate(sandbox, [person('after')])).status).toBe(200);
+    expect((await storedPeople(sandbox)).map((p) => p.name).sort()).toEqual(['after', 'before']);
+  }, 60_000);
+});

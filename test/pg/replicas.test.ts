@@ -1,0 +1,106 @@
+// Shared mode: three sandboxes on one PostgreSQL database are one sandbox, with requests spread round-robin over them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxClock } from '../../src/core/clock.js';
+import { createSandbox, type Sandbox } from '../../src/sandbox.js';
+import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
+import { bulk as coraBulk, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { bulk as mcBulk, contact, storedContacts } from '../../src/vendors/mailingcore/mailingcore.client.js';
+import { bulkById, getContact, token } from '../../src/vendors/propel/propel.client.js';
+import { call, json } from '../helpers.js';
+import { freshPgSchemaUrl, pgAvailable } from './database.js';
+
+const REPLICAS = 3;
+
+describe.skipIf(!pgAvailable)('three sandboxes on one database', () => {
+  let replicas: Sandbox[] = [];
+  /** The replica that serves request `i`: round-robin. */
+  const at = (i: number) => replicas[i % REPLICAS]!;
+
+  beforeAll(async () => {
+    const db = await freshPgSchemaUrl();
+    // Started together: migrations take turns under their lock. Each has its own clock object and
+    // random ids, as separate processes would; what they share is the database's.
+    replicas = await Promise.all(Array.from({ length: REPLICAS }, () => createSandbox({ db, clock: new SandboxClock() })));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+  });
+
+  it('a times: 1 fault armed on one replica fires exactly once over 50 concurrent requests spread over all three', async () => {
+    const armed = await call(at(0), '/_sandbox/faults', {
+      method: 'POST',
+      ...json({ vendor: 'copper', method: 'POST', path: '/developer_api/v1/people/bulk_create', error: 'INTERNAL_ERROR', times: 1 }),
+    });
+    expect(armed.status, armed.text).toBe(201);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => bulkCreate(at(i), [{ name: `F ${i}`, emails: [{ email: `f${i}@example.com`, category: 'work' }] }])),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 500)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(49);
+    expect((await storedPeople(at(1))).length).toBe(49);
+    for (const replica of replicas) expect((await call(replica, '/_sandbox/faults')).body.faults).toEqual([]);
+    await call(at(2), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
+  });
+
+  it('Cora’s limiter lets exactly one bulk request per window through, under 30 concurrent ones over all three', async () => {
+    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => coraBulk(at(i), { accounts: [newAccount(`RL${i}`)] })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(29);
+    const buckets = (await call(at(1), '/_sandbox/rate-limits')).body.buckets.filter((b: { limiter: string }) => b.limiter === 'cora.bulk-upsert');
+    expect(buckets).toHaveLength(1);
+    expect(buckets[0].count).toBe(1);
+    // A reset on one replica empties the bucket for all.
+    expect((await call(at(2), '/_sandbox/reset', { method: 'POST', ...json({ vendor: 'cora' }) })).status).toBe(200);
+    expect((await coraBulk(at(0), { accounts: [newAccount('after-reset')] })).status).toBe(200);
+    await call(at(0), '/_sandbox/reset', { method: 'POST', ...json({ vendor: 'cora' }) });
+  });
+
+  it('Copper’s unique emails hold under 12 concurrent bulk_creates of the same emails on different replicas', async () => {
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) });
+    const people = [0, 1, 2].map((n) => ({ name: `U ${n}`, emails: [{ email: `unique${n}@example.com`, category: 'work' }] }));
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => bulkCreate(at(i), people)));
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
+    const stored = (await storedPeople(at(2))).filter((p) => p.name.startsWith('U '));
+    expect(stored.map((p) => p.emails[0].email).sort()).toEqual(['unique0@example.com', 'unique1@example.com', 'unique2@example.com']);
+    // Exactly one request created each person; every other answered the email as taken.
+    const created = responses.flatMap((r) => r.body).filter((row: { id?: number }) => typeof row.id === 'number');
+    expect(created).toHaveLength(3);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
+  });
+
+  it('MailingCore’s upsert of one externalId from every replica at once leaves one contact', async () => {
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) });
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => mcBulk(at(i), { contacts: [contact('SAME-1', { email: `same${i}@example.com` })] })));
+    expect(responses.map((r) => r.status).every((s) => s === 200 || s === 207)).toBe(true);
+    const same = (await storedContacts(at(1))).filter((c) => c.externalId === 'SAME-1');
+    expect(same).toHaveLength(1);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
+  });
+
+  it('the clock set on one replica is the clock another signs and checks against', async () => {
+    const future = '2031-05-01T12:00:00.000Z';
+    expect((await call(at(0), '/_sandbox/clock', { method: 'POST', ...json({ set: future, freeze: true }) })).status).toBe(200);
+    expect((await call(at(1), '/_sandbox/clock')).body).toEqual({ now: future, frozen: true });
+    // Signed with the shared clock's time: replica 2 accepts it (its own process clock was never set).
+    const signedAt = String(Date.parse(future) / 1000);
+    const res = await coraBulk(at(2), { accounts: [newAccount('CLOCK-1')] }, { timestamp: signedAt });
+    expect(res.status, res.text).toBe(200);
+    expect((await getAccount(at(0), 'CLOCK-1')).body.account.createdAt).toBe(future);
+    // And a request signed with real time is outside that window on every replica.
+    const stale = await coraBulk(at(1), { accounts: [newAccount('CLOCK-2')] }, { timestamp: String(Math.floor(Date.now() / 1000)) });
+    expect(stale.status).toBe(401);
+    expect((await call(at(2), '/_sandbox/clock', { method: 'DELETE' })).body.frozen).toBe(false);
+    expect((await call(at(0), '/_sandbox/clock')).body.frozen).toBe(false);
+    await call(at(0), '/_sandbox/reset', { method: 'POST', ...json({ vendor: 'cora' }) });
+  });
+
+  it('a Propel token issued by one replica is accepted by the others', async () => {
+    const bearer = await token(at(0));
+    const res = await bulkById(at(1), { contacts: [{ id: 7001, firstName: 'Shared' }] }, { token: bearer });
+    expect(res.status, res.text).toBeLessThan(300);
+    expect((await getContact(at(2), 7001, { token: bearer })).body.data.firstName).toBe('Shared');
+  });
+});

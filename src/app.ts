@@ -15,7 +15,8 @@ import { assignRequestIds } from './core/request-id.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
 import { createVendorRouter } from './core/router.js';
-import { SharedState } from './core/shared-state.js';
+import { SharedCoverage, SharedJournal, SharedState } from './core/shared-state.js';
+import { JOURNAL_BYTE_BUDGET } from './core/journal.js';
 import type { Store } from './core/store.js';
 import type { CoreDeps, SandboxEnv, VendorInstance, VendorModule } from './core/vendor.js';
 import { createDashboardRouter, DASHBOARD_PATH } from './ui/dashboard.js';
@@ -80,6 +81,8 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   if (shared) {
     await shared.start();
     plane.shared = shared;
+    plane.journal = new SharedJournal(deps.store, plane.journal.capacity, options.journalBytes ?? JOURNAL_BYTE_BUDGET, secrets);
+    plane.coverage = new SharedCoverage(deps.store);
   }
   const requestIds = assignRequestIds(() => plane.journal.reserveId()) as MiddlewareHandler;
   const app = new Hono();

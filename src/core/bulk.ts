@@ -1,7 +1,7 @@
 // Bulk routes: the vendor declares how to parse the request and a row engine; the core runs the rest.
 import { readJsonBody } from './body.js';
 import type { ErrorCatalogue } from './errors.js';
-import type { Store } from './store.js';
+import type { Awaitable, Store } from './store.js';
 import type { CoreDeps, RouteDef, SandboxContext, SeedOutcome, TenantScope } from './vendor.js';
 
 /** One row of a bulk request, with its position in the request. */
@@ -38,10 +38,10 @@ export interface BulkContext<Parsed> {
  */
 export interface BulkEngine<Row, Parsed, Loaded, Element, Code extends string, Writes> {
   /** Every row of the request, forced ones included (their element may depend on what is stored). */
-  load(rows: readonly BulkRow<Row>[], ctx: BulkContext<Parsed>): Promise<Loaded>;
+  load(rows: readonly BulkRow<Row>[], ctx: BulkContext<Parsed>): Awaitable<Loaded>;
   /** One outcome per row given, in the same order, and what the successful rows change. */
   decide(rows: readonly BulkRow<Row>[], loaded: Loaded, ctx: BulkContext<Parsed>): { outcomes: RowOutcome<Element, Code>[]; writes: Writes };
-  save(writes: Writes, ctx: BulkContext<Parsed>): Promise<void>;
+  save(writes: Writes, ctx: BulkContext<Parsed>): Awaitable<void>;
   /** The element of a row a fault forced to fail with `code`, in the vendor's row-failure shape. */
   forced(row: BulkRow<Row>, code: Code, loaded: Loaded, ctx: BulkContext<Parsed>): Element;
 }
@@ -63,6 +63,8 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
   rows: readonly BulkRow<Row>[],
   ctx: BulkContext<Parsed>,
   forced?: ReadonlyMap<number, Code>,
+  /** Inside a transaction already (a seed): the rows run in a savepoint of it. */
+  nested = false,
 ): Promise<RowOutcome<Element, Code>[]> {
   const run = async (): Promise<RowOutcome<Element, Code>[]> => {
     await store.lock(`tenant:${ctx.scope.namespace}:${ctx.scope.tenant}`);
@@ -78,6 +80,7 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
       return code === undefined ? outcomes[next++]! : { ok: false, code, element: engine.forced(row, code, loaded, ctx) };
     });
   };
+  if (nested) return store.savepoint(run, !ctx.dryRun);
   return ctx.dryRun ? store.rolledBack(run) : store.transaction(run);
 }
 
@@ -141,7 +144,7 @@ export async function seedThroughEngine<Row, Parsed extends { rows: readonly Row
   describe: (element: Element, index: number) => string,
 ): Promise<SeedOutcome> {
   const rows = parsed.rows.map((row, index) => ({ index, row }));
-  const outcomes = await runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() });
+  const outcomes = await runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() }, undefined, true);
   const issues = outcomes.flatMap((o, index) => (o.ok ? [] : [describe(o.element, index)]));
   return { loaded: outcomes.length - issues.length, issues };
 }

@@ -2,9 +2,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
 import { parseJsonBody, readRawBody } from './body.js';
-import { CoverageCounts } from './coverage.js';
+import { CoverageCounts, type CoverageApi } from './coverage.js';
 import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
-import { JOURNAL_BYTE_BUDGET, Journal, RawBody } from './journal.js';
+import { JOURNAL_BYTE_BUDGET, Journal, RawBody, type JournalApi } from './journal.js';
 import { Metrics } from './metrics.js';
 import type { SharedState } from './shared-state.js';
 import { redactHeaders, redactTarget, SecretSet } from './redact.js';
@@ -18,10 +18,11 @@ export type { CoverageRow, VendorCoverage } from './coverage.js';
 const socketOf = (env: unknown) => (env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
 
 export class ControlPlane {
-  readonly journal: Journal;
+  /** This process's journal and coverage counts, or the database's in shared mode (`share`). */
+  journal: JournalApi;
+  coverage: CoverageApi = new CoverageCounts();
   readonly faults = new Faults();
   readonly metrics = new Metrics();
-  readonly coverage = new CoverageCounts();
   /** Shared mode: faults fire under the database's lock, counted across every process. */
   shared: SharedState | undefined;
 
@@ -70,8 +71,9 @@ export class ControlPlane {
         return res;
       }) as unknown as typeof c.json;
       await next();
-      // Reserved before any await: ids follow processing order.
-      const id = plane.journal.reserveId();
+      // Reserved before any await: ids follow processing order (in shared mode, the database's order).
+      const reserved = plane.journal.reserveId();
+      const id = typeof reserved === 'number' ? reserved : await reserved;
       const fault = c.get('faultId') ?? null;
       const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
       let raw = c.get('rawBody');
@@ -82,12 +84,14 @@ export class ControlPlane {
       const bulk = c.get('bulk');
       const rowErrors = bulk?.failed ?? [];
       const scope = { vendor: vendor.name, namespace: c.get('namespace'), tenant: c.get('tenant') ?? '' };
-      if (errorName) plane.coverage.count(scope, 'error', errorName);
-      for (const code of rowErrors) plane.coverage.count(scope, 'row', code);
+      const codes: Array<['error' | 'row', string]> = errorName ? [['error', errorName]] : [];
+      for (const code of rowErrors) codes.push(['row', code]);
+      const counted = codes.length > 0 ? plane.coverage.countAll(scope, codes) : undefined;
       const responseText = dropped ? '' : sent?.res === c.res ? sent.text : await c.res.clone().text();
       // The response says which entry it is. Stamped after the clone: under @hono/node-server,
       // cloning rebuilds a lightweight response from its original headers, dropping later ones.
-      stampRequestId(c, id);
+      // 0: the shared journal's database did not answer; the request goes without an id.
+      if (id !== 0) stampRequestId(c, id);
       const responseHeaders: Record<string, string> = {};
       if (!dropped) c.res.headers.forEach((v, k) => (responseHeaders[k] = v));
       // Kept raw: the journal parses and redacts it only when someone reads it.
@@ -103,7 +107,8 @@ export class ControlPlane {
         rowErrors,
         faultFired: fault !== null,
       });
-      plane.journal.add({
+      await counted;
+      await plane.journal.add({
         id,
         time,
         vendor: vendor.name,

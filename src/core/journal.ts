@@ -82,7 +82,7 @@ const headersSize = (headers: Record<string, string>): number => {
 };
 
 /** What one entry counts against the journal's byte budget. */
-const entrySize = (e: JournalEntry): number =>
+export const entrySize = (e: JournalEntry): number =>
   ENTRY_OVERHEAD +
   e.path.length +
   headersSize(e.requestHeaders) +
@@ -95,7 +95,7 @@ const entrySize = (e: JournalEntry): number =>
  * name and by the secrets known now. Entries restored from a snapshot hold plain values; they
  * go through the same redaction.
  */
-function described(e: JournalEntry, secrets: SecretSet): JournalEntry {
+export function described(e: JournalEntry, secrets: SecretSet): JournalEntry {
   const body = (b: unknown) => (b instanceof RawBody ? b.describe(secrets) : redactValue(b, secrets));
   return {
     ...e,
@@ -122,7 +122,22 @@ function matches(e: JournalEntry, filter: JournalFilter, since: number | undefin
   return true;
 }
 
-export class Journal {
+/**
+ * What the control plane asks of a journal: this process's (`Journal`, in memory) or, in shared
+ * mode, the database's (core/shared-state.ts), whose answers are promises.
+ */
+export interface JournalApi {
+  capacity: number;
+  reserveId(): number | Promise<number>;
+  add(entry: JournalEntry): unknown;
+  list(filter?: JournalFilter): JournalEntry[] | Promise<JournalEntry[]>;
+  count(filter?: JournalFilter): number | Promise<number>;
+  clear(namespace?: string): number | Promise<number>;
+  all(): JournalEntry[] | Promise<JournalEntry[]>;
+  restore(entries: JournalEntry[]): void | Promise<void>;
+}
+
+export class Journal implements JournalApi {
   private entries: JournalEntry[] = [];
   private nextId = 1;
   /** What the entries held count against the budget (see entrySize). */

@@ -1,7 +1,8 @@
 // The shared store: a PostgreSQL database that any number of sandbox processes use as one sandbox.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
-import { inSavepoint, insertSql, quoteIdent, TransactionScope, type Column, type ColumnInfo, type Migration, type PostgresOptions, type SqlDialect, type Store, type Upsert } from './store.js';
+import { inSavepoint, insertSql, Mutex, quoteIdent, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
 
 // Loaded when a postgres:// store is opened, never at start: the bin's bundle keeps the driver a package.
 const pg = createRequire(import.meta.url)('pg') as typeof Pg;
@@ -53,6 +54,17 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
+/** The transaction a piece of async work runs in, when any: its queries go to its connection. */
+class TransactionScope<Tx> {
+  private readonly als = new AsyncLocalStorage<Tx>();
+  current(): Tx | undefined {
+    return this.als.getStore();
+  }
+  run<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+    return this.als.run(tx, fn);
+  }
+}
+
 /** A statement as pg sends it: named, so that each connection prepares it once. */
 interface Prepared {
   name: string;
@@ -69,6 +81,8 @@ export class PostgresStore implements Store {
   private readonly pool: Pg.Pool;
   private readonly tx = new TransactionScope<Pg.PoolClient>();
   private readonly prepared = new Map<string, Prepared>();
+  /** `withLock` callers of this process queue here, so at most one of them holds a connection while it waits. */
+  private readonly sessions = new Mutex();
 
   constructor(url: string, options: PostgresOptions = {}) {
     const parsed = new URL(url);
@@ -101,24 +115,25 @@ export class PostgresStore implements Store {
     return this.tx.current() ?? this.pool;
   }
 
-  async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.client().query({ ...this.statement(sql), values: params as unknown[] });
-    return result.rows as Row[];
+  /** The four statement methods on `on` (the pool, or one connection). */
+  private session(on: () => Pg.Pool | Pg.PoolClient): Session {
+    const column = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
+      const result = await on().query({ ...this.statement(sql), values: params as unknown[], rowMode: 'array' });
+      return (result.rows as unknown[][]).map((row) => row[0] as T);
+    };
+    return {
+      all: async <Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> => (await on().query({ ...this.statement(sql), values: params as unknown[] })).rows as Row[],
+      column,
+      value: async <T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> => (await column<T>(sql, params))[0],
+      run: async (sql: string, params: readonly unknown[] = []): Promise<number> => (await on().query({ ...this.statement(sql), values: params as unknown[] })).rowCount ?? 0,
+    };
   }
 
-  async column<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.client().query({ ...this.statement(sql), values: params as unknown[], rowMode: 'array' });
-    return (result.rows as unknown[][]).map((row) => row[0] as T);
-  }
-
-  async value<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
-    return (await this.column<T>(sql, params))[0];
-  }
-
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.client().query({ ...this.statement(sql), values: params as unknown[] });
-    return result.rowCount ?? 0;
-  }
+  private readonly own = this.session(() => this.client());
+  readonly all = this.own.all;
+  readonly column = this.own.column;
+  readonly value = this.own.value;
+  readonly run = this.own.run;
 
   async writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
     if (rows.length === 0) return;
@@ -131,9 +146,8 @@ export class PostgresStore implements Store {
     );
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    const open = this.tx.current();
-    if (open) return inSavepoint((sql) => open.query(sql), fn, true);
+  async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
+    if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
     const client = await this.pool.connect();
     // A connection whose BEGIN, COMMIT or ROLLBACK failed is in an unknown state: the pool drops it.
     let broken = true;
@@ -141,7 +155,7 @@ export class PostgresStore implements Store {
       await client.query('BEGIN');
       let result: T;
       try {
-        result = await this.tx.run(client, fn);
+        result = await this.tx.run(client, async () => fn());
       } catch (error) {
         await client.query('ROLLBACK');
         broken = false;
@@ -155,15 +169,45 @@ export class PostgresStore implements Store {
     }
   }
 
-  async rolledBack<T>(fn: () => Promise<T>): Promise<T> {
+  savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
     const open = this.tx.current();
-    if (open) return inSavepoint((sql) => open.query(sql), fn, false);
+    if (!open) throw new Error('savepoint() outside a transaction');
+    return inSavepoint((sql) => open.query(sql), fn, keep);
+  }
+
+  async withLock<T>(key: string, fn: (session: Session) => Promise<T>): Promise<T> {
+    // One connection per process waits for the lock; the others wait here, holding none.
+    const release = await this.sessions.acquire();
+    try {
+      const client = await this.pool.connect();
+      let broken = true;
+      try {
+        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+        try {
+          // The session's statements go to this connection; anything else `fn` does (a control
+          // call's own transaction) takes connections of its own.
+          const result = await fn(this.session(() => client));
+          broken = false;
+          return result;
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+        }
+      } finally {
+        client.release(broken);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async rolledBack<T>(fn: () => Awaitable<T>): Promise<T> {
+    if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint(fn, false)');
     const client = await this.pool.connect();
     let broken = true;
     try {
       await client.query('BEGIN');
       try {
-        return await this.tx.run(client, fn);
+        return await this.tx.run(client, async () => fn());
       } finally {
         await client.query('ROLLBACK');
         broken = false;

@@ -23,9 +23,12 @@ export function stampRequestId(c: Context<SandboxEnv>, id: number): void {
  * For requests no vendor observer numbered (control API, docs, dashboard, unknown paths): an id
  * from `reserve` once the handler has returned, as the observer does, so ids follow processing order.
  */
-export function assignRequestIds(reserve: () => number): MiddlewareHandler<SandboxEnv> {
+export function assignRequestIds(reserve: () => number | Promise<number>): MiddlewareHandler<SandboxEnv> {
   return async function assignRequestId(c, next) {
     await next();
-    if (c.get('requestId') === undefined) stampRequestId(c, reserve());
+    if (c.get('requestId') !== undefined) return;
+    const id = await reserve();
+    // 0: the shared journal's database did not answer; the response goes without an id.
+    if (id !== 0) stampRequestId(c, id);
   };
 }

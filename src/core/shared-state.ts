@@ -3,7 +3,11 @@ import type { MiddlewareHandler } from 'hono';
 import type { SandboxClock } from './clock.js';
 import type { Faults } from './faults.js';
 import { splitBucketKey, type BucketScope, type RateLimitDecision, type RateLimits, type SharedBuckets, type SlidingWindowLimiter } from './rate-limit.js';
-import type { Migration, Store } from './store.js';
+import { coverageReport, type CoverageApi, type CoverageCount, type CoverageFilter, type CoverageScope, type VendorCoverage } from './coverage.js';
+import { described, entrySize, type JournalApi, type JournalEntry, type JournalFilter } from './journal.js';
+import type { SecretSet } from './redact.js';
+import type { Migration, Session, Store } from './store.js';
+import type { VendorModule } from './vendor.js';
 
 /**
  * The core's own tables in a shared database. Their names start with `sandbox_`: snapshots
@@ -22,12 +26,38 @@ export const SHARED_STATE_MIGRATIONS: Migration[] = [
       PRIMARY KEY (limiter, bucket)
     )`,
   },
+  {
+    version: 2,
+    sql: `CREATE SEQUENCE sandbox_journal_ids;
+    CREATE TABLE sandbox_journal (
+      id INTEGER NOT NULL PRIMARY KEY,
+      time TEXT NOT NULL,
+      vendor TEXT NOT NULL,
+      namespace TEXT NOT NULL,
+      tenant TEXT,
+      method TEXT NOT NULL,
+      path TEXT NOT NULL,
+      status INTEGER,
+      operation_id TEXT,
+      bytes INTEGER NOT NULL,
+      entry TEXT NOT NULL
+    );
+    CREATE TABLE sandbox_coverage (
+      namespace TEXT NOT NULL,
+      tenant TEXT NOT NULL,
+      vendor TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      code TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (namespace, tenant, vendor, kind, code)
+    )`,
+  },
 ];
 
 /** Whether a table is the core's shared state (not records: left out of snapshots and resets). */
 export const isSharedStateTable = (table: string): boolean => table.startsWith('sandbox_');
 
-/** The lock every change to the shared state takes. */
+/** The lock every change to the shared state takes (a session lock, see Store.withLock). */
 const STATE_LOCK = 'sandbox:state';
 
 interface Parts {
@@ -97,8 +127,8 @@ export class SharedState implements SharedBuckets {
   }
 
   /** Takes every piece another process changed since this one last looked. */
-  async pull(): Promise<void> {
-    const rows = await this.store.all<{ name: Piece; value: string; version: number }>('SELECT name, value, version FROM sandbox_state');
+  async pull(session: Session = this.store): Promise<void> {
+    const rows = await session.all<{ name: Piece; value: string; version: number }>('SELECT name, value, version FROM sandbox_state');
     for (const row of rows) {
       if (!(row.name in PIECES) || this.versions.get(row.name) === row.version) continue;
       PIECES[row.name].adopt(this.parts, row.value);
@@ -107,33 +137,31 @@ export class SharedState implements SharedBuckets {
   }
 
   /**
-   * Runs `fn` on the newest state, one process at a time, and saves what it changed. When `keep`
-   * says no (the call failed), nothing is saved and this process takes the stored state again.
+   * Runs `fn` on the newest state, one process at a time (the state's lock), and saves what it
+   * changed before the lock goes. When `keep` says no (the call failed), nothing is saved and this
+   * process takes the stored state again.
    */
   async exclusive<T>(fn: () => T | Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
-    const discard = Symbol('discard');
-    let result: T | undefined;
-    try {
-      return await this.store.transaction(async () => {
-        await this.store.lock(STATE_LOCK);
-        await this.pull();
+    return this.store.withLock(STATE_LOCK, async (session) => {
+      let saved = false;
+      try {
+        await this.pull(session);
         const before = new Map(NAMES.map((name) => [name, PIECES[name].read(this.parts)]));
-        result = await fn();
-        if (!keep(result)) throw discard;
+        const result = await fn();
+        if (!keep(result)) return result;
         for (const name of NAMES) {
           const value = PIECES[name].read(this.parts);
           if (value === before.get(name)) continue;
-          const version = await this.store.value<number>('UPDATE sandbox_state SET value = ?, version = version + 1 WHERE name = ? RETURNING version', [value, name]);
+          const version = await session.value<number>('UPDATE sandbox_state SET value = ?, version = version + 1 WHERE name = ? RETURNING version', [value, name]);
           this.versions.set(name, version!);
         }
+        saved = true;
         return result;
-      });
-    } catch (error) {
-      // This process's copy may hold changes that were not saved: read the stored state next time.
-      this.versions.clear();
-      if (error === discard) return result as T;
-      throw error;
-    }
+      } finally {
+        // This process's copy may hold changes that were not saved: it reads the stored state next time.
+        if (!saved) this.versions.clear();
+      }
+    });
   }
 
   async take(limiter: SlidingWindowLimiter, key: string): Promise<RateLimitDecision> {
@@ -172,3 +200,143 @@ export class SharedState implements SharedBuckets {
   }
 }
 
+
+/** Journal inserts between two trims: the bounds hold within this many entries, as the in-memory journal's chunked trim does. */
+const TRIM_EVERY = 64;
+
+/**
+ * The journal of every process on the database, newest first, with the in-memory journal's
+ * filters and bounds: reads see the newest `capacity` entries, and every TRIM_EVERY inserts the
+ * oldest go, by count and by bytes (down to three quarters of the budget). Entries are stored
+ * parsed and redacted (a process cannot know the secrets another will hold), and redacted again
+ * when read.
+ */
+export class SharedJournal implements JournalApi {
+  private inserts = 0;
+
+  constructor(
+    private readonly store: Store,
+    public capacity: number,
+    private readonly byteBudget: number,
+    private readonly secrets: () => SecretSet,
+  ) {}
+
+  /** The next id of the database's sequence; 0 while the database does not answer (the request then goes unjournaled). */
+  async reserveId(): Promise<number> {
+    try {
+      return (await this.store.value<number>("SELECT nextval('sandbox_journal_ids')"))!;
+    } catch {
+      return 0;
+    }
+  }
+
+  async add(entry: JournalEntry): Promise<void> {
+    if (entry.id === 0) return;
+    const stored = described(entry, this.secrets());
+    try {
+      await this.store.run(
+        `INSERT INTO sandbox_journal (id, time, vendor, namespace, tenant, method, path, status, operation_id, bytes, entry)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [entry.id, entry.time, entry.vendor, entry.namespace, entry.tenant, entry.method, entry.path, entry.status, entry.operationId, entrySize(entry), JSON.stringify(stored)],
+      );
+      if (++this.inserts % TRIM_EVERY === 0) await this.trim();
+    } catch {
+      // The database went away after the request was answered: the entry is lost with it.
+    }
+  }
+
+  private async trim(): Promise<void> {
+    await this.store.run(`DELETE FROM sandbox_journal WHERE id <= (SELECT id FROM sandbox_journal ORDER BY id DESC LIMIT 1 OFFSET ?)`, [this.capacity]);
+    const total = (await this.store.value<number>('SELECT coalesce(sum(bytes), 0) FROM sandbox_journal')) ?? 0;
+    if (total <= this.byteBudget) return;
+    await this.store.run(
+      `DELETE FROM sandbox_journal WHERE id <= (
+         SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer FROM sandbox_journal) kept WHERE newer > ? ORDER BY id DESC LIMIT 1)
+       AND id < (SELECT max(id) FROM sandbox_journal)`,
+      [Math.floor((this.byteBudget * 3) / 4)],
+    );
+  }
+
+  /** The WHERE clause of a filter, over the newest `capacity` entries. */
+  private where(filter: JournalFilter): { sql: string; params: unknown[] } {
+    const where = ['id > coalesce((SELECT id FROM sandbox_journal ORDER BY id DESC LIMIT 1 OFFSET ?), 0)'];
+    const params: unknown[] = [this.capacity];
+    const equal = (column: string, value: unknown) => (where.push(`${column} = ?`), params.push(value));
+    if (filter.vendor !== undefined) equal('vendor', filter.vendor);
+    if (filter.namespace !== undefined) equal('namespace', filter.namespace);
+    if (filter.tenant !== undefined) equal('tenant', filter.tenant);
+    if (filter.method !== undefined) equal('method', filter.method.toUpperCase());
+    if (filter.status !== undefined) equal('status', filter.status);
+    if (filter.operationId !== undefined) equal('operation_id', filter.operationId);
+    if (filter.path !== undefined) (where.push('strpos(path, ?) > 0'), params.push(filter.path));
+    // Times are the clock's ISO strings (years 0001-9999, UTC): they sort as the instants do.
+    if (filter.since !== undefined) (where.push('time >= ?'), params.push(new Date(Date.parse(filter.since)).toISOString()));
+    return { sql: where.join(' AND '), params };
+  }
+
+  async list(filter: JournalFilter = {}): Promise<JournalEntry[]> {
+    const { sql, params } = this.where(filter);
+    const rows = await this.store.column<string>(`SELECT entry FROM sandbox_journal WHERE ${sql} ORDER BY id DESC LIMIT ?`, [...params, filter.limit ?? 100]);
+    const secrets = this.secrets();
+    return rows.map((text) => described(JSON.parse(text) as JournalEntry, secrets));
+  }
+
+  async count(filter: JournalFilter = {}): Promise<number> {
+    const { sql, params } = this.where(filter);
+    return (await this.store.value<number>(`SELECT count(*) FROM sandbox_journal WHERE ${sql}`, params)) ?? 0;
+  }
+
+  async clear(namespace?: string): Promise<number> {
+    return namespace === undefined ? this.store.run('DELETE FROM sandbox_journal') : this.store.run('DELETE FROM sandbox_journal WHERE namespace = ?', [namespace]);
+  }
+
+  /** Everything kept, oldest first (for snapshots). */
+  async all(): Promise<JournalEntry[]> {
+    const entries = await this.list({ limit: this.capacity });
+    return entries.reverse();
+  }
+
+  async restore(entries: JournalEntry[]): Promise<void> {
+    await this.store.run('DELETE FROM sandbox_journal');
+    for (const entry of entries.slice(-this.capacity)) await this.add(entry);
+    const last = entries.reduce((max, e) => Math.max(max, e.id), 0);
+    // The next id follows the restored ones, as the in-memory journal's does (never below what the sequence handed out).
+    if (last > 0) await this.store.value('SELECT setval(\'sandbox_journal_ids\', greatest(?, (SELECT last_value FROM sandbox_journal_ids)))', [last]);
+  }
+}
+
+/** Coverage counts of every process on the database. */
+export class SharedCoverage implements CoverageApi {
+  constructor(private readonly store: Store) {}
+
+  async countAll(scope: CoverageScope, codes: ReadonlyArray<readonly ['error' | 'row', string]>): Promise<void> {
+    const perCode = new Map<string, number>();
+    for (const [kind, code] of codes) perCode.set(`${kind}\u0000${code}`, (perCode.get(`${kind}\u0000${code}`) ?? 0) + 1);
+    try {
+      for (const [key, n] of perCode) {
+        const [kind, code] = key.split('\u0000');
+        await this.store.run(
+          `INSERT INTO sandbox_coverage (namespace, tenant, vendor, kind, code, count) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (namespace, tenant, vendor, kind, code) DO UPDATE SET count = sandbox_coverage.count + excluded.count`,
+          [scope.namespace, scope.tenant, scope.vendor, kind, code, n],
+        );
+      }
+    } catch {
+      // The database went away after the request was answered: its counts are lost with it.
+    }
+  }
+
+  async report(vendors: readonly VendorModule[], filter: CoverageFilter = {}): Promise<VendorCoverage[]> {
+    const rows = await this.store.all<CoverageCount>('SELECT namespace, tenant, vendor, kind, code, count FROM sandbox_coverage');
+    return coverageReport(rows, vendors, filter);
+  }
+
+  async reset(filter: CoverageFilter = {}): Promise<void> {
+    const where: string[] = [];
+    const params: string[] = [];
+    for (const column of ['vendor', 'namespace', 'tenant'] as const) {
+      if (filter[column] !== undefined) (where.push(`${column} = ?`), params.push(filter[column]));
+    }
+    await this.store.run(`DELETE FROM sandbox_coverage${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params);
+  }
+}

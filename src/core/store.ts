@@ -1,6 +1,4 @@
 // The store seam: one async interface over the embedded SQLite file and a shared PostgreSQL database.
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 export interface Migration {
   /** Applied in order; a version is never applied twice. */
   version: number;
@@ -23,6 +21,9 @@ export interface ColumnInfo {
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** A value now (SQLite) or later (PostgreSQL): always awaited. */
+export type Awaitable<T> = T | Promise<T>;
+
 /** A column's kind where an engine needs it spelled out (a key list's element type on PostgreSQL). */
 export type ColumnKind = 'text' | 'integer';
 
@@ -41,44 +42,59 @@ export interface SqlDialect {
   jsonText(column: string, field: string): string;
 }
 
+/** Statements on one connection (see `Store.withLock`). */
+export type Session = Pick<Store, 'all' | 'column' | 'value' | 'run'>;
+
 /**
- * Where the sandbox's records, credentials and tokens live. Every method is async so that one
- * vendor store serves both engines; on SQLite the work itself is synchronous and never yields.
- * SQL is written with `?` parameters.
+ * Where the sandbox's records, credentials and tokens live. Callers `await` every answer, so one
+ * vendor store serves both engines: PostgreSQL answers with promises, SQLite with the values
+ * themselves (its work is synchronous, and a promise per statement was a measurable share of a
+ * small request). SQL is written with `?` parameters.
  */
 export interface Store {
   readonly engine: Engine;
   /** What the health check names: `sqlite:<path>` or `postgres://host:port/db` (never a password). */
   readonly label: string;
   readonly sql: SqlDialect;
-  all<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  all<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Awaitable<Row[]>;
   /** The first column of every row. */
-  column<T = unknown>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  column<T = unknown>(sql: string, params?: readonly unknown[]): Awaitable<T[]>;
   /** The first column of the first row, or undefined when there is none. */
-  value<T = unknown>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  value<T = unknown>(sql: string, params?: readonly unknown[]): Awaitable<T | undefined>;
   /** Runs a write; answers how many rows it changed. */
-  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  run(sql: string, params?: readonly unknown[]): Awaitable<number>;
   /**
    * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch) and
    * with one cached single-row statement per row on SQLite (no round trip to save). On a conflict
    * on `upsert.keys`, the `upsert.update` columns take the new values; without `upsert`, a conflict
    * throws. When several rows share a conflict key, the last one wins, as row-by-row would.
    */
-  writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void>;
+  writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Awaitable<void>;
   /**
-   * Runs `fn` in one transaction, committed when it resolves and rolled back when it throws.
-   * Called inside a transaction, `fn` runs in a savepoint of it: a throw undoes `fn`'s writes only,
-   * and the outer transaction commits or rolls back the rest. `fn` may await only this store.
+   * Runs `fn` in one transaction, committed when it resolves and rolled back when it throws. Never
+   * inside another transaction (PostgreSQL refuses it; on SQLite it would wait for itself): nest
+   * with `savepoint`. `fn` may await only this store.
    */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Awaitable<T>): Promise<T>;
+  /**
+   * Inside a transaction: runs `fn` in a savepoint of it. A throw undoes `fn`'s writes only, and so
+   * does success unless `keep` (a dry run inside a transaction).
+   */
+  savepoint<T>(fn: () => Awaitable<T>, keep?: boolean): Promise<T>;
   /**
    * Inside a transaction: waits until no other transaction holds `key` (e.g. a tenant), and holds
    * it until this one ends, across every process on the database. On SQLite, whose transactions
    * already run one at a time, it does nothing.
    */
   lock(key: string): Promise<void>;
-  /** Runs `fn` in a transaction (or a savepoint inside one) that is always rolled back: a dry run. */
-  rolledBack<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` holding `key` across every process on the database, outside any transaction: `fn`
+   * reads and writes through the session it is given (the connection holding the lock), so
+   * processes queueing for the lock use one connection each at most.
+   */
+  withLock<T>(key: string, fn: (session: Session) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction that is always rolled back: a dry run. Never inside another transaction. */
+  rolledBack<T>(fn: () => Awaitable<T>): Promise<T>;
   /** Applies the owner's migrations not yet applied, each in its own transaction (safe when several processes start at once). */
   migrate(owner: string, migrations: readonly Migration[]): Promise<void>;
   /** Every data table (migrations bookkeeping excluded), by name. */
@@ -135,25 +151,11 @@ export function isConstraintViolation(error: unknown): boolean {
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 
 /**
- * The transaction a piece of async work runs in, when any: both engines use it to tell their own
- * transaction (join it) from another request's (wait for it).
- */
-export class TransactionScope<Tx> {
-  private readonly als = new AsyncLocalStorage<Tx>();
-  current(): Tx | undefined {
-    return this.als.getStore();
-  }
-  run<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
-    return this.als.run(tx, fn);
-  }
-}
-
-/**
  * Runs `fn` in a savepoint of the open transaction (`exec` runs one statement on its connection):
  * undone when `fn` throws, and also when it succeeds unless `keep` (a dry run inside a transaction).
  * Savepoints nest: each one is the most recent of its name while it is open.
  */
-export async function inSavepoint<T>(exec: (sql: string) => unknown, fn: () => Promise<T>, keep: boolean): Promise<T> {
+export async function inSavepoint<T>(exec: (sql: string) => unknown, fn: () => Awaitable<T>, keep: boolean): Promise<T> {
   await exec('SAVEPOINT nested');
   let result: T;
   try {
@@ -170,12 +172,25 @@ export async function inSavepoint<T>(exec: (sql: string) => unknown, fn: () => P
 
 /** A FIFO lock: one holder at a time, the others wait in order. */
 export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  async acquire(): Promise<() => void> {
-    let release!: () => void;
-    const previous = this.tail;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    return release;
+  private locked = false;
+  private readonly waiting: Array<() => void> = [];
+
+  /** The release function when the lock is free now (no promise to wait for: the common case), else undefined. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.locked) return undefined;
+    this.locked = true;
+    return this.release;
   }
+
+  acquire(): Promise<() => void> {
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => this.waiting.push(() => resolve(this.release)));
+  }
+
+  private readonly release = (): void => {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.locked = false;
+  };
 }

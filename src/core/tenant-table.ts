@@ -1,6 +1,6 @@
 // A vendor table of tenant records: every query scoped to (namespace, tenant), reads batched by key, writes batched.
 import { pageTenantRecords, parseDataColumn, parseStored } from './records.js';
-import { quoteIdent, type Column, type ColumnKind, type Store } from './store.js';
+import { quoteIdent, type Awaitable, type Column, type ColumnKind, type Store, type Upsert } from './store.js';
 import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
 
 /** A tenant table's declaration for its migration: the columns after `namespace` and `tenant`. */
@@ -49,6 +49,7 @@ export class TenantTable {
   readonly table: string;
   private readonly byKeysSql = new Map<string, string>();
   private readonly deleteSql = new Map<string, string>();
+  private readonly writeSpecs = new Map<string, { columns: Column[]; upsert: Upsert | undefined }>();
   private readonly countSql: string;
   private readonly recordSql: string;
 
@@ -67,22 +68,22 @@ export class TenantTable {
   }
 
   /** One value (e.g. `SELECT data ... WHERE namespace = ? AND tenant = ? AND id = ?`); the scope binds the first two parameters. */
-  value<T = unknown>(scope: TenantScope, sql: string, ...params: unknown[]): Promise<T | undefined> {
+  value<T = unknown>(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<T | undefined> {
     return this.store.value<T>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** Every row of a scoped query. */
-  rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Promise<Row[]> {
+  rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<Row[]> {
     return this.store.all<Row>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** The first column of every row of a scoped query. */
-  column<T>(scope: TenantScope, sql: string, ...params: unknown[]): Promise<T[]> {
+  column<T>(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<T[]> {
     return this.store.column<T>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** Runs a scoped write; answers how many rows it changed. */
-  run(scope: TenantScope, sql: string, ...params: unknown[]): Promise<number> {
+  run(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<number> {
     return this.store.run(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
@@ -127,20 +128,29 @@ export class TenantTable {
    * statement on PostgreSQL. A conflict on `onConflict.keys` overwrites its `update` columns
    * (the last row of the batch wins); without `onConflict`, a conflict throws.
    */
-  write(scope: TenantScope, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: OnConflict): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
-    const all: Column[] = [
-      { name: 'namespace', kind: 'text' },
-      { name: 'tenant', kind: 'text' },
-      ...columns.map((name) => ({ name, kind: this.kind(name) })),
-    ];
-    const upsert = onConflict && { keys: ['namespace', 'tenant', ...onConflict.keys], update: onConflict.update };
+  write(scope: TenantScope, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: OnConflict): Awaitable<void> {
+    if (rows.length === 0) return;
+    const spec = this.writeSpec(columns, onConflict);
     return this.store.writeRows(
       this.table,
-      all,
+      spec.columns,
       rows.map((row) => [scope.namespace, scope.tenant, ...row]),
-      upsert,
+      spec.upsert,
     );
+  }
+
+  /** A write's columns and conflict clause, built once per shape (the store caches its statement by them). */
+  private writeSpec(columns: readonly string[], onConflict: OnConflict | undefined): { columns: Column[]; upsert: Upsert | undefined } {
+    const key = `${columns.join(',')}|${onConflict ? `${onConflict.keys.join(',')}|${onConflict.update.join(',')}` : ''}`;
+    let spec = this.writeSpecs.get(key);
+    if (!spec) {
+      spec = {
+        columns: [{ name: 'namespace', kind: 'text' }, { name: 'tenant', kind: 'text' }, ...columns.map((name) => ({ name, kind: this.kind(name) }))],
+        upsert: onConflict && { keys: ['namespace', 'tenant', ...onConflict.keys], update: onConflict.update },
+      };
+      this.writeSpecs.set(key, spec);
+    }
+    return spec;
   }
 
   /** The stored record (its `data`) with this key, or undefined. */

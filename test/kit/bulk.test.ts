@@ -88,10 +88,10 @@ describe('runBulk', () => {
     expect(stored()).toEqual([]);
   });
 
-  it('joins a transaction already open (seed): one layer, rolled back by its owner', async () => {
+  it('runs nested in a transaction already open (seed): rolled back by its owner', async () => {
     await expect(
       store.transaction(async () => {
-        await runBulk(store, engine(), rowsOf(['a']), ctx());
+        await runBulk(store, engine(), rowsOf(['a']), ctx(), undefined, true);
         expect(stored()).toEqual(['a']);
         throw new Error('another fixture was bad');
       }),

@@ -103,4 +103,23 @@ describe.skipIf(!pgAvailable)('three sandboxes on one database', () => {
     expect(res.status, res.text).toBeLessThan(300);
     expect((await getContact(at(2), 7001, { token: bearer })).body.data.firstName).toBe('Shared');
   });
+
+  it('a journal read on one replica shows the requests every replica served, newest first, and coverage counts them all', async () => {
+    await call(at(0), '/_sandbox/reset', { method: 'POST', ...json({}) });
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) });
+    const served: Array<string | null> = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await bulkCreate(at(i), [{ name: `J ${i}`, emails: [{ email: i === 5 ? 'not-an-email' : `j${i}@example.com`, category: 'work' }] }]);
+      served.push(res.headers.get('x-sandbox-request-id'));
+    }
+    const journal = (await call(at(1), '/_sandbox/requests?vendor=copper&limit=100')).body.requests as Array<{ id: number; requestBody: { people: Array<{ name: string }> } }>;
+    expect(journal.map((e) => e.requestBody.people[0]!.name)).toEqual(['J 5', 'J 4', 'J 3', 'J 2', 'J 1', 'J 0']);
+    expect(journal.map((e) => String(e.id))).toEqual([...served].reverse());
+    expect((await call(at(2), '/_sandbox/requests/count?vendor=copper')).body.count).toBe(6);
+    const coverage = (await call(at(2), '/_sandbox/coverage?vendor=copper')).body.vendors[0];
+    expect(coverage.rowErrors.find((r: { code: string }) => r.code === 'invalid')?.count).toBe(1);
+    // A snapshot taken on one replica carries every replica's entries.
+    expect((await call(at(0), '/_sandbox/snapshot')).body.journal.filter((e: { vendor: string }) => e.vendor === 'copper')).toHaveLength(6);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
+  });
 });

@@ -71,7 +71,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       expect(await table.count(scope)).toBe(0);
     }));
 
-  run('rolls back a failed transaction, and a dry run always; a transaction joins an open one', () =>
+  run('rolls back a failed transaction, and a dry run always; a savepoint undoes only its own writes', () =>
     withStore(async (store, table) => {
       await expect(
         store.transaction(async () => {
@@ -85,9 +85,15 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       });
       expect(dry).toBe(1);
       await store.transaction(async () => {
-        await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]));
-        // A dry run inside a transaction undoes only its own writes.
-        await store.rolledBack(() => table.write(scope, ['id', 'name', 'data'], [[4, 'd', '{}']]));
+        await store.savepoint(() => table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]));
+        // A savepoint that is not kept (a dry run inside a transaction), and one that throws, undo only their own writes.
+        await store.savepoint(() => table.write(scope, ['id', 'name', 'data'], [[4, 'd', '{}']]), false);
+        await expect(
+          store.savepoint(async () => {
+            await table.write(scope, ['id', 'name', 'data'], [[5, 'e', '{}']]);
+            throw new Error('row 5');
+          }),
+        ).rejects.toThrow('row 5');
       });
       expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([3]);
     }));
@@ -106,6 +112,24 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       const names = ['b', 'B', 'a', '_', 'Z', 'é'];
       await store.transaction(() => table.write(scope, ['id', 'name', 'data'], names.map((name, i) => [i, name, '{}'])));
       expect(await table.column(scope, 'SELECT name FROM items WHERE namespace = ? AND tenant = ? ORDER BY name')).toEqual(['B', 'Z', '_', 'a', 'b', 'é']);
+    }));
+
+  run('withLock() runs one holder at a time, its session reading and writing', () =>
+    withStore(async (store, table) => {
+      const order: string[] = [];
+      const first = store.withLock('w', async (session) => {
+        order.push('first in');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await session.run('INSERT INTO items (namespace, tenant, id, name, data) VALUES (?, ?, ?, ?, ?)', ['', 't1', 9, 'w', '{}']);
+        order.push('first out');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const second = store.withLock('w', async (session) => {
+        order.push(`second in, sees ${await session.value('SELECT count(*) FROM items')}`);
+      });
+      await Promise.all([first, second]);
+      expect(order).toEqual(['first in', 'first out', 'second in, sees 1']);
+      expect(await table.count(scope)).toBe(1);
     }));
 
   run('lock() makes two transactions on one key take turns', () =>

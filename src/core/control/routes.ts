@@ -334,7 +334,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: journalListQuery },
       responses: { 200: { description: 'Journal entries.', schema: z.object({ requests: z.array(JournalEntryView) }) } },
       errors: ['INVALID_REQUEST'],
-      handler: (c) => c.json({ requests: plane.journal.list(journalFilter(c, journalListQuery)) }),
+      handler: async (c) => c.json({ requests: await plane.journal.list(journalFilter(c, journalListQuery)) }),
     },
     {
       method: 'get',
@@ -344,7 +344,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: journalFilterQuery },
       responses: { 200: { description: 'The number of matching entries.', schema: z.object({ count: z.number().int() }) } },
       errors: ['INVALID_REQUEST'],
-      handler: (c) => c.json({ count: plane.journal.count(journalFilter(c, journalFilterQuery)) }),
+      handler: async (c) => c.json({ count: await plane.journal.count(journalFilter(c, journalFilterQuery)) }),
     },
     {
       method: 'delete',
@@ -354,7 +354,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: namespaceQuery },
       responses: { 200: { description: 'How many entries were removed.', schema: z.object({ cleared: z.number().int() }) } },
       errors: [],
-      handler: (c) => c.json({ cleared: plane.journal.clear(controlQuery(c, namespaceQuery).namespace) }),
+      handler: async (c) => c.json({ cleared: await plane.journal.clear(controlQuery(c, namespaceQuery).namespace) }),
     },
     {
       method: 'post',
@@ -490,10 +490,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       request: { query: CoverageQuery },
       responses: { 200: { description: 'Coverage by vendor.', schema: z.object({ vendors: z.array(CoverageView) }) } },
       errors: ['UNKNOWN_VENDOR'],
-      handler(c) {
+      async handler(c) {
         const q = controlQuery(c, CoverageQuery);
         if (q.vendor !== undefined) vendorNamed(ctx, q.vendor);
-        return c.json({ vendors: plane.coverage.report(ctx.vendors, definedOnly(q)) });
+        return c.json({ vendors: await plane.coverage.report(ctx.vendors, definedOnly(q)) });
       },
     },
     {

@@ -62,11 +62,11 @@ export async function resetState(ctx: ControlContext, filter: ResetRequest): Pro
   });
   if (filter.tenant === undefined) {
     for (const vendor of targets) plane.faults.disarm({ vendor: vendor.name, ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}) });
-    if (filter.vendor === undefined) plane.journal.clear(filter.namespace);
+    if (filter.vendor === undefined) await plane.journal.clear(filter.namespace);
   }
   const scope = { ...(filter.vendor !== undefined ? { vendor: filter.vendor } : {}), ...(filter.tenant !== undefined ? { tenant: filter.tenant } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}) };
   await deps.rateLimits.reset(scope);
-  plane.coverage.reset(scope);
+  await plane.coverage.reset(scope);
   return { deleted };
 }
 
@@ -213,7 +213,7 @@ export async function exportSnapshot(ctx: ControlContext, options: ExportOptions
     rateLimits: ctx.deps.rateLimits.mode,
     tables,
     faults: ctx.plane.faults.all(),
-    journal: ctx.plane.journal.all(),
+    journal: await ctx.plane.journal.all(),
   };
 }
 
@@ -416,7 +416,7 @@ async function firstBrokenRow(store: Store, tables: readonly TableRows[]): Promi
       for (const [index, row] of rows.entries()) {
         // A savepoint per row: on PostgreSQL a failed statement spoils the transaction around it.
         try {
-          await store.rolledBack(async () => {
+          await store.savepoint(async () => {
             await insertRows(store, table, columns, [{ row }]);
             throw KEEP;
           });
@@ -480,6 +480,6 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   ctx.deps.rateLimits.mode = snapshot.rateLimits;
   await ctx.deps.rateLimits.reset();
   ctx.plane.faults.restore(snapshot.faults);
-  ctx.plane.journal.restore(snapshot.journal.map((entry) => ({ ...entry, operationId: entry.operationId ?? null })));
+  await ctx.plane.journal.restore(snapshot.journal.map((entry) => ({ ...entry, operationId: entry.operationId ?? null })));
   return { tables: Object.keys(snapshot.tables).length, rows };
 }

@@ -201,7 +201,9 @@ describe('copper fixtures', () => {
     expect(refused.body.error.issues).toEqual(['copper.records.copper_demo: people.1: {"name":[{"error":"blank"}]}', 'copper.records.copper_demo: people.2: {"emails":[{"error":"taken"}]}']);
     expect(await storedPeople(sandbox())).toEqual([]);
     // More than the bulk limit is fine for fixtures.
-    expect(await instance.seedRecords(scope, Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12, issues: [] });
+    // Fixtures load inside the core's seed transaction.
+    const seed = (records: unknown[]) => sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, records));
+    expect(await seed(Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12, issues: [] });
     const stored = await storedPeople(sandbox());
     expect(stored.map((p) => p.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect((await getPerson(sandbox(), 12)).body).toEqual(stored[11]);
@@ -209,8 +211,10 @@ describe('copper fixtures', () => {
 
   it('lists records page by page with a cursor', async () => {
     const instance = sandbox().app.instances.copper!;
-    await instance.seedRecords({ namespace: '', tenant: 'copper_demo' }, [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
-    await instance.seedRecords({ namespace: '', tenant: 'copper_other' }, [{ name: 'D' }]);
+    await sandbox().app.deps.store.transaction(async () => {
+      await instance.seedRecords({ namespace: '', tenant: 'copper_demo' }, [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
+      await instance.seedRecords({ namespace: '', tenant: 'copper_other' }, [{ name: 'D' }]);
+    });
     const first = await instance.listRecords({ namespace: '', limit: 3 });
     expect(first.records.map((p: any) => p.name)).toEqual(['A', 'B', 'C']);
     const second = await instance.listRecords({ namespace: '', limit: 3, cursor: first.nextCursor! });

@@ -1,5 +1,5 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
-import type { Migration, Store } from '../../core/store.js';
+import type { Awaitable, Migration, Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
@@ -65,7 +65,7 @@ export class CopperPeople {
   }
 
   /** The id of the person holding `email` (any case), if any. */
-  emailOwner(scope: TenantScope, email: string): Promise<number | undefined> {
+  emailOwner(scope: TenantScope, email: string): Awaitable<number | undefined> {
     return this.emails.value<number>(scope, SQL.emailOwner, emailKey(email));
   }
 

@@ -1,6 +1,6 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
-import type { Migration, Store } from '../../core/store.js';
+import type { Awaitable, Migration, Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
 
@@ -60,7 +60,7 @@ export class CoraAccounts {
    * Inserts new accounts and replaces changed ones, inside the caller's transaction: one
    * statement for the whole batch on PostgreSQL (when an externalId repeats, the last one wins).
    */
-  write(scope: TenantScope, accounts: readonly CoraAccount[]): Promise<void> {
+  write(scope: TenantScope, accounts: readonly CoraAccount[]): Awaitable<void> {
     return this.table.write(
       scope,
       WRITE_COLUMNS,

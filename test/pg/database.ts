@@ -6,22 +6,28 @@ import { beforeAll, inject } from 'vitest';
 /** False when PostgreSQL is not installed here: the file's PostgreSQL suites skip (the global setup warned, and CI refuses to). */
 export const pgAvailable = inject('pgAdminUrl') !== '';
 
+/** Creates a database of a new name starting with `prefix` in the run's cluster; answers its URL. */
+async function createDatabase(prefix: string): Promise<URL> {
+  const adminUrl = inject('pgAdminUrl');
+  if (adminUrl === '') throw new Error('PostgreSQL is not installed (see test/pg/global-setup.ts)');
+  const maintenance = new pg.Client({ connectionString: adminUrl });
+  await maintenance.connect();
+  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`;
+  try {
+    await maintenance.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await maintenance.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url;
+}
+
 /** Creates a fresh database before the file's tests; read its URL inside a test. */
 export function usePgDatabase(): () => string {
   let url: string | undefined;
   beforeAll(async () => {
-    if (!pgAvailable) return;
-    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await admin.connect();
-    const name = `t_${randomUUID().replaceAll('-', '')}`;
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const parsed = new URL(inject('pgAdminUrl'));
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
+    if (pgAvailable) url = (await createDatabase('t')).toString();
   });
   return () => {
     if (!url) throw new Error('usePgDatabase: no database outside a test (or PostgreSQL is not installed)');
@@ -37,18 +43,7 @@ let schemas = 0;
 
 /** One database per test worker, made on first use, and an open connection to it that makes schemas. */
 async function ownDatabase(): Promise<{ admin: pg.Client; url: URL }> {
-  const adminUrl = inject('pgAdminUrl');
-  if (adminUrl === '') throw new Error('SANDBOX_TEST_ENGINE=postgres, but PostgreSQL is not installed (see test/pg/global-setup.ts)');
-  const maintenance = new pg.Client({ connectionString: adminUrl });
-  await maintenance.connect();
-  const name = `w_${randomUUID().replaceAll('-', '')}`;
-  try {
-    await maintenance.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await maintenance.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const url = await createDatabase('w');
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
   // The worker may exit with it open: the cluster is thrown away after the run.

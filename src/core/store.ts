@@ -24,6 +24,9 @@ export type Engine = 'sqlite' | 'postgres';
 /** A value now (SQLite) or later (PostgreSQL): always awaited. */
 export type Awaitable<T> = T | Promise<T>;
 
+/** `f` of an awaitable value: at once when the value is there (SQLite), else when it comes. */
+export const thenDo = <T, U>(value: Awaitable<T>, f: (value: T) => U): Awaitable<U> => (value instanceof Promise ? value.then(f) : f(value));
+
 /** A column's kind where an engine needs it spelled out (a key list's element type on PostgreSQL). */
 export type ColumnKind = 'text' | 'integer';
 

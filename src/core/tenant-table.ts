@@ -1,6 +1,6 @@
 // A vendor table of tenant records: every query scoped to (namespace, tenant), reads batched by key, writes batched.
 import { pageTenantRecords, parseDataColumn, parseStored } from './records.js';
-import { quoteIdent, type Awaitable, type Column, type ColumnKind, type Store, type Upsert } from './store.js';
+import { quoteIdent, thenDo, type Awaitable, type Column, type ColumnKind, type Store, type Upsert } from './store.js';
 import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
 
 /** A tenant table's declaration for its migration: the columns after `namespace` and `tenant`. */
@@ -92,11 +92,11 @@ export class TenantTable {
    * row with `columns` read as `k0`, `k1`, ... and the `select`ed columns. A key of several
    * columns is given as an array of their values.
    */
-  async readByKeys<Row>(
+  readByKeys<Row>(
     scope: TenantScope,
     keys: readonly (Key | readonly Key[])[],
     options: { columns?: readonly string[]; select?: string } = {},
-  ): Promise<Array<Row & Record<string, Key>>> {
+  ): Awaitable<Array<Row & Record<string, Key>>> {
     if (keys.length === 0) return [];
     const columns = options.columns ?? [this.def.key];
     const select = options.select ?? 'data';
@@ -113,7 +113,7 @@ export class TenantTable {
   }
 
   /** Deletes the rows whose `column` (default: the table's key) is one of `keys`, in one statement; answers how many went. */
-  async deleteByKeys(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Promise<number> {
+  deleteByKeys(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Awaitable<number> {
     if (keys.length === 0) return 0;
     let sql = this.deleteSql.get(column);
     if (!sql) {
@@ -154,14 +154,13 @@ export class TenantTable {
   }
 
   /** The stored record (its `data`) with this key, or undefined. */
-  async record<T>(scope: TenantScope, key: Key): Promise<T | undefined> {
-    return parseStored<T>(await this.value(scope, this.recordSql, key));
+  record<T>(scope: TenantScope, key: Key): Awaitable<T | undefined> {
+    return thenDo(this.value(scope, this.recordSql, key), (data) => parseStored<T>(data));
   }
 
   /** The stored records (their `data`) among `keys`, by key, in one query. */
-  async recordsByKey<K extends Key, T>(scope: TenantScope, keys: readonly K[]): Promise<Map<K, T>> {
-    const rows = await this.readByKeys<{ data: string }>(scope, keys);
-    return new Map(rows.map((row) => [row.k0 as K, JSON.parse(row.data) as T]));
+  recordsByKey<K extends Key, T>(scope: TenantScope, keys: readonly K[]): Awaitable<Map<K, T>> {
+    return thenDo(this.readByKeys<{ data: string }>(scope, keys), (rows) => new Map(rows.map((row) => [row.k0 as K, JSON.parse(row.data) as T])));
   }
 
   /** Records in (tenant, key) order for the control API's listing. */
@@ -169,7 +168,7 @@ export class TenantTable {
     return pageTenantRecords(this.store, filter, { table: this.table, key: this.def.key, start: this.def.start, columns: 'data', toRecord });
   }
 
-  async count(scope: TenantScope): Promise<number> {
-    return (await this.value<number>(scope, this.countSql)) ?? 0;
+  count(scope: TenantScope): Awaitable<number> {
+    return thenDo(this.value<number>(scope, this.countSql), (n) => n ?? 0);
   }
 }

@@ -1,5 +1,5 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
-import type { Awaitable, Migration, Store } from '../../core/store.js';
+import { thenDo, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperPerson } from './schemas.js';
@@ -55,12 +55,12 @@ export class CopperPeople {
     this.emails = new TenantTable(store, { schema: EMAILS_SCHEMA, key: 'email', start: '' });
   }
 
-  get(scope: TenantScope, id: number): Promise<CopperPerson | undefined> {
+  get(scope: TenantScope, id: number): Awaitable<CopperPerson | undefined> {
     return this.people.record<CopperPerson>(scope, id);
   }
 
   /** The stored people among `ids`, by id, in one query. */
-  getMany(scope: TenantScope, ids: readonly number[]): Promise<Map<number, CopperPerson>> {
+  getMany(scope: TenantScope, ids: readonly number[]): Awaitable<Map<number, CopperPerson>> {
     return this.people.recordsByKey(scope, ids);
   }
 
@@ -70,9 +70,8 @@ export class CopperPeople {
   }
 
   /** Who holds each of `keys` (emails already lowercased by `emailKey`), in one query. */
-  async emailOwners(scope: TenantScope, keys: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.emails.readByKeys<{ person_id: number }>(scope, keys, { select: 'person_id' });
-    return new Map(rows.map((row) => [row.k0 as string, row.person_id]));
+  emailOwners(scope: TenantScope, keys: readonly string[]): Awaitable<Map<string, number>> {
+    return thenDo(this.emails.readByKeys<{ person_id: number }>(scope, keys, { select: 'person_id' }), (rows) => new Map(rows.map((row) => [row.k0 as string, row.person_id])));
   }
 
   /** Every person of the account, in id order: search filters and sorts them in memory. */
@@ -81,20 +80,21 @@ export class CopperPeople {
   }
 
   /** The last id the account issued (0 before its first person): ids are a sequence per account, never reused after a delete. */
-  async lastId(scope: TenantScope): Promise<number> {
-    return (await this.people.value<number>(scope, SQL.lastId)) ?? 0;
+  lastId(scope: TenantScope): Awaitable<number> {
+    return thenDo(this.people.value<number>(scope, SQL.lastId), (id) => id ?? 0);
   }
 
   /**
    * Writes a batch inside the caller's transaction, in at most four statements whatever its size:
-   * the id sequence moves past the new people, the written people's old emails leave the index,
+   * the id sequence moves past the new people, the updated people's old emails leave the index,
    * new and changed people are stored, and their emails are indexed again.
    */
   async write(scope: TenantScope, { creates, updates, lastId }: CopperWrites): Promise<void> {
     if (creates.length > 0) await this.people.run(scope, SQL.setLastId, lastId);
     const people = [...updates, ...creates];
-    // Clear every old email first, so a batch that moves an address between people still indexes it.
-    await this.emails.deleteByKeys(scope, people.map((person) => person.id), 'person_id');
+    // Clear the updated people's old emails first, so a batch that moves an address between people
+    // still indexes it. New people hold none: their ids come from the sequence, never issued before.
+    if (updates.length > 0) await this.emails.deleteByKeys(scope, updates.map((person) => person.id), 'person_id');
     await this.people.write(scope, ['id', 'data'], people.map((person) => [person.id, JSON.stringify(person)]), { keys: ['id'], update: ['data'] });
     // No onConflict: validation already refused taken emails, so a conflict here is a bug and must surface.
     await this.emails.write(scope, ['email', 'person_id'], people.flatMap((person) => person.emails.map(({ email }) => [emailKey(email), person.id])));
@@ -111,7 +111,7 @@ export class CopperPeople {
     return this.people.list(filter);
   }
 
-  count(scope: TenantScope): Promise<number> {
+  count(scope: TenantScope): Awaitable<number> {
     return this.people.count(scope);
   }
 }

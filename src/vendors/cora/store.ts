@@ -47,12 +47,12 @@ export class CoraAccounts {
     this.table = new TenantTable(store, { schema: CORA_SCHEMA, key: 'external_id', start: '' });
   }
 
-  get(scope: TenantScope, externalId: string): Promise<CoraAccount | undefined> {
+  get(scope: TenantScope, externalId: string): Awaitable<CoraAccount | undefined> {
     return this.table.record<CoraAccount>(scope, externalId);
   }
 
   /** The stored accounts among `externalIds`, by externalId, in one query. */
-  getMany(scope: TenantScope, externalIds: readonly string[]): Promise<Map<string, CoraAccount>> {
+  getMany(scope: TenantScope, externalIds: readonly string[]): Awaitable<Map<string, CoraAccount>> {
     return this.table.recordsByKey(scope, externalIds);
   }
 

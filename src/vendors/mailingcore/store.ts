@@ -1,7 +1,7 @@
 // MailingCore's tables: contacts (one row per contact, lookup keys as columns, the contact as JSON), campaigns, and a write counter.
 import { parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
-import type { Migration, Store } from '../../core/store.js';
+import type { Awaitable, Migration, Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type OnConflict, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
@@ -259,7 +259,7 @@ export class MailingCoreStore {
     UNION ALL SELECT data FROM ${T}${sql.indexedBy(`${T}_email`)} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('email_key', 'text')}`;
   }
 
-  byId(scope: TenantScope, id: string): Promise<MailingCoreContact | undefined> {
+  byId(scope: TenantScope, id: string): Awaitable<MailingCoreContact | undefined> {
     return this.contacts.record<MailingCoreContact>(scope, id);
   }
 
@@ -321,7 +321,7 @@ export class MailingCoreStore {
     return (await this.contacts.run(scope, SQL.delete, id)) > 0;
   }
 
-  count(scope: TenantScope): Promise<number> {
+  count(scope: TenantScope): Awaitable<number> {
     return this.contacts.count(scope);
   }
 
@@ -410,7 +410,7 @@ export class MailingCoreStore {
     await this.campaigns.write(scope, ['id', 'data', 'created_at'], [[campaign.id, JSON.stringify(campaign), campaign.createdAt]]);
   }
 
-  campaign(scope: TenantScope, id: string): Promise<MailingCoreCampaign | undefined> {
+  campaign(scope: TenantScope, id: string): Awaitable<MailingCoreCampaign | undefined> {
     return this.campaigns.record<MailingCoreCampaign>(scope, id);
   }
 

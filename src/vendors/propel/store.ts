@@ -1,6 +1,6 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
 import { parseStored } from '../../core/records.js';
-import type { Migration, Store } from '../../core/store.js';
+import type { Awaitable, Migration, Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { PropelContact } from './schemas.js';
@@ -136,12 +136,12 @@ export class PropelContacts {
     this.sql = contactStatements(store);
   }
 
-  get(scope: TenantScope, id: number): Promise<PropelContact | undefined> {
+  get(scope: TenantScope, id: number): Awaitable<PropelContact | undefined> {
     return this.table.record<PropelContact>(scope, id);
   }
 
   /** The stored contacts among `ids`, by id, in one query. */
-  getMany(scope: TenantScope, ids: readonly number[]): Promise<Map<number, PropelContact>> {
+  getMany(scope: TenantScope, ids: readonly number[]): Awaitable<Map<number, PropelContact>> {
     return this.table.recordsByKey(scope, ids);
   }
 

@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
+import { SandboxError } from './errors.js';
 import { inSavepoint, insertSql, Mutex, quoteIdent, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
 
 // Loaded when a postgres:// store is opened, never at start: the bin's bundle keeps the driver a package.
@@ -117,15 +118,14 @@ export class PostgresStore implements Store {
 
   /** The four statement methods on `on` (the pool, or one connection). */
   private session(on: () => Pg.Pool | Pg.PoolClient): Session {
-    const column = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
-      const result = await on().query({ ...this.statement(sql), values: params as unknown[], rowMode: 'array' });
-      return (result.rows as unknown[][]).map((row) => row[0] as T);
-    };
+    const query = (sql: string, params: readonly unknown[], rowMode?: 'array') =>
+      on().query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+    const column = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => ((await query(sql, params, 'array')).rows as unknown[][]).map((row) => row[0] as T);
     return {
-      all: async <Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> => (await on().query({ ...this.statement(sql), values: params as unknown[] })).rows as Row[],
+      all: async <Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> => (await query(sql, params)).rows as Row[],
       column,
       value: async <T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> => (await column<T>(sql, params))[0],
-      run: async (sql: string, params: readonly unknown[] = []): Promise<number> => (await on().query({ ...this.statement(sql), values: params as unknown[] })).rowCount ?? 0,
+      run: async (sql: string, params: readonly unknown[] = []): Promise<number> => (await query(sql, params)).rowCount ?? 0,
     };
   }
 
@@ -283,6 +283,20 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/**
+ * The parameters as sent, refused when text holds U+0000: PostgreSQL text cannot (SQLite's can),
+ * and the driver would fail the statement with a 500. The request is refused whole, as invalid,
+ * before anything is written (JSON text never holds one: JSON.stringify writes `\u0000`).
+ */
+function storable(params: readonly unknown[]): unknown[] {
+  for (const param of params) {
+    if ((typeof param === 'string' && param.includes('\u0000')) || (Array.isArray(param) && param.some((v) => typeof v === 'string' && v.includes('\u0000')))) {
+      throw new SandboxError('INVALID_BODY', { message: 'Text containing the NUL character (U+0000) cannot be stored on PostgreSQL' });
+    }
+  }
+  return params as unknown[];
 }
 
 /** A PostgreSQL column type in SQLite's words, as `ColumnInfo` reports it on both engines. */

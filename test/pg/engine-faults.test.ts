@@ -1,10 +1,11 @@
 // Shared mode when PostgreSQL goes away: vendor calls fail fast in the vendor's envelope, health says so, and all recovers without a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
+import { bulk as coraBulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 import type { Sandbox } from '../../src/sandbox.js';
-import { call, startSandbox } from '../helpers.js';
+import { call, json, startSandbox } from '../helpers.js';
 import { findPgBin, startCluster, type PgCluster } from './cluster.js';
-import { pgAvailable } from './database.js';
+import { freshPgSchemaUrl, pgAvailable } from './database.js';
 
 const person = (name: string) => ({ name, emails: [{ email: `${name}@example.com`, category: 'work' }] });
 
@@ -42,4 +43,24 @@ describe.skipIf(!pgAvailable)('PostgreSQL down and back', () => {
     expect((await bulkCreate(sandbox, [person('after')])).status).toBe(200);
     expect((await storedPeople(sandbox)).map((p) => p.name).sort()).toEqual(['after', 'before']);
   }, 60_000);
+});
+
+describe.skipIf(!pgAvailable)('text PostgreSQL cannot hold', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ db: await freshPgSchemaUrl(), rateLimits: 'off' });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('refuses a NUL character in a stored key with the vendor’s 400, writing nothing (never a 500)', async () => {
+    const res = await coraBulk(sandbox, { accounts: [newAccount('FINE-1'), newAccount('NUL\u0000-2')] });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body).toEqual({ success: false, code: 'INVALID_REQUEST_BODY', message: 'Text containing the NUL character (U+0000) cannot be stored on PostgreSQL' });
+    expect((await call(sandbox, '/_sandbox/cora/records')).body.records).toEqual([]);
+    const created = await call(sandbox, '/_sandbox/credentials', { method: 'POST', ...json({ vendor: 'cora', tenant: 'org\u0000x', apiKey: 'cora_org_x.secret-value-1' }) });
+    expect(created.status).toBe(400);
+    expect(created.body.error.code).toBe('INVALID_REQUEST');
+  });
 });

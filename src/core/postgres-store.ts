@@ -174,28 +174,44 @@ export class PostgresStore implements Store {
     this.analyzeDue.clear();
   }
 
+  /**
+   * A pooled connection for `fn`. `frame` runs the statements around `fn`'s work (BEGIN, COMMIT,
+   * ROLLBACK, lock calls): when one of them fails, the connection's state is unknown and the pool
+   * drops it instead of handing it out again.
+   */
+  private async withClient<T>(fn: (client: Pg.PoolClient, frame: (sql: string, values?: unknown[]) => Promise<void>) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    const frame = async (sql: string, values?: unknown[]) => {
+      try {
+        await client.query(sql, values);
+      } catch (error) {
+        broken = true;
+        throw error;
+      }
+    };
+    try {
+      return await fn(client, frame);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
     if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
-    const client = await this.pool.connect();
-    // A connection whose BEGIN, COMMIT or ROLLBACK failed is in an unknown state: the pool drops it.
-    let broken = true;
-    try {
-      await client.query('BEGIN');
+    return this.withClient(async (client, frame) => {
+      await frame('BEGIN');
       let result: T;
       try {
         result = await this.tx.run(client, async () => fn());
       } catch (error) {
-        await client.query('ROLLBACK');
-        broken = false;
+        await frame('ROLLBACK');
         throw error;
       }
-      await client.query('COMMIT');
-      broken = false;
+      await frame('COMMIT');
       if (this.analyzeDue.size > 0) this.analyzeNow();
       return result;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
@@ -208,22 +224,16 @@ export class PostgresStore implements Store {
     // One connection per process waits for the lock; the others wait here, holding none.
     const release = await this.sessions.acquire();
     try {
-      const client = await this.pool.connect();
-      let broken = true;
-      try {
-        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      return await this.withClient(async (client, frame) => {
+        await frame('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
         try {
           // The session's statements go to this connection; anything else `fn` does (a control
           // call's own transaction) takes connections of its own.
-          const result = await fn(this.session(() => client));
-          broken = false;
-          return result;
+          return await fn(this.session(() => client));
         } finally {
-          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+          await frame('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
         }
-      } finally {
-        client.release(broken);
-      }
+      });
     } finally {
       release();
     }
@@ -231,19 +241,14 @@ export class PostgresStore implements Store {
 
   async rolledBack<T>(fn: () => Awaitable<T>): Promise<T> {
     if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint(fn, false)');
-    const client = await this.pool.connect();
-    let broken = true;
-    try {
-      await client.query('BEGIN');
+    return this.withClient(async (client, frame) => {
+      await frame('BEGIN');
       try {
         return await this.tx.run(client, async () => fn());
       } finally {
-        await client.query('ROLLBACK');
-        broken = false;
+        await frame('ROLLBACK');
       }
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   /**

@@ -1,8 +1,6 @@
 // Crash safety: SIGKILL the server mid-load; every acknowledged row survives, no batch is half-written.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/core/postgres-store.js';
@@ -11,19 +9,14 @@ import { isPostgresUrl } from '../../src/core/store.js';
 import { VENDORS } from '../../src/vendors/registry.js';
 import { freshPgSchemaUrl, TEST_ENGINE } from '../pg/database.js';
 import { tempDir } from '../store-inspect.js';
+import { spawnServer, type ServerProcess } from '../process.js';
 import { kitFor, type Server, type VendorRequest, type VendorTestKit } from '../kit/vendor-kit.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const CLIENTS = 4;
+/** Server processes on one database: one on SQLite (its file is the process's), three on PostgreSQL (one is killed, two keep serving). */
+const PROCESSES = TEST_ENGINE === 'postgres' ? 3 : 1;
 
-async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--db', db, '--rate-limits', 'off'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return { child, url: line.replace('listening on ', '') };
-}
+const startServer = (db: string) => spawnServer(['--db', db, '--rate-limits', 'off']);
 
 /** A server process reached over HTTP, on the wall clock: what a real client of the vendor talks to. */
 const serverAt = (url: string): Server => ({ fetch: (path, init) => fetch(`${url}${path}`, init), now: () => Date.now() });
@@ -47,43 +40,41 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
   const send = async (url: string, ids: string[]) => kit.created(await sendAs(kit, prefix, url, kit.crash.batch(ids))) === BATCH;
 
   it('keeps every acknowledged row and no half batch after SIGKILL mid-load, and restarts clean', async () => {
-    // On PostgreSQL two processes share the database: one is killed, the other keeps serving.
-    const shared = TEST_ENGINE === 'postgres';
-    const db = shared ? await freshPgSchemaUrl() : join(dir, `crash-${name}.db`);
-    const { child, url } = await startServer(db);
-    const survivor = shared ? await startServer(db) : undefined;
+    const db = TEST_ENGINE === 'postgres' ? await freshPgSchemaUrl() : join(dir, `crash-${name}.db`);
+    const servers = await Promise.all(Array.from({ length: PROCESSES }, () => startServer(db)));
+    const [victim, ...survivors] = servers as [ServerProcess, ...ServerProcess[]];
     const acknowledged = new Set<string>();
     const attempted: Array<{ client: number; batch: number }> = [];
     let killed = false;
     let afterKill = 0;
 
     const client = async (id: number) => {
-      for (let batch = 0; (survivor ? afterKill < 20 : !killed) && batch < 2_000; batch++) {
-        // Round-robin over the processes; once one is dead, its requests fail and the other's go on.
-        const target = survivor && batch % 2 === 1 ? survivor.url : url;
-        if (killed && target === url) continue;
+      for (let batch = 0; (survivors.length > 0 ? afterKill < 20 : !killed) && batch < 2_000; batch++) {
+        // Round-robin over the processes; once one is dead, its requests fail and the others' go on.
+        const target = servers[(id + batch) % servers.length]!;
+        if (killed && target === victim) continue;
         attempted.push({ client: id, batch });
         try {
-          if (await send(target, batchIds(id, batch))) {
+          if (await send(target.url, batchIds(id, batch))) {
             acknowledged.add(`${id}/${batch}`);
             if (killed) afterKill += 1;
           }
         } catch {
-          if (!survivor) return; // the connection died with the server
+          if (survivors.length === 0) return; // the connection died with the server
           continue;
         }
         // Kill while the other clients still have requests in flight.
         if (!killed && acknowledged.size >= 40) {
           killed = true;
-          child.kill('SIGKILL');
+          victim.child.kill('SIGKILL');
         }
       }
     };
-    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
+    const exited = victim.child.exitCode !== null || victim.child.signalCode !== null ? Promise.resolve() : once(victim.child, 'exit');
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
     await exited;
     expect(acknowledged.size).toBeGreaterThanOrEqual(40);
-    if (survivor) expect(afterKill, 'batches the surviving process acknowledged after the kill').toBeGreaterThanOrEqual(20);
+    if (survivors.length > 0) expect(afterKill, 'batches the surviving processes acknowledged after the kill').toBeGreaterThanOrEqual(20);
 
     const rows = await storedIds(db, kit);
     const perBatch = new Map<string, number>();
@@ -95,10 +86,7 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
     // Unacknowledged batches are all or nothing: the server died before or after their commit.
     for (const { client: c, batch: b } of attempted) expect([0, BATCH]).toContain(perBatch.get(`${c}/${b}`) ?? 0);
 
-    if (survivor) {
-      survivor.child.kill('SIGTERM');
-      await once(survivor.child, 'exit');
-    }
+    await Promise.all(survivors.map((s) => s.stop()));
     const restarted = await startServer(db);
     try {
       const read = kit.crash.read('C0-B0-R0');
@@ -106,8 +94,7 @@ describe.each(VENDORS.map((v) => [v.name, v.prefix] as const))('crash safety: %s
       expect(res.status).toBe(200);
       expect(read.idOf(res.body)).toBe('C0-B0-R0');
     } finally {
-      restarted.child.kill('SIGTERM');
-      await once(restarted.child, 'exit');
+      await restarted.stop();
     }
   }, 60_000);
 });

@@ -77,7 +77,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   const secrets = () => deps.credentials.secrets();
   const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes, secrets);
   // Shared mode: the clock, faults and rate limits are the database's, for every process on it.
-  const shared = deps.store.engine === 'postgres' ? new SharedState(deps.store, { clock, faults: plane.faults, rateLimits: deps.rateLimits }) : undefined;
+  const shared = deps.store.engine === 'postgres' ? new SharedState(deps.store, { clock, faults: plane.faults, rateLimits: deps.rateLimits, credentials: deps.credentials }) : undefined;
   if (shared) {
     await shared.start();
     plane.shared = shared;
@@ -161,11 +161,29 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   app.route(DASHBOARD_PATH, createDashboardRouter(dashboardVendors, lock, pagesOwner));
   app.route(
     CONTROL_PREFIX,
-    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [lock, ...(shared ? [shared.controlMiddleware() as MiddlewareHandler<SandboxEnv>] : [])]),
+    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [
+      lock,
+      ...(shared ? [shared.controlMiddleware() as MiddlewareHandler<SandboxEnv>] : []),
+      forgetCredentialLookups(deps.credentials),
+    ]),
   );
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No vendor is mounted at ${c.req.path}` } }, 404));
 
   return { app, deps, clock, vendors, instances, plane, documents, vendorApps };
+}
+
+/**
+ * Credential lookups are remembered (core/credentials.ts) until a control call that may have
+ * written the table ends: its transaction is over then, committed or rolled back.
+ */
+function forgetCredentialLookups(credentials: Credentials): MiddlewareHandler<SandboxEnv> {
+  return async (c, next) => {
+    try {
+      await next();
+    } finally {
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') credentials.invalidate();
+    }
+  };
 }
 
 /**

@@ -46,6 +46,9 @@ const fromRow = (row: CredentialRow): CredentialRecord => ({
   revoked: row.revoked === 1,
 });
 
+/** Lookups `find` keeps at most (a vendor's credentials, and the unknown ids clients sent). */
+const MAX_FOUND = 10_000;
+
 export class Credentials {
   /**
    * Every secret seen in the table since start: a replaced or restored-away secret may still sit
@@ -54,6 +57,16 @@ export class Credentials {
   private readonly seen = new Set<string>();
   /** Built from `seen` on first use after a change; undefined means the table must be read again. */
   private known: SecretSet | undefined;
+  /**
+   * What `find` answered, by vendor and id (null: no such credential): every vendor request looks
+   * its credential up, and the table changes only through control calls, which clear this when
+   * they end (`invalidate`), as a process that learns of another's change does.
+   */
+  private readonly found = new Map<string, CredentialRecord | null>();
+  /** Moves at every `invalidate`: a lookup that was under way then is not kept. */
+  private generation = 0;
+  /** Counts this process's writes to the table; shared mode tells the other processes when it moves. */
+  changes = 0;
 
   constructor(private readonly store: Store) {}
 
@@ -75,17 +88,44 @@ export class Credentials {
   async refresh(): Promise<void> {
     for (const secret of await this.store.column<string>('SELECT secret FROM credentials')) this.seen.add(secret);
     this.known = undefined;
+    this.changed();
   }
 
+  /**
+   * Forgets every lookup: after a control call that may have written the table (once its
+   * transaction has ended, so a rolled-back write is not remembered), and in shared mode when
+   * another process says it wrote it.
+   */
+  invalidate(): void {
+    this.found.clear();
+    this.generation += 1;
+  }
+
+  private changed(): void {
+    this.changes += 1;
+    this.invalidate();
+  }
+
+  /** The credential `id` of `vendor`, frozen (callers share it). */
   async find(vendor: string, id: string): Promise<CredentialRecord | undefined> {
+    const key = `${vendor}\n${id}`;
+    const cached = this.found.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const generation = this.generation;
     const [row] = await this.store.all<CredentialRow>('SELECT * FROM credentials WHERE vendor = ? AND id = ?', [vendor, id]);
-    if (!row) return undefined;
     // Another process may have issued it (shared mode): its secret is redacted here from now on.
-    if (!this.seen.has(row.secret)) {
+    if (row && !this.seen.has(row.secret)) {
       this.seen.add(row.secret);
       this.known = undefined;
     }
-    return fromRow(row);
+    const record = row ? fromRow(row) : null;
+    if (record) Object.freeze(Object.freeze(record).data);
+    if (generation === this.generation) {
+      // Ids come from clients: unknown ones are remembered too, so the map is bounded.
+      if (this.found.size >= MAX_FOUND) this.found.clear();
+      this.found.set(key, record);
+    }
+    return record ?? undefined;
   }
 
   /** Creates the credential, or replaces the one with the same vendor and id. */
@@ -97,11 +137,14 @@ export class Credentials {
     );
     this.seen.add(record.secret);
     this.known = undefined;
+    this.changed();
   }
 
   /** Marks a credential revoked; returns false when there is none. */
   async revoke(vendor: string, id: string): Promise<boolean> {
-    return (await this.store.run('UPDATE credentials SET revoked = 1 WHERE vendor = ? AND id = ?', [vendor, id])) > 0;
+    const revoked = (await this.store.run('UPDATE credentials SET revoked = 1 WHERE vendor = ? AND id = ?', [vendor, id])) > 0;
+    this.changed();
+    return revoked;
   }
 
   async list(vendor?: string): Promise<CredentialRecord[]> {

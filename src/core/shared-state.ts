@@ -1,6 +1,7 @@
 // Shared mode: the clock, armed faults, rate-limit mode and buckets live in the database every process uses.
 import type { MiddlewareHandler } from 'hono';
 import type { SandboxClock } from './clock.js';
+import type { Credentials } from './credentials.js';
 import type { Faults } from './faults.js';
 import { splitBucketKey, type BucketScope, type RateLimitDecision, type RateLimits, type SharedBuckets, type SlidingWindowLimiter } from './rate-limit.js';
 import { coverageReport, type CoverageApi, type CoverageCount, type CoverageFilter, type CoverageScope, type VendorCoverage } from './coverage.js';
@@ -64,6 +65,7 @@ interface Parts {
   clock: SandboxClock;
   faults: Faults;
   rateLimits: RateLimits;
+  credentials: Credentials;
 }
 
 /** Each piece of the shared state: how this process's copy reads and takes it. */
@@ -71,6 +73,9 @@ const PIECES = {
   clock: { read: (p: Parts) => JSON.stringify(p.clock.settings()), adopt: (p: Parts, value: string) => p.clock.adopt(JSON.parse(value)) },
   faults: { read: (p: Parts) => JSON.stringify(p.faults.settings()), adopt: (p: Parts, value: string) => p.faults.adopt(JSON.parse(value)) },
   'rate-limit-mode': { read: (p: Parts) => p.rateLimits.mode, adopt: (p: Parts, value: string) => (p.rateLimits.mode = value as 'vendor' | 'off') },
+  // Not the table itself (that is in the database): the news that a process wrote it, so every
+  // other process forgets the lookups it remembers (core/credentials.ts).
+  credentials: { read: (p: Parts) => String(p.credentials.changes), adopt: (p: Parts) => p.credentials.invalidate() },
 } as const;
 type Piece = keyof typeof PIECES;
 const NAMES = Object.keys(PIECES) as Piece[];
@@ -96,6 +101,8 @@ export class SharedState implements SharedBuckets {
     for (const name of NAMES) {
       await this.store.run('INSERT INTO sandbox_state (name, value, version) VALUES (?, ?, 1) ON CONFLICT (name) DO NOTHING', [name, PIECES[name].read(this.parts)]);
     }
+    // This process has just written the demo credentials (re-enabling a revoked one): the others forget their lookups.
+    await this.store.run("UPDATE sandbox_state SET version = version + 1 WHERE name = 'credentials'");
     await this.pull();
     this.parts.rateLimits.shared = this;
   }

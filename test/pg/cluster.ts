@@ -56,10 +56,23 @@ export interface PgCluster {
   resume(): void;
   /** Stops the server at once and removes its folder. */
   stop(): void;
+  /** The postmaster's process id (its children are the backends). */
+  pid(): number;
 }
 
-/** Starts a cluster of its own: trust authentication on 127.0.0.1 only, no fsync (its data is thrown away). */
-export async function startCluster(bin: string): Promise<PgCluster> {
+export interface ClusterOptions {
+  /**
+   * Write-ahead log flushed and pages fsynced, commits not waited for (`synchronous_commit=off`):
+   * the durability of SQLite's WAL with `synchronous=NORMAL`, for benchmarks that compare the two.
+   * Default off: a test cluster's data is thrown away, so it skips fsync altogether.
+   */
+  durable?: boolean;
+  /** Loads pg_stat_statements, to count the statements clients send (`CREATE EXTENSION` in the database that reads them). */
+  statements?: boolean;
+}
+
+/** Starts a cluster of its own: trust authentication on 127.0.0.1 only, no fsync unless `durable` (its data is thrown away). */
+export async function startCluster(bin: string, options: ClusterOptions = {}): Promise<PgCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'bulk-sandbox-pg-'));
   const user = unprivilegedUser();
   if (user) chownSync(dir, user.uid, user.gid);
@@ -71,7 +84,9 @@ export async function startCluster(bin: string): Promise<PgCluster> {
     if (result.status !== 0) throw new Error(`${program} ${args.join(' ')} failed (${result.status}): ${String(result.stderr) || String(result.stdout)}`);
     return String(result.stdout);
   };
-  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400`;
+  const durability = options.durable ? '-c synchronous_commit=off' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const preload = options.statements ? ' -c shared_preload_libraries=pg_stat_statements' : '';
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${durability} -c max_connections=400${preload}`;
   const start = () => run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   try {
     run('initdb', ['-D', data, '-U', 'sandbox', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
@@ -94,6 +109,9 @@ export async function startCluster(bin: string): Promise<PgCluster> {
     },
     resume() {
       start();
+    },
+    pid() {
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     },
     stop() {
       try {

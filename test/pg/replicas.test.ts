@@ -112,6 +112,19 @@ describe.skipIf(!pgAvailable)('three sandbox processes on one database', () => {
     await call(at(0), '/_sandbox/reset', { method: 'POST', ...json({ vendor: 'cora' }) });
   });
 
+  it('a credential created on one replica works on the others at once, and once revoked there is refused by all', async () => {
+    const key = 'cora_org_replica.replica-secret-1';
+    // Known to none yet: each replica looks it up (and remembers the answer) before it exists.
+    for (const replica of replicas) expect((await coraBulk(replica, { accounts: [newAccount('CRED-0')] }, { key })).status).toBe(401);
+    const created = await call(at(0), '/_sandbox/credentials', { method: 'POST', ...json({ vendor: 'cora', tenant: 'org_replica', key }) });
+    expect(created.status, created.text).toBe(201);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) });
+    for (const [i, replica] of replicas.entries()) expect((await coraBulk(replica, { accounts: [newAccount(`CRED-${i}`)] }, { key })).status).toBe(200);
+    expect((await call(at(1), '/_sandbox/credentials?vendor=cora&id=cora_org_replica', { method: 'DELETE' })).status).toBe(200);
+    for (const replica of replicas) expect((await coraBulk(replica, { accounts: [newAccount('CRED-9')] }, { key })).status).toBe(401);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
+  });
+
   it('a Propel token issued by one replica is accepted by the others', async () => {
     const bearer = await token(at(0));
     const res = await bulkById(at(1), { contacts: [{ id: 7001, firstName: 'Shared' }] }, { token: bearer });

@@ -8,7 +8,7 @@ import { JOURNAL_BYTE_BUDGET, Journal, RawBody, type JournalApi } from './journa
 import { Metrics } from './metrics.js';
 import type { SharedState } from './shared-state.js';
 import { redactHeaders, redactTarget, SecretSet } from './redact.js';
-import { stampRequestId } from './request-id.js';
+import { reserveRequestId, stampRequestId } from './request-id.js';
 import { vendorPathWithQuery } from './router.js';
 import type { SandboxEnv, VendorModule } from './vendor.js';
 
@@ -71,8 +71,9 @@ export class ControlPlane {
         return res;
       }) as unknown as typeof c.json;
       await next();
-      // Reserved before any await: ids follow processing order (in shared mode, the database's order).
-      const reserved = plane.journal.reserveId();
+      // Reserved before any await: ids follow processing order (in shared mode, arrival order: the
+      // id came with the request's first query).
+      const reserved = reserveRequestId(c, () => plane.journal.reserveId());
       const id = typeof reserved === 'number' ? reserved : await reserved;
       const fault = c.get('faultId') ?? null;
       const dropped = c.res.headers.get(DROPPED_HEADER) !== null;

@@ -66,6 +66,16 @@ class TransactionScope<Tx> {
   }
 }
 
+/**
+ * An open transaction: its connection, and whether BEGIN went out yet. BEGIN waits for the first
+ * statement, so that a tenant lock taken first travels with it in one round trip (`lock`).
+ */
+interface OpenTx {
+  client: Pg.PoolClient;
+  begun: boolean;
+  frame: (sql: string, values?: unknown[]) => Promise<void>;
+}
+
 /** A statement as pg sends it: named, so that each connection prepares it once. */
 interface Prepared {
   name: string;
@@ -80,7 +90,7 @@ export class PostgresStore implements Store {
   readonly sql = POSTGRES_DIALECT;
   readonly label: string;
   private readonly pool: Pg.Pool;
-  private readonly tx = new TransactionScope<Pg.PoolClient>();
+  private readonly tx = new TransactionScope<OpenTx>();
   private readonly prepared = new Map<string, Prepared>();
   /** Rows this process wrote per table, and when it analyzes the table next (see noteWrites). */
   private readonly written = new Map<string, { rows: number; analyzeAt: number }>();
@@ -116,14 +126,18 @@ export class PostgresStore implements Store {
     return stmt;
   }
 
-  private client(): Pg.Pool | Pg.PoolClient {
-    return this.tx.current() ?? this.pool;
+  /** Where a statement goes: the open transaction's connection (BEGIN sent first), else the pool. */
+  private async client(): Promise<Pg.Pool | Pg.PoolClient> {
+    const tx = this.tx.current();
+    if (!tx) return this.pool;
+    if (!tx.begun) await begin(tx);
+    return tx.client;
   }
 
   /** The four statement methods on `on` (the pool, or one connection). */
-  private session(on: () => Pg.Pool | Pg.PoolClient): Session {
-    const query = (sql: string, params: readonly unknown[], rowMode?: 'array') =>
-      on().query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+  private session(on: () => Pg.Pool | Pg.PoolClient | Promise<Pg.Pool | Pg.PoolClient>): Session {
+    const query = async (sql: string, params: readonly unknown[], rowMode?: 'array') =>
+      (await on()).query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
     const column = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => ((await query(sql, params, 'array')).rows as unknown[][]).map((row) => row[0] as T);
     return {
       all: async <Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> => (await query(sql, params)).rows as Row[],
@@ -200,15 +214,16 @@ export class PostgresStore implements Store {
   async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
     if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
     return this.withClient(async (client, frame) => {
-      await frame('BEGIN');
+      const tx: OpenTx = { client, begun: false, frame };
       let result: T;
       try {
-        result = await this.tx.run(client, async () => fn());
+        result = await this.tx.run(tx, async () => fn());
       } catch (error) {
-        await frame('ROLLBACK');
+        if (tx.begun) await frame('ROLLBACK');
         throw error;
       }
-      await frame('COMMIT');
+      // No statement ran: nothing was begun, nothing to commit.
+      if (tx.begun) await frame('COMMIT');
       if (this.analyzeDue.size > 0) this.analyzeNow();
       return result;
     });
@@ -217,7 +232,10 @@ export class PostgresStore implements Store {
   savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
     const open = this.tx.current();
     if (!open) throw new Error('savepoint() outside a transaction');
-    return inSavepoint((sql) => open.query(sql), fn, keep);
+    return inSavepoint(async (sql) => {
+      if (!open.begun) await begin(open);
+      return open.client.query(sql);
+    }, fn, keep);
   }
 
   async withLock<T>(key: string, fn: (session: Session) => Promise<T>): Promise<T> {
@@ -244,7 +262,7 @@ export class PostgresStore implements Store {
     return this.withClient(async (client, frame) => {
       await frame('BEGIN');
       try {
-        return await this.tx.run(client, async () => fn());
+        return await this.tx.run({ client, begun: true, frame }, async () => fn());
       } finally {
         await frame('ROLLBACK');
       }
@@ -257,8 +275,16 @@ export class PostgresStore implements Store {
    * requests one at a time. Outside a transaction it does nothing.
    */
   async lock(key: string): Promise<void> {
-    const client = this.tx.current();
-    if (client) await client.query({ ...this.statement('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))'), values: [key] });
+    const tx = this.tx.current();
+    if (!tx) return;
+    if (tx.begun) {
+      await tx.client.query({ ...this.statement('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))'), values: storable([key]) });
+      return;
+    }
+    // The transaction's first statement: BEGIN and the lock go out as one simple query, one round trip.
+    tx.begun = true;
+    storable([key]);
+    await tx.frame(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${tx.client.escapeLiteral(key)}, 0))`);
   }
 
   async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {
@@ -317,6 +343,12 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** Sends the transaction's BEGIN (marked first: statements queued behind it must not send another). */
+async function begin(tx: OpenTx): Promise<void> {
+  tx.begun = true;
+  await tx.frame('BEGIN');
 }
 
 /**

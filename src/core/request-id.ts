@@ -20,6 +20,15 @@ export function stampRequestId(c: Context<SandboxEnv>, id: number): void {
 }
 
 /**
+ * The request's journal id: the one shared mode took with the request's first query (one round
+ * trip less), else a new one from `reserve`.
+ */
+export function reserveRequestId(c: Context<SandboxEnv>, reserve: () => number | Promise<number>): number | Promise<number> {
+  const taken = c.get('reservedId');
+  return taken !== undefined ? taken : reserve();
+}
+
+/**
  * For requests no vendor observer numbered (control API, docs, dashboard, unknown paths): an id
  * from `reserve` once the handler has returned, as the observer does, so ids follow processing order.
  */
@@ -27,7 +36,7 @@ export function assignRequestIds(reserve: () => number | Promise<number>): Middl
   return async function assignRequestId(c, next) {
     await next();
     if (c.get('requestId') !== undefined) return;
-    const id = await reserve();
+    const id = await reserveRequestId(c, reserve);
     // 0: the shared journal's database did not answer; the response goes without an id.
     if (id !== 0) stampRequestId(c, id);
   };

@@ -58,6 +58,11 @@ export const SHARED_STATE_MIGRATIONS: Migration[] = [
 /** Whether a table is the core's shared state (not records: left out of snapshots and resets). */
 export const isSharedStateTable = (table: string): boolean => table.startsWith('sandbox_');
 
+const PULL = 'SELECT name, value, version FROM sandbox_state';
+/** The row that carries a journal id with the state (no piece has an empty name). */
+const ID_ROW = '';
+const PULL_WITH_ID = `${PULL} UNION ALL SELECT '${ID_ROW}', '', nextval('sandbox_journal_ids')`;
+
 /** The lock every change to the shared state takes (a session lock, see Store.withLock). */
 const STATE_LOCK = 'sandbox:state';
 
@@ -113,8 +118,9 @@ export class SharedState implements SharedBuckets {
    * vendor's envelope (and health answers 503).
    */
   middleware(): MiddlewareHandler {
-    return async (_c, next) => {
-      await this.pull().catch(() => undefined);
+    return async (c, next) => {
+      const id = await this.pull(this.store, true).catch(() => undefined);
+      if (id !== undefined) c.set('reservedId', id);
       await next();
     };
   }
@@ -133,14 +139,23 @@ export class SharedState implements SharedBuckets {
     };
   }
 
-  /** Takes every piece another process changed since this one last looked. */
-  async pull(session: Session = this.store): Promise<void> {
-    const rows = await session.all<{ name: Piece; value: string; version: number }>('SELECT name, value, version FROM sandbox_state');
+  /**
+   * Takes every piece another process changed since this one last looked. With `withId`, the
+   * same query takes the request's journal id from the sequence, and answers it.
+   */
+  async pull(session?: Session): Promise<undefined>;
+  async pull(session: Session, withId: true): Promise<number>;
+  async pull(session: Session = this.store, withId = false): Promise<number | undefined> {
+    const rows = await session.all<{ name: string; value: string; version: number }>(withId ? PULL_WITH_ID : PULL);
+    let id: number | undefined;
     for (const row of rows) {
-      if (!(row.name in PIECES) || this.versions.get(row.name) === row.version) continue;
-      PIECES[row.name].adopt(this.parts, row.value);
-      this.versions.set(row.name, row.version);
+      if (row.name === ID_ROW) id = row.version;
+      else if (row.name in PIECES && this.versions.get(row.name as Piece) !== row.version) {
+        PIECES[row.name as Piece].adopt(this.parts, row.value);
+        this.versions.set(row.name as Piece, row.version);
+      }
     }
+    return id;
   }
 
   /**

@@ -47,6 +47,8 @@ export interface SandboxVariables {
   input: RouteInput;
   /** The id in X-Sandbox-Request-Id (a vendor request's journal id), once the handler has returned. */
   requestId: number | undefined;
+  /** An id the shared state took for this request with its first query (shared mode), for `reserveRequestId`. */
+  reservedId: number | undefined;
 }
 export interface SandboxEnv {
   Variables: SandboxVariables;

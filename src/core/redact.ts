@@ -16,12 +16,23 @@ export const MIN_SECRET_LENGTH = 6;
 export class SecretSet {
   static readonly EMPTY = new SecretSet([]);
   private readonly pattern: RegExp | null;
+  /** No secret holds a character JSON text must write escaped (`"`, `\`, controls): each shows in JSON text as it is. */
+  private readonly plainInJson: boolean;
 
   constructor(values: Iterable<string>) {
     const usable = [...new Set(values)].filter((s) => s.length >= MIN_SECRET_LENGTH);
     // Longest first, so a secret that contains another is replaced whole.
     usable.sort((a, b) => b.length - a.length);
     this.pattern = usable.length === 0 ? null : new RegExp(usable.map(escapeRegExp).join('|'), 'g');
+    this.plainInJson = usable.every((secret) => !/["\\\u0000-\u001f]/.test(secret));
+  }
+
+  /** True when no known secret occurs in `text`, read as it is or as JSON text (false when that cannot be told). */
+  absentFrom(text: string): boolean {
+    if (this.pattern === null) return true;
+    if (!this.plainInJson) return false;
+    this.pattern.lastIndex = 0;
+    return !this.pattern.test(text);
   }
 
   /** `text` with every known secret in it replaced. */
@@ -178,6 +189,23 @@ export function describeBody(text: string, contentType: string | undefined, secr
     return redactText(text, secrets);
   }
   return redactValue(parsed, secrets);
+}
+
+/**
+ * Found in every name `isSecretName` accepts (case aside), or an escape that could spell one or a
+ * secret differently in JSON text (`\u0074oken`, `\/`).
+ */
+const SECRET_HINT = /key|secret|token|passw|signature|credential|\\(?:u|\/)/i;
+
+/**
+ * True when `describeBody` would show `text` as it is (parsed, when it is JSON): no name in it
+ * could be a credential's and no known secret occurs in it. One pass or two over the text, where
+ * describing it parses, copies and serialises it: shared mode keeps such bodies as they came.
+ * Conservative: false whenever it cannot tell (a form body, a hint of a secret name).
+ */
+export function describesUnchanged(text: string, contentType: string | undefined, secrets: SecretSet = SecretSet.EMPTY): boolean {
+  if (contentType?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded') return false;
+  return !SECRET_HINT.test(text) && secrets.absentFrom(text);
 }
 
 /** `name=value` or `"name": "value"` pairs in text; the name is bounded so no input makes the scan quadratic. */

@@ -23,7 +23,7 @@ describe('propel 10007 SchemaValidationException', () => {
     const res = await bulkById(sandbox(), { contacts: [{ id: 1, company: 'Acme' }] });
     expect(res.status).toBe(400);
     expect(res.text).toBe(
-      '{"error":{"code":10007,"status":400,"type":"SchemaValidationException","messages":["#/contacts/0: extraneous key [company] is not permitted"],"moreInfo":"https://www.propel.us/docs/errors/10007"}}',
+      '{"error":{"code":10007,"messages":["#/contacts/0: extraneous key [company] is not permitted"],"moreInfo":"https://www.propel.us/docs/errors/10007","status":400,"type":"SchemaValidationException"}}',
     );
     expect(res.headers.get('return-format')).toBe('json');
     expect(res.headers.get('x-request-id')).toBeTruthy();

@@ -7,7 +7,7 @@ import { routeInput } from '../../core/router.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext, TenantScope } from '../../core/vendor.js';
 import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
 import { propelBulkResponse, type PropelBulkEngine } from './bulk.js';
-import { mergeContact, normalizeLanguage } from './contact.js';
+import { contactBody, mergeContact, normalizeLanguage } from './contact.js';
 import { PROPEL_MESSAGES, RESPONSE_HEADER_DOCS, propelCatalogue, propelError, type PropelErrorName } from './errors.js';
 import {
   LOOKUP_KEYS,
@@ -145,7 +145,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       responses: { 200: ok('The contact with its attributes.', PropelContactResponse) },
       errors: [...API_ERRORS, ...LOOKUP_ERRORS],
       middleware: [auth],
-      handler: async (c) => c.json({ data: await lookUp(c) }),
+      handler: async (c) => c.json({ data: contactBody(await lookUp(c)) }),
     },
     {
       method: 'patch',
@@ -181,7 +181,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
           if (contact !== existing) await contacts.put(scope, contact, existing);
           return contact;
         });
-        return c.json({ data: contact, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
+        return c.json({ data: contactBody(contact), messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
       },
     },
     {

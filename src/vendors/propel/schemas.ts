@@ -86,14 +86,15 @@ export const PropelBulkBySourceIdRequest = z
   .strictObject({ contacts: z.array(PropelContactBySourceId).min(1).max(MAX_CONTACTS) })
   .meta({ id: 'PropelBulkBySourceIdRequest' });
 
+/** Keys in the vendor's order (alphabetical, as its example and schema list them); `error` where that order puts it. */
 export const PropelBulkResult = z
   .object({
     action: z.enum(['create', 'update']),
+    error: z.string().optional().describe('Why the row failed'),
     id: z.number().int().optional().describe('Absent on failed rows'),
     key: z.union([z.number(), z.string()]).describe('The row\'s lookup value: its id, or its sourceId'),
     lookupKey: z.enum(LOOKUP_KEYS),
     success: z.boolean(),
-    error: z.string().optional().describe('Why the row failed'),
   })
   .meta({ id: 'PropelBulkResult' });
 export type PropelBulkResult = z.infer<typeof PropelBulkResult>;
@@ -108,28 +109,32 @@ export const PropelAttribute = z
 export type PropelAttribute = z.infer<typeof PropelAttribute>;
 
 const nullableText = z.string().nullable();
+/**
+ * Keys in alphabetical order: the order of the vendor's contact schema (and of every example and
+ * schema on its pages). The read endpoints answer in this order whatever order a contact was stored in.
+ */
 export const PropelContact = z
   .object({
-    id: z.number().int(),
-    debtorId: z.number().int().nullable(),
-    firstName: nullableText,
-    middleName: nullableText,
-    lastName: nullableText,
     abbreviation: nullableText,
-    title: nullableText,
-    dateOfBirth: nullableText,
-    gender: z.enum(['M', 'F', 'U']).nullable(),
-    ssn: nullableText,
-    phone: nullableText,
-    mobile: nullableText,
-    email: nullableText,
-    parent: z.object({ id: z.number().int() }).nullable(),
-    primaryLanguage: nullableText,
-    language: nullableText,
-    sourceId: nullableText,
-    source: nullableText,
     attributes: z.array(PropelAttribute),
     createdAt: z.string(),
+    dateOfBirth: nullableText,
+    debtorId: z.number().int().nullable(),
+    email: nullableText,
+    firstName: nullableText,
+    gender: z.enum(['M', 'F', 'U']).nullable(),
+    id: z.number().int(),
+    language: nullableText,
+    lastName: nullableText,
+    middleName: nullableText,
+    mobile: nullableText,
+    parent: z.object({ id: z.number().int() }).nullable(),
+    phone: nullableText,
+    primaryLanguage: nullableText,
+    source: nullableText,
+    sourceId: nullableText,
+    ssn: nullableText,
+    title: nullableText,
     updatedAt: z.string(),
   })
   .meta({ id: 'PropelContact', description: 'A stored contact as the read endpoints return it; fields never set are null.' });

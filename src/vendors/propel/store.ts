@@ -3,6 +3,7 @@ import { parseStored } from '../../core/records.js';
 import type { Awaitable, Migration, Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
+import { contactBody } from './contact.js';
 import type { PropelContact } from './schemas.js';
 import type { ContactWrite } from './view.js';
 
@@ -216,8 +217,8 @@ export class PropelContacts {
     await this.table.run(scope, this.sql.setNextId, nextId);
   }
 
-  /** Contacts in (tenant, id) order, for the control API. */
+  /** Contacts in (tenant, id) order, for the control API: as the read endpoints answer them. */
   list(filter: RecordFilter): Promise<RecordPage> {
-    return this.table.list(filter);
+    return this.table.list(filter, (row) => contactBody(JSON.parse(row.data as string) as PropelContact));
   }
 }

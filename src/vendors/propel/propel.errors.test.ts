@@ -40,6 +40,11 @@ describe('propel 10007 SchemaValidationException', () => {
     ['a string id', { contacts: [{ id: '12' }] }, ['#/contacts/0/id: expected type: Number, found: String']],
     ['a fractional id', { contacts: [{ id: 1.5 }] }, ['#/contacts/0/id: expected type: Integer, found: BigDecimal']],
     ['an id below 1', { contacts: [{ id: 0 }] }, ['#/contacts/0/id: 0 is not greater or equal to 1']],
+    // One message past the safe-integer range too: the field's own bound, the number with every digit.
+    ['an id past 2^53', { contacts: [{ id: 2 ** 53 }] }, ['#/contacts/0/id: 9007199254740992 is not less or equal to 2147483647']],
+    ['an id of 1e21', { contacts: [{ id: 1e21 }] }, ['#/contacts/0/id: 1000000000000000000000 is not less or equal to 2147483647']],
+    ['a negative id past -2^53', { contacts: [{ id: -1e20 }] }, ['#/contacts/0/id: -100000000000000000000 is not greater or equal to 1']],
+    ['a number past 2^63 for a string', { contacts: [{ id: 1, phone: 1e19 }] }, ['#/contacts/0/phone: expected type: String, found: BigInteger']],
     ['a null field', { contacts: [{ id: 1, firstName: null }] }, ['#/contacts/0/firstName: expected type: String, found: Null']],
     ['a number for a string', { contacts: [{ id: 1, phone: 123 }] }, ['#/contacts/0/phone: expected type: String, found: Integer']],
     ['a gender outside the enum', { contacts: [{ id: 1, gender: 'X' }] }, ['#/contacts/0/gender: X is not a valid enum value']],

@@ -26,7 +26,7 @@ export type PropelBulkEngine = BulkEngine<PropelContactInput, PropelBatch, Prope
 const existingOf = (contacts: ContactLookup, input: PropelContactInput, batch: PropelBatch): PropelContact | undefined =>
   batch.lookupKey === 'sourceId' ? contacts.byIdentity(identityOf(input)) : contacts.byId(input.id!);
 
-const keyOf = (input: PropelContactInput, batch: PropelBatch): number | string => (batch.lookupKey === 'id' ? input.id! : input.sourceId!);
+const keyOf = (input: PropelContactInput, batch: PropelBatch): number => (batch.lookupKey === 'id' ? input.id! : input.sourceId!);
 
 /**
  * Rows run in request order and each succeeds or fails alone: a row can name as parent a contact

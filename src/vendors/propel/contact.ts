@@ -30,7 +30,7 @@ const UPPER_CASED = new Set(['primaryLanguage', 'language']);
 
 export const normalizeLanguage = (language: string | undefined | null): string | null => (language ? language.toUpperCase() : null);
 
-export const identityOf = (input: { sourceId?: string | undefined; source?: string | undefined; language?: string | undefined }): Identity => ({
+export const identityOf = (input: { sourceId?: number | undefined; source?: string | undefined; language?: string | undefined }): Identity => ({
   sourceId: input.sourceId!,
   source: input.source!,
   language: normalizeLanguage(input.language),

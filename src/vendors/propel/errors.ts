@@ -70,9 +70,9 @@ export const PROPEL_MESSAGES = {
   invalidLookupKey: (key: string) => `Invalid lookup key [${key}], key must contain one of the following values: [id,sourceId]`,
   contactNotFound: (key: string, value: string) => `Contact with ${key} [${value}] not found`,
   parentNotFoundById: (id: number) => `Parent contact with id [${id}] not found`,
-  parentNotFoundBySourceId: (sourceId: string) => `Parent contact with sourceId [${sourceId}] not found`,
+  parentNotFoundBySourceId: (sourceId: number) => `Parent contact with sourceId [${sourceId}] not found`,
   invalidAttributeValue: (type: string) => `Invalid value provided. Attribute type is [${type}].`,
-  sourceIdInUse: (sourceId: string, source: string, language: string | null) =>
+  sourceIdInUse: (sourceId: number, source: string, language: string | null) =>
     `Contact with sourceId [${sourceId}], source [${source}] and language [${language ?? ''}] already exists`,
   lookupKeyMissing: (index: number, key: string) => `#/contacts/${index}: lookup key [${key}] not found`,
   sourceQueryRequired: 'Query parameter [source] is required when the lookup key is [sourceId]',

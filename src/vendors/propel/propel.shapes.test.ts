@@ -61,7 +61,11 @@ describe("propel error envelope: the page's key order (code, messages, moreInfo,
     const cases: Array<[() => Promise<{ status: number; text: string }>, number, string]> = [
       [() => bulkById(sandbox(), '{"contacts": ['), 400, envelopeText('InvalidJSONPayload', [BODY_MESSAGES.malformed])],
       [() => bulkById(sandbox(), { contacts: [{ firstName: 'No id' }] }), 400, envelopeText('LookupKeyNotFound', [PROPEL_MESSAGES.lookupKeyMissing(0, 'id')])],
-      [() => bulkById(sandbox(), { contacts: Array.from({ length: 1001 }, (_, i) => ({ id: i + 1 })) }), 400, envelopeText('PayloadValidationError', [PROPEL_MESSAGES.tooManyContacts])],
+      [
+        () => bulkById(sandbox(), { contacts: Array.from({ length: 1001 }, (_, i) => ({ id: i + 1 })) }),
+        400,
+        envelopeText('PayloadValidationError', [PROPEL_MESSAGES.tooManyContacts]),
+      ],
       [() => propelCall(sandbox(), 'GET', '/contacts/email/x'), 400, envelopeText('InvalidLookupKey', [PROPEL_MESSAGES.invalidLookupKey('email')])],
       [() => getContact(sandbox(), 404), 404, envelopeText('ContactNotFound', [PROPEL_MESSAGES.contactNotFound('id', '404')])],
       [() => propelCall(sandbox(), 'PATCH', '/contacts/id/404', { firstName: 'x' }), 404, envelopeText('ContactNotFound', [PROPEL_MESSAGES.contactNotFound('id', '404')])],
@@ -111,13 +115,14 @@ describe("propel bulk results: the page's key order (data, messages, total; acti
   });
 
   it('orders a row a rowErrors fault fails the same way', async () => {
-    const arm = await call(sandbox(), '/_sandbox/faults', { method: 'POST', ...json({ vendor: 'propel', path: '/v2/contacts/bulk/sourceId', rowErrors: { '0': 'InvalidAttributeValue' } }) });
+    const fault = { vendor: 'propel', path: '/v2/contacts/bulk/sourceId', rowErrors: { '0': 'InvalidAttributeValue' } };
+    const arm = await call(sandbox(), '/_sandbox/faults', { method: 'POST', ...json(fault) });
     expect(arm.status).toBe(201);
-    const res = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'S1', source: 'ERP' }, { sourceId: 'S2', source: 'ERP' }] });
+    const res = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 1, source: 'ERP' }, { sourceId: 2, source: 'ERP' }] });
     expect(res.text).toBe(
       '{"data":[' +
-        '{"action":"create","error":"Invalid value provided. Attribute type is [text].","key":"S1","lookupKey":"sourceId","success":false},' +
-        `{"action":"create","id":${FIRST_CONTACT_ID},"key":"S2","lookupKey":"sourceId","success":true}` +
+        '{"action":"create","error":"Invalid value provided. Attribute type is [text].","key":1,"lookupKey":"sourceId","success":false},' +
+        `{"action":"create","id":${FIRST_CONTACT_ID},"key":2,"lookupKey":"sourceId","success":true}` +
         '],"messages":["Completed"],"total":2}',
     );
     expect(await storedIds()).toEqual([FIRST_CONTACT_ID]);
@@ -144,13 +149,13 @@ describe("propel contacts as read: the page's contact schema order (alphabetical
     phone: null,
     primaryLanguage: null,
     source: 'ERP',
-    sourceId: 'S7',
+    sourceId: 7007,
     ssn: null,
     title: null,
     updatedAt: T0_ISO,
   };
   const seed7 = async () => {
-    await bulkById(sandbox(), { contacts: [{ id: 7, sourceId: 'S7', source: 'ERP' }] });
+    await bulkById(sandbox(), { contacts: [{ id: 7, sourceId: 7007, source: 'ERP' }] });
     const res = await propelCall(sandbox(), 'PATCH', '/contacts/id/7', { firstName: 'Seven', attributes: [{ class: 'user', name: 'TIER', type: 'enum', value: 'GOLD' }] });
     expect(res.status).toBe(200);
     return res;
@@ -160,7 +165,7 @@ describe("propel contacts as read: the page's contact schema order (alphabetical
     const patch = await seed7();
     expect(patch.text).toBe(JSON.stringify({ data: contact7, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 }));
     expect((await getContact(sandbox(), 7)).text).toBe(JSON.stringify({ data: contact7 }));
-    expect((await getContact(sandbox(), { sourceId: 'S7', source: 'ERP' })).text).toBe(JSON.stringify({ data: contact7 }));
+    expect((await getContact(sandbox(), { sourceId: 7007, source: 'ERP' })).text).toBe(JSON.stringify({ data: contact7 }));
     expect((await call(sandbox(), '/_sandbox/propel/records?tenant=propel_demo')).text).toBe(JSON.stringify({ records: [contact7], nextCursor: null }));
     const del = await propelCall(sandbox(), 'DELETE', '/contacts/id/7');
     expect(del.text).toBe('{"data":{},"messages":["Contact deleted"]}');

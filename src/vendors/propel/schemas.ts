@@ -14,13 +14,20 @@ export const LOOKUP_KEYS = ['id', 'sourceId'] as const;
 export type LookupKey = (typeof LOOKUP_KEYS)[number];
 
 const contactId = z.int().min(1).max(MAX_ID);
+/**
+ * Both vendor pages type `sourceId` (on the contact and on `parent`) as a number. An identifier, so
+ * an integer from 1 (*decision*, as `id`), up to 2^53 - 1 (zod's int bound): the largest integer a
+ * JSON parser that reads numbers as doubles keeps exactly, so the sourceId stored and echoed as
+ * `key` is the one sent.
+ */
+const sourceId = z.int().min(1);
 const text = z.string();
 const language = z.string().regex(LANGUAGE_PATTERN);
 
 export const PropelParentRef = z
   .strictObject({
     id: contactId.optional(),
-    sourceId: z.string().min(1).optional(),
+    sourceId: sourceId.optional(),
     source: z.string().min(1).optional().describe('Required with `sourceId`.'),
   })
   .meta({ id: 'PropelParentRef', description: 'The parent contact: `{"id"}` or `{"sourceId", "source"}`. When both are sent, `id` wins.' });
@@ -54,7 +61,7 @@ const contactFields = {
   parent: PropelParentRef.optional(),
   primaryLanguage: language.optional().describe('ISO 639-1'),
   language: language.optional().describe('ISO 639-1; part of the (sourceId, source, language) identity'),
-  sourceId: z.string().min(1).optional().describe('Your identifier; needs `source`'),
+  sourceId: sourceId.optional().describe('Your identifier, a number (as the vendor pages type it); needs `source`'),
   source: z.string().min(1).optional().describe('The system `sourceId` belongs to; required when `sourceId` is given'),
 };
 
@@ -92,7 +99,7 @@ export const PropelBulkResult = z
     action: z.enum(['create', 'update']),
     error: z.string().optional().describe('Why the row failed'),
     id: z.number().int().optional().describe('Absent on failed rows'),
-    key: z.union([z.number(), z.string()]).describe('The row\'s lookup value: its id, or its sourceId'),
+    key: z.number().int().describe('The row\'s lookup value: its id, or its sourceId (both numbers)'),
     lookupKey: z.enum(LOOKUP_KEYS),
     success: z.boolean(),
   })
@@ -132,7 +139,7 @@ export const PropelContact = z
     phone: nullableText,
     primaryLanguage: nullableText,
     source: nullableText,
-    sourceId: nullableText,
+    sourceId: z.number().int().nullable(),
     ssn: nullableText,
     title: nullableText,
     updatedAt: z.string(),

@@ -18,19 +18,19 @@ describe('propel row faults and the rows that depend on them', () => {
     await armRowErrors('sourceId', { '0': 'InvalidAttributeValue' });
     const res = await bulkBySourceId(sandbox(), {
       contacts: [
-        { sourceId: 'P', source: 'ERP', firstName: 'Parent' },
-        { sourceId: 'C1', source: 'ERP', parent: { sourceId: 'P', source: 'ERP' } },
-        { sourceId: 'C2', source: 'ERP', parent: { id: FIRST_CONTACT_ID } },
-        { sourceId: 'C3', source: 'ERP' },
+        { sourceId: 100, source: 'ERP', firstName: 'Parent' },
+        { sourceId: 101, source: 'ERP', parent: { sourceId: 100, source: 'ERP' } },
+        { sourceId: 102, source: 'ERP', parent: { id: FIRST_CONTACT_ID } },
+        { sourceId: 103, source: 'ERP' },
       ],
     });
     expect(res.body.data).toEqual([
-      { action: 'create', key: 'P', lookupKey: 'sourceId', success: false, error: 'Invalid value provided. Attribute type is [text].' },
-      { action: 'create', key: 'C1', lookupKey: 'sourceId', success: false, error: PROPEL_MESSAGES.parentNotFoundBySourceId('P') },
-      { action: 'create', key: 'C2', lookupKey: 'sourceId', success: false, error: PROPEL_MESSAGES.parentNotFoundById(FIRST_CONTACT_ID) },
-      { action: 'create', id: FIRST_CONTACT_ID, key: 'C3', lookupKey: 'sourceId', success: true },
+      { action: 'create', key: 100, lookupKey: 'sourceId', success: false, error: 'Invalid value provided. Attribute type is [text].' },
+      { action: 'create', key: 101, lookupKey: 'sourceId', success: false, error: PROPEL_MESSAGES.parentNotFoundBySourceId(100) },
+      { action: 'create', key: 102, lookupKey: 'sourceId', success: false, error: PROPEL_MESSAGES.parentNotFoundById(FIRST_CONTACT_ID) },
+      { action: 'create', id: FIRST_CONTACT_ID, key: 103, lookupKey: 'sourceId', success: true },
     ]);
-    expect((await getContact(sandbox(), { sourceId: 'P', source: 'ERP' })).status).toBe(404);
+    expect((await getContact(sandbox(), { sourceId: 100, source: 'ERP' })).status).toBe(404);
     const coverage = await call(sandbox(), '/_sandbox/coverage');
     const propel = coverage.body.vendors.find((v: any) => v.vendor === 'propel');
     expect(propel.rowErrors).toEqual(
@@ -78,15 +78,15 @@ describe('propel bulk reads', () => {
     Array.from({ length: n }, (_, i) => ({
       id: 100 + (i % 40),
       firstName: `F${i}`,
-      ...(i % 3 === 0 ? { sourceId: `S${i % 7}`, source: 'ERP', language: 'nl' } : i % 3 === 1 ? { source: 'CRM' } : {}),
-      ...(i % 4 === 0 ? { parent: { id: 100 + ((i + 1) % 40) } } : i % 4 === 1 ? { parent: { sourceId: `S${i % 5}`, source: 'ERP' } } : {}),
+      ...(i % 3 === 0 ? { sourceId: 1 + (i % 7), source: 'ERP', language: 'nl' } : i % 3 === 1 ? { source: 'CRM' } : {}),
+      ...(i % 4 === 0 ? { parent: { id: 100 + ((i + 1) % 40) } } : i % 4 === 1 ? { parent: { sourceId: 1 + (i % 5), source: 'ERP' } } : {}),
     }));
   const sourceRows = (n: number) =>
     Array.from({ length: n }, (_, i) => ({
-      sourceId: `S${i % 30}`,
+      sourceId: 1 + (i % 30),
       source: 'ERP',
       ...(i % 2 === 0 ? { language: 'nl' } : {}),
-      ...(i % 3 === 0 ? { parent: { id: FIRST_CONTACT_ID + (i % 10) } } : i % 3 === 1 ? { parent: { sourceId: `S${(i + 1) % 30}`, source: 'ERP' } } : {}),
+      ...(i % 3 === 0 ? { parent: { id: FIRST_CONTACT_ID + (i % 10) } } : i % 3 === 1 ? { parent: { sourceId: 1 + ((i + 1) % 30), source: 'ERP' } } : {}),
       attributes: [{ class: 'user', name: 'POINTS', type: 'integer', value: i % 5 === 0 ? 'x' : String(i) }],
     }));
 
@@ -107,9 +107,9 @@ describe('propel bulk reads', () => {
 
   it('hands out the sequence ids a client has not taken, in order, in one request', async () => {
     await bulkById(sandbox(), { contacts: [FIRST_CONTACT_ID, FIRST_CONTACT_ID + 1, FIRST_CONTACT_ID + 3, FIRST_CONTACT_ID + 6].map((id) => ({ id })) });
-    const res = await bulkBySourceId(sandbox(), { contacts: ['A', 'B', 'C', 'D'].map((sourceId) => ({ sourceId, source: 'ERP' })) });
+    const res = await bulkBySourceId(sandbox(), { contacts: [1, 2, 3, 4].map((sourceId) => ({ sourceId, source: 'ERP' })) });
     expect(res.body.data.map((r: any) => r.id)).toEqual([FIRST_CONTACT_ID + 2, FIRST_CONTACT_ID + 4, FIRST_CONTACT_ID + 5, FIRST_CONTACT_ID + 7]);
-    const next = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'E', source: 'ERP' }] });
+    const next = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 5, source: 'ERP' }] });
     expect(next.body.data[0].id).toBe(FIRST_CONTACT_ID + 8);
   });
 });

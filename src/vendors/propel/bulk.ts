@@ -26,7 +26,7 @@ export type PropelBulkEngine = BulkEngine<PropelContactInput, PropelBatch, Prope
 const existingOf = (contacts: ContactLookup, input: PropelContactInput, batch: PropelBatch): PropelContact | undefined =>
   batch.lookupKey === 'sourceId' ? contacts.byIdentity(identityOf(input)) : contacts.byId(input.id!);
 
-const keyOf = (input: PropelContactInput, batch: PropelBatch): number | string => (batch.lookupKey === 'id' ? input.id! : input.sourceId!);
+const keyOf = (input: PropelContactInput, batch: PropelBatch): number => (batch.lookupKey === 'id' ? input.id! : input.sourceId!);
 
 /**
  * Rows run in request order and each succeeds or fails alone: a row can name as parent a contact
@@ -69,7 +69,7 @@ export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
         const existing = existingOf(view, input, batch);
         const action = existing ? 'update' : 'create';
         const outcome = mergeContact(view, now, input, existing, input.id);
-        if (!outcome.ok) return { ok: false, code: outcome.code, element: { action, key, lookupKey, success: false, error: outcome.message } };
+        if (!outcome.ok) return { ok: false, code: outcome.code, element: { action, error: outcome.message, key, lookupKey, success: false } };
         const contact = outcome.contact;
         if (!existing && lookupKey === 'sourceId') contact.id = freeIds[taken++]!;
         if (contact !== existing) view.write(contact, existing);
@@ -85,10 +85,15 @@ export function propelBulkEngine(contacts: PropelContacts): PropelBulkEngine {
     forced({ row: input }, code, { stored }, ctx) {
       // The row is left out of the batch: its action is as the contacts were stored before the request.
       const action = existingOf(stored, input, ctx.parsed) ? 'update' : 'create';
-      return { action, key: keyOf(input, ctx.parsed), lookupKey: ctx.parsed.lookupKey, success: false, error: forcedRowMessage(code, input) };
+      return { action, error: forcedRowMessage(code, input), key: keyOf(input, ctx.parsed), lookupKey: ctx.parsed.lookupKey, success: false };
     },
   };
 }
 
-/** Propel's answer: every row's result in request order. */
+/**
+ * Propel's answer: every row's result in request order. Keys come in the order of the vendor's
+ * example and schema (`data, messages, total`; a row `action, id, key, lookupKey, success`, all
+ * alphabetical), and a failed row's `error`, which the page does not show, where that order puts
+ * it: after `action` (*decision*).
+ */
 export const propelBulkResponse = (data: PropelBulkResult[]) => ({ data, messages: [PROPEL_MESSAGES.completed], total: data.length });

@@ -1,7 +1,7 @@
 // One contact write: parent resolution, typed attributes, the identity rule, and the merge of the fields sent.
 import { deepEqual } from '../../core/json.js';
 import { PROPEL_MESSAGES, PROPEL_ROW_ERRORS, type PropelRowErrorName } from './errors.js';
-import { DATE_PATTERN, type AttributeType, type PropelAttribute, type PropelContact, type PropelContactInput } from './schemas.js';
+import { DATE_PATTERN, PropelContact, type AttributeType, type PropelAttribute, type PropelContactInput } from './schemas.js';
 import type { Identity } from './store.js';
 import type { ContactLookup } from './view.js';
 
@@ -30,37 +30,50 @@ const UPPER_CASED = new Set(['primaryLanguage', 'language']);
 
 export const normalizeLanguage = (language: string | undefined | null): string | null => (language ? language.toUpperCase() : null);
 
-export const identityOf = (input: { sourceId?: string | undefined; source?: string | undefined; language?: string | undefined }): Identity => ({
+export const identityOf = (input: { sourceId?: number | undefined; source?: string | undefined; language?: string | undefined }): Identity => ({
   sourceId: input.sourceId!,
   source: input.source!,
   language: normalizeLanguage(input.language),
 });
 
-/** A contact with every field present, null until set. */
+/** A contact with every field present, null until set, its keys in PropelContact's order. */
 export function blankContact(id: number, now: string): PropelContact {
   return {
-    id,
-    debtorId: null,
-    firstName: null,
-    middleName: null,
-    lastName: null,
     abbreviation: null,
-    title: null,
-    dateOfBirth: null,
-    gender: null,
-    ssn: null,
-    phone: null,
-    mobile: null,
-    email: null,
-    parent: null,
-    primaryLanguage: null,
-    language: null,
-    sourceId: null,
-    source: null,
     attributes: [],
     createdAt: now,
+    dateOfBirth: null,
+    debtorId: null,
+    email: null,
+    firstName: null,
+    gender: null,
+    id,
+    language: null,
+    lastName: null,
+    middleName: null,
+    mobile: null,
+    parent: null,
+    phone: null,
+    primaryLanguage: null,
+    source: null,
+    sourceId: null,
+    ssn: null,
+    title: null,
     updatedAt: now,
   };
+}
+
+const CONTACT_KEYS = Object.keys(PropelContact.shape) as ReadonlyArray<keyof PropelContact>;
+
+/**
+ * `contact` with its keys in PropelContact's order (the vendor's), as the read endpoints answer:
+ * a contact stored in another order (written before the order changed, or restored from a
+ * snapshot) reads the same as one written now.
+ */
+export function contactBody(contact: PropelContact): PropelContact {
+  const body: Record<string, unknown> = {};
+  for (const key of CONTACT_KEYS) body[key] = contact[key];
+  return body as PropelContact;
 }
 
 /** True for a real calendar day written YYYY-MM-DD. */

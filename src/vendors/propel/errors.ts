@@ -70,9 +70,9 @@ export const PROPEL_MESSAGES = {
   invalidLookupKey: (key: string) => `Invalid lookup key [${key}], key must contain one of the following values: [id,sourceId]`,
   contactNotFound: (key: string, value: string) => `Contact with ${key} [${value}] not found`,
   parentNotFoundById: (id: number) => `Parent contact with id [${id}] not found`,
-  parentNotFoundBySourceId: (sourceId: string) => `Parent contact with sourceId [${sourceId}] not found`,
+  parentNotFoundBySourceId: (sourceId: number) => `Parent contact with sourceId [${sourceId}] not found`,
   invalidAttributeValue: (type: string) => `Invalid value provided. Attribute type is [${type}].`,
-  sourceIdInUse: (sourceId: string, source: string, language: string | null) =>
+  sourceIdInUse: (sourceId: number, source: string, language: string | null) =>
     `Contact with sourceId [${sourceId}], source [${source}] and language [${language ?? ''}] already exists`,
   lookupKeyMissing: (index: number, key: string) => `#/contacts/${index}: lookup key [${key}] not found`,
   sourceQueryRequired: 'Query parameter [source] is required when the lookup key is [sourceId]',
@@ -82,12 +82,13 @@ export const PROPEL_MESSAGES = {
 
 export const PropelError = z
   .object({
+    // Keys in the order of the vendor's 400 example and schema (code, messages, moreInfo, status, type).
     error: z.object({
       code: z.number().int(),
-      status: z.number().int(),
-      type: z.enum(Object.keys(PROPEL_ERRORS) as [PropelErrorName, ...PropelErrorName[]]),
       messages: z.array(z.string()),
       moreInfo: z.string(),
+      status: z.number().int(),
+      type: z.enum(Object.keys(PROPEL_ERRORS) as [PropelErrorName, ...PropelErrorName[]]),
     }),
   })
   .meta({ id: 'PropelError', description: 'Every Propel error: numeric code, HTTP status, type, messages and a documentation link.' });
@@ -111,8 +112,8 @@ export const propelCatalogue = defineCatalogue({
   envelope: ({ name, entry: plain, error }) => {
     const { code } = (PROPEL_ERRORS as Record<string, PropelErrorEntry>)[name] ?? PROPEL_ERRORS.InternalServerError;
     const messages = isStringArray(error.extra.messages) ? error.extra.messages : [error.customMessage ?? plain.message];
-    // Key order as in the vendor's own 400 example, so the body matches it byte for byte.
-    return { error: { code, status: plain.status, type: name, messages, moreInfo: `${MORE_INFO_BASE}${code}` } };
+    // Key order as in the vendor's own 400 example and its schema, so the body matches it byte for byte.
+    return { error: { code, messages, moreInfo: `${MORE_INFO_BASE}${code}`, status: plain.status, type: name } };
   },
   envelopeSchema: PropelError,
   // A lookup key other than id or sourceId is Propel's own 400; any other parameter its validation error.

@@ -46,12 +46,12 @@ export const bulkBySourceId = (sandbox: Sandbox, body: unknown, options?: Propel
   propelCall(sandbox, 'POST', '/contacts/bulk/sourceId', body, options);
 
 /** `GET /contacts/id/:id`, or `/contacts/sourceId/:sourceId?source=&language=`. */
-export function getContact(sandbox: Sandbox, lookup: number | { sourceId: string; source: string; language?: string }, options?: PropelCallOptions) {
+export function getContact(sandbox: Sandbox, lookup: number | { sourceId: number; source: string; language?: string }, options?: PropelCallOptions) {
   return propelCall(sandbox, 'GET', contactPath(lookup), undefined, options);
 }
 
-export function contactPath(lookup: number | { sourceId: string; source: string; language?: string }): string {
+export function contactPath(lookup: number | { sourceId: number; source: string; language?: string }): string {
   if (typeof lookup === 'number') return `/contacts/id/${lookup}`;
   const query = new URLSearchParams({ source: lookup.source, ...(lookup.language ? { language: lookup.language } : {}) });
-  return `/contacts/sourceId/${encodeURIComponent(lookup.sourceId)}?${query}`;
+  return `/contacts/sourceId/${lookup.sourceId}?${query}`;
 }

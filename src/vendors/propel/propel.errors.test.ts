@@ -23,7 +23,7 @@ describe('propel 10007 SchemaValidationException', () => {
     const res = await bulkById(sandbox(), { contacts: [{ id: 1, company: 'Acme' }] });
     expect(res.status).toBe(400);
     expect(res.text).toBe(
-      '{"error":{"code":10007,"status":400,"type":"SchemaValidationException","messages":["#/contacts/0: extraneous key [company] is not permitted"],"moreInfo":"https://www.propel.us/docs/errors/10007"}}',
+      '{"error":{"code":10007,"messages":["#/contacts/0: extraneous key [company] is not permitted"],"moreInfo":"https://www.propel.us/docs/errors/10007","status":400,"type":"SchemaValidationException"}}',
     );
     expect(res.headers.get('return-format')).toBe('json');
     expect(res.headers.get('x-request-id')).toBeTruthy();
@@ -40,6 +40,11 @@ describe('propel 10007 SchemaValidationException', () => {
     ['a string id', { contacts: [{ id: '12' }] }, ['#/contacts/0/id: expected type: Number, found: String']],
     ['a fractional id', { contacts: [{ id: 1.5 }] }, ['#/contacts/0/id: expected type: Integer, found: BigDecimal']],
     ['an id below 1', { contacts: [{ id: 0 }] }, ['#/contacts/0/id: 0 is not greater or equal to 1']],
+    // One message past the safe-integer range too: the field's own bound, the number with every digit.
+    ['an id past 2^53', { contacts: [{ id: 2 ** 53 }] }, ['#/contacts/0/id: 9007199254740992 is not less or equal to 2147483647']],
+    ['an id of 1e21', { contacts: [{ id: 1e21 }] }, ['#/contacts/0/id: 1000000000000000000000 is not less or equal to 2147483647']],
+    ['a negative id past -2^53', { contacts: [{ id: -1e20 }] }, ['#/contacts/0/id: -100000000000000000000 is not greater or equal to 1']],
+    ['a number past 2^63 for a string', { contacts: [{ id: 1, phone: 1e19 }] }, ['#/contacts/0/phone: expected type: String, found: BigInteger']],
     ['a null field', { contacts: [{ id: 1, firstName: null }] }, ['#/contacts/0/firstName: expected type: String, found: Null']],
     ['a number for a string', { contacts: [{ id: 1, phone: 123 }] }, ['#/contacts/0/phone: expected type: String, found: Integer']],
     ['a gender outside the enum', { contacts: [{ id: 1, gender: 'X' }] }, ['#/contacts/0/gender: X is not a valid enum value']],
@@ -50,11 +55,11 @@ describe('propel 10007 SchemaValidationException', () => {
       ['#/contacts/0/dateOfBirth: string [10-12-1815] does not match pattern ^\\d{4}-\\d{2}-\\d{2}$'],
     ],
     ['a three-letter language', { contacts: [{ id: 1, language: 'NLD' }] }, ['#/contacts/0/language: string [NLD] does not match pattern ^[A-Za-z]{2}$']],
-    ['sourceId without source', { contacts: [{ id: 1, sourceId: 'S' }] }, ['#/contacts/0: property [source] is required']],
-    ['an empty source', { contacts: [{ id: 1, sourceId: 'S', source: '' }] }, ['#/contacts/0/source: expected minLength: 1, actual: 0']],
+    ['sourceId without source', { contacts: [{ id: 1, sourceId: 5 }] }, ['#/contacts/0: property [source] is required']],
+    ['an empty source', { contacts: [{ id: 1, sourceId: 5, source: '' }] }, ['#/contacts/0/source: expected minLength: 1, actual: 0']],
     ['attributes on bulk/id', { contacts: [{ id: 1, attributes: [] }] }, ['#/contacts/0: extraneous key [attributes] is not permitted']],
     ['a parent with neither key', { contacts: [{ id: 1, parent: {} }] }, ['#/contacts/0/parent: required key [id] not found']],
-    ['a parent sourceId without source', { contacts: [{ id: 1, parent: { sourceId: 'P' } }] }, ['#/contacts/0/parent: property [source] is required']],
+    ['a parent sourceId without source', { contacts: [{ id: 1, parent: { sourceId: 6 } }] }, ['#/contacts/0/parent: property [source] is required']],
     ['an extraneous parent key', { contacts: [{ id: 1, parent: { id: 2, name: 'x' } }] }, ['#/contacts/0/parent: extraneous key [name] is not permitted']],
     [
       'violations in several rows, all listed row by row',
@@ -75,14 +80,14 @@ describe('propel 10007 SchemaValidationException', () => {
   });
 
   const bySourceId: Array<[string, unknown, string[]]> = [
-    ['an id on bulk/sourceId', { contacts: [{ id: 1, sourceId: 'S', source: 'ERP' }] }, ['#/contacts/0: extraneous key [id] is not permitted']],
-    ['an empty sourceId', { contacts: [{ sourceId: '', source: 'ERP' }] }, ['#/contacts/0/sourceId: expected minLength: 1, actual: 0']],
+    ['an id on bulk/sourceId', { contacts: [{ id: 1, sourceId: 5, source: 'ERP' }] }, ['#/contacts/0: extraneous key [id] is not permitted']],
+    ['a sourceId of 0', { contacts: [{ sourceId: 0, source: 'ERP' }] }, ['#/contacts/0/sourceId: 0 is not greater or equal to 1']],
     [
       'malformed attributes',
       {
         contacts: [
           {
-            sourceId: 'S',
+            sourceId: 5,
             source: 'ERP',
             attributes: [
               { name: 'POINTS', type: 'integer', value: 1 },
@@ -124,7 +129,7 @@ describe('propel request-level errors', () => {
       envelope('LookupKeyNotFound', [PROPEL_MESSAGES.lookupKeyMissing(1, 'id'), PROPEL_MESSAGES.lookupKeyMissing(2, 'id')]),
     );
     expect(byId.body.error.messages).toEqual(['#/contacts/1: lookup key [id] not found', '#/contacts/2: lookup key [id] not found']);
-    const bySource = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'S', source: 'ERP' }, { source: 'ERP' }] });
+    const bySource = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 5, source: 'ERP' }, { source: 'ERP' }] });
     expect(bySource.body).toEqual(envelope('LookupKeyNotFound', ['#/contacts/1: lookup key [sourceId] not found']));
     await expectStoredIds([]);
   });
@@ -165,9 +170,9 @@ describe('propel request-level errors', () => {
     const byId = await getContact(sandbox(), 999);
     expect(byId.status).toBe(404);
     expect(byId.body).toEqual(envelope('ContactNotFound', ['Contact with id [999] not found']));
-    const bySource = await getContact(sandbox(), { sourceId: 'S9', source: 'ERP' });
-    expect(bySource.body).toEqual(envelope('ContactNotFound', ['Contact with sourceId [S9] not found']));
-    const noSource = await propelCall(sandbox(), 'GET', '/contacts/sourceId/S9');
+    const bySource = await getContact(sandbox(), { sourceId: 9, source: 'ERP' });
+    expect(bySource.body).toEqual(envelope('ContactNotFound', ['Contact with sourceId [9] not found']));
+    const noSource = await propelCall(sandbox(), 'GET', '/contacts/sourceId/9');
     expect(noSource.status).toBe(400);
     expect(noSource.body).toEqual(envelope('PayloadValidationError', [PROPEL_MESSAGES.sourceQueryRequired]));
     const patch = await propelCall(sandbox(), 'PATCH', '/contacts/id/999', { firstName: 'x' });
@@ -181,7 +186,7 @@ describe('propel request-level errors', () => {
     const cases: Array<[unknown, ReturnType<typeof envelope>]> = [
       [{ firstName: 'B', parent: { id: 5 } }, envelope('ParentContactNotFound', ['Parent contact with id [5] not found'])],
       [{ id: 2, firstName: 'B' }, envelope('SchemaValidationException', ['#: extraneous key [id] is not permitted'])],
-      [{ firstName: 'B', sourceId: 'S' }, envelope('SchemaValidationException', ['#: property [source] is required'])],
+      [{ firstName: 'B', sourceId: 5 }, envelope('SchemaValidationException', ['#: property [source] is required'])],
       [
         { firstName: 'B', attributes: [{ class: 'user', name: 'N', type: 'decimal', value: 'abc' }] },
         envelope('PayloadValidationError', [PROPEL_MESSAGES.invalidAttributeValue('decimal')]),
@@ -196,15 +201,15 @@ describe('propel request-level errors', () => {
   });
 
   it('a second contact may not take an identity another contact holds (row failure, and 10017 on PATCH)', async () => {
-    await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'S', source: 'ERP', language: 'NL' }] });
-    const res = await bulkById(sandbox(), { contacts: [{ id: 7, sourceId: 'S', source: 'ERP', language: 'NL' }] });
+    await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 5, source: 'ERP', language: 'NL' }] });
+    const res = await bulkById(sandbox(), { contacts: [{ id: 7, sourceId: 5, source: 'ERP', language: 'NL' }] });
     expect(res.body.data).toEqual([
-      { action: 'create', key: 7, lookupKey: 'id', success: false, error: PROPEL_MESSAGES.sourceIdInUse('S', 'ERP', 'NL') },
+      { action: 'create', key: 7, lookupKey: 'id', success: false, error: PROPEL_MESSAGES.sourceIdInUse(5, 'ERP', 'NL') },
     ]);
-    expect(res.body.data[0].error).toBe('Contact with sourceId [S], source [ERP] and language [NL] already exists');
+    expect(res.body.data[0].error).toBe('Contact with sourceId [5], source [ERP] and language [NL] already exists');
     await bulkById(sandbox(), { contacts: [{ id: 7 }] });
-    const patch = await propelCall(sandbox(), 'PATCH', '/contacts/id/7', { sourceId: 'S', source: 'ERP', language: 'nl' });
-    expect(patch.body).toEqual(envelope('PayloadValidationError', [PROPEL_MESSAGES.sourceIdInUse('S', 'ERP', 'NL')]));
+    const patch = await propelCall(sandbox(), 'PATCH', '/contacts/id/7', { sourceId: 5, source: 'ERP', language: 'nl' });
+    expect(patch.body).toEqual(envelope('PayloadValidationError', [PROPEL_MESSAGES.sourceIdInUse(5, 'ERP', 'NL')]));
   });
 
   it('10008 NotFound for unknown paths and for wrong methods (Propel documents no 405)', async () => {

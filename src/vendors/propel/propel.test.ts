@@ -146,7 +146,7 @@ describe('propel bulk by id', () => {
       contacts: [{ id: 10, firstName: 'Ada', lastName: 'Lovelace', gender: 'F', dateOfBirth: '1815-12-10', debtorId: 99, primaryLanguage: 'en' }],
     });
     await advanceClock(sandbox(), 60_000);
-    const res = await bulkById(sandbox(), { contacts: [{ id: 10, lastName: 'King', phone: '+44 20 1234', language: 'nl', sourceId: 'ERP-10', source: 'ERP' }] });
+    const res = await bulkById(sandbox(), { contacts: [{ id: 10, lastName: 'King', phone: '+44 20 1234', language: 'nl', sourceId: 10, source: 'ERP' }] });
     expect(res.body.data).toEqual([{ action: 'update', id: 10, key: 10, lookupKey: 'id', success: true }]);
     expect((await getContact(sandbox(), 10)).body.data).toEqual(
       stored({
@@ -159,14 +159,14 @@ describe('propel bulk by id', () => {
         primaryLanguage: 'EN',
         language: 'NL',
         phone: '+44 20 1234',
-        sourceId: 'ERP-10',
+        sourceId: 10,
         source: 'ERP',
         updatedAt: T1_ISO,
       }),
     );
     // The identity set through bulk/id finds the same contact through bulk/sourceId.
-    const bySource = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'ERP-10', source: 'ERP', language: 'NL', title: 'Countess' }] });
-    expect(bySource.body.data).toEqual([{ action: 'update', id: 10, key: 'ERP-10', lookupKey: 'sourceId', success: true }]);
+    const bySource = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 10, source: 'ERP', language: 'NL', title: 'Countess' }] });
+    expect(bySource.body.data).toEqual([{ action: 'update', id: 10, key: 10, lookupKey: 'sourceId', success: true }]);
   });
 
   it('runs rows in order: a repeated id updates what the earlier row wrote', async () => {
@@ -181,36 +181,36 @@ describe('propel bulk by sourceId', () => {
   it('numbers new contacts from 25000 per tenant and identifies them by sourceId, source and language', async () => {
     const res = await bulkBySourceId(sandbox(), {
       contacts: [
-        { sourceId: 'S1', source: 'ERP', language: 'NL', firstName: 'Nl' },
-        { sourceId: 'S1', source: 'ERP', language: 'EN', firstName: 'En' },
-        { sourceId: 'S1', source: 'ERP', firstName: 'None' },
-        { sourceId: 'S1', source: 'CRM', language: 'NL', firstName: 'Crm' },
+        { sourceId: 1, source: 'ERP', language: 'NL', firstName: 'Nl' },
+        { sourceId: 1, source: 'ERP', language: 'EN', firstName: 'En' },
+        { sourceId: 1, source: 'ERP', firstName: 'None' },
+        { sourceId: 1, source: 'CRM', language: 'NL', firstName: 'Crm' },
       ],
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      data: [0, 1, 2, 3].map((i) => ({ action: 'create', id: FIRST_CONTACT_ID + i, key: 'S1', lookupKey: 'sourceId', success: true })),
+      data: [0, 1, 2, 3].map((i) => ({ action: 'create', id: FIRST_CONTACT_ID + i, key: 1, lookupKey: 'sourceId', success: true })),
       messages: [PROPEL_MESSAGES.completed],
       total: 4,
     });
     // Lower-case language matches the stored upper-case one.
-    const again = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'S1', source: 'ERP', language: 'nl', lastName: 'Updated' }] });
-    expect(again.body.data).toEqual([{ action: 'update', id: FIRST_CONTACT_ID, key: 'S1', lookupKey: 'sourceId', success: true }]);
-    expect((await getContact(sandbox(), { sourceId: 'S1', source: 'ERP', language: 'NL' })).body.data).toMatchObject({
+    const again = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 1, source: 'ERP', language: 'nl', lastName: 'Updated' }] });
+    expect(again.body.data).toEqual([{ action: 'update', id: FIRST_CONTACT_ID, key: 1, lookupKey: 'sourceId', success: true }]);
+    expect((await getContact(sandbox(), { sourceId: 1, source: 'ERP', language: 'NL' })).body.data).toMatchObject({
       id: FIRST_CONTACT_ID,
       firstName: 'Nl',
       lastName: 'Updated',
       language: 'NL',
     });
-    expect((await getContact(sandbox(), { sourceId: 'S1', source: 'ERP' })).body.data).toMatchObject({ id: FIRST_CONTACT_ID + 2, firstName: 'None' });
+    expect((await getContact(sandbox(), { sourceId: 1, source: 'ERP' })).body.data).toMatchObject({ id: FIRST_CONTACT_ID + 2, firstName: 'None' });
     // The other tenant's sequence starts at 25000 too.
-    const other = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'S1', source: 'ERP' }] }, { client: OTHER_CLIENT });
+    const other = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 1, source: 'ERP' }] }, { client: OTHER_CLIENT });
     expect(other.body.data[0]).toMatchObject({ action: 'create', id: FIRST_CONTACT_ID });
   });
 
   it('skips sequence ids a client already took through bulk/id', async () => {
     await bulkById(sandbox(), { contacts: [{ id: FIRST_CONTACT_ID }, { id: FIRST_CONTACT_ID + 1 }] });
-    const res = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'X', source: 'ERP' }] });
+    const res = await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 9, source: 'ERP' }] });
     expect(res.body.data[0].id).toBe(FIRST_CONTACT_ID + 2);
   });
 
@@ -218,7 +218,7 @@ describe('propel bulk by sourceId', () => {
     const create = await bulkBySourceId(sandbox(), {
       contacts: [
         {
-          sourceId: 'A1',
+          sourceId: 21,
           source: 'ERP',
           attributes: [
             { class: 'user', name: 'LOYALTY_POINTS', type: 'integer', value: '120' },
@@ -234,7 +234,7 @@ describe('propel bulk by sourceId', () => {
     const update = await bulkBySourceId(sandbox(), {
       contacts: [
         {
-          sourceId: 'A1',
+          sourceId: 21,
           source: 'ERP',
           attributes: [
             { class: 'user', name: 'LOYALTY_POINTS', type: 'integer', value: 121 },
@@ -245,7 +245,7 @@ describe('propel bulk by sourceId', () => {
       ],
     });
     expect(update.body.data[0]).toMatchObject({ success: true, action: 'update' });
-    expect((await getContact(sandbox(), { sourceId: 'A1', source: 'ERP' })).body.data.attributes).toEqual([
+    expect((await getContact(sandbox(), { sourceId: 21, source: 'ERP' })).body.data.attributes).toEqual([
       { class: 'user', name: 'LOYALTY_POINTS', type: 'integer', value: 121 },
       { class: 'user', name: 'DISCOUNT', type: 'decimal', value: 2.5 },
       { class: 'user', name: 'MEMBER_SINCE', type: 'date', value: '2020-02-29' },
@@ -256,20 +256,20 @@ describe('propel bulk by sourceId', () => {
   it('fails only the row whose attribute value does not fit its type', async () => {
     const res = await bulkBySourceId(sandbox(), {
       contacts: [
-        { sourceId: 'OK1', source: 'ERP' },
-        { sourceId: 'BAD', source: 'ERP', attributes: [{ class: 'user', name: 'POINTS', type: 'integer', value: '12.5' }] },
-        { sourceId: 'BAD2', source: 'ERP', attributes: [{ class: 'user', name: 'BORN', type: 'date', value: '2021-02-30' }] },
-        { sourceId: 'OK2', source: 'ERP' },
+        { sourceId: 31, source: 'ERP' },
+        { sourceId: 32, source: 'ERP', attributes: [{ class: 'user', name: 'POINTS', type: 'integer', value: '12.5' }] },
+        { sourceId: 33, source: 'ERP', attributes: [{ class: 'user', name: 'BORN', type: 'date', value: '2021-02-30' }] },
+        { sourceId: 34, source: 'ERP' },
       ],
     });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([
-      { action: 'create', id: FIRST_CONTACT_ID, key: 'OK1', lookupKey: 'sourceId', success: true },
-      { action: 'create', key: 'BAD', lookupKey: 'sourceId', success: false, error: PROPEL_MESSAGES.invalidAttributeValue('integer') },
-      { action: 'create', key: 'BAD2', lookupKey: 'sourceId', success: false, error: 'Invalid value provided. Attribute type is [date].' },
-      { action: 'create', id: FIRST_CONTACT_ID + 1, key: 'OK2', lookupKey: 'sourceId', success: true },
+      { action: 'create', id: FIRST_CONTACT_ID, key: 31, lookupKey: 'sourceId', success: true },
+      { action: 'create', key: 32, lookupKey: 'sourceId', success: false, error: PROPEL_MESSAGES.invalidAttributeValue('integer') },
+      { action: 'create', key: 33, lookupKey: 'sourceId', success: false, error: 'Invalid value provided. Attribute type is [date].' },
+      { action: 'create', id: FIRST_CONTACT_ID + 1, key: 34, lookupKey: 'sourceId', success: true },
     ]);
-    expect((await getContact(sandbox(), { sourceId: 'BAD', source: 'ERP' })).status).toBe(404);
+    expect((await getContact(sandbox(), { sourceId: 32, source: 'ERP' })).status).toBe(404);
   });
 });
 
@@ -277,13 +277,13 @@ describe('propel parents', () => {
   it('links a parent by id or by sourceId, including one created earlier in the same request', async () => {
     const res = await bulkBySourceId(sandbox(), {
       contacts: [
-        { sourceId: 'P', source: 'ERP', firstName: 'Parent' },
-        { sourceId: 'C1', source: 'ERP', parent: { sourceId: 'P', source: 'ERP' } },
-        { sourceId: 'C2', source: 'ERP', parent: { id: FIRST_CONTACT_ID } },
+        { sourceId: 100, source: 'ERP', firstName: 'Parent' },
+        { sourceId: 101, source: 'ERP', parent: { sourceId: 100, source: 'ERP' } },
+        { sourceId: 102, source: 'ERP', parent: { id: FIRST_CONTACT_ID } },
       ],
     });
     expect(res.body.data.every((r: any) => r.success)).toBe(true);
-    for (const sourceId of ['C1', 'C2']) {
+    for (const sourceId of [101, 102]) {
       expect((await getContact(sandbox(), { sourceId, source: 'ERP' })).body.data.parent).toEqual({ id: FIRST_CONTACT_ID });
     }
   });
@@ -292,7 +292,7 @@ describe('propel parents', () => {
     const res = await bulkById(sandbox(), {
       contacts: [
         { id: 1, parent: { id: 999 } },
-        { id: 2, parent: { sourceId: 'NOPE', source: 'ERP' } },
+        { id: 2, parent: { sourceId: 404, source: 'ERP' } },
         { id: 3 },
       ],
     });
@@ -300,7 +300,7 @@ describe('propel parents', () => {
     expect(res.body).toEqual({
       data: [
         { action: 'create', key: 1, lookupKey: 'id', success: false, error: 'Parent contact with id [999] not found' },
-        { action: 'create', key: 2, lookupKey: 'id', success: false, error: 'Parent contact with sourceId [NOPE] not found' },
+        { action: 'create', key: 2, lookupKey: 'id', success: false, error: 'Parent contact with sourceId [404] not found' },
         { action: 'create', id: 3, key: 3, lookupKey: 'id', success: true },
       ],
       messages: ['Completed'],
@@ -314,9 +314,9 @@ describe('propel parents', () => {
 
 describe('propel single-contact endpoints', () => {
   it('PATCH replaces the fields sent and answers with the contact', async () => {
-    await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 'S', source: 'ERP', language: 'NL', firstName: 'Ada' }] });
+    await bulkBySourceId(sandbox(), { contacts: [{ sourceId: 5, source: 'ERP', language: 'NL', firstName: 'Ada' }] });
     await advanceClock(sandbox(), 60_000);
-    const res = await propelCall(sandbox(), 'PATCH', contactPath({ sourceId: 'S', source: 'ERP', language: 'NL' }), {
+    const res = await propelCall(sandbox(), 'PATCH', contactPath({ sourceId: 5, source: 'ERP', language: 'NL' }), {
       lastName: 'Lovelace',
       attributes: [{ class: 'user', name: 'VIP', type: 'text', value: 'yes' }],
     });
@@ -326,7 +326,7 @@ describe('propel single-contact endpoints', () => {
       firstName: 'Ada',
       lastName: 'Lovelace',
       language: 'NL',
-      sourceId: 'S',
+      sourceId: 5,
       source: 'ERP',
       attributes: [{ class: 'user', name: 'VIP', type: 'text', value: 'yes' }],
       updatedAt: T1_ISO,
@@ -381,7 +381,7 @@ describe('propel through the control API', () => {
           records: {
             propel_demo: [
               { id: 7, firstName: 'Seven' },
-              { sourceId: 'S', source: 'ERP', parent: { id: 7 }, attributes: [{ class: 'user', name: 'TIER', type: 'enum', value: 'GOLD' }] },
+              { sourceId: 5, source: 'ERP', parent: { id: 7 }, attributes: [{ class: 'user', name: 'TIER', type: 'enum', value: 'GOLD' }] },
             ],
           },
         },
@@ -394,7 +394,7 @@ describe('propel through the control API', () => {
     const page2 = await call(sandbox(), `/_sandbox/propel/records?tenant=propel_demo&limit=1&cursor=${page1.body.nextCursor}`);
     expect(page2.body).toEqual({
       records: [
-        stored({ id: FIRST_CONTACT_ID, sourceId: 'S', source: 'ERP', parent: { id: 7 }, attributes: [{ class: 'user', name: 'TIER', type: 'enum', value: 'GOLD' }] }),
+        stored({ id: FIRST_CONTACT_ID, sourceId: 5, source: 'ERP', parent: { id: 7 }, attributes: [{ class: 'user', name: 'TIER', type: 'enum', value: 'GOLD' }] }),
       ],
       nextCursor: null,
     });
@@ -403,7 +403,7 @@ describe('propel through the control API', () => {
   it('refuses invalid fixtures and loads none of them', async () => {
     const seed = await call(sandbox(), '/_sandbox/seed', {
       method: 'POST',
-      ...json({ propel: { records: { propel_demo: [{ id: 1 }, { id: 2, parent: { id: 99 } }, { sourceId: 'S' }] } } }),
+      ...json({ propel: { records: { propel_demo: [{ id: 1 }, { id: 2, parent: { id: 99 } }, { sourceId: 5 }] } } }),
     });
     expect(seed.status).toBe(400);
     expect(seed.body.error.issues).toEqual(['propel.records.propel_demo: sourceId fixtures #/contacts/0: property [source] is required']);

@@ -8,6 +8,16 @@ import { CONTACTS_TABLE } from './store.js';
 import { DEMO_CLIENT, OTHER_CLIENT, propelCall, requestToken, token } from './propel.client.js';
 
 const word = fc.stringMatching(/^[a-z0-9_]{1,10}$/);
+
+/**
+ * The numeric sourceId a kit id ([A-Za-z0-9-], any length) travels as: a 52-bit FNV-1a hash of it,
+ * plus 1 (a sourceId is at least 1). Sources are numbers, so the kit's id itself rides in `lastName`.
+ */
+function sourceIdOf(id: string): number {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(id, 'utf8')) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return Number(hash % 2n ** 52n) + 1;
+}
 const email = fc.tuple(fc.stringMatching(/^[a-z0-9]{1,8}$/), fc.constantFrom('example.com', 'test.org')).map(([u, d]) => `${u}@${d}`);
 
 /** One token per sandbox: the fuzzer sends thousands of requests, and a token lives 30 minutes of a frozen clock. */
@@ -51,7 +61,7 @@ export const testKit: VendorTestKit = {
   pathValues: (r) => ({ lookupKey: 'id', lookupValue: String(r.id) }),
 
   async isolation(sandbox, marker) {
-    const res = await propelCall(sandbox, 'POST', '/contacts/bulk/sourceId', { contacts: [{ sourceId: 'ISO-S', source: 'ERP', firstName: marker }] });
+    const res = await propelCall(sandbox, 'POST', '/contacts/bulk/sourceId', { contacts: [{ sourceId: 4242, source: 'ERP', firstName: marker }] });
     expect(res.status).toBe(200);
     const propelId = res.body.data[0].id as number;
     const as = async (sb: Sandbox, who: { credentials: 'owner' | 'other'; headers: Record<string, string> }) => ({
@@ -62,7 +72,7 @@ export const testKit: VendorTestKit = {
       readOwn: () => propelCall(sandbox, 'GET', `/contacts/id/${propelId}`),
       probes: [
         { name: 'GET by id', denied: [404], run: async (sb, who) => propelCall(sb, 'GET', `/contacts/id/${propelId}`, undefined, await as(sb, who)) },
-        { name: 'GET by sourceId', denied: [404], run: async (sb, who) => propelCall(sb, 'GET', '/contacts/sourceId/ISO-S?source=ERP', undefined, await as(sb, who)) },
+        { name: 'GET by sourceId', denied: [404], run: async (sb, who) => propelCall(sb, 'GET', '/contacts/sourceId/4242?source=ERP', undefined, await as(sb, who)) },
         { name: 'PATCH', denied: [404], run: async (sb, who) => propelCall(sb, 'PATCH', `/contacts/id/${propelId}`, { firstName: 'HACKED' }, await as(sb, who)) },
         { name: 'DELETE', denied: [404], run: async (sb, who) => propelCall(sb, 'DELETE', `/contacts/id/${propelId}`, undefined, await as(sb, who)) },
         {
@@ -76,10 +86,14 @@ export const testKit: VendorTestKit = {
 
   crash: {
     batchSize: 25,
-    // bulk/id takes only numeric ids: the client-chosen string id travels as a sourceId.
-    batch: (ids) => ({ method: 'POST', path: '/v2/contacts/bulk/sourceId', body: JSON.stringify({ contacts: ids.map((sourceId) => ({ sourceId, source: 'crash', lastName: sourceId })) }) }),
-    storedIds: () => `SELECT source_id FROM ${CONTACTS_TABLE}`,
-    read: (sourceId) => ({ method: 'GET', path: `/v2/contacts/sourceId/${encodeURIComponent(sourceId)}?source=crash`, body: '', idOf: (b) => b?.data?.sourceId }),
+    // Ids and sourceIds are numbers: the client-chosen string id travels as lastName, beside the sourceId it hashes to.
+    batch: (ids) => ({
+      method: 'POST',
+      path: '/v2/contacts/bulk/sourceId',
+      body: JSON.stringify({ contacts: ids.map((id) => ({ sourceId: sourceIdOf(id), source: 'crash', lastName: id })) }),
+    }),
+    storedIds: (sql) => `SELECT ${sql.jsonText('data', 'lastName')} FROM ${CONTACTS_TABLE}`,
+    read: (id) => ({ method: 'GET', path: `/v2/contacts/sourceId/${sourceIdOf(id)}?source=crash`, body: '', idOf: (b) => b?.data?.lastName }),
   },
 
   secrets: {
@@ -122,7 +136,7 @@ export const testKit: VendorTestKit = {
       .array(fc.record({ id: fc.integer({ min: 1, max: 5000 }), firstName: word, email: word.map((u) => `${u}@example.com`), gender: fc.constantFrom('M', 'F', 'U') }), { minLength: 1, maxLength: 3 })
       .map((r) => ({ propel_demo: r })),
     // Without an id a fixture follows bulk/sourceId, as the crash batch's rows do.
-    fixture: (sourceId) => ({ sourceId, source: 'crash', lastName: sourceId }),
-    badFixture: { sourceId: 'BROKEN', source: 'crash', email: 'not-an-email' },
+    fixture: (id) => ({ sourceId: sourceIdOf(id), source: 'crash', lastName: id }),
+    badFixture: { sourceId: 1, source: 'crash', email: 'not-an-email' },
   },
 };

@@ -7,7 +7,7 @@ import { routeInput } from '../../core/router.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext, TenantScope } from '../../core/vendor.js';
 import { propelAuth, tokenHandler, TOKEN_TTL_S } from './auth.js';
 import { propelBulkResponse, type PropelBulkEngine } from './bulk.js';
-import { mergeContact, normalizeLanguage } from './contact.js';
+import { contactBody, mergeContact, normalizeLanguage } from './contact.js';
 import { PROPEL_MESSAGES, RESPONSE_HEADER_DOCS, propelCatalogue, propelError, type PropelErrorName } from './errors.js';
 import {
   LOOKUP_KEYS,
@@ -38,12 +38,21 @@ const apiHeaders = z.object({
 });
 const lookupParams = z.object({
   lookupKey: z.enum(LOOKUP_KEYS).describe('`id` or `sourceId`'),
-  lookupValue: z.string().describe('The contact id, or its sourceId'),
+  lookupValue: z.string().describe('The contact id, or its sourceId (both numbers)'),
 });
 const lookupQuery = z.object({
   source: z.string().optional().describe('Required with lookup key `sourceId`'),
   language: z.string().optional().describe('With lookup key `sourceId`: the identity\'s language (none when left out)'),
 });
+
+/**
+ * The sourceId a path names: decimal digits (leading zeros allowed, as for an id), a number the
+ * bodies could carry; anything else names no contact (404, as an id that is not one).
+ */
+function pathSourceId(value: string): number | undefined {
+  const sourceId = Number(value);
+  return /^\d{1,16}$/.test(value) && sourceId >= 1 && Number.isSafeInteger(sourceId) ? sourceId : undefined;
+}
 
 const API_ERRORS = ['Unauthorized', 'NotFound'] as const satisfies readonly PropelErrorName[];
 const BODY_ERRORS = ['InvalidJSONPayload', 'SchemaValidationException', 'PayloadTooLarge'] as const satisfies readonly PropelErrorName[];
@@ -68,7 +77,8 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       found = /^\d{1,10}$/.test(value) ? await contacts.get(scope, Number(value)) : undefined;
     } else {
       if (!query.source) throw propelError('PayloadValidationError', { message: PROPEL_MESSAGES.sourceQueryRequired });
-      found = await contacts.findByIdentity(scope, { sourceId: value, source: query.source, language: normalizeLanguage(query.language) });
+      const sourceId = pathSourceId(value);
+      found = sourceId === undefined ? undefined : await contacts.findByIdentity(scope, { sourceId, source: query.source, language: normalizeLanguage(query.language) });
     }
     if (!found) throw propelError('ContactNotFound', { message: PROPEL_MESSAGES.contactNotFound(key, value) });
     return found;
@@ -127,7 +137,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
     bulkUpsertRoute('sourceId', PropelBulkBySourceIdRequest, {
       contacts: [
         {
-          sourceId: 'ERP-1',
+          sourceId: 1001,
           source: 'ERP',
           language: 'NL',
           firstName: 'Ada',
@@ -145,7 +155,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       responses: { 200: ok('The contact with its attributes.', PropelContactResponse) },
       errors: [...API_ERRORS, ...LOOKUP_ERRORS],
       middleware: [auth],
-      handler: async (c) => c.json({ data: await lookUp(c) }),
+      handler: async (c) => c.json({ data: contactBody(await lookUp(c)) }),
     },
     {
       method: 'patch',
@@ -181,7 +191,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
           if (contact !== existing) await contacts.put(scope, contact, existing);
           return contact;
         });
-        return c.json({ data: contact, messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
+        return c.json({ data: contactBody(contact), messages: [PROPEL_MESSAGES.contactUpdated], total: 1 });
       },
     },
     {

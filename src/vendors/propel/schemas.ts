@@ -14,13 +14,20 @@ export const LOOKUP_KEYS = ['id', 'sourceId'] as const;
 export type LookupKey = (typeof LOOKUP_KEYS)[number];
 
 const contactId = z.int().min(1).max(MAX_ID);
+/**
+ * Both vendor pages type `sourceId` (on the contact and on `parent`) as a number. An identifier, so
+ * an integer from 1 (*decision*, as `id`), up to 2^53 - 1 (zod's int bound): the largest integer a
+ * JSON parser that reads numbers as doubles keeps exactly, so the sourceId stored and echoed as
+ * `key` is the one sent.
+ */
+const sourceId = z.int().min(1);
 const text = z.string();
 const language = z.string().regex(LANGUAGE_PATTERN);
 
 export const PropelParentRef = z
   .strictObject({
     id: contactId.optional(),
-    sourceId: z.string().min(1).optional(),
+    sourceId: sourceId.optional(),
     source: z.string().min(1).optional().describe('Required with `sourceId`.'),
   })
   .meta({ id: 'PropelParentRef', description: 'The parent contact: `{"id"}` or `{"sourceId", "source"}`. When both are sent, `id` wins.' });
@@ -54,7 +61,7 @@ const contactFields = {
   parent: PropelParentRef.optional(),
   primaryLanguage: language.optional().describe('ISO 639-1'),
   language: language.optional().describe('ISO 639-1; part of the (sourceId, source, language) identity'),
-  sourceId: z.string().min(1).optional().describe('Your identifier; needs `source`'),
+  sourceId: sourceId.optional().describe('Your identifier, a number (as the vendor pages type it); needs `source`'),
   source: z.string().min(1).optional().describe('The system `sourceId` belongs to; required when `sourceId` is given'),
 };
 
@@ -86,14 +93,15 @@ export const PropelBulkBySourceIdRequest = z
   .strictObject({ contacts: z.array(PropelContactBySourceId).min(1).max(MAX_CONTACTS) })
   .meta({ id: 'PropelBulkBySourceIdRequest' });
 
+/** Keys in the vendor's order (alphabetical, as its example and schema list them); `error` where that order puts it. */
 export const PropelBulkResult = z
   .object({
     action: z.enum(['create', 'update']),
+    error: z.string().optional().describe('Why the row failed'),
     id: z.number().int().optional().describe('Absent on failed rows'),
-    key: z.union([z.number(), z.string()]).describe('The row\'s lookup value: its id, or its sourceId'),
+    key: z.number().int().describe('The row\'s lookup value: its id, or its sourceId (both numbers)'),
     lookupKey: z.enum(LOOKUP_KEYS),
     success: z.boolean(),
-    error: z.string().optional().describe('Why the row failed'),
   })
   .meta({ id: 'PropelBulkResult' });
 export type PropelBulkResult = z.infer<typeof PropelBulkResult>;
@@ -108,28 +116,32 @@ export const PropelAttribute = z
 export type PropelAttribute = z.infer<typeof PropelAttribute>;
 
 const nullableText = z.string().nullable();
+/**
+ * Keys in alphabetical order: the order of the vendor's contact schema (and of every example and
+ * schema on its pages). The read endpoints answer in this order whatever order a contact was stored in.
+ */
 export const PropelContact = z
   .object({
-    id: z.number().int(),
-    debtorId: z.number().int().nullable(),
-    firstName: nullableText,
-    middleName: nullableText,
-    lastName: nullableText,
     abbreviation: nullableText,
-    title: nullableText,
-    dateOfBirth: nullableText,
-    gender: z.enum(['M', 'F', 'U']).nullable(),
-    ssn: nullableText,
-    phone: nullableText,
-    mobile: nullableText,
-    email: nullableText,
-    parent: z.object({ id: z.number().int() }).nullable(),
-    primaryLanguage: nullableText,
-    language: nullableText,
-    sourceId: nullableText,
-    source: nullableText,
     attributes: z.array(PropelAttribute),
     createdAt: z.string(),
+    dateOfBirth: nullableText,
+    debtorId: z.number().int().nullable(),
+    email: nullableText,
+    firstName: nullableText,
+    gender: z.enum(['M', 'F', 'U']).nullable(),
+    id: z.number().int(),
+    language: nullableText,
+    lastName: nullableText,
+    middleName: nullableText,
+    mobile: nullableText,
+    parent: z.object({ id: z.number().int() }).nullable(),
+    phone: nullableText,
+    primaryLanguage: nullableText,
+    source: nullableText,
+    sourceId: z.number().int().nullable(),
+    ssn: nullableText,
+    title: nullableText,
     updatedAt: z.string(),
   })
   .meta({ id: 'PropelContact', description: 'A stored contact as the read endpoints return it; fields never set are null.' });

@@ -26,22 +26,22 @@ describe('propel migrations', () => {
     expect(indexesOf(v1).map((i) => i.name)).toEqual([`${CONTACTS_TABLE}_identity`, `${CONTACTS_TABLE}_parent`]);
     expect(indexesOf(v1).map((i) => i.sql).join()).not.toContain('WHERE');
     const old = new PropelContacts(v1);
-    await old.put(scope, contact(1, { sourceId: 's1', source: 'crm' }));
+    await old.put(scope, contact(1, { sourceId: 1, source: 'crm' }));
     await old.put(scope, contact(2, { parent: { id: 1 } }));
-    await old.put(scope, contact(3, { parent: { id: 1 }, sourceId: 's3', source: 'crm', language: 'NL' }));
+    await old.put(scope, contact(3, { parent: { id: 1 }, sourceId: 3, source: 'crm', language: 'NL' }));
     await v1.close();
 
     const latest = new SqliteStore(path);
     await latest.migrate('propel', PROPEL_MIGRATIONS);
-    expect(migrationVersions(latest, 'propel')).toEqual([1, 2]);
+    expect(migrationVersions(latest, 'propel')).toEqual([1, 2, 3]);
     const indexes = indexesOf(latest);
     expect(indexes.map((i) => i.name)).toEqual([`${CONTACTS_TABLE}_identity`, `${CONTACTS_TABLE}_parent`]);
     expect(indexes[0]!.sql).toMatch(/\(namespace, tenant, source, source_id, language\)\s+WHERE source IS NOT NULL AND source_id IS NOT NULL$/);
     expect(indexes[1]!.sql).toMatch(/\(namespace, tenant, parent_id\) WHERE parent_id IS NOT NULL$/);
     const contacts = new PropelContacts(latest);
     expect(ids(await contacts.childrenOf(scope, 1))).toEqual([2, 3]);
-    expect((await contacts.findByIdentity(scope, { sourceId: 's3', source: 'crm', language: 'NL' }))?.id).toBe(3);
-    expect((await contacts.findBySource(scope, 's1', 'crm'))?.id).toBe(1);
+    expect((await contacts.findByIdentity(scope, { sourceId: 3, source: 'crm', language: 'NL' }))?.id).toBe(3);
+    expect((await contacts.findBySource(scope, 1, 'crm'))?.id).toBe(1);
     await latest.migrate('propel', PROPEL_MIGRATIONS);
     expect(integrity(latest)).toEqual(['ok']);
     await latest.close();
@@ -53,14 +53,14 @@ describe('propel contact writes', () => {
     const store = new SqliteStore(':memory:');
     await store.migrate('propel', PROPEL_MIGRATIONS);
     const contacts = new PropelContacts(store);
-    await contacts.put(scope, contact(1, { sourceId: 'p1', source: 'crm' }));
-    await contacts.put(scope, contact(2, { sourceId: 'p2', source: 'crm' }));
-    await contacts.put(scope, contact(10, { sourceId: 'c', source: 'crm', language: 'NL', parent: { id: 1 } }));
+    await contacts.put(scope, contact(1, { sourceId: 11, source: 'crm' }));
+    await contacts.put(scope, contact(2, { sourceId: 12, source: 'crm' }));
+    await contacts.put(scope, contact(10, { sourceId: 20, source: 'crm', language: 'NL', parent: { id: 1 } }));
 
     // Same identity and parent: only the data changes.
     const stored = (await contacts.get(scope, 10))!;
     await contacts.put(scope, { ...stored, firstName: 'Ann', updatedAt: T1 }, stored);
-    expect(await contacts.findByIdentity(scope, { sourceId: 'c', source: 'crm', language: 'NL' })).toMatchObject({ id: 10, firstName: 'Ann', updatedAt: T1 });
+    expect(await contacts.findByIdentity(scope, { sourceId: 20, source: 'crm', language: 'NL' })).toMatchObject({ id: 10, firstName: 'Ann', updatedAt: T1 });
     expect(ids(await contacts.childrenOf(scope, 1))).toEqual([10]);
 
     // Another parent and language.
@@ -68,14 +68,14 @@ describe('propel contact writes', () => {
     await contacts.put(scope, { ...renamed, language: 'FR', parent: { id: 2 }, updatedAt: T1 }, renamed);
     expect(ids(await contacts.childrenOf(scope, 1))).toEqual([]);
     expect(ids(await contacts.childrenOf(scope, 2))).toEqual([10]);
-    expect(await contacts.findByIdentity(scope, { sourceId: 'c', source: 'crm', language: 'NL' })).toBeUndefined();
-    expect((await contacts.findByIdentity(scope, { sourceId: 'c', source: 'crm', language: 'FR' }))?.firstName).toBe('Ann');
+    expect(await contacts.findByIdentity(scope, { sourceId: 20, source: 'crm', language: 'NL' })).toBeUndefined();
+    expect((await contacts.findByIdentity(scope, { sourceId: 20, source: 'crm', language: 'FR' }))?.firstName).toBe('Ann');
 
     // No parent any more, and no identity.
     const moved = (await contacts.get(scope, 10))!;
     await contacts.put(scope, { ...moved, parent: null, sourceId: null, source: null }, moved);
     expect(ids(await contacts.childrenOf(scope, 2))).toEqual([]);
-    expect(await contacts.findBySource(scope, 'c', 'crm')).toBeUndefined();
+    expect(await contacts.findBySource(scope, 20, 'crm')).toBeUndefined();
     expect(integrity(store)).toEqual(['ok']);
     await store.close();
   });
@@ -85,8 +85,8 @@ describe('propel contact writes', () => {
     await store.migrate('propel', PROPEL_MIGRATIONS);
     const contacts = new PropelContacts(store);
     await contacts.write(scope, [
-      { contact: contact(1, { sourceId: 'a', source: 'crm' }), stored: undefined },
-      { contact: contact(2, { sourceId: 'b', source: 'crm', parent: { id: 1 } }), stored: undefined },
+      { contact: contact(1, { sourceId: 1, source: 'crm' }), stored: undefined },
+      { contact: contact(2, { sourceId: 2, source: 'crm', parent: { id: 1 } }), stored: undefined },
     ]);
     const [one, two] = [(await contacts.get(scope, 1))!, (await contacts.get(scope, 2))!];
     const written = [
@@ -95,13 +95,13 @@ describe('propel contact writes', () => {
       // Moves its identity.
       { contact: { ...one, language: 'NL', updatedAt: T1 }, stored: one },
       // New, and "stored" names a contact that is not (yet) there: it is written whole.
-      { contact: contact(3, { sourceId: 'c', source: 'crm', parent: { id: 2 } }), stored: contact(3, { sourceId: 'c', source: 'crm', parent: { id: 2 } }) },
+      { contact: contact(3, { sourceId: 3, source: 'crm', parent: { id: 2 } }), stored: contact(3, { sourceId: 3, source: 'crm', parent: { id: 2 } }) },
     ];
     await contacts.write(scope, written);
     expect(await contacts.getMany(scope, [1, 2, 3])).toEqual(new Map(written.map((w) => [w.contact.id, w.contact])));
-    expect((await contacts.findByIdentity(scope, { sourceId: 'a', source: 'crm', language: 'NL' }))?.id).toBe(1);
-    expect(await contacts.findByIdentity(scope, { sourceId: 'a', source: 'crm', language: null })).toBeUndefined();
-    expect((await contacts.findByIdentity(scope, { sourceId: 'b', source: 'crm', language: null }))?.firstName).toBe('Two');
+    expect((await contacts.findByIdentity(scope, { sourceId: 1, source: 'crm', language: 'NL' }))?.id).toBe(1);
+    expect(await contacts.findByIdentity(scope, { sourceId: 1, source: 'crm', language: null })).toBeUndefined();
+    expect((await contacts.findByIdentity(scope, { sourceId: 2, source: 'crm', language: null }))?.firstName).toBe('Two');
     expect(ids(await contacts.childrenOf(scope, 1))).toEqual([2]);
     expect(ids(await contacts.childrenOf(scope, 2))).toEqual([3]);
     expect(store.db.prepare(`SELECT id, created_at, updated_at FROM ${CONTACTS_TABLE} ORDER BY id`).all()).toEqual([

@@ -3,6 +3,7 @@ import { parseStored } from '../../core/records.js';
 import type { Awaitable, Migration, Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
+import { contactBody } from './contact.js';
 import type { PropelContact } from './schemas.js';
 import type { ContactWrite } from './view.js';
 
@@ -28,6 +29,12 @@ const CONTACTS_SCHEMA: TenantTableSchema = {
 };
 const SEQUENCE_SCHEMA: TenantTableSchema = { table: SEQUENCE_TABLE, columns: { next_id: 'INTEGER NOT NULL' }, primaryKey: [] };
 
+/** SQL both engines speak: `source_id` holds the digits of a sourceId the bodies accept (1 to 2^53 - 1, no leading zero). */
+const SOURCE_ID_DIGITS = `source_id <> '' AND LTRIM(source_id, '0123456789') = '' AND SUBSTR(source_id, 1, 1) <> '0'
+  AND (LENGTH(source_id) < 16 OR (LENGTH(source_id) = 16 AND source_id <= '${Number.MAX_SAFE_INTEGER}'))`;
+/** SQL both engines speak: `source_id` as JSON.stringify wrote it into `data` (quotes and backslashes escaped). */
+const JSON_QUOTED_SOURCE_ID = `('"' || REPLACE(REPLACE(source_id, '\\', '\\\\'), '"', '\\"') || '"')`;
+
 export const PROPEL_MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -47,16 +54,37 @@ export const PROPEL_MIGRATIONS: Migration[] = [
     CREATE INDEX ${CONTACTS_TABLE}_identity ON ${CONTACTS_TABLE} (namespace, tenant, source, source_id, language)
       WHERE source IS NOT NULL AND source_id IS NOT NULL;`,
   },
+  {
+    // sourceId is a number (both vendor pages type it so). The column stays text and holds its
+    // digits, so the identity index serves as it did. A contact stored with a string sourceId
+    // that is such a number's digits (1 to 2^53 - 1, no leading zero) gets the number in its data;
+    // any other string (`ERP-1`) is no sourceId Propel could hold: the contact keeps everything
+    // else (its source too) and loses it, in its data and in the column. Both rewrite the JSON
+    // text in place, so its keys keep their order; updatedAt stays (no client changed anything).
+    version: 3,
+    sql: `UPDATE ${CONTACTS_TABLE}
+      SET data = REPLACE(REPLACE(data, ',"sourceId":"' || source_id || '"', ',"sourceId":' || source_id), '{"sourceId":"' || source_id || '"', '{"sourceId":' || source_id)
+      WHERE source_id IS NOT NULL AND (${SOURCE_ID_DIGITS});
+    UPDATE ${CONTACTS_TABLE}
+      SET data = REPLACE(REPLACE(data, ',"sourceId":' || ${JSON_QUOTED_SOURCE_ID}, ',"sourceId":null'), '{"sourceId":' || ${JSON_QUOTED_SOURCE_ID}, '{"sourceId":null'),
+        source_id = NULL
+      WHERE source_id IS NOT NULL AND NOT (${SOURCE_ID_DIGITS});`,
+  },
 ];
 
 /** The (sourceId, source, language) identity; language null means "sent without one". */
 export interface Identity {
-  sourceId: string;
+  sourceId: number;
   source: string;
   language: string | null;
 }
 
 const T = CONTACTS_TABLE;
+/**
+ * A sourceId (a number since migration 3) as the `source_id` column holds it: its decimal digits.
+ * The column stays text, so the identity index and contacts stored before are read as they were.
+ */
+const sourceIdColumn = (sourceId: number): string => String(sourceId);
 /** Every column a contact write stores, after namespace and tenant. */
 const WRITE_COLUMNS = ['id', 'source_id', 'source', 'language', 'parent_id', 'data', 'created_at', 'updated_at'] as const;
 /** What a write that moves a contact's identity or parent overwrites (`created_at` stays). */
@@ -118,7 +146,7 @@ const keepsIndexedColumns = (contact: PropelContact, stored: PropelContact | und
 
 const rowOf = (contact: PropelContact): unknown[] => [
   contact.id,
-  contact.sourceId,
+  contact.sourceId === null ? null : sourceIdColumn(contact.sourceId),
   contact.source,
   contact.language,
   contact.parent?.id ?? null,
@@ -146,17 +174,17 @@ export class PropelContacts {
   }
 
   async findByIdentity(scope: TenantScope, identity: Identity): Promise<PropelContact | undefined> {
-    return parse(await this.table.value(scope, this.sql.findByIdentity, identity.source, identity.sourceId, identity.language));
+    return parse(await this.table.value(scope, this.sql.findByIdentity, identity.source, sourceIdColumn(identity.sourceId), identity.language));
   }
 
   /** Every contact holding one of the (sourceId, source) pairs, whatever its language, in one query. */
-  async bySource(scope: TenantScope, pairs: ReadonlyArray<readonly [sourceId: string, source: string]>): Promise<PropelContact[]> {
+  async bySource(scope: TenantScope, pairs: ReadonlyArray<readonly [sourceId: number, source: string]>): Promise<PropelContact[]> {
     if (pairs.length === 0) return [];
-    return parseAll(await this.table.rows(scope, this.sql.bySource, JSON.stringify(pairs.map(([sourceId, source]) => [source, sourceId]))));
+    return parseAll(await this.table.rows(scope, this.sql.bySource, JSON.stringify(pairs.map(([sourceId, source]) => [source, sourceIdColumn(sourceId)]))));
   }
 
   /** A parent named by sourceId and source: any language, the lowest id first (*decision*). */
-  async findBySource(scope: TenantScope, sourceId: string, source: string): Promise<PropelContact | undefined> {
+  async findBySource(scope: TenantScope, sourceId: number, source: string): Promise<PropelContact | undefined> {
     return (await this.bySource(scope, [[sourceId, source]])).reduce<PropelContact | undefined>((low, c) => (low && low.id < c.id ? low : c), undefined);
   }
 
@@ -216,8 +244,8 @@ export class PropelContacts {
     await this.table.run(scope, this.sql.setNextId, nextId);
   }
 
-  /** Contacts in (tenant, id) order, for the control API. */
+  /** Contacts in (tenant, id) order, for the control API: as the read endpoints answer them. */
   list(filter: RecordFilter): Promise<RecordPage> {
-    return this.table.list(filter);
+    return this.table.list(filter, (row) => contactBody(JSON.parse(row.data as string) as PropelContact));
   }
 }

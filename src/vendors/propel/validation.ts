@@ -18,13 +18,27 @@ export function javaTypeName(value: unknown): string {
   if (typeof value === 'boolean') return 'Boolean';
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) return 'BigDecimal';
-    return Math.abs(value) <= 2147483647 ? 'Integer' : 'Long';
+    const magnitude = Math.abs(value);
+    return magnitude <= 2147483647 ? 'Integer' : magnitude < 2 ** 63 ? 'Long' : 'BigInteger';
   }
   return Array.isArray(value) ? 'JSONArray' : 'JSONObject';
 }
 
-/** A value as Java's `toString` would print it inside a message. */
-const javaString = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? 'null');
+/** A value as Java's `toString` would print it inside a message: an integer with every digit (never `1e+21`). */
+function javaString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * zod's int also checks the safe-integer range, with an issue of its own (origin `int`) besides
+ * the field's bound: beyond both, a JSON schema validator names the field's bound only.
+ */
+function withoutSafeRangeDuplicates(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const bounded = new Set(issues.filter((i) => (i.code === 'too_big' || i.code === 'too_small') && i.origin !== 'int').map((i) => `${i.code} ${pointer(i.path)}`));
+  return issues.filter((i) => !((i.code === 'too_big' || i.code === 'too_small') && i.origin === 'int' && bounded.has(`${i.code} ${pointer(i.path)}`)));
+}
 
 const EXPECTED: Record<string, string> = { string: 'String', number: 'Number', boolean: 'Boolean', object: 'JSONObject', array: 'JSONArray' };
 
@@ -113,7 +127,7 @@ export function checkBulkBody(body: unknown, lookupKey: LookupKey): PropelBatch 
   const schema = lookupKey === 'id' ? PropelBulkByIdRequest : PropelBulkBySourceIdRequest;
   const parsed = schema.safeParse(body);
   const found: Array<{ row: number; message: string }> = [];
-  for (const issue of parsed.success ? [] : parsed.error.issues) {
+  for (const issue of parsed.success ? [] : withoutSafeRangeDuplicates(parsed.error.issues)) {
     for (const message of everitMessages(issue, body)) found.push({ row: rowOf(issue.path), message });
   }
   if (isPlainObject(body) && Array.isArray(body.contacts)) {
@@ -135,7 +149,7 @@ export function checkBulkBody(body: unknown, lookupKey: LookupKey): PropelBatch 
 /** A PATCH body: the same field rules as a bulk/sourceId contact, pointers from `#`. */
 export function checkPatchBody(body: unknown): PropelContactInput {
   const parsed = PropelContactPatch.safeParse(body);
-  const messages = parsed.success ? [] : parsed.error.issues.flatMap((issue) => everitMessages(issue, body));
+  const messages = parsed.success ? [] : withoutSafeRangeDuplicates(parsed.error.issues).flatMap((issue) => everitMessages(issue, body));
   // A PATCH may change sourceId alone (source is kept), so only the parent's dependencies apply.
   if (isPlainObject(body)) messages.push(...dependencyMessages({ parent: body.parent }, []));
   if (messages.length > 0) throw propelError('SchemaValidationException', { extra: { messages } });

@@ -9,11 +9,11 @@ export interface ContactLookup {
   /** The contact holding the (sourceId, source, language) identity: the lowest id when several do. */
   byIdentity(identity: Identity): PropelContact | undefined;
   /** A parent named by sourceId and source: any language, the lowest id first (*decision*). */
-  bySource(sourceId: string, source: string): PropelContact | undefined;
+  bySource(sourceId: number, source: string): PropelContact | undefined;
 }
 
-type Pair = readonly [sourceId: string, source: string];
-const pairKey = (sourceId: string, source: string): string => `${source}\u0000${sourceId}`;
+type Pair = readonly [sourceId: number, source: string];
+const pairKey = (sourceId: number, source: string): string => `${source}\u0000${sourceId}`;
 const lowest = (contacts: Iterable<PropelContact>): PropelContact | undefined => {
   let low: PropelContact | undefined;
   for (const c of contacts) if (!low || c.id < low.id) low = c;
@@ -31,7 +31,7 @@ export class ContactKeys {
     this.ids.add(id);
   }
 
-  private pair(sourceId: string, source: string): void {
+  private pair(sourceId: number, source: string): void {
     this.pairs.set(pairKey(sourceId, source), [sourceId, source]);
   }
 
@@ -47,7 +47,7 @@ export class ContactKeys {
    * mix of success and failure) over `stored`: the identity check looks the result up.
    */
   identitiesOf(inputs: readonly PropelContactInput[], stored: PropelContact | undefined): void {
-    const sourceIds = new Set<string>();
+    const sourceIds = new Set<number>();
     const sources = new Set<string>();
     if (stored?.sourceId != null) sourceIds.add(stored.sourceId);
     if (stored?.source != null) sources.add(stored.source);
@@ -97,7 +97,7 @@ export class StoredContacts implements ContactLookup {
   }
 
   /** Every stored contact holding (sourceId, source), whatever its language. */
-  holders(sourceId: string, source: string): readonly PropelContact[] {
+  holders(sourceId: number, source: string): readonly PropelContact[] {
     const key = pairKey(sourceId, source);
     if (!this.pairsRead.has(key)) throw new Error(`propel: source [${source}] sourceId [${sourceId}] was not read ahead`);
     return this.byPair.get(key) ?? [];
@@ -107,7 +107,7 @@ export class StoredContacts implements ContactLookup {
     return lowest(this.holders(identity.sourceId, identity.source).filter((c) => c.language === identity.language));
   }
 
-  bySource(sourceId: string, source: string): PropelContact | undefined {
+  bySource(sourceId: number, source: string): PropelContact | undefined {
     return lowest(this.holders(sourceId, source));
   }
 }
@@ -134,7 +134,7 @@ export class PendingContacts implements ContactLookup {
   }
 
   /** The holders of (sourceId, source) now: the stored ones no row has rewritten, and the rows' own. */
-  private holders(sourceId: string, source: string): PropelContact[] {
+  private holders(sourceId: number, source: string): PropelContact[] {
     const stored = this.stored.holders(sourceId, source).filter((c) => !this.pending.has(c.id));
     return [...stored, ...(this.pendingByPair.get(pairKey(sourceId, source))?.values() ?? [])];
   }
@@ -143,7 +143,7 @@ export class PendingContacts implements ContactLookup {
     return lowest(this.holders(identity.sourceId, identity.source).filter((c) => c.language === identity.language));
   }
 
-  bySource(sourceId: string, source: string): PropelContact | undefined {
+  bySource(sourceId: number, source: string): PropelContact | undefined {
     return lowest(this.holders(sourceId, source));
   }
 

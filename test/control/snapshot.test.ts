@@ -35,7 +35,7 @@ async function populate(sb: Sandbox, tag: string): Promise<void> {
   const base = tag === 'A' ? 1 : 100;
   await ok('propel bulk/id', bulkById(sb, { contacts: [{ id: base, firstName: 'P', email: 'p@example.com', gender: 'F', dateOfBirth: '1990-01-01' }] }));
   await ok('propel bulk/sourceId', bulkBySourceId(sb, {
-    contacts: [{ sourceId: `${tag}S1`, source: 'crm', language: 'EN', lastName: 'Q', parent: { id: base }, attributes: [{ class: 'user', name: 'TIER', type: 'text', value: 'gold' }] }],
+    contacts: [{ sourceId: base + 1, source: 'crm', language: 'EN', lastName: 'Q', parent: { id: base }, attributes: [{ class: 'user', name: 'TIER', type: 'text', value: 'gold' }] }],
   }));
   await ok('copper bulk_create', bulkCreate(sb, [
     {
@@ -193,7 +193,7 @@ describe('POST /_sandbox/snapshot restores any export', () => {
     expect(await exportText(sandbox())).toBe(text);
     expect(await stateOf(sandbox())).toEqual(before);
     expect((await getAccount(sandbox(), 'AC1')).body.account).toMatchObject({ externalId: 'AC1', person: { name: { first: 'Ada' } } });
-    expect((await propelGetContact(sandbox(), { sourceId: 'AS1', source: 'crm', language: 'EN' })).body.data).toMatchObject({ lastName: 'Q' });
+    expect((await propelGetContact(sandbox(), { sourceId: 2, source: 'crm', language: 'EN' })).body.data).toMatchObject({ lastName: 'Q' });
     const mcContact = await mcGetContact(sandbox(), 'AM1');
     expect(mcContact.status).toBe(200);
     expect(mcContact.text).toContain('"plan":"pro"');

@@ -98,7 +98,8 @@ async function vendorOperations(name) {
 let recordsCursor = null;
 let recordsLoaded = [];
 function recordKey(record) {
-  for (const k of ['externalId', 'sourceId', 'email', 'name']) if (typeof record?.[k] === 'string') return record[k];
+  // Propel's sourceId is a number.
+  for (const k of ['externalId', 'sourceId', 'email', 'name']) if (typeof record?.[k] === 'string' || typeof record?.[k] === 'number') return String(record[k]);
   const emails = record?.emails;
   return Array.isArray(emails) && emails[0]?.email ? emails[0].email : '';
 }

@@ -79,6 +79,12 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   // Shared mode: the clock, faults and rate limits are the database's, for every process on it.
   const shared = deps.store.engine === 'postgres' ? new SharedState(deps.store, { clock, faults: plane.faults, rateLimits: deps.rateLimits, credentials: deps.credentials }) : undefined;
   if (shared) {
+    const store = deps.store;
+    plane.metrics.track(
+      'bulk_sandbox_store_round_trips_total',
+      'Statements this process sent to PostgreSQL, each one network round trip (shared mode only).',
+      () => store.roundTrips ?? 0,
+    );
     await shared.start();
     plane.shared = shared;
     plane.journal = new SharedJournal(deps.store, plane.journal.capacity, options.journalBytes ?? JOURNAL_BYTE_BUDGET, secrets);

@@ -37,6 +37,13 @@ const labels = (pairs: Record<string, string>) =>
 export class Metrics {
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly latency = new Map<string, Histogram>();
+  /** Counters kept elsewhere (the store's), read when rendered. */
+  private readonly tracked: Array<{ name: string; help: string; read: () => number }> = [];
+
+  /** Renders `read()` as the counter `name` (a process-lifetime count some other part keeps). */
+  track(name: string, help: string, read: () => number): void {
+    this.tracked.push({ name, help, read });
+  }
 
   private inc(metric: string, labelSet: Record<string, string>, by = 1): void {
     const series = this.counters.get(metric) ?? new Map<string, number>();
@@ -75,6 +82,7 @@ export class Metrics {
     counter('rows', 'bulk_sandbox_rows_total', 'Rows received in bulk requests that were answered with a 2xx status, by vendor.');
     counter('rowErrors', 'bulk_sandbox_row_errors_total', "Bulk rows that failed, by vendor and the vendor's row-error code.");
     counter('faults', 'bulk_sandbox_faults_fired_total', 'Requests an armed fault fired on, by vendor.');
+    for (const t of this.tracked) lines.push(`# HELP ${t.name} ${t.help}`, `# TYPE ${t.name} counter`, `${t.name} ${t.read()}`);
     const name = 'bulk_sandbox_request_duration_seconds';
     lines.push(`# HELP ${name} Time from receiving a vendor request to its response, by vendor.`, `# TYPE ${name} histogram`);
     for (const [vendor, h] of [...this.latency].sort(([a], [b]) => a.localeCompare(b))) {

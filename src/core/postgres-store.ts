@@ -97,6 +97,8 @@ export class PostgresStore implements Store {
   private readonly analyzeDue = new Set<string>();
   /** `withLock` callers of this process queue here, so at most one of them holds a connection while it waits. */
   private readonly sessions = new Mutex();
+  /** Statements this process has sent (each one network round trip), for GET /_sandbox/metrics. */
+  roundTrips = 0;
 
   constructor(url: string, options: PostgresOptions = {}) {
     const parsed = new URL(url);
@@ -136,8 +138,11 @@ export class PostgresStore implements Store {
 
   /** The four statement methods on `on` (the pool, or one connection). */
   private session(on: () => Pg.Pool | Pg.PoolClient | Promise<Pg.Pool | Pg.PoolClient>): Session {
-    const query = async (sql: string, params: readonly unknown[], rowMode?: 'array') =>
-      (await on()).query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+    const query = async (sql: string, params: readonly unknown[], rowMode?: 'array') => {
+      const target = await on();
+      this.roundTrips += 1;
+      return target.query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+    };
     const column = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => ((await query(sql, params, 'array')).rows as unknown[][]).map((row) => row[0] as T);
     return {
       all: async <Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> => (await query(sql, params)).rows as Row[],
@@ -184,6 +189,7 @@ export class PostgresStore implements Store {
 
   /** Analyzes the tables due, in the background on the pool (a failure only leaves the old statistics). */
   private analyzeNow(): void {
+    this.roundTrips += this.analyzeDue.size;
     for (const table of this.analyzeDue) this.pool.query(`ANALYZE ${quoteIdent(table)}`).catch(() => {});
     this.analyzeDue.clear();
   }
@@ -197,6 +203,7 @@ export class PostgresStore implements Store {
     const client = await this.pool.connect();
     let broken = false;
     const frame = async (sql: string, values?: unknown[]) => {
+      this.roundTrips += 1;
       try {
         await client.query(sql, values);
       } catch (error) {
@@ -234,6 +241,7 @@ export class PostgresStore implements Store {
     if (!open) throw new Error('savepoint() outside a transaction');
     return inSavepoint(async (sql) => {
       if (!open.begun) await begin(open);
+      this.roundTrips += 1;
       return open.client.query(sql);
     }, fn, keep);
   }
@@ -278,6 +286,7 @@ export class PostgresStore implements Store {
     const tx = this.tx.current();
     if (!tx) return;
     if (tx.begun) {
+      this.roundTrips += 1;
       await tx.client.query({ ...this.statement('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))'), values: storable([key]) });
       return;
     }

@@ -59,7 +59,11 @@ describe.skipIf(!pgAvailable)('round trips of a Cora bulk upsert on PostgreSQL',
       return [...sent];
     };
     await send(1, 'off-warm');
+    const counted = async () => Number(/^bulk_sandbox_store_round_trips_total (\d+)$/m.exec((await call(sandbox, '/_sandbox/metrics')).text)![1]);
+    const before = await counted();
     const one = await send(1, 'off-one');
+    // The process counts them too (the metrics read's own shared-state query is the one more).
+    expect((await counted()) - before - 1).toBe(one.length);
     const full = await send(500, 'off-full');
     expect(one.map((s) => s.slice(0, 60)).join('\n')).toBe(full.map((s) => s.slice(0, 60)).join('\n'));
     expect(one.map((s) => s.slice(0, 40))).toEqual([

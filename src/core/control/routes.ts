@@ -502,7 +502,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       operationId: 'sandboxMetrics',
       summary: 'Prometheus metrics: requests, rows, errors by vendor and code, latency histogram',
       description:
-        'Text exposition format 0.0.4. Counters cover the life of the process (reset does not clear them): `bulk_sandbox_requests_total`, `bulk_sandbox_errors_total`, `bulk_sandbox_rows_total`, `bulk_sandbox_row_errors_total`, `bulk_sandbox_faults_fired_total`, and the `bulk_sandbox_request_duration_seconds` histogram.',
+        'Text exposition format 0.0.4. Counters cover the life of the process (reset does not clear them): `bulk_sandbox_requests_total`, `bulk_sandbox_errors_total`, `bulk_sandbox_rows_total`, `bulk_sandbox_row_errors_total`, `bulk_sandbox_faults_fired_total`, and the `bulk_sandbox_request_duration_seconds` histogram; in shared mode also `bulk_sandbox_store_round_trips_total` (statements sent to PostgreSQL).',
       responses: { 200: { description: 'The metrics.', contentType: 'text/plain; version=0.0.4', schema: z.string() } },
       errors: [],
       handler: (c) => c.body(plane.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { IncomingMessage } from 'node:http';
 import { SandboxError } from './errors.js';
+import { wellFormed } from './store.js';
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 /** Deeper than any vendor payload needs; stops stack-hungry inputs before they reach code. */
@@ -100,13 +101,22 @@ export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined
   if (text.trim() === '') throw invalidBody(BODY_MESSAGES.empty);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? JSON.parse(text, toWellFormed) : JSON.parse(text);
   } catch {
     throw invalidBody(BODY_MESSAGES.malformed);
   }
   checkJsonShape(value);
   return value;
 }
+
+/** A `\uD800`-`\uDFFF` escape: JSON can spell a lone UTF-16 surrogate, which no UTF-8 text holds. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * Reads a string's lone surrogates as U+FFFD, as a UTF-8 database stores them: the same text then
+ * compares the same, whether it is looked up, stored or echoed, on either engine.
+ */
+const toWellFormed = (_key: string, value: unknown): unknown => (typeof value === 'string' ? wellFormed(value) : value);
 
 /** Reads and parses the request's JSON body with the given size limit. */
 export async function readJsonBody(c: Context, limit: number): Promise<unknown> {

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
 import { SandboxError } from './errors.js';
-import { inSavepoint, insertSql, Mutex, quoteIdent, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
+import { inSavepoint, insertSql, jsonParam, Mutex, quoteIdent, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
 
 // Loaded when a postgres:// store is opened, never at start: the bin's bundle keeps the driver a package.
 const pg = createRequire(import.meta.url)('pg') as typeof Pg;
@@ -160,13 +160,18 @@ export class PostgresStore implements Store {
 
   async writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
     if (rows.length === 0) return;
-    // One statement for any batch size: each column travels as one typed array.
-    const values = `SELECT * FROM unnest(${columns.map((c) => `?::${pgType(c.kind)}[]`).join(', ')})`;
+    // One statement for any batch size: each column travels as one JSON array, zipped back into
+    // rows by ROWS FROM. JSON rather than PostgreSQL array literals: V8 writes it natively, where the
+    // driver escapes every element of an array in JavaScript (a tenth of a 500-row request, measured).
+    const names = columns.map((_, i) => `v${i}`);
+    const values =
+      `SELECT ${columns.map((c, i) => `${names[i]}::${pgType(c.kind)}`).join(', ')} ` +
+      `FROM ROWS FROM (${columns.map(() => 'json_array_elements_text(?::json)').join(', ')}) AS t(${names.join(', ')})`;
     const batch = upsert ? lastPerKey(columns, rows, upsert) : rows;
-    await this.run(
-      insertSql(table, columns, upsert, values),
-      columns.map((_, i) => batch.map((row) => row[i] ?? null)),
-    );
+    // Checked as values: JSON would carry a NUL escaped, and PostgreSQL would refuse it while unescaping.
+    const arrays = columns.map((_, i) => batch.map((row) => row[i] ?? null));
+    storable(arrays);
+    await this.run(insertSql(table, columns, upsert, values), arrays.map(jsonParam));
     this.noteWrites(table, batch.length);
   }
 

@@ -142,6 +142,25 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
 }
 
+/** ES2024's well-formed string methods (Node 20 has them; the ES2023 lib does not declare them). */
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * Values as one JSON array for a statement parameter, each lone UTF-16 surrogate (a client can
+ * send `"\ud800"`) replaced by U+FFFD, as the drivers do when they encode a text parameter:
+ * PostgreSQL refuses the escaped surrogate as invalid JSON, and a key compares the same however
+ * it travels.
+ */
+export function jsonParam(values: readonly unknown[]): string {
+  return values.some(illFormed) ? JSON.stringify(values, (_key, v: unknown) => (typeof v === 'string' ? (v as unknown as WellFormed).toWellFormed() : v)) : JSON.stringify(values);
+}
+
+/** `v` with any lone surrogate in it replaced by U+FFFD, when it is a string. */
+export const wellFormed = <T>(v: T): T => (typeof v === 'string' && !(v as unknown as WellFormed).isWellFormed() ? ((v as unknown as WellFormed).toWellFormed() as T) : v);
+
+/** A string holding a lone surrogate, or an array (a key tuple) with one. */
+const illFormed = (v: unknown): boolean => (typeof v === 'string' ? !(v as unknown as WellFormed).isWellFormed() : Array.isArray(v) && v.some(illFormed));
+
 /** Quotes an identifier that was checked against the schema; never used on raw client input. */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 

@@ -1,6 +1,6 @@
 // A vendor table of tenant records: every query scoped to (namespace, tenant), reads batched by key, writes batched.
 import { pageTenantRecords, parseDataColumn, parseStored } from './records.js';
-import { quoteIdent, thenDo, type Awaitable, type Column, type ColumnKind, type Store, type Upsert } from './store.js';
+import { jsonParam, quoteIdent, thenDo, wellFormed, type Awaitable, type Column, type ColumnKind, type Store, type Upsert } from './store.js';
 import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
 
 /** A tenant table's declaration for its migration: the columns after `namespace` and `tenant`. */
@@ -109,7 +109,7 @@ export class TenantTable {
       sql = `SELECT ${named}, ${select} FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${match}`;
       this.byKeysSql.set(cacheKey, sql);
     }
-    return this.rows(scope, sql, JSON.stringify(keys));
+    return this.rows(scope, sql, jsonParam(keys));
   }
 
   /** Deletes the rows whose `column` (default: the table's key) is one of `keys`, in one statement; answers how many went. */
@@ -120,7 +120,7 @@ export class TenantTable {
       sql = `DELETE FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${this.store.sql.inKeys(column, this.kind(column))}`;
       this.deleteSql.set(column, sql);
     }
-    return this.run(scope, sql, JSON.stringify(keys));
+    return this.run(scope, sql, jsonParam(keys));
   }
 
   /**
@@ -134,7 +134,13 @@ export class TenantTable {
     return this.store.writeRows(
       this.table,
       spec.columns,
-      rows.map((row) => [scope.namespace, scope.tenant, ...row]),
+      // Lone surrogates become U+FFFD here, as PostgreSQL's driver stores them (SQLite's would keep
+      // three bytes that read back as three), so keys compare the same on both engines.
+      rows.map((row) => {
+        const out: unknown[] = [scope.namespace, scope.tenant];
+        for (const v of row) out.push(wellFormed(v));
+        return out;
+      }),
       spec.upsert,
     );
   }

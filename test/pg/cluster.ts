@@ -67,8 +67,6 @@ export interface ClusterOptions {
    * Default off: a test cluster's data is thrown away, so it skips fsync altogether.
    */
   durable?: boolean;
-  /** Loads pg_stat_statements, to count the statements clients send (`CREATE EXTENSION` in the database that reads them). */
-  statements?: boolean;
 }
 
 /** Starts a cluster of its own: trust authentication on 127.0.0.1 only, no fsync unless `durable` (its data is thrown away). */
@@ -85,8 +83,7 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
     return String(result.stdout);
   };
   const durability = options.durable ? '-c synchronous_commit=off' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
-  const preload = options.statements ? ' -c shared_preload_libraries=pg_stat_statements' : '';
-  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${durability} -c max_connections=400${preload}`;
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${durability} -c max_connections=400`;
   const start = () => run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   try {
     run('initdb', ['-D', data, '-U', 'sandbox', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);

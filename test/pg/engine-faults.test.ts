@@ -63,4 +63,15 @@ describe.skipIf(!pgAvailable)('text PostgreSQL cannot hold', () => {
     expect(created.status).toBe(400);
     expect(created.body.error.code).toBe('INVALID_REQUEST');
   });
+
+  it('stores a key holding a lone surrogate as U+FFFD and finds it again by the same text (never a 500)', async () => {
+    const body = JSON.stringify({ accounts: [newAccount('SUR-1')] }).replace('SUR-1', 'SUR-\\ud800');
+    const first = await coraBulk(sandbox, body);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.summary.created).toBe(1);
+    const again = await coraBulk(sandbox, body);
+    expect(again.body.summary).toMatchObject({ created: 0, unchanged: 1 });
+    const stored = (await call(sandbox, '/_sandbox/cora/records')).body.records.map((r: { externalId: string }) => r.externalId);
+    expect(stored).toContain('SUR-\ufffd');
+  });
 });

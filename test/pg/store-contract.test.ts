@@ -50,6 +50,17 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       ]);
     }));
 
+  run('stores and finds text with a lone surrogate (a client can send "\\ud800") as U+FFFD, as the drivers encode it, on both engines', () =>
+    withStore(async (store, table) => {
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[7, 'x\ud800y', '{"v":7}']]));
+      expect(await store.column('SELECT name FROM items')).toEqual(['x\ufffdy']);
+      // Found by the sent text and by what was stored: the key compares the same either way.
+      const named = new TenantTable(store, { schema: SCHEMA, key: 'name', start: 0 });
+      expect([...(await named.recordsByKey(scope, ['x\ud800y'])).keys()]).toEqual(['x\ufffdy']);
+      expect([...(await named.recordsByKey(scope, ['x\ufffdy'])).keys()]).toEqual(['x\ufffdy']);
+      expect(await named.deleteByKeys(scope, ['x\udc00y', 'x\ud800y'])).toBe(1);
+    }));
+
   run('writes a batch in one call, upserting by key with the last row winning, and reads it back by keys', () =>
     withStore(async (store, table) => {
       await store.transaction(() =>

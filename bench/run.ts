@@ -3,18 +3,20 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { parseJsonBody } from '../src/core/body.js';
 import { SqliteStore } from '../src/core/sqlite-store.js';
 import { CORA_MIGRATIONS, CoraAccounts } from '../src/vendors/cora/store.js';
 import { checkUpsert, newAccount } from '../src/vendors/cora/validation.js';
 import type { CoraAccount, CoraAccountUpsert } from '../src/vendors/cora/schemas.js';
+import { findPgBin, startCluster, type PgCluster } from '../test/pg/cluster.js';
 import { coraWorkload, copperWorkload, mailingcoreWorkload, propelWorkload, setPoolRotations, type BenchRequest, type VendorWorkload } from './bodies.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -25,8 +27,11 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'dist' },
     db: { type: 'string', default: 'both' },
     vendors: { type: 'string', default: 'cora,propel,copper,mailingcore' },
-    /** Parts to run: load, latency, startup, scale (and prism, when --prism is given). */
-    only: { type: 'string', default: 'load,latency,startup,scale,prism' },
+    /**
+     * Parts to run: load, latency, startup, scale, postgres (shared mode, on a throwaway cluster of
+     * Debian's PostgreSQL; skipped with a warning where it is not installed), and prism, when --prism is given.
+     */
+    only: { type: 'string', default: 'load,latency,startup,scale,postgres,prism' },
     /**
      * Prism's CLI script (e.g. node_modules/.bin/prism of `npm install @stoplight/prism-cli` in a
      * folder of its own; env BENCH_PRISM): Cora against Prism mocking specs/cora.openapi.json.
@@ -117,6 +122,8 @@ interface LoadResult {
   errors: number;
   /** Server CPU (user + system) per request, in ms: steadier than req/s on a shared machine. */
   cpuMs: number;
+  /** Requests answered. */
+  requests: number;
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -125,34 +132,54 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function load(url: string, next: () => BenchRequest, connections: number, durationS: number, pid?: number): Promise<LoadResult> {
-  const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
-  const result = await autocannon({
-    url,
-    connections,
+/** One autocannon run's target: where, what, over how many connections. */
+interface Target {
+  url: string;
+  next: () => BenchRequest;
+  connections: number;
+}
+
+async function cannon(target: Target, durationS: number) {
+  return autocannon({
+    url: target.url,
+    connections: target.connections,
     duration: durationS,
     timeout: 30,
     requests: [
       {
         method: 'POST',
         setupRequest(req) {
-          const r = next();
+          const r = target.next();
           // A copy: autocannon writes Content-Length into the headers object it is given.
           return { ...req, path: r.path, headers: { ...r.headers }, body: r.body };
         },
       },
     ],
   });
-  const cpuMs = pid === undefined ? NaN : ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+}
+
+/**
+ * Loads `targets` at once for `durationS`. Throughput is their sum and each latency percentile the
+ * worst of theirs; `cpu` (CPU seconds so far of whatever serves them) is charged per request.
+ */
+async function loadMany(targets: Target[], durationS: number, cpu?: () => number): Promise<LoadResult> {
+  const cpuBefore = cpu?.() ?? 0;
+  const results = await Promise.all(targets.map((t) => cannon(t, durationS)));
+  const total = results.reduce((s, r) => s + r.requests.total, 0);
+  const cpuMs = cpu === undefined ? NaN : ((cpu() - cpuBefore) * 1000) / Math.max(1, total);
   return {
-    rps: result.requests.total / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    rps: results.reduce((s, r) => s + r.requests.total / r.duration, 0),
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    non2xx: results.reduce((s, r) => s + r.non2xx, 0),
+    errors: results.reduce((s, r) => s + r.errors + r.timeouts, 0),
     cpuMs,
+    requests: total,
   };
 }
+
+const load = (url: string, next: () => BenchRequest, connections: number, durationS: number, pid?: number) =>
+  loadMany([{ url, next, connections }], durationS, pid === undefined ? undefined : () => cpuSeconds(pid));
 
 /** One setup request (seed, probe) on a connection of its own, away from the load's connections. */
 function send(url: string, r: BenchRequest): Promise<unknown> {
@@ -236,6 +263,7 @@ function summarise(results: LoadResult[]): LoadResult & { reps: number[] } {
     non2xx: results.reduce((s, r) => s + r.non2xx, 0),
     cpuMs: median(results.map((r) => r.cpuMs)),
     errors: results.reduce((s, r) => s + r.errors, 0),
+    requests: results.reduce((s, r) => s + r.requests, 0),
     reps: results.map((r) => r.rps),
   };
 }
@@ -251,11 +279,15 @@ interface Side {
 
 /**
  * Warms both sides up, then loads them in turns, one repetition each, so drift in the
- * machine's load hits both alike; `report` is told after each pair.
+ * machine's load hits both alike; `report` is told after each pair. Answers each side's
+ * repetitions, then the two warm-ups.
  */
-async function interleaved(a: Side, b: Side, report: (rep: number, a: LoadResult, b: LoadResult) => void): Promise<[LoadResult[], LoadResult[]]> {
-  await load(a.url, a.next, PLAN.connections, PLAN.warmupS);
-  await load(b.url, b.next, PLAN.connections, PLAN.warmupS);
+async function interleaved(
+  a: Side,
+  b: Side,
+  report: (rep: number, a: LoadResult, b: LoadResult) => void,
+): Promise<[LoadResult[], LoadResult[], [LoadResult, LoadResult]]> {
+  const warm: [LoadResult, LoadResult] = [await load(a.url, a.next, PLAN.connections, PLAN.warmupS), await load(b.url, b.next, PLAN.connections, PLAN.warmupS)];
   const as: LoadResult[] = [];
   const bs: LoadResult[] = [];
   for (let rep = 0; rep < PLAN.reps; rep++) {
@@ -263,7 +295,7 @@ async function interleaved(a: Side, b: Side, report: (rep: number, a: LoadResult
     bs.push(await load(b.url, b.next, PLAN.connections, PLAN.durationS, b.pid));
     report(rep + 1, as.at(-1)!, bs.at(-1)!);
   }
-  return [as, bs];
+  return [as, bs, warm];
 }
 
 async function loadSuite(mode: 'memory' | 'file') {
@@ -379,6 +411,161 @@ async function scaleStep(count: number) {
     return { count, seedS, ...result };
   } finally {
     await stop(sandbox);
+  }
+}
+
+// ---- PostgreSQL (shared mode) -------------------------------------------------------------------
+
+/** CPU seconds so far of a PostgreSQL cluster: its postmaster and every process it started (backends, writers). */
+function clusterCpuSeconds(cluster: PgCluster): number {
+  const postmaster = cluster.pid();
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited between the listing and the read
+    }
+    const fields = stat.split(') ')[1]!.split(' ');
+    if (Number(entry) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
+
+/**
+ * Statements a sandbox process has sent to PostgreSQL so far, each one round trip (its metrics);
+ * the metrics request's own shared-state query is not counted.
+ */
+async function roundTrips(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/_sandbox/metrics`)).text();
+  const match = /^bulk_sandbox_store_round_trips_total (\d+)$/m.exec(text);
+  if (!match) throw new Error('the sandbox reports no bulk_sandbox_store_round_trips_total: is it on PostgreSQL?');
+  return Number(match[1]) - 1;
+}
+
+/** Each request of `next` goes to one of `count` namespaces in turn, as parallel jobs sharing a sandbox send. */
+function spreadOver(count: number, next: () => BenchRequest): () => BenchRequest {
+  let turn = 0;
+  return () => {
+    const r = next();
+    return { ...r, headers: { ...r.headers, 'x-sandbox-namespace': `job-${turn++ % count}` } };
+  };
+}
+
+/**
+ * Shared mode's price: each vendor's maximum batch on PostgreSQL (one sandbox process) against the
+ * same build on a SQLite file, interleaved; then Cora over 8 namespaces on one process against two
+ * processes on one database. The cluster is durable as SQLite's WAL is (pages fsynced, commits not
+ * waited for).
+ */
+async function postgresSuite(bin: string) {
+  const cluster = await startCluster(bin, { durable: true });
+  const admin = new pg.Client({ connectionString: cluster.url('postgres') });
+  try {
+    await admin.connect();
+    const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+    const engines = await postgresVsSqlite(cluster);
+    const replicas = await replicaScaling(cluster);
+    return { version, engines, replicas };
+  } finally {
+    await admin.end().catch(() => {});
+    cluster.stop();
+  }
+}
+
+async function postgresVsSqlite(cluster: PgCluster) {
+  const pgSandbox = await startSandbox(cluster.createDatabase('bench_one'));
+  const fileSandbox = await startSandbox(dbPath('file'));
+  const rows = [];
+  try {
+    const tokens = { pg: await propelToken(pgSandbox.url), file: await propelToken(fileSandbox.url) };
+    for (const vendor of VENDORS) {
+      const onPg = workloadFor(vendor, 'pg', tokens.pg);
+      const onFile = workloadFor(vendor, 'pg', tokens.file);
+      log(`postgres ${vendor}: seeding ${onPg.seedRequests().length} batches on each engine`);
+      for (const r of onPg.seedRequests()) await send(pgSandbox.url, r);
+      for (const r of onFile.seedRequests()) await send(fileSandbox.url, r);
+      const before = await roundTrips(pgSandbox.url);
+      const probe = outcome(vendor, await send(pgSandbox.url, onPg.next()));
+      const probeTrips = (await roundTrips(pgSandbox.url)) - before;
+      const fileProbe = outcome(vendor, await send(fileSandbox.url, onFile.next()));
+      log(`postgres ${vendor}: probe ${probe} in ${probeTrips} round trips | file ${fileProbe}`);
+      const pgCpuBefore = clusterCpuSeconds(cluster);
+      const tripsBefore = await roundTrips(pgSandbox.url);
+      const [p, f, [warm]] = await interleaved(
+        { url: pgSandbox.url, next: () => onPg.next(), pid: pgSandbox.child.pid },
+        { url: fileSandbox.url, next: () => onFile.next(), pid: fileSandbox.child.pid },
+        (rep, pr, fr) => log(`postgres ${vendor} rep ${rep}: postgres ${pr.rps.toFixed(1)} req/s, sqlite file ${fr.rps.toFixed(1)} req/s`),
+      );
+      // Every request the PostgreSQL side served since the counters were read, its warm-up's included.
+      const served = warm.requests + p.reduce((sum, r) => sum + r.requests, 0);
+      rows.push({
+        vendor,
+        batch: onPg.batch,
+        postgres: summarise(p),
+        file: summarise(f),
+        probe,
+        fileProbe,
+        probeTrips,
+        tripsPerRequest: ((await roundTrips(pgSandbox.url)) - tripsBefore) / served,
+        clusterCpuMs: ((clusterCpuSeconds(cluster) - pgCpuBefore) * 1000) / served,
+      });
+    }
+    return rows;
+  } finally {
+    await stop(pgSandbox);
+    await stop(fileSandbox);
+  }
+}
+
+const NAMESPACES = 8;
+
+/** Cora 500-row upserts spread over 8 namespaces: one sandbox process with all 10 connections, against two processes with 5 each, interleaved. */
+async function replicaScaling(cluster: PgCluster) {
+  const url = cluster.createDatabase('bench_replicas');
+  const servers = [await startSandbox(url), await startSandbox(url)];
+  try {
+    const work = coraWorkload('rep');
+    const next = spreadOver(NAMESPACES, () => work.next());
+    log(`replicas: seeding ${NAMESPACES} namespaces`);
+    for (let ns = 0; ns < NAMESPACES; ns++) {
+      for (const r of work.seedRequests()) await send(servers[0]!.url, { ...r, headers: { ...r.headers, 'x-sandbox-namespace': `job-${ns}` } });
+    }
+    const half = PLAN.connections / 2;
+    const configs = {
+      one: [{ url: servers[0]!.url, next, connections: PLAN.connections }],
+      two: servers.map((s) => ({ url: s.url, next, connections: half })),
+    };
+    /** CPU seconds so far by who spent them: the sandbox processes, PostgreSQL, and this process (the load generator). */
+    const cpu = () => ({
+      sandbox: servers.reduce((sum, s) => sum + cpuSeconds(s.child.pid!), 0),
+      postgres: clusterCpuSeconds(cluster),
+      generator: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    });
+    for (const targets of Object.values(configs)) await loadMany(targets, PLAN.warmupS);
+    const runs: Record<'one' | 'two', Array<LoadResult & { busy: Record<string, number> }>> = { one: [], two: [] };
+    for (let rep = 0; rep < PLAN.reps; rep++) {
+      for (const name of ['one', 'two'] as const) {
+        const before = cpu();
+        const startedAt = performance.now();
+        const result = await loadMany(configs[name], PLAN.durationS);
+        const wallS = (performance.now() - startedAt) / 1000;
+        const after = cpu();
+        // Share of the machine's cores each part kept busy over the run.
+        const busy = Object.fromEntries(Object.keys(before).map((k) => [k, (after[k as keyof typeof after] - before[k as keyof typeof before]) / wallS / cpus().length]));
+        runs[name].push({ ...result, busy });
+        log(`replicas rep ${rep + 1} ${name}: ${result.rps.toFixed(1)} req/s, p99 ${result.p99} ms`);
+      }
+    }
+    const summary = (name: 'one' | 'two') => ({
+      ...summarise(runs[name]),
+      busy: Object.fromEntries(Object.keys(runs[name][0]!.busy).map((k) => [k, median(runs[name].map((r) => r.busy[k]!))])),
+    });
+    return { batch: work.batch, namespaces: NAMESPACES, cores: cpus().length, one: summary('one'), two: summary('two') };
+  } finally {
+    await Promise.all(servers.map(stop));
   }
 }
 
@@ -541,6 +728,58 @@ async function main(): Promise<void> {
     }
     report.scale = steps;
     out.push('');
+  }
+
+  if (PARTS.has('postgres')) {
+    const bin = findPgBin();
+    if (!bin) {
+      const warning = 'PostgreSQL part SKIPPED: no PostgreSQL server programs here (apt-get install postgresql, or set PG_BIN).';
+      log(warning);
+      out.push(warning, '');
+    } else {
+      log('postgres');
+      const r = await postgresSuite(bin);
+      report.postgres = r;
+      const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
+      out.push(
+        `Shared mode: each vendor's maximum batch on PostgreSQL ${r.version} (one sandbox process; pages fsynced, commits not waited for, as SQLite's WAL with synchronous=NORMAL) ` +
+          `against a SQLite file, interleaved, ${PLAN.connections} connections, ${PLAN.reps} × ${PLAN.durationS} s (medians):`,
+        '',
+        '| endpoint | rows/req | req/s | rows/s | p50 ms | p99 ms | SQLite file rows/s | PostgreSQL / file | round trips per request: one probe, under load | sandbox CPU ms/req | PostgreSQL CPU ms/req |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...r.engines.map(
+          (e) =>
+            `| ${e.vendor} | ${e.batch} | ${f1(e.postgres.rps)} | ${f0(e.postgres.rps * e.batch)} | ${e.postgres.p50} | ${e.postgres.p99} | ${f0(e.file.rps * e.batch)} | ` +
+            `${pct(e.postgres.rps / e.file.rps)} | ${e.probeTrips}, ${f1(e.tripsPerRequest)} | ${f1(e.postgres.cpuMs)} | ${f1(e.clusterCpuMs)} |`,
+        ),
+        '',
+        ...r.engines.map((e) => {
+          const bad = e.postgres.non2xx + e.postgres.errors + e.file.non2xx + e.file.errors;
+          return `- ${e.vendor}: one request did ${e.probe} (file: ${e.fileProbe})${bad ? `; ${bad} non-2xx or errors!` : ''}`;
+        }),
+        '',
+      );
+      const { one, two, cores } = r.replicas;
+      const busy = (b: Record<string, number>) => Object.values(b).reduce((s, n) => s + n, 0);
+      const row = (n: number, x: typeof one) =>
+        `| ${n} | ${f1(x.rps)} | ${f0(x.rps * r.replicas.batch)} | ${x.p50} | ${x.p99} | ${pct(x.busy.sandbox!)} | ${pct(x.busy.postgres!)} | ${pct(x.busy.generator!)} | ${pct(busy(x.busy))} |`;
+      const total = busy(two.busy);
+      out.push(
+        `Replicas: Cora ${r.replicas.batch}-row upserts spread over ${r.replicas.namespaces} namespaces, ${PLAN.connections} connections in all, on one PostgreSQL database; ` +
+          `one sandbox process against two, interleaved (p50 and p99: the worse process's; busy: share of the machine's ${cores} cores):`,
+        '',
+        '| processes | req/s | rows/s | p50 ms | p99 ms | busy: sandbox | busy: PostgreSQL | busy: load generator | busy: all |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        row(1, one),
+        row(2, two),
+        '',
+        `Two processes serve ${pct(two.rps / one.rps)} of one's throughput. Bottleneck: ` +
+          (total >= 0.9
+            ? `the ${cores} cores, ${pct(total)} busy with two processes (sandbox ${pct(two.busy.sandbox!)}, PostgreSQL ${pct(two.busy.postgres!)}, load generator ${pct(two.busy.generator!)}).`
+            : `not the cores (${pct(total)} busy with two processes): requests wait on locks or the disk.`),
+        '',
+      );
+    }
   }
 
   if (PARTS.has('prism') && args.prism) {

@@ -2,11 +2,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { findPgBin } from './pg/cluster.js';
 
 const VENDORS = ['cora', 'propel', 'copper', 'mailingcore'];
 
 describe('npm run bench -- --quick', () => {
-  it('loads every vendor and the bare baseline, then prints latency, start-up and scale', async () => {
+  it('loads every vendor and the bare baseline, then prints latency, start-up, scale and shared mode on PostgreSQL', async () => {
     // `--server src` runs the sandbox through tsx: no build inside the test suite.
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--server', 'src'], {
       cwd: `${import.meta.dirname}/..`,
@@ -32,5 +33,18 @@ describe('npm run bench -- --quick', () => {
     // Every probe created, updated and left rows unchanged, and nothing failed under load.
     expect(stdout).not.toContain('non-2xx or errors!');
     expect(stdout).toMatch(/cora: one request did created 250, updated 125, unchanged 125/);
+    // Shared mode: each vendor on PostgreSQL against the SQLite file, with its round trips, then one
+    // process against two; where PostgreSQL is not installed, the part says it was skipped.
+    if (!findPgBin()) {
+      expect(stdout).toMatch(/^PostgreSQL part SKIPPED/m);
+      return;
+    }
+    for (const vendor of VENDORS) {
+      // endpoint | rows/req | req/s | rows/s | p50 | p99 | file rows/s | ratio | round trips: probe, under load | sandbox CPU | PostgreSQL CPU
+      expect(stdout).toMatch(new RegExp(`^\\| ${vendor} \\| \\d+ \\| [\\d.]+ \\| [\\d,]+ \\|( [\\d.,-]+ \\|){3} \\d+% \\| \\d+, [\\d.]+ \\|( [\\d.-]+ \\|){2}$`, 'm'));
+    }
+    expect(stdout).toMatch(/^\| 1 \| [\d.]+ \| [\d,]+ \|/m);
+    expect(stdout).toMatch(/^\| 2 \| [\d.]+ \| [\d,]+ \|/m);
+    expect(stdout).toMatch(/^Two processes serve \d+% of one's throughput\. Bottleneck: /m);
   }, 120_000);
 });

@@ -19,7 +19,7 @@ const OpenApiBuilder = (): typeof Builder =>
  * components (collected into `components`) and are referenced, never inlined twice.
  */
 export function toOpenApiSchema(schema: z.ZodType, components: Record<string, SchemaObject>, io: 'input' | 'output' = 'output'): SchemaObject {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline', override: showDocumentedAs }) as Json;
   const defs = (json.$defs ?? {}) as Record<string, Json>;
   delete json.$defs;
   delete json.$schema;
@@ -31,6 +31,23 @@ export function toOpenApiSchema(schema: z.ZodType, components: Record<string, Sc
   // zod may already have moved the root into $defs, leaving only a reference to itself here.
   if (converted.$ref !== ref) components[id] = converted;
   return { $ref: ref } as SchemaObject;
+}
+
+const DOCUMENTED_AS = 'documentedAs';
+
+/**
+ * Shows `schema` in documents as `shown` (its description kept) where zod's own rendering would
+ * mislead a client: a query parameter the server takes once or repeated is an array, as OpenAPI's
+ * form style spells a repeated parameter, not zod's union of a string and an array.
+ */
+export const documentedAs = <T extends z.ZodType>(schema: T, shown: SchemaObject): T => schema.meta({ [DOCUMENTED_AS]: shown });
+
+function showDocumentedAs(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
+  const shown = (z.globalRegistry.get(ctx.zodSchema as z.ZodType) as Json | undefined)?.[DOCUMENTED_AS] as SchemaObject | undefined;
+  if (!shown) return;
+  const description = ctx.jsonSchema.description;
+  for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+  Object.assign(ctx.jsonSchema, shown, description === undefined ? {} : { description });
 }
 
 function rewriteRefs(value: unknown): unknown {

@@ -195,6 +195,21 @@ describe('cora reads and PATCH', () => {
     expect(res.body.accounts.map((a: any) => a.externalId)).toEqual(['B', 'A']);
   });
 
+  it('GET many takes externalIds repeated, comma-separated or both, as its document says (an array of strings)', async () => {
+    await bulk(sandbox(), { accounts: [newAccount('A'), newAccount('B'), newAccount('C')] });
+    const get = (query: string) => call(sandbox(), `/cora/external-api/accounts?${query}`, { headers: { authorization: `Bearer ${DEMO_KEY}` } });
+    const repeated = await get('externalIds=C&externalIds=A,NOPE&externalIds=B');
+    expect(repeated.status, repeated.text).toBe(200);
+    expect(repeated.body.accounts.map((a: any) => a.externalId)).toEqual(['C', 'A', 'B']);
+    expect(repeated.body.notFoundExternalIds).toEqual(['NOPE']);
+    // The limit counts ids, however they are spread over the parameters.
+    const ids = Array.from({ length: 201 }, (_, i) => `externalIds=I${i}`).join('&');
+    expect((await get(ids)).body.code).toBe('EXTERNAL_IDS_LIMIT_EXCEEDED');
+    const parameter = sandbox().app.documents.cora!.paths!['/external-api/accounts']!.get!.parameters!.find((p: any) => p.name === 'externalIds') as any;
+    expect(parameter).toMatchObject({ in: 'query', required: true, schema: { type: 'array', items: { type: 'string' } } });
+    expect(parameter.schema.anyOf).toBeUndefined();
+  });
+
   it('PATCH updates one account, directly or wrapped in update, with the bulk merge rules', async () => {
     await bulk(sandbox(), { accounts: [newAccount('X1', { metadata: { filenumber: 'X1', a: 1 } })] });
     await advanceClock(sandbox(), 5_000);

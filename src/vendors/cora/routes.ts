@@ -5,6 +5,7 @@ import { bulkRoute } from '../../core/bulk.js';
 import { isPlainObject } from '../../core/json.js';
 import { clientIp, rateLimit } from '../../core/middleware.js';
 import { routeInput } from '../../core/router.js';
+import { documentedAs } from '../../core/openapi.js';
 import { isoAt } from '../../core/clock.js';
 import type { CoreDeps, RouteDef } from '../../core/vendor.js';
 import { coraAuth } from './auth.js';
@@ -38,11 +39,17 @@ const signedHeaders = keyHeaders.extend({
     .describe('Lowercase hex HMAC-SHA256, keyed with the key secret, of `<timestamp>.<METHOD>.<path_with_query>.<sha256 hex of body>`'),
 });
 const externalIdParam = z.object({ externalId: z.string().describe('Your external identifier') });
-/** Repeating the parameter works too (`?externalIds=A&externalIds=B,C`). Absent or empty: EXTERNAL_IDS_REQUIRED. */
+/** Repeated (`?externalIds=A&externalIds=B,C`) or comma-separated, or both. Absent or empty: EXTERNAL_IDS_REQUIRED. */
 const externalIdsQuery = z.object({
-  externalIds: z
-    .union([z.string(), z.array(z.string())])
-    .describe(`Comma-separated externalIds, at most ${MAX_EXTERNAL_IDS} in all; the parameter may be repeated`),
+  externalIds: documentedAs(
+    z
+      .union([z.string(), z.array(z.string())])
+      .describe(
+        `The externalIds to fetch, at most ${MAX_EXTERNAL_IDS} in all: repeat the parameter (\`?externalIds=A&externalIds=B\`), ` +
+          'separate them with commas (`?externalIds=A,B`), or both.',
+      ),
+    { type: 'array', items: { type: 'string' } },
+  ),
 });
 
 const AUTH_ERRORS = ['MISSING_AUTH_HEADER', 'INVALID_API_KEY', 'METHOD_NOT_ALLOWED'] as const satisfies readonly CoraErrorName[];

@@ -6,7 +6,7 @@ import type { Sandbox } from '../../sandbox.js';
 import { call, json, startSandbox, T0_ISO, useSandbox } from '../../../test/helpers.js';
 import { freshPgSchemaUrl, TEST_ENGINE } from '../../../test/pg/database.js';
 import { tempDir } from '../../../test/store-inspect.js';
-import { bulkById, bulkBySourceId, getContact, propelCall } from './propel.client.js';
+import { bulkById, bulkBySourceId, contactWith, getContact, propelCall } from './propel.client.js';
 import { MORE_INFO_BASE, PROPEL_MESSAGES } from './errors.js';
 import { CONTACTS_TABLE, FIRST_CONTACT_ID, PROPEL_MIGRATIONS } from './store.js';
 
@@ -146,30 +146,7 @@ describe('propel contacts stored with a string sourceId before it was a number (
     parent: { id: number } | null;
   }
   /** A contact as the sandbox stored it before: sourceId a string, keys in the old order. */
-  const legacy = (id: number, fields: Record<string, unknown>): Legacy & Record<string, unknown> => ({
-    id,
-    debtorId: null,
-    firstName: `F${id}`,
-    middleName: null,
-    lastName: null,
-    abbreviation: null,
-    title: null,
-    dateOfBirth: null,
-    gender: null,
-    ssn: null,
-    phone: null,
-    mobile: null,
-    email: null,
-    parent: null,
-    primaryLanguage: null,
-    language: null,
-    sourceId: null,
-    source: null,
-    attributes: [],
-    createdAt: LEGACY_AT,
-    updatedAt: LEGACY_AT,
-    ...fields,
-  });
+  const legacy = (id: number, fields: Record<string, unknown>) => contactWith(LEGACY_AT, { id, firstName: `F${id}`, ...fields }) as Legacy & Record<string, unknown>;
   const QUOTED = 'say "hi" \\ there';
   const LEGACY = [
     legacy(1, { sourceId: '1001', source: 'ERP', language: 'NL' }),

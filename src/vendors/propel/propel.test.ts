@@ -5,6 +5,7 @@ import {
   bulkById,
   bulkBySourceId,
   contactPath,
+  contactWith,
   DEMO_CLIENT,
   getContact,
   OTHER_CLIENT,
@@ -31,30 +32,7 @@ const unauthorized = {
 };
 
 /** The stored form of a contact with every field not given left null. */
-const stored = (fields: Record<string, unknown>) => ({
-  id: expect.any(Number),
-  debtorId: null,
-  firstName: null,
-  middleName: null,
-  lastName: null,
-  abbreviation: null,
-  title: null,
-  dateOfBirth: null,
-  gender: null,
-  ssn: null,
-  phone: null,
-  mobile: null,
-  email: null,
-  parent: null,
-  primaryLanguage: null,
-  language: null,
-  sourceId: null,
-  source: null,
-  attributes: [],
-  createdAt: T0_ISO,
-  updatedAt: T0_ISO,
-  ...fields,
-});
+const stored = (fields: Record<string, unknown>) => contactWith(T0_ISO, { id: expect.any(Number), ...fields });
 
 describe('propel oauth2 token', () => {
   it('issues an 1800-second Bearer token for a form body, and for HTTP Basic', async () => {

@@ -44,6 +44,23 @@ const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const sati
 
 const pathId = (c: SandboxContext): number => Number(routeInput(c, 'params', idParam).id);
 
+/**
+ * A list or search body checked against its schema: the first problem in Copper's 422 sentence
+ * (`Invalid input: page_size is invalid`, `Invalid input: followed is not a supported search field`).
+ */
+function parseListBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const message =
+    issue.path.length === 0
+      ? issue.code === 'unrecognized_keys'
+        ? COPPER_MESSAGES.unsupportedSearchField(issue.keys[0]!)
+        : COPPER_MESSAGES.bodyNotObject
+      : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
+  throw copperError('INVALID_SEARCH', { message });
+}
+
 /** The single-record 422: every field and reason of the failure, in Copper's sentence. */
 function validationError(outcome: CopperOutcome & { ok: false }): SandboxError {
   const problems = Object.entries(failureOf(outcome).message).flatMap(([field, list]) =>
@@ -84,6 +101,12 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
   /** A single-record write: the bulk engine on a batch of one, in its own transaction (holding the tenant's lock, as a bulk request's does). */
   const runOne = async (c: SandboxContext, mode: BatchMode, row: unknown): Promise<CopperOutcome> =>
     (await runBulk(deps.store, engine, [{ index: 0, row }], { scope: c.get('scope'), parsed: { mode, rows: [row] }, dryRun: false, now: deps.clock.now() }))[0]!;
+
+  /** A body a list may omit: `curl -X POST` without one is a common way to list everything, so it is `{}` (*decision*). */
+  const readOptionalBody = async (c: SandboxContext): Promise<unknown> => {
+    const raw = await readRawBody(c, deps.bodyLimit);
+    return raw.byteLength === 0 ? {} : parseJsonBody(raw, c.req.header('content-type'));
+  };
 
   const readObject = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
@@ -183,21 +206,8 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
       errors: [...WITH_BODY, 'INVALID_SEARCH'],
       middleware: standard,
       async handler(c) {
-        // `curl -X POST` without a body is a common way to list everything: treat it as `{}` (*decision*).
-        const raw = await readRawBody(c, deps.bodyLimit);
-        const body = raw.byteLength === 0 ? {} : parseJsonBody(raw, c.req.header('content-type'));
-        const parsed = CopperSearchRequest.safeParse(body);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          const message =
-            issue.code === 'unrecognized_keys'
-              ? COPPER_MESSAGES.unsupportedSearchField(issue.keys[0]!)
-              : issue.path.length === 0
-                ? COPPER_MESSAGES.bodyNotObject
-                : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
-          throw copperError('INVALID_SEARCH', { message });
-        }
-        const { page, total } = searchPeople(await people.all(c.get('scope')), parsed.data);
+        const query = parseListBody(CopperSearchRequest, await readOptionalBody(c));
+        const { page, total } = searchPeople(await people.all(c.get('scope')), query, Math.floor(deps.clock.now() / 1000));
         return c.json(page, 200, { [TOTAL_HEADER]: String(total) });
       },
     },

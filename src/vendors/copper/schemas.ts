@@ -229,3 +229,71 @@ export const CopperSearchRequest = z
   })
   .meta({ id: 'CopperSearchRequest', description: 'Every filter sent must match (AND). An empty body searches everything.' });
 export type CopperSearchRequest = z.infer<typeof CopperSearchRequest>;
+
+/** Activity type categories (*sourced*): `user` activities are entered by people, `system` ones (property changes) by Copper. */
+export const ACTIVITY_CATEGORIES = ['user', 'system'] as const;
+
+export const CopperActivityType = z
+  .object({ category: z.enum(ACTIVITY_CATEGORIES), id: z.number().int().min(0) })
+  .meta({ id: 'CopperActivityType', description: 'Notes are `{"category": "user", "id": 0}` (*sourced*); other ids are activity types of the account.' });
+
+/** An activity's parent: Copper documents leads, people, companies, opportunities, projects and tasks; the sandbox keeps people only. */
+export const CopperActivityParent = z
+  .object({ id: z.number().int(), type: z.literal('person') })
+  .meta({ id: 'CopperActivityParent', description: 'The person the activity belongs to (the only parent type the sandbox emulates).' });
+
+/** An activity as Copper returns it, keys in Copper's order (*sourced* fields). */
+export const CopperActivity = z
+  .object({
+    id: z.number().int(),
+    parent: CopperActivityParent,
+    type: CopperActivityType,
+    user_id: z.number().int().nullable().describe('The sandbox keeps no users: always null'),
+    details: z.string(),
+    activity_date: z.number().int().describe('Unix seconds'),
+    old_value: z.null().describe('System activities only: null for the user activities the sandbox keeps'),
+    new_value: z.null().describe('System activities only: null for the user activities the sandbox keeps'),
+    date_created: z.number().int().describe('Unix seconds'),
+    date_modified: z.number().int().describe('Unix seconds'),
+  })
+  .meta({ id: 'CopperActivity', description: 'A stored activity.' });
+export type CopperActivity = z.infer<typeof CopperActivity>;
+
+/**
+ * The fields of `POST /activities`, each checked on its own so the 422 names every failing one.
+ * Only user activities can be created (*sourced*); `id`, `user_id`, the dates and the values are read-only.
+ */
+export const activityFields = {
+  parent: CopperActivityParent,
+  type: z.object({ category: z.literal('user'), id: z.number().int().min(0) }),
+  details: z.string(),
+  activity_date: z.number().int().min(0).nullable(),
+} as const;
+export type ActivityField = keyof typeof activityFields;
+export const ACTIVITY_FIELDS = Object.keys(activityFields) as ActivityField[];
+/** Required on create: missing, null (or blank details) is `can't be blank`. */
+export const REQUIRED_ACTIVITY_FIELDS: readonly ActivityField[] = ['parent', 'type', 'details'];
+
+export const CopperActivityInput = z
+  .object({
+    parent: activityFields.parent,
+    type: activityFields.type.describe('A user activity type: `{"category": "user", "id": 0}` is a note'),
+    details: activityFields.details.describe('The text of the activity; required, not blank'),
+    activity_date: activityFields.activity_date.optional().describe('Unix seconds; absent or null: now'),
+  })
+  .meta({ id: 'CopperActivityInput', description: 'A user activity to log on a person. Read-only and unknown fields are ignored.' });
+
+export const CopperActivityListRequest = z
+  .strictObject({
+    page_number: z.number().int().min(1).optional().describe('Default 1'),
+    page_size: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().describe(`Default 20, at most ${MAX_PAGE_SIZE}`),
+    activity_types: z
+      .array(z.object({ category: z.enum(ACTIVITY_CATEGORIES), id: z.number().int().min(0).optional() }))
+      .optional()
+      .describe('Activities of any of these types; a type without `id` matches its whole category'),
+    minimum_activity_date: z.number().int().optional().describe('Unix seconds, inclusive'),
+    maximum_activity_date: z.number().int().optional().describe('Unix seconds, inclusive'),
+    full_result: z.boolean().optional().describe('Accepted and without effect: the sandbox never returns an activity twice'),
+  })
+  .meta({ id: 'CopperActivityListRequest', description: "Every filter sent must match (AND). An empty body lists the first page of all the person's activities." });
+export type CopperActivityListRequest = z.infer<typeof CopperActivityListRequest>;

@@ -183,8 +183,8 @@ describe('copper not found and single-record failures', () => {
     expect(big.body).toEqual(envelope(422, COPPER_MESSAGES.invalidSearchField('page_size')));
     const sort = await search(sandbox(), { sort_by: 'shoe_size' });
     expect(sort.body).toEqual(envelope(422, COPPER_MESSAGES.invalidSearchField('sort_by')));
-    const unsupported = await search(sandbox(), { followed: 1 });
-    expect(unsupported.body).toEqual(envelope(422, COPPER_MESSAGES.unsupportedSearchField('followed')));
+    const unsupported = await search(sandbox(), { shoe_size: 9 });
+    expect(unsupported.body).toEqual(envelope(422, COPPER_MESSAGES.unsupportedSearchField('shoe_size')));
     const malformed = await copper(sandbox(), '/people/search', '{"page_size":');
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual(INVALID_JSON);

@@ -41,6 +41,9 @@ export const testKit: VendorTestKit = {
     const res = await copper(sandbox, '/people', { name: `Iso ${marker}`, emails: [{ email: 'iso@example.com', category: 'work' }] });
     expect(res.status).toBe(200);
     const copperId = res.body.id as number;
+    const activity = await copper(sandbox, '/activities', { parent: { type: 'person', id: copperId }, type: { category: 'user', id: 0 }, details: `Note ${marker}` });
+    expect(activity.status).toBe(200);
+    const activityId = activity.body.id as number;
     return {
       readOwn: () => copper(sandbox, `/people/${copperId}`),
       probes: [
@@ -50,6 +53,13 @@ export const testKit: VendorTestKit = {
         { name: 'fetch_by_email', denied: [404], run: (sb, who) => copper(sb, '/people/fetch_by_email', { email: 'iso@example.com' }, as(who)) },
         { name: 'search', denied: [200], run: (sb, who) => copper(sb, '/people/search', { emails: ['iso@example.com'] }, as(who)) },
         { name: 'bulk_update of the same id', denied: [200], run: (sb, who) => copper(sb, '/people/bulk_update', { people: [{ id: copperId, name: 'HACKED' }] }, as(who)) },
+        { name: "the person's activities", denied: [404], run: (sb, who) => copper(sb, `/people/${copperId}/activities`, {}, as(who)) },
+        { name: 'GET the activity', denied: [404], run: (sb, who) => copper(sb, `/activities/${activityId}`, undefined, as(who)) },
+        {
+          name: 'an activity on the person',
+          denied: [422],
+          run: (sb, who) => copper(sb, '/activities', { parent: { type: 'person', id: copperId }, type: { category: 'user', id: 0 }, details: 'HACKED' }, as(who)),
+        },
       ],
     };
   },

@@ -50,7 +50,7 @@ export const COPPER_ERRORS = {
   RESOURCE_NOT_FOUND: {
     status: 404,
     message: COPPER_MESSAGES.notFound,
-    description: 'No such person in this account, or no such path or method (Copper documents no 405).',
+    description: 'No such person or activity in this account, or no such path or method (Copper documents no 405).',
   },
   INVALID_JSON: { status: 400, message: COPPER_MESSAGES.invalidJson, description: 'The body is not a JSON document the API accepts.' },
   PAYLOAD_TOO_LARGE: {
@@ -67,10 +67,14 @@ export const COPPER_ERRORS = {
   VALIDATION_FAILED: {
     status: 422,
     message: "Invalid input: Validation errors: Name: can't be blank",
-    description: 'A single-record create or update failed validation; the message lists each field and reason.',
+    description: 'A single-record create or update (a person, an activity) failed validation; the message lists each field and reason.',
   },
   EMAIL_REQUIRED: { status: 422, message: COPPER_MESSAGES.emailRequired, description: '`email` is missing or not a string.' },
-  INVALID_SEARCH: { status: 422, message: 'Invalid input', description: 'A search parameter has the wrong type or is not supported.' },
+  INVALID_SEARCH: {
+    status: 422,
+    message: 'Invalid input',
+    description: 'A people search or activity list parameter has the wrong type or is not supported; the message names the first.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: COPPER_MESSAGES.rateLimited,

@@ -6,8 +6,8 @@ import { copperBulkEngine } from './bulk.js';
 import { copperCatalogue, type CopperErrorName, type CopperRowReason } from './errors.js';
 import type { PersonDefaults } from './people.js';
 import { copperRoutes } from './routes.js';
-import { CopperPerson, type CopperBulkFailure } from './schemas.js';
-import { COPPER_MIGRATIONS, COPPER_TABLES, CopperPeople, PEOPLE_TABLE } from './store.js';
+import { CopperActivity, CopperPerson, type CopperBulkFailure } from './schemas.js';
+import { ACTIVITIES_TABLE, COPPER_MIGRATIONS, COPPER_TABLES, CopperActivities, CopperPeople, PEOPLE_TABLE } from './store.js';
 
 /** The contact type the vendor's example gives new people; `--vendor-option copper.defaultContactTypeId=N` changes it. */
 export const DEFAULT_CONTACT_TYPE_ID = 1074;
@@ -23,18 +23,18 @@ export function copperDefaults(deps: Pick<CoreDeps, 'vendorOptions'>): PersonDef
 
 export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
   name: 'copper',
-  title: 'Copper developer API v1 (people)',
+  title: 'Copper developer API v1 (people, activities)',
   prefix: '/copper',
   migrations: COPPER_MIGRATIONS,
   tables: COPPER_TABLES,
   errors: copperCatalogue,
   credentials: copperCredentials,
-  // Strict: a stored person has exactly the fields GET /people/{id} returns.
-  storedShapes: { [PEOPLE_TABLE]: CopperPerson.strict() },
+  // Strict: a stored person (activity) has exactly the fields GET /people/{id} (GET /activities/{id}) returns.
+  storedShapes: { [PEOPLE_TABLE]: CopperPerson.strict(), [ACTIVITIES_TABLE]: CopperActivity.strict() },
   openapi: {
     version: '1.0.0',
     description:
-      "bulk-sandbox emulation of Copper's developer API v1 for people: bulk create and update (10 per request, per-object results), single-record calls and search. Every call sends X-PW-AccessToken, X-PW-Application: developer_api and X-PW-UserEmail.",
+      "bulk-sandbox emulation of Copper's developer API v1 for people: bulk create and update (10 per request, per-object results), single-record calls, search, and the people's activities. Every call sends X-PW-AccessToken, X-PW-Application: developer_api and X-PW-UserEmail.",
     securitySchemes: {
       copperAccessToken: { type: 'apiKey', in: 'header', name: 'X-PW-AccessToken', description: 'The API token' },
       copperApplication: { type: 'apiKey', in: 'header', name: 'X-PW-Application', description: 'Always `developer_api`' },
@@ -45,7 +45,7 @@ export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
     const people = new CopperPeople(deps.store);
     const engine = copperBulkEngine(people, copperDefaults(deps));
     return {
-      routes: copperRoutes(deps, people, engine),
+      routes: copperRoutes(deps, people, new CopperActivities(deps.store), engine),
       listRecords: (filter) => people.list(filter),
       seedRecords(scope, records) {
         // Fixtures go through the engine of a bulk create (without the 10-object limit), inside the seed's transaction.

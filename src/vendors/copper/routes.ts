@@ -6,11 +6,16 @@ import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import { rateLimit } from '../../core/middleware.js';
 import { routeInput } from '../../core/router.js';
-import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
+import type { Awaitable } from '../../core/store.js';
+import type { CoreDeps, RouteDef, SandboxContext, TenantScope } from '../../core/vendor.js';
+import { listActivities, newActivity, readActivity } from './activities.js';
 import { APPLICATION, copperAuth } from './auth.js';
 import { failureOf, type BatchMode, type CopperBatch, type CopperBulkEngine, type CopperOutcome } from './bulk.js';
 import { COPPER_MESSAGES, MAX_BULK_PEOPLE, copperCatalogue, copperError, type CopperErrorName, type CopperRowReason } from './errors.js';
 import {
+  CopperActivity,
+  CopperActivityInput,
+  CopperActivityListRequest,
   CopperBulkCreateRequest,
   CopperBulkResponse,
   CopperBulkUpdateRequest,
@@ -21,7 +26,7 @@ import {
   CopperSearchRequest,
 } from './schemas.js';
 import { searchPeople } from './search.js';
-import type { CopperPeople } from './store.js';
+import type { CopperActivities, CopperPeople } from './store.js';
 
 export const API_ROOT = '/developer_api/v1';
 /** 180 requests per rolling minute per token (*sourced*). */
@@ -36,13 +41,32 @@ const authHeaders = z.object({
   'X-PW-UserEmail': z.string().describe("The token owner's email"),
 });
 /** A path id Copper could have issued (up to 15 digits); anything else is simply not found. */
-const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/).describe('The person id') });
+const pathIdSchema = (what: string) => z.string().regex(/^\d{1,15}$/).describe(what);
+const idParam = z.object({ id: pathIdSchema('The person id') });
+const activityIdParam = z.object({ id: pathIdSchema('The activity id') });
 
 const SECURITY = ['copperAccessToken', 'copperApplication', 'copperUserEmail'];
 const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const satisfies readonly CopperErrorName[];
 const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const satisfies readonly CopperErrorName[];
 
-const pathId = (c: SandboxContext): number => Number(routeInput(c, 'params', idParam).id);
+const pathId = (c: SandboxContext, params: typeof idParam | typeof activityIdParam = idParam): number => Number(routeInput(c, 'params', params).id);
+
+/**
+ * A list or search body checked against its schema: the first problem in Copper's 422 sentence
+ * (`Invalid input: page_size is invalid`, `Invalid input: followed is not a supported search field`).
+ */
+function parseListBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const message =
+    issue.path.length === 0
+      ? issue.code === 'unrecognized_keys'
+        ? COPPER_MESSAGES.unsupportedSearchField(issue.keys[0]!)
+        : COPPER_MESSAGES.bodyNotObject
+      : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
+  throw copperError('INVALID_SEARCH', { message });
+}
 
 /** The single-record 422: every field and reason of the failure, in Copper's sentence. */
 function validationError(outcome: CopperOutcome & { ok: false }): SandboxError {
@@ -65,7 +89,7 @@ const EXAMPLE_BULK_UPDATE = {
   ],
 };
 
-export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: CopperBulkEngine): RouteDef<CopperErrorName>[] {
+export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: CopperActivities, engine: CopperBulkEngine): RouteDef<CopperErrorName>[] {
   const auth = copperAuth(deps);
   const perMinute = rateLimit({
     limits: deps.rateLimits,
@@ -84,6 +108,22 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
   /** A single-record write: the bulk engine on a batch of one, in its own transaction (holding the tenant's lock, as a bulk request's does). */
   const runOne = async (c: SandboxContext, mode: BatchMode, row: unknown): Promise<CopperOutcome> =>
     (await runBulk(deps.store, engine, [{ index: 0, row }], { scope: c.get('scope'), parsed: { mode, rows: [row] }, dryRun: false, now: deps.clock.now() }))[0]!;
+
+  /**
+   * Writes outside a bulk request: one transaction holding the tenant's lock (core/bulk.ts takes the
+   * same), so they never interleave with a bulk write of the same account on another process.
+   */
+  const underTenantLock = <T>(scope: TenantScope, fn: () => Awaitable<T>): Promise<T> =>
+    deps.store.transaction(async () => {
+      await deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
+      return fn();
+    });
+
+  /** A body a list may omit: `curl -X POST` without one is a common way to list everything, so it is `{}` (*decision*). */
+  const readOptionalBody = async (c: SandboxContext): Promise<unknown> => {
+    const raw = await readRawBody(c, deps.bodyLimit);
+    return raw.byteLength === 0 ? {} : parseJsonBody(raw, c.req.header('content-type'));
+  };
 
   const readObject = async (c: SandboxContext) => {
     const body = await readJsonBody(c, deps.bodyLimit);
@@ -183,21 +223,8 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
       errors: [...WITH_BODY, 'INVALID_SEARCH'],
       middleware: standard,
       async handler(c) {
-        // `curl -X POST` without a body is a common way to list everything: treat it as `{}` (*decision*).
-        const raw = await readRawBody(c, deps.bodyLimit);
-        const body = raw.byteLength === 0 ? {} : parseJsonBody(raw, c.req.header('content-type'));
-        const parsed = CopperSearchRequest.safeParse(body);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          const message =
-            issue.code === 'unrecognized_keys'
-              ? COPPER_MESSAGES.unsupportedSearchField(issue.keys[0]!)
-              : issue.path.length === 0
-                ? COPPER_MESSAGES.bodyNotObject
-                : COPPER_MESSAGES.invalidSearchField(String(issue.path[0]));
-          throw copperError('INVALID_SEARCH', { message });
-        }
-        const { page, total } = searchPeople(await people.all(c.get('scope')), parsed.data);
+        const query = parseListBody(CopperSearchRequest, await readOptionalBody(c));
+        const { page, total } = searchPeople(await people.all(c.get('scope')), query, Math.floor(deps.clock.now() / 1000));
         return c.json(page, 200, { [TOTAL_HEADER]: String(total) });
       },
     },
@@ -249,14 +276,85 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, engine: Coppe
       async handler(c) {
         const id = pathId(c);
         const scope = c.get('scope');
-        // Two statements (the person, its emails): one transaction, under the tenant's lock (core/bulk.ts takes the
-        // same), so a delete never interleaves with a bulk write of the same account on another process.
-        const deleted = await deps.store.transaction(async () => {
-          await deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
-          return people.delete(scope, id);
+        // The person, its emails and its activities go together, or not at all.
+        const deleted = await underTenantLock(scope, async () => {
+          if (!(await people.delete(scope, id))) return false;
+          await activities.deleteOfPerson(scope, id);
+          return true;
         });
         if (!deleted) throw copperError('RESOURCE_NOT_FOUND');
         return c.json({ id, is_deleted: true });
+      },
+    },
+    {
+      method: 'post',
+      path: `${API_ROOT}/people/:id/activities`,
+      operationId: 'copperListPersonActivities',
+      summary: "List a person's activities, newest first",
+      description: "A bare array of the person's activities, one page at a time (`[]` when it has none). An unknown person is 404.",
+      security: SECURITY,
+      request: { headers: authHeaders, params: idParam, body: { schema: CopperActivityListRequest, example: { page_size: 25 } } },
+      responses: { 200: { description: 'One page of activities, newest first.', schema: z.array(CopperActivity) } },
+      errors: [...WITH_BODY, 'INVALID_SEARCH'],
+      middleware: standard,
+      async handler(c) {
+        const id = pathId(c);
+        const scope = c.get('scope');
+        const body = await readOptionalBody(c);
+        // The person is looked up before the body's fields are checked: a wrong path is 404 whatever the body says (*decision*).
+        if (!(await people.get(scope, id))) throw copperError('RESOURCE_NOT_FOUND');
+        const query = parseListBody(CopperActivityListRequest, body);
+        return c.json(listActivities(await activities.ofPerson(scope, id), query));
+      },
+    },
+    {
+      method: 'post',
+      path: `${API_ROOT}/activities`,
+      operationId: 'copperCreateActivity',
+      summary: 'Log a user activity (a note, a call, a meeting) on a person',
+      description: 'The new activity. Every failing field is named in one 422; a parent that is no person of the account is `Parent: was not found`.',
+      security: SECURITY,
+      request: {
+        headers: authHeaders,
+        body: {
+          schema: CopperActivityInput,
+          example: { parent: { type: 'person', id: 1 }, type: { category: 'user', id: 0 }, details: 'Called about the renewal' },
+        },
+      },
+      responses: { 200: { description: 'The new activity.', schema: CopperActivity } },
+      errors: [...WITH_BODY, 'VALIDATION_FAILED'],
+      middleware: standard,
+      async handler(c) {
+        const draft = readActivity(await readObject(c));
+        const scope = c.get('scope');
+        const now = Math.floor(deps.clock.now() / 1000);
+        // Under the tenant's lock: the person cannot be deleted between the check and the write.
+        const activity = await underTenantLock(scope, async () => {
+          const unknownParent = draft.personId !== undefined && !(await people.get(scope, draft.personId));
+          // The parent is the first field: its problem, if any, leads the sentence.
+          const problems = unknownParent ? [{ field: 'parent', reason: 'not_found' as const }, ...draft.problems] : draft.problems;
+          if (problems.length > 0) throw copperError('VALIDATION_FAILED', { message: COPPER_MESSAGES.validation(problems) });
+          const created = newActivity((await activities.lastId(scope)) + 1, draft, now);
+          await activities.create(scope, created);
+          return created;
+        });
+        return c.json(activity);
+      },
+    },
+    {
+      method: 'get',
+      path: `${API_ROOT}/activities/:id`,
+      operationId: 'copperGetActivity',
+      summary: 'Fetch one activity by id',
+      security: SECURITY,
+      request: { headers: authHeaders, params: activityIdParam },
+      responses: { 200: { description: 'The activity.', schema: CopperActivity } },
+      errors: [...ALWAYS],
+      middleware: standard,
+      async handler(c) {
+        const activity = await activities.get(c.get('scope'), pathId(c, activityIdParam));
+        if (!activity) throw copperError('RESOURCE_NOT_FOUND');
+        return c.json(activity);
       },
     },
   ];

@@ -137,10 +137,60 @@ export const CopperBulkUpdateRequest = z
 export const CopperDeleted = z.object({ id: z.number().int(), is_deleted: z.literal(true) }).meta({ id: 'CopperDeleted' });
 export const CopperFetchByEmail = z.object({ email: z.string() }).meta({ id: 'CopperFetchByEmailRequest' });
 
-/** Sort keys Copper's people search documents. */
-export const SORT_FIELDS = ['name', 'first_name', 'last_name', 'title', 'email', 'phone', 'date_modified', 'date_created', 'city', 'state', 'country', 'zip'] as const;
+/**
+ * Sort keys Copper's people search documents (*sourced*: its footnote and public clients). The
+ * ones the sandbox cannot order by a real value sort as the README says (*decision*).
+ */
+export const SORT_FIELDS = [
+  'name',
+  'first_name',
+  'last_name',
+  'title',
+  'email',
+  'phone',
+  'date_modified',
+  'date_created',
+  'city',
+  'state',
+  'country',
+  'zip',
+  'socials',
+  'interaction_count',
+  'last_interaction',
+  'assignee',
+  'company_name',
+  'contact_group',
+  'inactive_days',
+] as const;
+
+/** `option` of a multi-select custom field search (*sourced*): any, all or none of the values. */
+export const CUSTOM_FIELD_OPTIONS = ['ANY', 'ALL', 'NONE'] as const;
+
+/**
+ * One custom field criterion (*sourced* keys: Copper's "Search Entity by Custom Field"). Custom
+ * field definitions are not emulated, so the shape of the criterion and of the stored value say
+ * how they compare (*decision*, see the README).
+ */
+export const CopperCustomFieldSearch = z
+  .strictObject({
+    custom_field_definition_id: z.number().int(),
+    value: z
+      .union([z.array(z.number()), z.number(), z.boolean(), z.string()])
+      .optional()
+      .describe('An array of option ids (dropdown, multi-select), or the exact value (checkbox, number)'),
+    minimum_value: z.number().optional().describe('Date, number, percentage or currency: the smallest value (inclusive)'),
+    maximum_value: z.number().optional().describe('Date, number, percentage or currency: the largest value (inclusive)'),
+    option: z.enum(CUSTOM_FIELD_OPTIONS).optional().describe('With an array `value`: the person holds any (default), all or none of the values'),
+    allow_empty: z.boolean().optional().describe('People without a value for the field match too'),
+  })
+  .refine((c) => c.value !== undefined || c.minimum_value !== undefined || c.maximum_value !== undefined || c.allow_empty === true, {
+    message: 'a custom field criterion needs value, minimum_value, maximum_value or allow_empty: true',
+  })
+  .meta({ id: 'CopperCustomFieldSearch', description: 'One custom field criterion: `value`, `minimum_value`, `maximum_value` or `allow_empty: true` (at least one).' });
+export type CopperCustomFieldSearch = z.infer<typeof CopperCustomFieldSearch>;
 
 const ints = z.array(z.number().int());
+const unixSeconds = z.number().int();
 export const CopperSearchRequest = z
   .strictObject({
     page_number: z.number().int().min(1).optional().describe('Default 1'),
@@ -155,14 +205,95 @@ export const CopperSearchRequest = z
     contact_type_ids: ints.optional(),
     assignee_ids: ints.optional().describe('-2 matches people with no assignee'),
     company_ids: ints.optional().describe('-2 matches people with no company'),
+    opportunity_ids: ints
+      .optional()
+      .describe('Opportunities are not emulated, so no person has one: -2 (none) matches every person, any other id none'),
     city: z.string().optional(),
     state: z.string().optional(),
     postal_code: z.string().optional(),
     country: z.string().optional(),
-    minimum_created_date: z.number().int().optional(),
-    maximum_created_date: z.number().int().optional(),
+    followed: z
+      .union([z.literal(1), z.literal(2)])
+      .optional()
+      .describe('1: people the user follows, 2: people the user does not follow. No person is followed in the sandbox: 1 matches none, 2 every person'),
+    age: z.number().int().min(0).optional().describe('Seconds: people created at most this long ago'),
     minimum_interaction_count: z.number().int().optional(),
     maximum_interaction_count: z.number().int().optional(),
+    minimum_interaction_date: unixSeconds.optional().describe('Last interaction (`date_last_contacted`) at or after; people never contacted do not match'),
+    maximum_interaction_date: unixSeconds.optional().describe('Last interaction (`date_last_contacted`) at or before; people never contacted do not match'),
+    minimum_created_date: unixSeconds.optional(),
+    maximum_created_date: unixSeconds.optional(),
+    minimum_modified_date: unixSeconds.optional(),
+    maximum_modified_date: unixSeconds.optional(),
+    custom_fields: z.array(CopperCustomFieldSearch).optional().describe('Every criterion must match'),
   })
   .meta({ id: 'CopperSearchRequest', description: 'Every filter sent must match (AND). An empty body searches everything.' });
 export type CopperSearchRequest = z.infer<typeof CopperSearchRequest>;
+
+/** Activity type categories (*sourced*): `user` activities are entered by people, `system` ones (property changes) by Copper. */
+export const ACTIVITY_CATEGORIES = ['user', 'system'] as const;
+
+export const CopperActivityType = z
+  .object({ category: z.enum(ACTIVITY_CATEGORIES), id: z.number().int().min(0) })
+  .meta({ id: 'CopperActivityType', description: 'Notes are `{"category": "user", "id": 0}` (*sourced*); other ids are activity types of the account.' });
+
+/** An activity's parent: Copper documents leads, people, companies, opportunities, projects and tasks; the sandbox keeps people only. */
+export const CopperActivityParent = z
+  .object({ id: z.number().int(), type: z.literal('person') })
+  .meta({ id: 'CopperActivityParent', description: 'The person the activity belongs to (the only parent type the sandbox emulates).' });
+
+/** An activity as Copper returns it, keys in Copper's order (*sourced* fields). */
+export const CopperActivity = z
+  .object({
+    id: z.number().int(),
+    parent: CopperActivityParent,
+    type: CopperActivityType,
+    user_id: z.number().int().nullable().describe('The sandbox keeps no users: always null'),
+    details: z.string(),
+    activity_date: z.number().int().describe('Unix seconds'),
+    old_value: z.null().describe('System activities only: null for the user activities the sandbox keeps'),
+    new_value: z.null().describe('System activities only: null for the user activities the sandbox keeps'),
+    date_created: z.number().int().describe('Unix seconds'),
+    date_modified: z.number().int().describe('Unix seconds'),
+  })
+  .meta({ id: 'CopperActivity', description: 'A stored activity.' });
+export type CopperActivity = z.infer<typeof CopperActivity>;
+
+/**
+ * The fields of `POST /activities`, each checked on its own so the 422 names every failing one.
+ * Only user activities can be created (*sourced*); `id`, `user_id`, the dates and the values are read-only.
+ */
+export const activityFields = {
+  parent: CopperActivityParent,
+  type: z.object({ category: z.literal('user'), id: z.number().int().min(0) }),
+  details: z.string(),
+  activity_date: z.number().int().min(0).nullable(),
+} as const;
+export type ActivityField = keyof typeof activityFields;
+export const ACTIVITY_FIELDS = Object.keys(activityFields) as ActivityField[];
+/** Required on create: missing, null (or blank details) is `can't be blank`. */
+export const REQUIRED_ACTIVITY_FIELDS: readonly ActivityField[] = ['parent', 'type', 'details'];
+
+export const CopperActivityInput = z
+  .object({
+    parent: activityFields.parent,
+    type: activityFields.type.describe('A user activity type: `{"category": "user", "id": 0}` is a note'),
+    details: activityFields.details.describe('The text of the activity; required, not blank'),
+    activity_date: activityFields.activity_date.optional().describe('Unix seconds; absent or null: now'),
+  })
+  .meta({ id: 'CopperActivityInput', description: 'A user activity to log on a person. Read-only and unknown fields are ignored.' });
+
+export const CopperActivityListRequest = z
+  .strictObject({
+    page_number: z.number().int().min(1).optional().describe('Default 1'),
+    page_size: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().describe(`Default 20, at most ${MAX_PAGE_SIZE}`),
+    activity_types: z
+      .array(z.object({ category: z.enum(ACTIVITY_CATEGORIES), id: z.number().int().min(0).optional() }))
+      .optional()
+      .describe('Activities of any of these types; a type without `id` matches its whole category'),
+    minimum_activity_date: z.number().int().optional().describe('Unix seconds, inclusive'),
+    maximum_activity_date: z.number().int().optional().describe('Unix seconds, inclusive'),
+    full_result: z.boolean().optional().describe('Accepted and without effect: the sandbox never returns an activity twice'),
+  })
+  .meta({ id: 'CopperActivityListRequest', description: "Every filter sent must match (AND). An empty body lists the first page of all the person's activities." });
+export type CopperActivityListRequest = z.infer<typeof CopperActivityListRequest>;

@@ -1,17 +1,26 @@
-// Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, and per-account id sequences.
+// Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, per-account id sequences, and the people's activities.
 import { thenDo, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
-import type { CopperPerson } from './schemas.js';
+import type { CopperActivity, CopperPerson } from './schemas.js';
 
 export const PEOPLE_TABLE = 'copper_people';
 export const EMAILS_TABLE = 'copper_person_emails';
 export const SEQUENCES_TABLE = 'copper_id_sequences';
+export const ACTIVITIES_TABLE = 'copper_activities';
+export const ACTIVITY_SEQUENCES_TABLE = 'copper_activity_id_sequences';
 
 // Each table is declared once: its migration creates it from this, and its TenantTable reads its column kinds from it.
 const PEOPLE_SCHEMA: TenantTableSchema = { table: PEOPLE_TABLE, columns: { id: 'INTEGER NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['id'] };
 const EMAILS_SCHEMA: TenantTableSchema = { table: EMAILS_TABLE, columns: { email: 'TEXT NOT NULL', person_id: 'INTEGER NOT NULL' }, primaryKey: ['email'] };
 const SEQUENCES_SCHEMA: TenantTableSchema = { table: SEQUENCES_TABLE, columns: { last_id: 'INTEGER NOT NULL' }, primaryKey: [] };
+// An activity is kept by its id, with its person's id beside the JSON so a person's activities are read (and deleted) by index.
+const ACTIVITIES_SCHEMA: TenantTableSchema = {
+  table: ACTIVITIES_TABLE,
+  columns: { id: 'INTEGER NOT NULL', person_id: 'INTEGER NOT NULL', data: 'TEXT NOT NULL' },
+  primaryKey: ['id'],
+};
+const ACTIVITY_SEQUENCES_SCHEMA: TenantTableSchema = { table: ACTIVITY_SEQUENCES_TABLE, columns: { last_id: 'INTEGER NOT NULL' }, primaryKey: [] };
 
 export const COPPER_MIGRATIONS: Migration[] = [
   {
@@ -21,9 +30,16 @@ export const COPPER_MIGRATIONS: Migration[] = [
     CREATE INDEX ${EMAILS_TABLE}_person ON ${EMAILS_TABLE} (namespace, tenant, person_id);
     ${createTenantTable(SEQUENCES_SCHEMA)}`,
   },
+  {
+    version: 2,
+    sql: `${createTenantTable(ACTIVITIES_SCHEMA)};
+    CREATE INDEX ${ACTIVITIES_TABLE}_person ON ${ACTIVITIES_TABLE} (namespace, tenant, person_id);
+    ${createTenantTable(ACTIVITY_SEQUENCES_SCHEMA)}`,
+  },
 ];
 
-export const COPPER_TABLES = [PEOPLE_TABLE, EMAILS_TABLE, SEQUENCES_TABLE];
+/** People first: a reset's `deleted` counts the first table's records. */
+export const COPPER_TABLES = [PEOPLE_TABLE, EMAILS_TABLE, SEQUENCES_TABLE, ACTIVITIES_TABLE, ACTIVITY_SEQUENCES_TABLE];
 
 /** Emails are unique per account regardless of case, so the index holds them lowercased. */
 export const emailKey = (email: string): string => email.trim().toLowerCase();
@@ -36,6 +52,10 @@ const SQL = {
   delete: `DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
   lastId: `SELECT last_id FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
   setLastId: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (?, ?, ?)
+    ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = excluded.last_id`,
+  activitiesOf: `SELECT data FROM ${ACTIVITIES_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ? ORDER BY id`,
+  lastActivityId: `SELECT last_id FROM ${ACTIVITY_SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
+  setLastActivityId: `INSERT INTO ${ACTIVITY_SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (?, ?, ?)
     ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = excluded.last_id`,
 } as const;
 
@@ -113,5 +133,39 @@ export class CopperPeople {
 
   count(scope: TenantScope): Awaitable<number> {
     return this.people.count(scope);
+  }
+}
+
+/** The people's activities: created one at a time, read by id or by person, deleted with their person. */
+export class CopperActivities {
+  private readonly activities: TenantTable;
+
+  constructor(store: Store) {
+    this.activities = new TenantTable(store, { schema: ACTIVITIES_SCHEMA, key: 'id', start: 0 });
+  }
+
+  get(scope: TenantScope, id: number): Awaitable<CopperActivity | undefined> {
+    return this.activities.record<CopperActivity>(scope, id);
+  }
+
+  /** Every activity of one person, in id order. */
+  async ofPerson(scope: TenantScope, personId: number): Promise<CopperActivity[]> {
+    return (await this.activities.column<string>(scope, SQL.activitiesOf, personId)).map((data) => JSON.parse(data) as CopperActivity);
+  }
+
+  /** The last activity id the account issued (0 before its first): a sequence per account, never reused. */
+  lastId(scope: TenantScope): Awaitable<number> {
+    return thenDo(this.activities.value<number>(scope, SQL.lastActivityId), (id) => id ?? 0);
+  }
+
+  /** Stores a new activity (its id the account's next) and moves the sequence past it, inside the caller's transaction. */
+  async create(scope: TenantScope, activity: CopperActivity): Promise<void> {
+    await this.activities.run(scope, SQL.setLastActivityId, activity.id);
+    await this.activities.write(scope, ['id', 'person_id', 'data'], [[activity.id, activity.parent.id, JSON.stringify(activity)]]);
+  }
+
+  /** Deletes a person's activities with the person, inside the caller's transaction. */
+  deleteOfPerson(scope: TenantScope, personId: number): Awaitable<number> {
+    return this.activities.deleteByKeys(scope, [personId], 'person_id');
   }
 }

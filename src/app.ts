@@ -10,7 +10,7 @@ import type { ControlContext } from './core/control/state.js';
 import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
 import { createIdSource, type IdSource } from './core/ids.js';
-import { logRequests, type Logger } from './core/logger.js';
+import { logRequests, type LogArea, type Logger } from './core/logger.js';
 import { assignRequestIds } from './core/request-id.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
@@ -89,7 +89,12 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   if (shared) app.use(shared.middleware());
   // First, so it sees every request and the final response, errors included.
   if (options.logger) {
-    const areas = [...vendors, { name: 'sandbox', prefix: CONTROL_PREFIX }, { name: 'docs', prefix: DOCS_PREFIX }];
+    // The sandbox's own pages and documents are control-plane reads (see core/logger.ts); a vendor's document is matched before its prefix.
+    const areas: LogArea[] = [
+      ...vendors.flatMap((v) => [{ name: v.name, prefix: `${v.prefix}/openapi.json`, control: true }, { name: v.name, prefix: v.prefix }]),
+      { name: 'sandbox', prefix: CONTROL_PREFIX, control: true },
+      { name: 'docs', prefix: DOCS_PREFIX, control: true },
+    ];
     app.use(logRequests(options.logger, areas, secrets) as MiddlewareHandler);
   }
   // Inside the logger, so the log line carries the id; vendor routers' observers number their own.

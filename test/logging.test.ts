@@ -139,7 +139,7 @@ describe('request logs', () => {
 });
 
 describe('--log-level', () => {
-  it('makes the process print one JSON line per request on stdout after the "listening on" line', async () => {
+  it('makes the process print the "listening on" line, the same as a JSON record, then one JSON line per request', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--db', ':memory:', '--log-level', 'info'], {
       cwd: `${import.meta.dirname}/..`,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -150,6 +150,7 @@ describe('--log-level', () => {
       const first = (await iterator.next()).value as string;
       expect(first).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
       const url = first.slice('listening on '.length);
+      expect(JSON.parse((await iterator.next()).value as string)).toMatchObject({ level: INFO, name: 'bulk-sandbox', msg: 'listening', url, store: 'sqlite' });
       // Health is a control-plane read: at info only the vendor call is logged.
       await fetch(`${url}/_sandbox/health`);
       await fetch(`${url}/cora/external-api/accounts/X`, { headers: { authorization: `Bearer ${DEMO_KEY}` } });

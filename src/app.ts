@@ -5,12 +5,12 @@ import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
 import { guardControlPlane } from './core/control-guard.js';
 import { ControlPlane } from './core/control-plane.js';
-import { CONTROL_PREFIX, controlCatalogue, controlRoutes } from './core/control/routes.js';
+import { CONTROL_PREFIX, controlCatalogue, controlRoutes, OPEN_CONTROL_READS } from './core/control/routes.js';
 import type { ControlContext } from './core/control/state.js';
 import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
 import { createIdSource, type IdSource } from './core/ids.js';
-import { logRequests, type Logger } from './core/logger.js';
+import { logRequests, type LogArea, type Logger } from './core/logger.js';
 import { assignRequestIds } from './core/request-id.js';
 import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
@@ -36,7 +36,7 @@ export interface AppOptions {
   journalCapacity?: number;
   /** Bytes of bodies, headers and entries the journal holds (default 16 MiB); the oldest go first. */
   journalBytes?: number;
-  /** When set, the control API answers only requests that present it. */
+  /** When set, the control API answers only requests that present it (health aside: it reveals nothing). */
   adminToken?: string;
   /** Host names besides loopback ones the control plane answers for (see core/control-guard.ts); `*` for any. */
   allowedHosts?: readonly string[];
@@ -95,7 +95,12 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   if (shared) app.use(shared.middleware());
   // First, so it sees every request and the final response, errors included.
   if (options.logger) {
-    const areas = [...vendors, { name: 'sandbox', prefix: CONTROL_PREFIX }, { name: 'docs', prefix: DOCS_PREFIX }];
+    // The sandbox's own pages and documents are control-plane reads (see core/logger.ts); a vendor's document is matched before its prefix.
+    const areas: LogArea[] = [
+      ...vendors.flatMap((v) => [{ name: v.name, prefix: `${v.prefix}/openapi.json`, control: true }, { name: v.name, prefix: v.prefix }]),
+      { name: 'sandbox', prefix: CONTROL_PREFIX, control: true },
+      { name: 'docs', prefix: DOCS_PREFIX, control: true },
+    ];
     app.use(logRequests(options.logger, areas, secrets) as MiddlewareHandler);
   }
   // Inside the logger, so the log line carries the id; vendor routers' observers number their own.
@@ -144,7 +149,11 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
     }),
   );
   // The browser pages sit behind the same lock as the control API; mounted before it so its catch-all 404 does not shadow them.
-  const lock = guardControlPlane({ adminToken: options.adminToken, allowedHosts: options.allowedHosts ?? [] });
+  const lock = guardControlPlane({
+    adminToken: options.adminToken,
+    allowedHosts: options.allowedHosts ?? [],
+    openReads: OPEN_CONTROL_READS.map((path) => `${CONTROL_PREFIX}${path}`),
+  });
   const pagesOwner = { name: 'sandbox', errors: controlCatalogue };
   for (const path of [DOCS_PREFIX, DASHBOARD_PATH]) app.get(`${path}/`, (c) => c.redirect(path));
   app.route(

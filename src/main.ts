@@ -33,9 +33,10 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
+  const logger = createLogger(config.logLevel);
   const sandbox = await createSandbox({
     seed,
-    logger: createLogger(config.logLevel),
+    logger,
     journalCapacity: config.journalCapacity,
     journalBytes: Math.round(config.journalMib * 1024 * 1024),
     vendorPorts: config.vendorPorts,
@@ -51,8 +52,10 @@ async function main(): Promise<void> {
     host: config.host,
   });
   limitHeapGrowth();
+  // The plain line first, exactly so: tools wait for it (README, bench/run.ts). Then the same as a log record.
   console.log(`listening on ${sandbox.url}`);
   for (const [vendor, url] of Object.entries(sandbox.vendorUrls)) console.log(`${vendor} alone on ${url}`);
+  logger.info({ url: sandbox.url, vendorUrls: sandbox.vendorUrls, store: sandbox.app.deps.store.engine }, 'listening');
   // Stop accepting, let requests in flight finish (a bounded wait), then close the store. A second
   // signal stops at once.
   const stop = () => {

@@ -14,16 +14,20 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
 }
 
 describe('main', () => {
-  it('prints "listening on http://HOST:PORT" and answers health', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--db', ':memory:'], {
+  it('prints "listening on http://HOST:PORT" first, then the same as a JSON log record, and answers health', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--db', ':memory:', '--vendor-port', 'cora=0'], {
       cwd: `${import.meta.dirname}/..`,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      const lines = createInterface({ input: child.stdout });
-      const [line] = (await once(lines, 'line')) as [string];
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const line = (await lines.next()).value as string;
       expect(line).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
       const url = line.slice('listening on '.length);
+      const alone = (await lines.next()).value as string;
+      expect(alone).toMatch(/^cora alone on http:\/\/127\.0\.0\.1:\d+$/);
+      const record = JSON.parse((await lines.next()).value as string);
+      expect(record).toMatchObject({ level: 30, name: 'bulk-sandbox', msg: 'listening', url, vendorUrls: { cora: alone.slice('cora alone on '.length) }, store: 'sqlite' });
       const res = await fetch(`${url}/_sandbox/health`);
       expect(await res.json()).toEqual({ status: 'ok' });
       child.kill('SIGTERM');

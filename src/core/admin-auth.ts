@@ -1,4 +1,4 @@
-// Locks the control plane: when an admin token is set, every /_sandbox and /docs call must present it.
+// Locks the control plane: when an admin token is set, every /_sandbox and /docs call must present it (health aside, see control-guard.ts).
 import type { MiddlewareHandler } from 'hono';
 import { bearerToken, safeEqual } from './auth.js';
 import { controlError } from './control/errors.js';

@@ -12,6 +12,11 @@ export interface ControlGuardOptions {
    * header, port aside): the configured `--host` and `--allowed-hosts`. `*` allows any.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Paths any caller on an allowed host may read (GET, HEAD) without the admin token: health, so
+   * a container's health check needs no secret. Only for answers that reveal nothing.
+   */
+  openReads?: readonly string[];
 }
 
 /** Methods that only read: a cross-site page can send them, but the browser will not let it read the answer. */
@@ -39,13 +44,15 @@ const isLoopbackName = (host: string) => isLoopbackHost(host) || host.endsWith('
 
 /**
  * The control plane's guard, in order: the `Host` must be a loopback name or an allowed host (a
- * page on a rebound domain sends its own name); the admin token, when set; then, for calls that
- * change state, the request must come from the sandbox's own origin (no `Origin` at all, as from
- * curl, or one whose host and port are the `Host`'s) and carry JSON (a form post cannot).
+ * page on a rebound domain sends its own name); the admin token, when set (not for reads of
+ * `openReads`); then, for calls that change state, the request must come from the sandbox's own
+ * origin (no `Origin` at all, as from curl, or one whose host and port are the `Host`'s) and carry
+ * JSON (a form post cannot).
  */
-export function guardControlPlane({ adminToken, allowedHosts = [] }: ControlGuardOptions): MiddlewareHandler {
+export function guardControlPlane({ adminToken, allowedHosts = [], openReads = [] }: ControlGuardOptions): MiddlewareHandler {
   const anyHost = allowedHosts.includes('*');
   const allowed = new Set(allowedHosts);
+  const open = new Set(openReads);
   const lock = requireAdminToken(adminToken);
   return async function guardControl(c, next) {
     const authority = c.req.header('host') ?? new URL(c.req.url).host;
@@ -55,6 +62,8 @@ export function guardControlPlane({ adminToken, allowedHosts = [] }: ControlGuar
         message: `Control calls must be addressed to a loopback name or an allowed host; ${JSON.stringify(host.slice(0, 253))} is neither (start the sandbox with --allowed-hosts ${host.slice(0, 253) || 'NAME'} to allow it)`,
       });
     }
+    // The path the router matches (decoded as it decodes it): an open read reaches only its own route.
+    if (open.has(c.req.path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
     return lock(c, async () => {
       if (!SAFE_METHODS.has(c.req.method)) checkWrite(c, authority);
       await next();

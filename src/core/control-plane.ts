@@ -175,6 +175,8 @@ export const DROPPED_HEADER = 'x-sandbox-dropped';
 
 async function applyFault(vendor: VendorModule, fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
   const action = fault.action;
+  // The request log says whose answer this is: a 5xx or a drop the fault made is not the sandbox failing.
+  if (!('delayMs' in action) && !('rowErrors' in action)) c.set('faultAnswered', true);
   // Arming checked the name against the vendor's catalogue (faultTargetProblem).
   if ('error' in action) throw vendor.errors.error(action.error, { headers: action.headers ?? {} });
   if ('response' in action) {

@@ -1,5 +1,5 @@
 // Structured request logs: one JSON line per HTTP request (pino), secrets redacted as in the journal.
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { DROPPED_HEADER } from './control-plane.js';
 import { describeBody, redactHeaders, redactTarget, SecretSet } from './redact.js';
@@ -19,6 +19,19 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** Where a request went, by path prefix: its log line's `area`. */
+export interface LogArea {
+  /** The path prefix ('' for a vendor served alone at its port's root). */
+  prefix: string;
+  name: string;
+  /**
+   * The sandbox's own API and pages (/_sandbox, the dashboard, /docs, the OpenAPI documents): its
+   * reads answered below 400 log at `debug`, so the dashboard's polling and health checks do not
+   * bury the vendor calls.
+   */
+  control?: boolean;
+}
+
 const decoder = new TextDecoder();
 
 /**
@@ -27,21 +40,34 @@ const decoder = new TextDecoder();
  * request headers and body, redacted exactly as the journal redacts them (core/redact.ts). Headers
  * are otherwise left out because they carry the credentials. Every line carries the request's
  * X-Sandbox-Request-Id as `requestId`.
+ *
+ * The level says who should look: `error` for a 5xx or a dropped connection the sandbox caused;
+ * `info` for the rest, a fault's answer included (a 5xx or a drop it was armed to produce is not
+ * the sandbox failing; the line names the fault); `debug` for control-plane reads answered below
+ * 400. The level is decided before anything is built: a request whose line is off costs nothing.
  */
 export function logRequests(
   logger: Logger,
-  areas: ReadonlyArray<{ prefix: string; name: string }>,
+  areas: readonly LogArea[],
   /** The credential secrets to redact by value (Credentials.secrets). */
   secrets: () => SecretSet = () => SecretSet.EMPTY,
 ): MiddlewareHandler<SandboxEnv> {
+  const matchers = areas.map((a) => ({ ...a, under: `${a.prefix}/` }));
+  // A loop, not find(): no closure per request.
+  const areaOf = (path: string): LogArea | undefined => {
+    for (const a of matchers) if (path === a.prefix || path.startsWith(a.under)) return a;
+    return undefined;
+  };
   return async function logRequest(c, next) {
     if (logger.level === 'silent') return next();
     const started = performance.now();
     await next();
-    const url = new URL(c.req.url);
-    const area = areas.find((a) => url.pathname === a.prefix || url.pathname.startsWith(`${a.prefix}/`))?.name ?? null;
     const dropped = c.res.headers.get(DROPPED_HEADER) !== null;
     const status = dropped ? null : c.res.status;
+    const area = areaOf(c.req.path);
+    const level = levelOf(c, status, area);
+    if (!logger.isLevelEnabled(level)) return;
+    const url = new URL(c.req.url);
     const known = secrets();
     const entry: Record<string, unknown> = {
       requestId: c.get('requestId') ?? null,
@@ -49,7 +75,7 @@ export function logRequests(
       path: redactTarget(url.pathname + url.search, known),
       status,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      area,
+      area: area?.name ?? null,
     };
     // Set by vendor routers only; absent on /docs, the dashboard and unknown paths.
     const namespace = c.get('namespace');
@@ -62,8 +88,14 @@ export function logRequests(
       const raw = c.get('rawBody');
       if (raw) entry.requestBody = describeBody(decoder.decode(raw), c.req.header('content-type'), known);
     }
-    // A 5xx or a dropped connection is the sandbox failing (or a fault saying it did): worth an error line.
-    const level = status === null || status >= 500 ? 'error' : 'info';
-    if (logger.isLevelEnabled(level)) logger[level](entry, 'request');
+    logger[level](entry, 'request');
   };
+}
+
+/** The level of a request's line (see logRequests). */
+function levelOf(c: Context<SandboxEnv>, status: number | null, area: LogArea | undefined): 'error' | 'info' | 'debug' {
+  if (c.get('faultAnswered') === true) return 'info';
+  if (status === null || status >= 500) return 'error';
+  if (area?.control === true && status < 400 && (c.req.method === 'GET' || c.req.method === 'HEAD')) return 'debug';
+  return 'info';
 }

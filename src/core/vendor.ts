@@ -41,6 +41,8 @@ export interface SandboxVariables {
   errorName: string | undefined;
   /** The id of the fault that fired on this request. */
   faultId: string | undefined;
+  /** True when that fault's action stood in for the answer (error, response, drop), not when the handler still answered (delayMs, rowErrors). */
+  faultAnswered: boolean | undefined;
   /** The route that matched, once routing is done (metrics read its `batchField`). */
   route: RouteDef | undefined;
   /** The route's query and path parameters as its schemas parsed them (core/router.ts `routeInput`). */

@@ -62,6 +62,17 @@ describe('Host', () => {
     }
   });
 
+  it('checks the Host of health too, which needs no admin token', async () => {
+    const locked = await startSandbox({ adminToken: 'test-admin-token-0123456789' });
+    try {
+      const refused = await raw(locked, 'GET', '/_sandbox/health', { host: 'evil.example' });
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'HOST_NOT_ALLOWED']);
+      expect((await raw(locked, 'GET', '/_sandbox/health', { host: 'localhost' })).body).toEqual({ status: 'ok' });
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('leaves vendor paths alone: a vendor is called by whatever name its client uses', async () => {
     const res = await raw(sandbox(), 'GET', '/cora/external-api/accounts/NOPE', { host: 'api.cora.example', authorization: 'Bearer cora_org_demo.demo_secret' });
     expect(res.body.code).toBe('ACCOUNT_NOT_FOUND');

@@ -58,7 +58,8 @@ describe('X-Sandbox-Request-Id', () => {
 
   it('is the requestId of each log line', async () => {
     const lines: string[] = [];
-    const s = await startSandbox({ logger: createLogger('info', { write: (chunk: string) => void lines.push(...chunk.split('\n').filter((l) => l !== '')) }) });
+    // debug: health, a control-plane read, is logged only there.
+    const s = await startSandbox({ logger: createLogger('debug', { write: (chunk: string) => void lines.push(...chunk.split('\n').filter((l) => l !== '')) }) });
     try {
       const headers = [idOf(await bulk(s, { accounts: [newAccount('A')] })), idOf(await call(s, '/_sandbox/health')), idOf(await call(s, '/nowhere'))];
       expect(lines.map((l) => String(JSON.parse(l).requestId))).toEqual(headers);

@@ -132,8 +132,15 @@ const maskedBucketKey = (key: string, secrets: SecretSet): string =>
 
 const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
 
+/**
+ * Control paths anyone on an allowed host may read without the admin token (the guard's
+ * `openReads`): health says only whether the store answers, so container health checks need no secret.
+ */
+export const OPEN_CONTROL_READS: readonly string[] = ['/health'];
+
 /** What the control plane's guard (core/control-guard.ts) may answer, by method: writes have more to check. */
 const READ_GUARD_ERRORS: ControlErrorName[] = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
+const OPEN_READ_GUARD_ERRORS: ControlErrorName[] = ['HOST_NOT_ALLOWED'];
 const WRITE_GUARD_ERRORS: ControlErrorName[] = [...READ_GUARD_ERRORS, 'CROSS_ORIGIN_REFUSED', 'UNSUPPORTED_MEDIA_TYPE'];
 const GUARD_ERRORS: Record<HttpMethod, ControlErrorName[]> = { get: READ_GUARD_ERRORS, post: WRITE_GUARD_ERRORS, put: WRITE_GUARD_ERRORS, patch: WRITE_GUARD_ERRORS, delete: WRITE_GUARD_ERRORS };
 
@@ -165,6 +172,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/health',
       operationId: 'sandboxHealth',
       summary: 'Liveness: answers once the store is open, 503 while it cannot be reached',
+      description: 'Needs no admin token, so a container health check holds no secret: it says only whether the store answers, and which engine does not.',
       responses: {
         200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok') }) },
         503: {
@@ -510,10 +518,17 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
   ];
   return routes.map((route) => ({
     ...route,
-    // Every control route answers 401 when the sandbox has an admin token and the caller lacks
-    // it, and 400 for a query it does not declare.
-    // A route that reads a body also answers 413 past the body limit.
-    errors: [...new Set<ControlErrorName>([...route.errors, 'INVALID_REQUEST', ...GUARD_ERRORS[route.method], ...(route.request?.body ? ['PAYLOAD_TOO_LARGE' as const] : [])])],
+    // Every control route but the open reads answers 401 when the sandbox has an admin token and
+    // the caller lacks it; each answers 403 to a Host it does not serve and 400 for a query it
+    // does not declare. A route that reads a body also answers 413 past the body limit.
+    errors: [
+      ...new Set<ControlErrorName>([
+        ...route.errors,
+        'INVALID_REQUEST',
+        ...(route.method === 'get' && OPEN_CONTROL_READS.includes(route.path) ? OPEN_READ_GUARD_ERRORS : GUARD_ERRORS[route.method]),
+        ...(route.request?.body ? ['PAYLOAD_TOO_LARGE' as const] : []),
+      ]),
+    ],
     // The core checks the query against what the route declares before the handler runs, so no
     // handler can act on a query it did not validate; a route that declares none takes none.
     request: { ...route.request, query: route.request?.query ?? NO_QUERY },

@@ -1,8 +1,9 @@
 // npm run build: the library with tsc (dist/index.js and its .d.ts), the dashboard's and /docs'
-// files, and the bin (dist/main.js) as one bundled ES module, so `bulk-sandbox` starts without
-// resolving and compiling hundreds of module files.
+// files, the bin (dist/main.js) as one bundled ES module, so `bulk-sandbox` starts without
+// resolving and compiling hundreds of module files, and the library again as CommonJS
+// (dist/cjs/), for `require('bulk-sandbox')`.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -46,3 +47,34 @@ await build({
   define: { __DASHBOARD_ASSETS__: JSON.stringify('./ui/assets/'), __SWAGGER_UI_ASSETS__: JSON.stringify('./core/swagger-ui/') },
   logLevel: 'warning',
 });
+
+// require('bulk-sandbox') (Jest's default setup, any CommonJS project): src/index.ts bundled as
+// CommonJS, every package left a package (the same ones the ES module build imports), in dist/cjs/,
+// which its package.json makes a CommonJS folder: Node and TypeScript read the .js and .d.ts there
+// as CommonJS.
+const cjs = join(dist, 'cjs');
+await build({
+  entryPoints: [join(root, 'src', 'index.ts')],
+  outfile: join(cjs, 'index.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  // CommonJS has no import.meta: its url is this file's (createRequire and the asset folders are
+  // relative to it). The asset folders are one level up from dist/cjs/.
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: {
+    'import.meta.url': '__importMetaUrl',
+    __DASHBOARD_ASSETS__: JSON.stringify('../ui/assets/'),
+    __SWAGGER_UI_ASSETS__: JSON.stringify('../core/swagger-ui/'),
+  },
+  logLevel: 'warning',
+});
+writeFileSync(join(cjs, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+// Its types: tsc's declarations, read as CommonJS here (the same text: they hold only types).
+for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+  if (!file.endsWith('.d.ts') || file.startsWith('cjs/')) continue;
+  mkdirSync(dirname(join(cjs, file)), { recursive: true });
+  copyFileSync(join(dist, file), join(cjs, file));
+}

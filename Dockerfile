@@ -8,7 +8,8 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-# scripts/build.ts: tsc for the library, esbuild for the bin (dist/main.js, one file); both are dev tools.
+# scripts/build.ts: tsc for the library, esbuild for the bin (dist/main.js, one file) and the CommonJS
+# entry, and Swagger UI's files copied into dist/; all three are dev dependencies, pruned after.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -1,4 +1,5 @@
 // The only reader of process.env and argv: flags win over environment variables.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { isLoopbackHost } from './core/admin-auth.js';
@@ -25,29 +26,156 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
-export const USAGE = `Usage: bulk-sandbox [options]
-  --port N              listen port (env PORT; default 4700; 0 picks a free port)
-  --host HOST           listen address (env HOST; default 127.0.0.1)
-  --db PATH|URL         SQLite file, or :memory:, or postgres://user:pass@host:port/db: every
-                        process on one PostgreSQL database is one sandbox (env SANDBOX_DB;
-                        default ./bulk-sandbox.db)
-  --pg-pool-max N       PostgreSQL connections per process (env SANDBOX_PG_POOL_MAX; default 10)
-  --pg-connect-timeout-ms N   wait for a connection at most N ms (default 5000)
-  --pg-statement-timeout-ms N one statement runs at most N ms (default 10000)
-  --rate-limits MODE    vendor (default) or off
-  --no-demo             do not load the demo credentials
-  --log-level LEVEL     silent | error | warn | info | debug (default info)
-  --body-limit BYTES    largest accepted request body (default 10485760)
-  --seed FILE           fixtures to load at start (the POST /_sandbox/seed document)
-  --journal-size N      request journal entries kept (default 10000)
-  --journal-mib N       request journal memory kept, bodies and headers, in MiB (default 16)
-  --vendor-option V.K=X a vendor switch, repeatable (e.g. mailingcore.tenantHeader=optional);
-                        --V-K X is the same (e.g. --mailingcore-tenant-header optional)
-  --vendor-port V=PORT  also serve vendor V alone at the root of PORT, repeatable (e.g. cora=4701)
-  --allowed-hosts LIST  host names the control API answers for besides loopback names and --host,
-                        comma-separated (env SANDBOX_ALLOWED_HOSTS; * allows any, e.g. behind a proxy)
-  --help                print this help
-Environment: SANDBOX_ADMIN_TOKEN locks /_sandbox and /docs (required when --host is not loopback).`;
+/** What each field is when nothing sets it. */
+const DEFAULTS = Config.parse({});
+
+/**
+ * One row of the flags table: `--help` prints it and the README shows it (test/readme.test.ts
+ * checks the README's table is `flagsMarkdown()`), and parseArgs accepts the flags from it.
+ */
+interface Flag {
+  /** e.g. `--port`; none for a setting only the environment gives. */
+  flag?: string;
+  /** The value's placeholder (e.g. `N`); none for a switch. */
+  value?: string;
+  /** Repeatable. */
+  multiple?: true;
+  env?: string;
+  default?: string | number;
+  /** Markdown, as the README shows it; `--help` prints it without code marks and links. */
+  meaning: string;
+}
+
+export const FLAGS: readonly Flag[] = [
+  { flag: '--port', value: 'N', env: 'PORT', default: DEFAULTS.port, meaning: 'listen port; `0` picks a free one' },
+  { flag: '--host', value: 'HOST', env: 'HOST', default: DEFAULTS.host, meaning: 'listen address' },
+  {
+    flag: '--db',
+    value: 'PATH|URL',
+    env: 'SANDBOX_DB',
+    default: DEFAULTS.db,
+    meaning:
+      'SQLite file (state survives a restart), or `:memory:`, or a `postgres://user:pass@host:port/db` URL: ' +
+      'every process on one database is one sandbox ([shared mode](docs/shared-mode.md))',
+  },
+  { flag: '--pg-pool-max', value: 'N', env: 'SANDBOX_PG_POOL_MAX', default: DEFAULTS.pgPoolMax, meaning: 'PostgreSQL connections per process' },
+  {
+    flag: '--pg-connect-timeout-ms',
+    value: 'N',
+    default: DEFAULTS.pgConnectTimeoutMs,
+    meaning: 'how long a request waits for a PostgreSQL connection before it fails',
+  },
+  { flag: '--pg-statement-timeout-ms', value: 'N', default: DEFAULTS.pgStatementTimeoutMs, meaning: 'the longest one PostgreSQL statement may run' },
+  { flag: '--rate-limits', value: 'vendor|off', default: DEFAULTS.rateLimits, meaning: "the vendors' documented limits, or none" },
+  { flag: '--no-demo', meaning: 'do not load the demo credentials' },
+  {
+    flag: '--log-level',
+    value: 'LEVEL',
+    default: DEFAULTS.logLevel,
+    meaning: Config.shape.logLevel
+      .unwrap()
+      .options.map((level) => `\`${level}\``)
+      .join(', '),
+  },
+  { flag: '--body-limit', value: 'BYTES', default: DEFAULTS.bodyLimit, meaning: "largest request body; larger ones get the vendor's 413" },
+  {
+    flag: '--vendor-option',
+    value: 'V.K=X',
+    multiple: true,
+    meaning:
+      'a vendor switch, repeatable (e.g. `mailingcore.tenantHeader=optional`, `copper.defaultContactTypeId=1074`); ' +
+      '`--V-k-e-y X` is the same (`--mailingcore-tenant-header optional`)',
+  },
+  {
+    flag: '--vendor-port',
+    value: 'V=PORT',
+    multiple: true,
+    meaning: "also serve vendor `V` alone at the root of `PORT`, paths exactly as on the vendor's host (repeatable, e.g. `cora=4701`)",
+  },
+  { flag: '--seed', value: 'FILE', meaning: 'fixtures to load at start (the `POST /_sandbox/seed` document)' },
+  { flag: '--journal-size', value: 'N', default: DEFAULTS.journalCapacity, meaning: 'request journal entries kept; the oldest go first' },
+  {
+    flag: '--journal-mib',
+    value: 'N',
+    default: DEFAULTS.journalMib,
+    meaning: 'request journal memory kept (bodies, headers and entries, in MiB); the oldest go first',
+  },
+  {
+    flag: '--allowed-hosts',
+    value: 'LIST',
+    multiple: true,
+    env: 'SANDBOX_ALLOWED_HOSTS',
+    meaning:
+      'host names the control API answers for besides loopback names and `--host`, comma-separated, repeatable; ' +
+      '`*` for any (the Docker image sets it: the admin token guards it there)',
+  },
+  { flag: '--help', meaning: 'print this help and exit' },
+  { flag: '--version', meaning: 'print the version and exit' },
+  {
+    env: 'SANDBOX_ADMIN_TOKEN',
+    meaning: 'locks `/_sandbox` (all but `GET /_sandbox/health`), `/docs` and the dashboard (16+ characters); required when `--host` is not loopback',
+  },
+];
+
+/** parseArgs' options, from FLAGS. */
+const OPTIONS = Object.fromEntries(
+  FLAGS.flatMap(({ flag, value, multiple }) =>
+    flag === undefined ? [] : [[flag.slice(2), { type: value === undefined ? ('boolean' as const) : ('string' as const), ...(multiple ? { multiple } : {}) }]],
+  ),
+);
+
+const usageOf = (f: Flag) => (f.value === undefined ? f.flag! : `${f.flag} ${f.value}`);
+
+/** The Markdown table of FLAGS that the README shows under "Flags". */
+export function flagsMarkdown(): string {
+  // A | inside a cell, even in code, is escaped; an empty cell is one space.
+  const cell = (text: string | number | undefined, code = true) =>
+    text === undefined ? ' ' : ` ${(code ? `\`${text}\`` : String(text)).replaceAll('|', '\\|')} `;
+  const row = (f: Flag) => `|${[f.flag === undefined ? ' ' : cell(usageOf(f)), cell(f.env), cell(f.default), cell(f.meaning, false)].join('|')}|`;
+  return ['| flag | env | default | meaning |', '|---|---|---|---|', ...FLAGS.map(row)].join('\n');
+}
+
+/** `text`, wrapped to lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
+/** What `--help` prints: FLAGS, as plain text (at most 100 columns). */
+export const USAGE = ((): string => {
+  const plain = (markdown: string) => markdown.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replaceAll('`', '');
+  const column = Math.max(...FLAGS.map((f) => (f.flag === undefined ? f.env!.length : usageOf(f).length))) + 4;
+  const row = (left: string, text: string) =>
+    wrap(text, 100 - column)
+      .map((line, i) => `${i === 0 ? `  ${left}`.padEnd(column) : ' '.repeat(column)}${line.replaceAll('\u00a0', ' ')}`)
+      .join('\n');
+  // `env X` and `default Y` each stay on one line (a no-break space until wrapped).
+  const about = (f: Flag) => {
+    const notes = [f.env !== undefined ? `env\u00a0${f.env}` : '', f.default !== undefined ? `default\u00a0${f.default}` : ''].filter((note) => note !== '');
+    return notes.length === 0 ? plain(f.meaning) : `${plain(f.meaning)} (${notes.join('; ')})`;
+  };
+  return [
+    'Usage: bulk-sandbox [options]',
+    'Flags win over environment variables.',
+    '',
+    ...FLAGS.filter((f) => f.flag !== undefined).map((f) => row(usageOf(f), about(f))),
+    '',
+    'Environment:',
+    ...FLAGS.filter((f) => f.flag === undefined).map((f) => row(f.env!, plain(f.meaning))),
+  ].join('\n');
+})();
+
+/** This package's version: its package.json is one folder up from src/config.ts, dist/config.js and the bundled dist/main.js alike. */
+export const packageVersion = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export class ConfigError extends Error {}
 
@@ -70,36 +198,19 @@ export function expandVendorFlags(argv: readonly string[], vendorNames: readonly
   return out;
 }
 
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
-  let values: Record<string, string | boolean | string[] | undefined>;
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' | 'version' {
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: expandVendorFlags(argv, VENDORS.map((v) => v.name)),
       strict: true,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        db: { type: 'string' },
-        'rate-limits': { type: 'string' },
-        'no-demo': { type: 'boolean' },
-        'log-level': { type: 'string' },
-        'body-limit': { type: 'string' },
-        'vendor-option': { type: 'string', multiple: true },
-        'vendor-port': { type: 'string', multiple: true },
-        seed: { type: 'string' },
-        'journal-size': { type: 'string' },
-        'journal-mib': { type: 'string' },
-        'allowed-hosts': { type: 'string', multiple: true },
-        'pg-pool-max': { type: 'string' },
-        'pg-connect-timeout-ms': { type: 'string' },
-        'pg-statement-timeout-ms': { type: 'string' },
-        help: { type: 'boolean' },
-      },
+      options: OPTIONS,
     }));
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
   }
   if (values.help) return 'help';
+  if (values.version) return 'version';
   const vendorPorts: Record<string, number> = {};
   for (const option of (values['vendor-port'] as string[] | undefined) ?? []) {
     const match = /^([a-z0-9-]+)=(\d{1,5})$/.exec(option);

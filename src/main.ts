@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Process entry: read the config, open the store, serve, and close cleanly on a signal.
 import { readFileSync } from 'node:fs';
-import { ConfigError, USAGE, loadConfig } from './config.js';
+import { ConfigError, USAGE, loadConfig, packageVersion } from './config.js';
 import { limitHeapGrowth } from './core/heap.js';
 import { createLogger } from './core/logger.js';
 import { createSandbox } from './sandbox.js';
@@ -20,8 +20,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config === 'help') {
-    console.log(USAGE);
+  if (config === 'help' || config === 'version') {
+    console.log(config === 'help' ? USAGE : packageVersion());
     return;
   }
   let seed: unknown;

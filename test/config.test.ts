@@ -1,6 +1,6 @@
 // Config parsing: flags win over env, defaults as documented, bad input refused with usage.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, FLAGS, USAGE, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -52,6 +52,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--journal-mib', '0'], {})).toThrow(ConfigError);
     expect(loadConfig(['--journal-mib', '2.5'], {})).toMatchObject({ journalMib: 2.5 });
     expect(loadConfig(['--help'], {})).toBe('help');
+    expect(loadConfig(['--version'], {})).toBe('version');
+  });
+});
+
+describe('--help', () => {
+  it('lists every flag and variable of the table, with the defaults loadConfig applies, as plain text of at most 100 columns', () => {
+    for (const f of FLAGS) expect(USAGE).toContain(`  ${f.flag ?? f.env}`);
+    const defaults = loadConfig([], {});
+    if (defaults === 'help' || defaults === 'version') throw new Error('no flags given');
+    expect(USAGE).toMatch(new RegExp(`\\n  --port N +listen port; 0 picks a free one \\(env PORT; default ${defaults.port}\\)\\n`));
+    // Wrapped lines joined: a flag's text, then its variable and default, each of which never breaks.
+    const flat = USAGE.replace(/\s+/g, ' ');
+    expect(flat).toContain(` --db PATH|URL SQLite file (state survives a restart), or :memory:, or a postgres://`);
+    expect(flat).toContain(`(shared mode) (env SANDBOX_DB; default ${defaults.db}) --pg-pool-max N`);
+    expect(flat).toContain(` --journal-size N request journal entries kept; the oldest go first (default ${defaults.journalCapacity}) --journal-mib`);
+    expect(USAGE).toContain(`default ${defaults.bodyLimit})`);
+    expect(USAGE).toContain('silent, error, warn, info, debug (default info)');
+    expect(USAGE).not.toMatch(/`|\]\(/);
+    for (const line of USAGE.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
   });
 });
 

@@ -1,8 +1,13 @@
 // The process entry: starts on a free port, prints the one documented line, serves, and stops on SIGTERM.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { USAGE } from '../src/config.js';
+
+const root = join(import.meta.dirname, '..');
 
 /** Polls `check` until it holds (at most 5 s): for states another process reaches, never a fixed sleep. */
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
@@ -68,6 +73,21 @@ describe('main', () => {
       await expect(fetch(`${url}/_sandbox/health`)).rejects.toThrow();
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('--version prints the package version and --help the usage, each exiting 0', async () => {
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const [flag, expected] of [
+      ['--version', version],
+      ['--help', USAGE],
+    ] as const) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', flag], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      expect(stdout).toBe(`${expected}\n`);
     }
   });
 

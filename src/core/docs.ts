@@ -1,7 +1,8 @@
-// The offline API reference at /docs: Swagger UI from node_modules (no CDN), one entry per OpenAPI document.
-import { readFileSync } from 'node:fs';
+// The offline API reference at /docs: Swagger UI served from the package's own files (no CDN), one entry per OpenAPI document.
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { renderError, type ErrorOwner } from './router.js';
 import { SandboxError } from './errors.js';
@@ -25,8 +26,32 @@ const ASSETS: Record<string, string> = {
   'favicon-16x16.png': 'image/png',
 };
 
-/** Resolved through Node's resolution, so it works from src/ (tsx), dist/ and an installed package alike. */
-const swaggerUiDir = () => dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+/** What the build copies out of swagger-ui-dist: the served files and the licences that come with them. */
+export const SWAGGER_UI_FILES: readonly string[] = [
+  ...Object.keys(ASSETS),
+  'swagger-ui-bundle.js.LICENSE.txt',
+  'swagger-ui-standalone-preset.js.LICENSE.txt',
+  'LICENSE',
+  'NOTICE',
+];
+
+/**
+ * swagger-ui-dist is a dev dependency (its install script reports usage, and the package needs
+ * five of its files): the build copies SWAGGER_UI_FILES beside this module, to
+ * dist/core/swagger-ui/ (scripts/build.ts). The bundles (dist/main.js, dist/cjs/index.js) define
+ * `__SWAGGER_UI_ASSETS__` as that folder relative to themselves. From src/ (tsx, vitest) there is
+ * no copy, and the files are read from swagger-ui-dist.
+ */
+declare const __SWAGGER_UI_ASSETS__: string | undefined;
+const COPIED_ASSETS = typeof __SWAGGER_UI_ASSETS__ === 'string' ? __SWAGGER_UI_ASSETS__ : './swagger-ui/';
+let assetsDir: string | undefined;
+const swaggerUiDir = (): string => {
+  if (assetsDir === undefined) {
+    const copied = fileURLToPath(new URL(COPIED_ASSETS, import.meta.url));
+    assetsDir = existsSync(copied) ? copied : dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  }
+  return assetsDir;
+};
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 

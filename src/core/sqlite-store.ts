@@ -34,6 +34,12 @@ export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   readonly sql = SQLITE_DIALECT;
   readonly label: string;
+  /**
+   * The better-sqlite3 connection, for this repository's tests. Left out of the published types
+   * (stripInternal in tsconfig.build.json): they would name @types/better-sqlite3, which is not
+   * among the package's dependencies.
+   * @internal
+   */
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly insertSqlOf = new WeakMap<readonly Column[], { upsert: Upsert | undefined; text: string }>();
@@ -76,7 +82,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** The prepared statement for `sql`, compiled on first use. */
+  /**
+   * The prepared statement for `sql`, compiled on first use. Left out of the published types, as `db` is.
+   * @internal
+   */
   statement(sql: string): Database.Statement {
     let stmt = this.statements.get(sql);
     if (!stmt) {

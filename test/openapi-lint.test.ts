@@ -8,8 +8,9 @@ import addFormatsModule from 'ajv-formats';
 import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts/oas31';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { serializeDocument } from '../src/core/openapi.js';
+import { EXAMPLE_TIME, serializeDocument } from '../src/core/openapi.js';
 import { SqliteStore } from '../src/core/sqlite-store.js';
+import { useSandbox } from './helpers.js';
 import { SUITE_VENDORS } from './kit/vendor-kit.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
@@ -161,6 +162,34 @@ describe('every example matches its schema', () => {
         expect(Object.keys(examples), `${name} ${method} ${template} ${status}`).toEqual(listed);
       }
     }
+  });
+});
+
+describe('error examples are what the server answers', () => {
+  const sandbox = useSandbox({ rateLimits: 'off', vendors: SUITE_VENDORS });
+
+  // Each listed error armed as a fault on its route (before auth): the body sent is the example,
+  // at the examples' sandbox time, with the concrete path the request used standing for the template.
+  it.each(SUITE_VENDORS.map((v) => [v.name, v.prefix]))('%s', async (name, prefix) => {
+    const s = sandbox();
+    await s.admin.setClock({ set: EXAMPLE_TIME, freeze: true });
+    let compared = 0;
+    for (const { method, template, op } of operations.filter((o) => o.name === name)) {
+      const concrete = template.replace(/\{([^}]+)\}/g, (_, p: string) => `${p}-1`);
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        const examples = ((response as ResponseObject).content?.['application/json'] as Media | undefined)?.examples ?? {};
+        if (Number(status) < 400) continue;
+        for (const [error, example] of Object.entries(examples)) {
+          await s.admin.armFault({ vendor: name, method: method.toUpperCase(), path: template.replace(/\{([^}]+)\}/g, ':$1'), times: 1, error });
+          const res = await s.fetch(`${prefix}${concrete}`, { method: method.toUpperCase() });
+          expect(res.status, `${method} ${template} ${error}`).toBe(Number(status));
+          const sent = JSON.parse((await res.text()).split(JSON.stringify(concrete).slice(1, -1)).join(JSON.stringify(template).slice(1, -1)));
+          expect(sent, `${method} ${template} ${error}`).toEqual(example.value);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
   });
 });
 

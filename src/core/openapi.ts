@@ -193,7 +193,7 @@ export function buildDocument<Name extends string>(input: DocumentInput<Name>): 
 }
 
 /** The sandbox time error examples are shown at (a vendor's envelope may carry a timestamp). */
-const EXAMPLE_TIME = Date.UTC(2025, 0, 1);
+export const EXAMPLE_TIME = Date.UTC(2025, 0, 1);
 
 /**
  * The body the vendor answers `name` with on this route, rendered by the catalogue's own envelope

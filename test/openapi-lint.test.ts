@@ -7,8 +7,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts/oas31';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createApp } from '../src/app.js';
-import { EXAMPLE_TIME, serializeDocument } from '../src/core/openapi.js';
+import { buildDocument, EXAMPLE_TIME, serializeDocument } from '../src/core/openapi.js';
+import type { RouteDef } from '../src/core/vendor.js';
 import { SqliteStore } from '../src/core/sqlite-store.js';
 import { useSandbox } from './helpers.js';
 import { SUITE_VENDORS } from './kit/vendor-kit.js';
@@ -190,6 +192,45 @@ describe('error examples are what the server answers', () => {
       }
     }
     expect(compared).toBeGreaterThan(0);
+  });
+});
+
+describe('buildDocument', () => {
+  const route = (over: Partial<RouteDef> = {}): RouteDef => ({
+    method: 'post',
+    path: '/things',
+    operationId: 'createThing',
+    summary: 'Create a thing',
+    description: 'Creates a thing',
+    tag: 'things',
+    request: { body: { schema: z.object({ name: z.string() }) } },
+    responses: { 201: { description: 'Created.' } },
+    errors: [],
+    handler: () => new Response(),
+    ...over,
+  });
+  const build = (routes: RouteDef[], tags: Record<string, string> = { things: 'Things' }, security?: RouteDef['security']) =>
+    buildDocument({ title: 't', version: '1', description: 'd', serverUrl: '/', securitySchemes: {}, tags, routes, ...(security ? { security } : {}) });
+  const op = (doc: OpenAPIObject) => (doc.paths!['/things'] as Record<string, OperationObject>).post!;
+
+  it('refuses a route whose tag the document does not declare, and a declared tag no route uses', () => {
+    expect(() => build([route({ tag: 'thngs' })])).toThrow(/createThing has tag thngs/);
+    expect(() => build([route()], { things: 'Things', others: 'Others' })).toThrow(/tags no route uses: others/);
+  });
+
+  it('marks a body required unless the route says the handler takes none', () => {
+    expect((op(build([route()])).requestBody as { required: boolean }).required).toBe(true);
+    const optional = route({ request: { body: { schema: z.object({}), optional: true } } });
+    expect((op(build([optional])).requestBody as { required: boolean }).required).toBe(false);
+  });
+
+  it('writes one scheme list as one requirement, several as alternatives, and [] only against a document default', () => {
+    expect(op(build([route({ security: ['a', 'b'] })])).security).toEqual([{ a: [], b: [] }]);
+    expect(op(build([route({ security: [['a'], []] })])).security).toEqual([{ a: [] }, {}]);
+    expect(op(build([route({ security: [] })])).security).toBeUndefined();
+    const locked = build([route({ security: [] })], undefined, [['a'], ['b']]);
+    expect(locked.security).toEqual([{ a: [] }, { b: [] }]);
+    expect(op(locked).security).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
 import { guardControlPlane } from './core/control-guard.js';
 import { ControlPlane } from './core/control-plane.js';
-import { CONTROL_PREFIX, controlCatalogue, controlRoutes, OPEN_CONTROL_READS } from './core/control/routes.js';
+import { CONTROL_PREFIX, CONTROL_SECURITY, CONTROL_SECURITY_SCHEMES, CONTROL_TAGS, controlCatalogue, controlRoutes, OPEN_CONTROL_READS } from './core/control/routes.js';
 import type { ControlContext } from './core/control/state.js';
 import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
@@ -119,6 +119,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
         description: vendor.openapi.description,
         serverUrl: vendor.prefix,
         securitySchemes: vendor.openapi.securitySchemes,
+        tags: vendor.openapi.tags,
         routes,
         errors: vendor.errors,
       }),
@@ -143,7 +144,9 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
       version: '1.0.0',
       description: "Reset, seed, inspect and steer the sandbox. Never part of a vendor's API.",
       serverUrl: CONTROL_PREFIX,
-      securitySchemes: {},
+      securitySchemes: CONTROL_SECURITY_SCHEMES,
+      security: CONTROL_SECURITY,
+      tags: CONTROL_TAGS,
       routes: control,
       errors: controlCatalogue,
     }),

@@ -85,6 +85,20 @@ export interface ResponseDoc {
   headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
 
+/** A route's request body as documented. */
+export interface RequestBodyDoc {
+  schema: z.ZodType;
+  description?: string;
+  example?: unknown;
+  /** Default `application/json`. */
+  contentType?: string;
+  /**
+   * The handler also answers a request without a body (e.g. as if `{}` were sent): the document then
+   * says `required: false`, and test/request-bodies.test.ts sends the route no body to check it.
+   */
+  optional?: boolean;
+}
+
 export type { ErrorCatalogue } from './errors.js';
 
 /**
@@ -97,14 +111,21 @@ export interface RouteDef<Name extends string = string> {
   path: string;
   operationId: string;
   summary: string;
-  description?: string;
-  /** Names of the security schemes (from the vendor's `openapi.securitySchemes`) the route needs. */
-  security?: string[];
+  /** What the operation does, and when it answers what: required, so no operation reaches the document unexplained. */
+  description: string;
+  /** The operation's group in the document: a resource for a vendor (`people`), an area for the control API (`faults`); one of the document's `tags`. */
+  tag: string;
+  /**
+   * Names of the security schemes (from the vendor's `openapi.securitySchemes`) the route needs, all
+   * of them; alternatives as several lists (any one of them will do). Absent: the document's default
+   * (none for a vendor); `[]`: the route answers without credentials, whatever the default.
+   */
+  security?: string[] | string[][];
   request?: {
     headers?: z.ZodObject;
     params?: z.ZodObject;
     query?: z.ZodObject;
-    body?: { schema: z.ZodType; description?: string; example?: unknown; /** Default `application/json`. */ contentType?: string };
+    body?: RequestBodyDoc;
   };
   /** Successful responses by status. */
   responses: Record<number, ResponseDoc>;
@@ -186,6 +207,8 @@ export interface VendorModule<Name extends string = string, Row extends string =
     version: string;
     description: string;
     securitySchemes: Record<string, Record<string, unknown>>;
+    /** Every tag its routes use (`RouteDef.tag`), with what the group holds. */
+    tags: Record<string, string>;
   };
   create(deps: CoreDeps): VendorInstance<Name>;
 }

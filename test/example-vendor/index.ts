@@ -98,6 +98,7 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
     version: '1.0.0',
     description: 'A minimal vendor built from the core kit (test/example-vendor), for the cross-cutting suites only.',
     securitySchemes: { exampleToken: { type: 'http', scheme: 'bearer', description: 'A team token' } },
+    tags: { contacts: "The team's contacts, keyed by email." },
   },
   create(deps) {
     const table = new TenantTable(deps.store, { schema: SCHEMA, key: 'email', start: '' });
@@ -110,6 +111,10 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
           path: BULK_PATH,
           operationId: 'exampleUpsertContacts',
           summary: `Create or update 1 to ${MAX_CONTACTS} contacts by email; one result per contact, in request order`,
+          tag: 'contacts',
+          description:
+            'Each contact is created, or updated when its email is stored; 200 whenever the request passes its checks. ' +
+            '`BATCH_SIZE` when the batch is empty or too large, `INVALID_REQUEST` when the body has no `contacts` array.',
           security: ['exampleToken'],
           request: { body: { schema: ExampleBulkRequest, example: { contacts: [{ email: 'ada@example.com', name: 'Ada' }, { email: 'grace@example.com' }] } } },
           responses: { 200: { description: 'Counts and one result per contact.', schema: ExampleBulkResponse } },
@@ -121,6 +126,9 @@ export const example: VendorModule<ExampleErrorName, ExampleRowError> = {
           path: '/v1/contacts/:email',
           operationId: 'exampleGetContact',
           summary: 'Fetch one contact by email',
+          tag: 'contacts',
+          description:
+            'The contact stored under this email; `CONTACT_NOT_FOUND` when there is none.',
           security: ['exampleToken'],
           request: { params: z.object({ email: z.string().describe('The contact email') }) },
           responses: { 200: { description: 'The contact.', schema: z.object({ contact: Contact }) } },

@@ -103,7 +103,7 @@ describe('runBulk', () => {
 describe('a route that claims batchField', () => {
   it('is refused at start unless bulkRoute built it: the core could never apply its row faults', () => {
     const errors = defineCatalogue({ errors: { BOOM: { status: 500, message: 'Boom' } }, rowErrors: { BAD: { message: 'Bad' } }, fromCore: { INTERNAL: 'BOOM' }, envelope: () => ({}), envelopeSchema: z.unknown() });
-    const handRolled = { method: 'post' as const, path: '/bulk', operationId: 'handRolled', summary: 'A bulk route by hand', responses: { 200: { description: 'ok' } }, errors: [], batchField: 'rows', handler: () => new Response('{}') };
+    const handRolled = { method: 'post' as const, path: '/bulk', operationId: 'handRolled', summary: 'A bulk route by hand', description: 'Not built by bulkRoute', tag: 'bulk', responses: { 200: { description: 'ok' } }, errors: [], batchField: 'rows', handler: () => new Response('{}') };
     expect(() => createVendorRouter({ name: 'kit', errors }, [handRolled], '')).toThrow('handRolled declares batchField but was not built by bulkRoute');
   });
 });

@@ -59,12 +59,14 @@ const sparse = defineCatalogue({
 });
 
 const routes: RouteDef[] = [
-  { method: 'get', path: '/thing', operationId: 'thing', summary: 'A thing', responses: {}, errors: [], handler: (c) => c.json({ ok: true }) },
+  { method: 'get', path: '/thing', operationId: 'thing', summary: 'A thing', description: 'A thing', tag: 'things', responses: {}, errors: [], handler: (c) => c.json({ ok: true }) },
   {
     method: 'get',
     path: '/throw/:what',
     operationId: 'throw',
     summary: 'Throws what it is told',
+    description: 'Throws what it is told',
+    tag: 'things',
     responses: {},
     errors: [],
     handler: (c) => {

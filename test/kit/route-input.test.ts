@@ -14,9 +14,9 @@ const plain = defineCatalogue(shape);
 const listQuery = z.strictObject({ limit: z.coerce.number().int().max(10).optional(), tag: z.union([z.string(), z.array(z.string())]).optional() });
 const itemParams = z.object({ id: z.string().regex(/^\d+$/) });
 const routes: RouteDef[] = [
-  { method: 'get', path: '/items', operationId: 'list', summary: 'List', request: { query: listQuery }, responses: {}, errors: [], handler: (c) => c.json(routeInput(c, 'query', listQuery)) },
-  { method: 'get', path: '/items/:id', operationId: 'get', summary: 'One', request: { params: itemParams }, responses: {}, errors: [], handler: (c) => c.json(routeInput(c, 'params', itemParams)) },
-  { method: 'get', path: '/wrong', operationId: 'wrong', summary: 'Asks for a schema it does not declare', request: { query: listQuery }, responses: {}, errors: [], handler: (c) => c.json(routeInput(c, 'query', z.object({}))) },
+  { method: 'get', path: '/items', operationId: 'list', summary: 'List', description: 'Lists items', tag: 'items', request: { query: listQuery }, responses: {}, errors: [], handler: (c) => c.json(routeInput(c, 'query', listQuery)) },
+  { method: 'get', path: '/items/:id', operationId: 'get', summary: 'One', description: 'One item', tag: 'items', request: { params: itemParams }, responses: {}, errors: [], handler: (c) => c.json(routeInput(c, 'params', itemParams)) },
+  { method: 'get', path: '/wrong', operationId: 'wrong', summary: 'Asks for a schema it does not declare', description: 'A bug', tag: 'items', request: { query: listQuery }, responses: {}, errors: [], handler: (c) => c.json(routeInput(c, 'query', z.object({}))) },
 ];
 const get = async (catalogue: typeof worded, path: string) => {
   const res = await createVendorRouter({ name: 'kit', errors: catalogue }, routes, '').request(path);

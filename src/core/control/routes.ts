@@ -86,7 +86,7 @@ export const CredentialView = z
 
 const JournalEntryView = z
   .object({
-    id: z.number().int(),
+    id: z.number().int().nonnegative(),
     time: z.string(),
     vendor: z.string(),
     namespace: z.string(),
@@ -96,7 +96,7 @@ const JournalEntryView = z
     operationId: z.string().nullable().describe('The matched route; null when none matched (404, 405)'),
     requestHeaders: z.record(z.string(), z.string()),
     requestBody: z.unknown(),
-    status: z.number().int().nullable().describe('null when a fault dropped the connection'),
+    status: z.number().int().min(100).max(599).nullable().describe('null when a fault dropped the connection'),
     responseHeaders: z.record(z.string(), z.string()),
     responseBody: z.unknown(),
     durationMs: z.number(),
@@ -116,10 +116,10 @@ const FaultView = StoredFault;
 const CoverageView = z
   .object({
     vendor: z.string(),
-    errors: z.array(z.object({ code: z.string(), status: z.number().int(), count: z.number().int() })),
-    rowErrors: z.array(z.object({ code: z.string(), count: z.number().int() })),
-    produced: z.number().int(),
-    total: z.number().int(),
+    errors: z.array(z.object({ code: z.string(), status: z.number().int().min(100).max(599), count: z.number().int().nonnegative() })),
+    rowErrors: z.array(z.object({ code: z.string(), count: z.number().int().nonnegative() })),
+    produced: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
   })
   .meta({ id: 'SandboxCoverage' });
 
@@ -137,6 +137,39 @@ const view = (r: CredentialRecord) => ({ ...r, secret: maskSecret(r.secret) });
  * `openReads`): health says only whether the store answers, so container health checks need no secret.
  */
 export const OPEN_CONTROL_READS: readonly string[] = ['/health'];
+
+/**
+ * How a control call presents the admin token (core/admin-auth.ts), any one of them. Needed only
+ * when the sandbox has one (`SANDBOX_ADMIN_TOKEN`); without it the control API answers anyone on
+ * a loopback name (main.ts listens nowhere else then).
+ */
+export const CONTROL_SECURITY_SCHEMES: Record<string, Record<string, unknown>> = {
+  adminBearer: { type: 'http', scheme: 'bearer', description: 'The admin token as `Authorization: Bearer <token>`, when the sandbox has one (`SANDBOX_ADMIN_TOKEN`).' },
+  adminHeader: { type: 'apiKey', in: 'header', name: 'X-Sandbox-Admin-Token', description: 'The admin token in its own header, when the sandbox has one.' },
+  adminBasic: {
+    type: 'http',
+    scheme: 'basic',
+    description: "HTTP Basic with the admin token as the password (any user name): what a browser sends after the 401's Basic challenge (/docs, the dashboard).",
+  },
+};
+export const CONTROL_SECURITY = [['adminBearer'], ['adminHeader'], ['adminBasic']];
+
+/** The control API's areas, one tag each, in the order the document lists them. */
+export const CONTROL_TAGS: Record<string, string> = {
+  health: 'Whether the sandbox and its store answer; needs no admin token.',
+  documents: 'The OpenAPI documents the sandbox serves.',
+  state: 'Resetting what the vendors stored, the journal, faults and rate-limit buckets.',
+  fixtures: 'Loading credentials and records in one call.',
+  records: "What each vendor has stored, as the vendor's own reads return it.",
+  credentials: 'The credentials each vendor accepts: list, create, revoke.',
+  clock: 'The sandbox time vendor routes see: set, advance, freeze, reset.',
+  journal: 'Every vendor request and its response, credentials redacted: list, count, clear.',
+  faults: "Errors, raw responses, delays, dropped connections and failing rows armed on a vendor's routes.",
+  'rate-limits': 'Turning vendor rate limits on or off, and the live buckets.',
+  snapshots: 'The whole state as one JSON document: export and restore.',
+  coverage: 'Which documented errors and row failures this run produced.',
+  metrics: 'Prometheus metrics of every vendor request.',
+};
 
 /** What the control plane's guard (core/control-guard.ts) may answer, by method: writes have more to check. */
 const READ_GUARD_ERRORS: ControlErrorName[] = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
@@ -172,6 +205,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/health',
       operationId: 'sandboxHealth',
       summary: 'Liveness: answers once the store is open, 503 while it cannot be reached',
+      tag: 'health',
       description: 'Needs no admin token, so a container health check holds no secret: it says only whether the store answers, and which engine does not.',
       responses: {
         200: { description: 'The sandbox is up.', schema: z.object({ status: z.literal('ok') }) },
@@ -195,6 +229,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/openapi.json',
       operationId: 'sandboxOpenApi',
       summary: 'This document',
+      tag: 'documents',
+      description:
+        'The OpenAPI 3.1 document of the control API, built from the same route definitions that serve it. Each vendor\'s own document is at `<vendor prefix>/openapi.json` (e.g. `/cora/openapi.json`).',
       responses: { 200: { description: 'The control API OpenAPI document.', schema: z.record(z.string(), z.unknown()) } },
       errors: [],
       handler: (c) => c.json(ctx.documents.sandbox as object),
@@ -204,9 +241,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/reset',
       operationId: 'sandboxReset',
       summary: 'Delete records, journal, faults and rate-limit buckets (all, or one vendor, tenant or namespace)',
+      tag: 'state',
       description: 'Credentials are kept. With `tenant`, only that tenant\'s records and buckets go.',
-      request: { body: { schema: ResetRequest } },
-      responses: { 200: { description: 'How many records were deleted.', schema: z.object({ deleted: z.number().int() }) } },
+      // No body at all resets everything, as `{}` does (controlBody).
+      request: { body: { schema: ResetRequest, optional: true } },
+      responses: { 200: { description: 'How many records were deleted.', schema: z.object({ deleted: z.number().int().nonnegative() }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       async handler(c) {
         return c.json(await resetState(ctx, await controlBody(c, ctx, ResetRequest)));
@@ -217,8 +256,13 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/seed',
       operationId: 'sandboxSeed',
       summary: 'Load fixtures: credentials and records per vendor, all or nothing',
-      request: { query: namespaceQuery, body: { schema: SeedDocument } },
-      responses: { 200: { description: 'What was loaded.', schema: z.object({ credentials: z.number().int(), records: z.number().int() }) } },
+      tag: 'fixtures',
+      description:
+        'Takes a seed document: credentials and records by vendor, each record in the shape the vendor\'s own create call takes and checked by the vendor\'s own rules. ' +
+        'Loaded into the namespace given by `?namespace=` in one transaction: a bad credential or record answers 400 `INVALID_REQUEST` with `issues` naming each (e.g. `cora.credentials.0: ...`, `cora.records.<tenant>: ...`) and nothing is loaded.',
+      // No body at all loads nothing, as `{}` does.
+      request: { query: namespaceQuery, body: { schema: SeedDocument, optional: true } },
+      responses: { 200: { description: 'What was loaded.', schema: z.object({ credentials: z.number().int().nonnegative(), records: z.number().int().nonnegative() }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
       async handler(c) {
         const body = await controlBody(c, ctx, z.unknown());
@@ -230,6 +274,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/:vendor/records',
       operationId: 'sandboxListRecords',
       summary: "What a vendor has stored, as the vendor's own reads return it",
+      tag: 'records',
+      description:
+        "One page of a vendor's stored records, in the shape the vendor's own read endpoints return them. " +
+        'Filter by `namespace` and `tenant`; page with `limit` (1 to 1000, default 100) and the previous page\'s `nextCursor`. An unknown vendor is 400 `UNKNOWN_VENDOR`.',
       request: {
         params: z.object({ vendor: z.string() }),
         query: RecordsQuery,
@@ -254,6 +302,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/credentials',
       operationId: 'sandboxListCredentials',
       summary: 'Every credential, secrets masked',
+      tag: 'credentials',
+      description:
+        'Every credential of every vendor (or of `?vendor=`), demo ones included, revoked ones flagged; each secret is masked, never shown in clear.',
       request: { query: VendorQuery },
       responses: { 200: { description: 'Credentials.', schema: z.object({ credentials: z.array(CredentialView) }) } },
       errors: [],
@@ -264,6 +315,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/credentials',
       operationId: 'sandboxCreateCredential',
       summary: 'Create (or replace) a credential for one vendor',
+      tag: 'credentials',
+      description:
+        "Stores a credential the vendor's auth then accepts; one with the same vendor and id is replaced. " +
+        "The fields are the vendor's own (its page says which); fields that do not fit them are 400 `INVALID_REQUEST` with `issues`, an unknown vendor 400 `UNKNOWN_VENDOR`.",
       request: { body: { schema: z.looseObject({ vendor: z.string() }), description: "The vendor name plus that vendor's credential fields (see the vendor's page, src/vendors/<vendor>/README.md)." } },
       responses: { 201: { description: 'The credential, secret masked.', schema: CredentialView } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR'],
@@ -282,6 +337,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/credentials',
       operationId: 'sandboxRevokeCredential',
       summary: 'Revoke a credential',
+      tag: 'credentials',
+      description:
+        "From now on the vendor's auth refuses it as it refuses an unknown one; the record stays listed, flagged revoked. No such credential is 404 `NOT_FOUND`.",
       request: { query: RevokeQuery },
       responses: { 200: { description: 'Revoked.', schema: z.object({ revoked: z.literal(true) }) } },
       errors: ['INVALID_REQUEST', 'UNKNOWN_VENDOR', 'NOT_FOUND'],
@@ -298,6 +356,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/clock',
       operationId: 'sandboxGetClock',
       summary: 'The sandbox time',
+      tag: 'clock',
+      description:
+        'The time vendor routes see (token expiry, signature windows, rate-limit windows, timestamps), and whether it is frozen.',
       responses: { 200: { description: 'Current sandbox time.', schema: ClockView } },
       errors: [],
       handler: (c) => c.json(clock.state()),
@@ -307,8 +368,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/clock',
       operationId: 'sandboxSetClock',
       summary: 'Set, advance or freeze the sandbox time',
+      tag: 'clock',
       description: '`set` happens first, then `advanceMs`, then `freeze`, all or nothing: a time outside years 0001 to 9999 is refused with 400 and the clock stays as it was.',
-      request: { body: { schema: ClockUpdate } },
+      // No body at all changes nothing and answers the clock, as `{}` does.
+      request: { body: { schema: ClockUpdate, optional: true } },
       responses: { 200: { description: 'The clock after the change.', schema: ClockView } },
       errors: ['INVALID_REQUEST'],
       async handler(c) {
@@ -327,6 +390,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/clock',
       operationId: 'sandboxResetClock',
       summary: 'Put the sandbox time back on the system clock (no offset, not frozen)',
+      tag: 'clock',
+      description:
+        'Undoes every `POST /_sandbox/clock`: the sandbox time is the system time again, running.',
       responses: { 200: { description: 'The clock, now the system clock.', schema: ClockView } },
       errors: [],
       handler(c) {
@@ -339,6 +405,10 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/requests',
       operationId: 'sandboxListRequests',
       summary: 'The request journal, newest first, credentials redacted',
+      tag: 'journal',
+      description:
+        'The kept journal entries (newest first, at most `limit`, default 100) matching every filter given: vendor, namespace, tenant, method, path substring, status, time, operationId. ' +
+        'Credentials are redacted from headers, paths and bodies. A filter that is not one of these, or a malformed value, is 400 `INVALID_REQUEST`.',
       request: { query: journalListQuery },
       responses: { 200: { description: 'Journal entries.', schema: z.object({ requests: z.array(JournalEntryView) }) } },
       errors: ['INVALID_REQUEST'],
@@ -349,8 +419,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/requests/count',
       operationId: 'sandboxCountRequests',
       summary: 'How many kept journal entries match the filters (no limit)',
+      tag: 'journal',
+      description:
+        'Counts the kept entries matching the same filters as `GET /_sandbox/requests`, without its limit: how a test asserts how many calls a client made.',
       request: { query: journalFilterQuery },
-      responses: { 200: { description: 'The number of matching entries.', schema: z.object({ count: z.number().int() }) } },
+      responses: { 200: { description: 'The number of matching entries.', schema: z.object({ count: z.number().int().nonnegative() }) } },
       errors: ['INVALID_REQUEST'],
       handler: async (c) => c.json({ count: await plane.journal.count(journalFilter(c, journalFilterQuery)) }),
     },
@@ -359,8 +432,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/requests',
       operationId: 'sandboxClearRequests',
       summary: 'Clear the journal (all, or one namespace)',
+      tag: 'journal',
+      description:
+        'Removes the kept journal entries, of one namespace with `?namespace=`, else all. Metrics are not affected.',
       request: { query: namespaceQuery },
-      responses: { 200: { description: 'How many entries were removed.', schema: z.object({ cleared: z.number().int() }) } },
+      responses: { 200: { description: 'How many entries were removed.', schema: z.object({ cleared: z.number().int().nonnegative() }) } },
       errors: [],
       handler: async (c) => c.json({ cleared: await plane.journal.clear(controlQuery(c, namespaceQuery).namespace) }),
     },
@@ -369,6 +445,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/faults',
       operationId: 'sandboxArmFault',
       summary: 'Arm a fault on a vendor route',
+      tag: 'faults',
       description:
         'Fires on matching requests of the namespace given by `?namespace=`. A request matches on `method` and `path` (a route pattern as documented, or a concrete path), and, when given, `tenant` (taken once the vendor\'s auth has passed), `requestHeaders` (names in any case, exact values) and `requestBody` (RFC 6901 pointer → deep-equal JSON value; a body that is not JSON never matches). Matching requests count in `seen`; the first `after` pass; then each fires with `probability` (drawn from a generator seeded with `seed`; a miss consumes no `times`). ' +
         'Actions: `error` (a request-level error of the vendor catalogue, rendered as the vendor renders it), `response` (a raw response: status 200 to 599, no body with 204, 205 or 304), `delayMs` (milliseconds, or `{"fixed": n}`, `{"uniform": {"min", "max"}}`, `{"logNormal": {"medianMs", "sigma"}}`), `drop` (`true`/`"beforeCommit"`: close the socket before the handler runs; `"afterCommit"`: after it wrote), `rowErrors` (row index → the vendor row-error code; the other rows succeed; only on faults whose method and path reach bulk routes alone). ' +
@@ -404,6 +481,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/faults',
       operationId: 'sandboxListFaults',
       summary: 'Armed faults with their remaining counts',
+      tag: 'faults',
+      description:
+        'The armed faults (of `?vendor=` and `?namespace=` when given) with what they match, their action, how many times each may still fire and how many matching requests each has seen.',
       request: { query: FaultListQuery },
       responses: { 200: { description: 'Armed faults.', schema: z.object({ faults: z.array(FaultView) }) } },
       errors: [],
@@ -414,8 +494,11 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/faults',
       operationId: 'sandboxDisarmFaults',
       summary: 'Disarm one fault by id, or all (of a vendor / namespace)',
+      tag: 'faults',
+      description:
+        'Disarms the fault with `?id=`, or every armed fault matching `?vendor=` and `?namespace=`; answers how many were disarmed (0 when none matched).',
       request: { query: FaultDisarmQuery },
-      responses: { 200: { description: 'How many were disarmed.', schema: z.object({ disarmed: z.number().int() }) } },
+      responses: { 200: { description: 'How many were disarmed.', schema: z.object({ disarmed: z.number().int().nonnegative() }) } },
       errors: [],
       handler: (c) => c.json({ disarmed: plane.faults.disarm(definedOnly(controlQuery(c, FaultDisarmQuery))) }),
     },
@@ -424,13 +507,16 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/rate-limits',
       operationId: 'sandboxRateLimits',
       summary: 'The rate-limit mode and the live buckets',
+      tag: 'rate-limits',
+      description:
+        'Whether vendor rate limits are enforced (`vendor`) or not (`off`), and each live bucket: its limiter, a masked key, its count against the limit, and when it resets.',
       responses: {
         200: {
           description: 'Mode and buckets.',
           schema: z.object({
             mode: z.enum(['vendor', 'off']),
             buckets: z.array(
-              z.object({ limiter: z.string(), key: z.string(), count: z.number().int(), limit: z.number().int(), windowMs: z.number().int(), resetAt: z.string() }),
+              z.object({ limiter: z.string(), key: z.string(), count: z.number().int().nonnegative(), limit: z.number().int().nonnegative(), windowMs: z.number().int().nonnegative(), resetAt: z.string() }),
             ),
           }),
         },
@@ -448,6 +534,9 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/rate-limits',
       operationId: 'sandboxSetRateLimits',
       summary: 'Turn every vendor rate limit on (vendor) or off',
+      tag: 'rate-limits',
+      description:
+        '`off` lets every request through (load tests); `vendor` enforces each vendor\'s own limits again.',
       request: { body: { schema: z.strictObject({ mode: z.enum(['vendor', 'off']) }) } },
       responses: { 200: { description: 'The new mode.', schema: z.object({ mode: z.enum(['vendor', 'off']) }) } },
       errors: ['INVALID_REQUEST'],
@@ -462,6 +551,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/snapshot',
       operationId: 'sandboxExportSnapshot',
       summary: 'The whole state as one JSON document, credential secrets withheld unless asked for',
+      tag: 'snapshots',
       description:
         `Every credential's \`secret\` reads \`"${WITHHELD_SECRET}"\`: restoring takes it from the credential with the same vendor and id that the sandbox holds then. ` +
         'With `?secrets=include` the secrets are exported in clear, and the file is itself a credential: keep it as you would the keys.',
@@ -475,6 +565,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/snapshot',
       operationId: 'sandboxRestoreSnapshot',
       summary: 'Replace the whole state with a snapshot, all or nothing',
+      tag: 'snapshots',
       description:
         'The whole document is checked before anything changes; then every table is replaced in one transaction, and the clock, rate-limit mode, faults and journal follow. ' +
         '400 `INVALID_REQUEST` (nothing changed), with `issues` naming each problem by its path in the document (e.g. `tables.cora_accounts.3.data: ...`): ' +
@@ -483,7 +574,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
         `a withheld secret (\`"${WITHHELD_SECRET}"\`) of a credential this sandbox does not hold (create it first, or export with \`?secrets=include\`). ` +
         `413 \`PAYLOAD_TOO_LARGE\`: a body over ${SNAPSHOT_BODY_LIMIT / 1024 / 1024} MiB (this route's own limit, above the sandbox body limit, so that any export restores).`,
       request: { body: { schema: Snapshot } },
-      responses: { 200: { description: 'What was restored.', schema: z.object({ tables: z.number().int(), rows: z.number().int() }) } },
+      responses: { 200: { description: 'What was restored.', schema: z.object({ tables: z.number().int().nonnegative(), rows: z.number().int().nonnegative() }) } },
       errors: ['INVALID_REQUEST', 'PAYLOAD_TOO_LARGE'],
       async handler(c) {
         return c.json(await restoreSnapshot(ctx, await controlBody(c, ctx, z.unknown(), SNAPSHOT_BODY_LIMIT)));
@@ -494,6 +585,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/coverage',
       operationId: 'sandboxCoverage',
       summary: 'For each vendor, every documented error and row-failure code and how often this run produced it',
+      tag: 'coverage',
       description: 'Counts since start or the last `POST /_sandbox/reset` of the same scope. With `namespace` (and `tenant`, `vendor`), only the requests of that scope count.',
       request: { query: CoverageQuery },
       responses: { 200: { description: 'Coverage by vendor.', schema: z.object({ vendors: z.array(CoverageView) }) } },
@@ -509,6 +601,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       path: '/metrics',
       operationId: 'sandboxMetrics',
       summary: 'Prometheus metrics: requests, rows, errors by vendor and code, latency histogram',
+      tag: 'metrics',
       description:
         'Text exposition format 0.0.4. Counters cover the life of the process (reset does not clear them): `bulk_sandbox_requests_total`, `bulk_sandbox_errors_total`, `bulk_sandbox_rows_total`, `bulk_sandbox_row_errors_total`, `bulk_sandbox_faults_fired_total`, and the `bulk_sandbox_request_duration_seconds` histogram; in shared mode also `bulk_sandbox_store_round_trips_total` (statements sent to PostgreSQL).',
       responses: { 200: { description: 'The metrics.', contentType: 'text/plain; version=0.0.4', schema: z.string() } },
@@ -532,5 +625,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
     // The core checks the query against what the route declares before the handler runs, so no
     // handler can act on a query it did not validate; a route that declares none takes none.
     request: { ...route.request, query: route.request?.query ?? NO_QUERY },
+    // The guard lets open reads through without the admin token; every other route has the document's CONTROL_SECURITY.
+    ...(route.method === 'get' && OPEN_CONTROL_READS.includes(route.path) ? { security: [] } : {}),
   }));
 }

@@ -40,6 +40,10 @@ export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
       copperApplication: { type: 'apiKey', in: 'header', name: 'X-PW-Application', description: 'Always `developer_api`' },
       copperUserEmail: { type: 'apiKey', in: 'header', name: 'X-PW-UserEmail', description: "The token owner's email" },
     },
+    tags: {
+      people: 'People (contacts): bulk create and update, single create, fetch, update and delete, fetch by email, search.',
+      activities: "Activities logged on a person (notes, calls, meetings): log one, fetch one, list a person's.",
+    },
   },
   create(deps) {
     const people = new CopperPeople(deps.store);

@@ -76,7 +76,15 @@ function validationError(outcome: CopperOutcome & { ok: false }): SandboxError {
   return copperError('VALIDATION_FAILED', { message: COPPER_MESSAGES.validation(problems) });
 }
 
+// Copper's own page, ids included: bulk_create ignores them (CopperPersonInput's `id`).
 const EXAMPLE_BULK_CREATE = { people: [{ id: 12345, name: 'Contact One' }, { id: 67890, name: 'Contact Two' }] };
+/** One new person: the fields of the page's update example, without the id a create has no use for. */
+const EXAMPLE_CREATE = {
+  name: 'My Contact',
+  emails: [{ email: 'mycontact_1233@noemail.com', category: 'work' }],
+  address: { street: '123 Main Street', city: 'Savannah', state: 'Georgia', postal_code: '31410', country: 'United States' },
+  phone_numbers: [{ number: '415-123-45678', category: 'mobile' }],
+};
 const EXAMPLE_BULK_UPDATE = {
   people: [
     {
@@ -147,6 +155,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
         path: `${API_ROOT}/people/bulk_${mode}`,
         operationId: mode === 'create' ? 'copperBulkCreatePeople' : 'copperBulkUpdatePeople',
         summary: mode === 'create' ? `Create up to ${MAX_BULK_PEOPLE} people` : `Update up to ${MAX_BULK_PEOPLE} people by id`,
+        tag: 'people',
         description:
           `Every well-formed request answers 200 with one element per object, in request order: the full person, or ` +
           `\`{"success": false, "message": {"<field>": [{"error": "<reason>"}]}${mode === 'update' ? ', "id": N' : ''}}\`. ` +
@@ -173,8 +182,12 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people`,
       operationId: 'copperCreatePerson',
       summary: 'Create one person',
+      tag: 'people',
+      description:
+        'The new person, as `GET /people/{id}` returns it; `name` is required and each email must be free in the account. ' +
+        'Every failing field is named in one 422 `VALIDATION_FAILED` (e.g. `Invalid input: Validation errors: Name: can\'t be blank`); a body that is not a JSON object is 422 too.',
       security: SECURITY,
-      request: { headers: authHeaders, body: { schema: CopperPersonInput, example: EXAMPLE_BULK_UPDATE.people[0] } },
+      request: { headers: authHeaders, body: { schema: CopperPersonInput, example: EXAMPLE_CREATE } },
       responses: { 200: { description: 'The new person.', schema: CopperPerson } },
       errors: [...WITH_BODY, 'VALIDATION_FAILED'],
       middleware: standard,
@@ -190,6 +203,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people/fetch_by_email`,
       operationId: 'copperFetchPersonByEmail',
       summary: 'Fetch the person holding an email (case-insensitive)',
+      tag: 'people',
+      description:
+        'The person with this email, compared case-insensitively. No such person is 404 `RESOURCE_NOT_FOUND`; a missing or non-string `email` is 422 `EMAIL_REQUIRED`.',
       security: SECURITY,
       request: { headers: authHeaders, body: { schema: CopperFetchByEmail, example: { email: 'mycontact_123@noemail.com' } } },
       responses: { 200: { description: 'The person.', schema: CopperPerson } },
@@ -210,9 +226,11 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people/search`,
       operationId: 'copperSearchPeople',
       summary: 'List people matching every filter sent, one page at a time',
+      tag: 'people',
       description: `A bare array of people; the number of matches across all pages is in the \`${TOTAL_HEADER}\` header.`,
       security: SECURITY,
-      request: { headers: authHeaders, body: { schema: CopperSearchRequest, example: { page_size: 25, sort_by: 'name' } } },
+      // No body at all is a search with no filter, as `{}` is (readOptionalBody).
+      request: { headers: authHeaders, body: { schema: CopperSearchRequest, example: { page_size: 25, sort_by: 'name' }, optional: true } },
       responses: {
         200: {
           description: 'One page of people.',
@@ -233,6 +251,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people/:id`,
       operationId: 'copperGetPerson',
       summary: 'Fetch one person by id',
+      tag: 'people',
+      description:
+        'The person with this id in the account; 404 `RESOURCE_NOT_FOUND` when it has none (also for an id Copper could not have issued).',
       security: SECURITY,
       request: { headers: authHeaders, params: idParam },
       responses: { 200: { description: 'The person.', schema: CopperPerson } },
@@ -249,6 +270,10 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people/:id`,
       operationId: 'copperUpdatePerson',
       summary: 'Update one person: only the fields sent change, null clears',
+      tag: 'people',
+      description:
+        'Only the fields sent change; `null` clears a field. An `id` in the body is ignored: the path names the person. ' +
+        'An unknown person is 404 `RESOURCE_NOT_FOUND`; failing fields are named in one 422 `VALIDATION_FAILED`.',
       security: SECURITY,
       request: { headers: authHeaders, params: idParam, body: { schema: CopperPersonInput, example: { details: 'This is an update' } } },
       responses: { 200: { description: 'The person after the update.', schema: CopperPerson } },
@@ -268,6 +293,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people/:id`,
       operationId: 'copperDeletePerson',
       summary: 'Delete one person permanently',
+      tag: 'people',
+      description:
+        'Deletes the person and its activities; its emails are free again. An unknown person is 404 `RESOURCE_NOT_FOUND`.',
       security: SECURITY,
       request: { headers: authHeaders, params: idParam },
       responses: { 200: { description: 'The person was deleted; its emails are free again.', schema: CopperDeleted } },
@@ -291,9 +319,10 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/people/:id/activities`,
       operationId: 'copperListPersonActivities',
       summary: "List a person's activities, newest first",
+      tag: 'activities',
       description: "A bare array of the person's activities, one page at a time (`[]` when it has none). An unknown person is 404.",
       security: SECURITY,
-      request: { headers: authHeaders, params: idParam, body: { schema: CopperActivityListRequest, example: { page_size: 25 } } },
+      request: { headers: authHeaders, params: idParam, body: { schema: CopperActivityListRequest, example: { page_size: 25 }, optional: true } },
       responses: { 200: { description: 'One page of activities, newest first.', schema: z.array(CopperActivity) } },
       errors: [...WITH_BODY, 'INVALID_SEARCH'],
       middleware: standard,
@@ -312,6 +341,7 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/activities`,
       operationId: 'copperCreateActivity',
       summary: 'Log a user activity (a note, a call, a meeting) on a person',
+      tag: 'activities',
       description: 'The new activity. Every failing field is named in one 422; a parent that is no person of the account is `Parent: was not found`.',
       security: SECURITY,
       request: {
@@ -346,6 +376,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       path: `${API_ROOT}/activities/:id`,
       operationId: 'copperGetActivity',
       summary: 'Fetch one activity by id',
+      tag: 'activities',
+      description:
+        'The activity with this id in the account; 404 `RESOURCE_NOT_FOUND` when it has none.',
       security: SECURITY,
       request: { headers: authHeaders, params: activityIdParam },
       responses: { 200: { description: 'The activity.', schema: CopperActivity } },

@@ -60,7 +60,11 @@ export type WritableField = keyof typeof writableFields;
 export const WRITABLE_FIELDS = Object.keys(writableFields) as WritableField[];
 
 export const CopperPersonInput = z
-  .object(Object.fromEntries(WRITABLE_FIELDS.map((f) => [f, writableFields[f].optional()])) as { [K in WritableField]: z.ZodOptional<(typeof writableFields)[K]> })
+  .object({
+    // Documented, not kept: Copper's own bulk_create example sends ids, and the API assigns its own (spec/copper.md).
+    id: z.number().int().optional().describe('Ignored: ids are assigned by the server.'),
+    ...(Object.fromEntries(WRITABLE_FIELDS.map((f) => [f, writableFields[f].optional()])) as { [K in WritableField]: z.ZodOptional<(typeof writableFields)[K]> }),
+  })
   .meta({
     id: 'CopperPersonInput',
     description: 'A person to create (`name` required) or the fields to change. Read-only fields (`id`, dates, counts) and unknown fields are ignored.',

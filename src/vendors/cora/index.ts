@@ -25,6 +25,7 @@ export const cora: VendorModule<CoraErrorName, CoraRowErrorName> = {
     securitySchemes: {
       coraApiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key `cora_org_<keyId>.<secret>`' },
     },
+    tags: { accounts: "The organization's accounts, keyed by the caller's own `externalId`: bulk upsert, fetch one or many, update one." },
   },
   create(deps) {
     const accounts = new CoraAccounts(deps.store);

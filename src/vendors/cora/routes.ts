@@ -93,6 +93,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
         path: '/external-api/accounts/bulk-upsert',
         operationId: 'coraBulkUpsertAccounts',
         summary: 'Create or update up to 500 accounts by externalId',
+        tag: 'accounts',
         description:
           'Partial success: 200 whenever the request passes the request-level checks, with one result per account in request order. Rate limited to 1 request every 20 seconds per API key and client IP.',
         security: ['coraApiKey'],
@@ -141,6 +142,9 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
       path: '/external-api/accounts/:externalId',
       operationId: 'coraGetAccount',
       summary: 'Fetch one account by externalId',
+      tag: 'accounts',
+      description:
+        'The account with this externalId in the API key\'s organization; `ACCOUNT_NOT_FOUND` (404) when it has none.',
       security: ['coraApiKey'],
       request: { headers: keyHeaders, params: externalIdParam },
       responses: { 200: { description: 'The account.', schema: CoraAccountResponse } },
@@ -157,6 +161,10 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
       path: '/external-api/accounts',
       operationId: 'coraGetAccounts',
       summary: 'Fetch up to 200 accounts by externalId',
+      tag: 'accounts',
+      description:
+        'Each externalId is looked up once (duplicates and empty values dropped): the accounts found, in request order, `notFoundExternalIds` for the others, and `count`. ' +
+        'No externalId is `EXTERNAL_IDS_REQUIRED`, more than 200 `EXTERNAL_IDS_LIMIT_EXCEEDED` (both 400).',
       security: ['coraApiKey'],
       request: {
         headers: keyHeaders,
@@ -195,6 +203,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
       path: '/external-api/accounts/:externalId',
       operationId: 'coraUpdateAccount',
       summary: 'Update one account',
+      tag: 'accounts',
       description: 'The body is the fields to change, either directly or wrapped as `{"update": {...}}`. Same merge rules as bulk upsert.',
       security: ['coraApiKey'],
       request: {

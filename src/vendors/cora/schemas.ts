@@ -128,7 +128,7 @@ export const CoraChange = z
 
 export const CoraBulkUpsertResult = z
   .object({
-    index: z.number().int(),
+    index: z.number().int().nonnegative(),
     externalId: z.string().optional(),
     status: z.enum(['created', 'updated', 'unchanged', 'failed']),
     accountId: z.string().optional(),
@@ -148,11 +148,11 @@ export const CoraBulkUpsertResponse = z
     message: z.string(),
     dryRun: z.boolean(),
     summary: z.object({
-      total: z.number().int(),
-      created: z.number().int(),
-      updated: z.number().int(),
-      unchanged: z.number().int(),
-      failed: z.number().int(),
+      total: z.number().int().nonnegative(),
+      created: z.number().int().nonnegative(),
+      updated: z.number().int().nonnegative(),
+      unchanged: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
     }),
     results: z.array(CoraBulkUpsertResult),
   })
@@ -169,7 +169,7 @@ export const CoraAccountsResponse = z
     message: z.string(),
     accounts: z.array(CoraAccount),
     notFoundExternalIds: z.array(z.string()),
-    count: z.number().int(),
+    count: z.number().int().nonnegative(),
   })
   .meta({ id: 'CoraAccountsResponse' });
 

@@ -28,6 +28,10 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
     securitySchemes: {
       mailingcoreApiKey: { type: 'http', scheme: 'bearer', description: 'API key `mc_live_...` or `mc_test_...`, with scopes' },
     },
+    tags: {
+      contacts: "The tenant's contacts: bulk import, single upsert, list (pages or `updatedSince` cursor), fetch, change and delete one.",
+      campaigns: 'Campaigns with an audience filter and template locales, and their locale coverage.',
+    },
   },
   create(deps) {
     tenantHeaderMode(deps);

@@ -81,6 +81,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
         path: '/contacts/bulk',
         operationId: 'mailingcoreBulkImportContacts',
         summary: `Upsert up to ${MAX_BULK_CONTACTS} contacts`,
+        tag: 'contacts',
         description:
           'Each item upserts by externalId when present, else by email. One invalid item refuses the whole request (400, nothing written). ' +
           'An item whose externalId and email belong to different contacts, or that repeats an earlier item\'s upsert key, fails alone and is listed in `errors`. Scope `contacts:write`.',
@@ -97,6 +98,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/contacts',
       operationId: 'mailingcoreUpsertContact',
       summary: 'Create or update one contact',
+      tag: 'contacts',
       description: 'The bulk import\'s rules for one contact; the conflict a bulk item reports is a 409 here. Scope `contacts:write`.',
       security: ['mailingcoreApiKey'],
       request: { headers, body: { schema: MailingCoreContactInput } },
@@ -118,6 +120,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/contacts',
       operationId: 'mailingcoreListContacts',
       summary: 'List contacts, by page or by cursor',
+      tag: 'contacts',
       description:
         'Ordered by (updatedAt, id). `updatedSince` keeps contacts with updatedAt >= it. A walk by `meta.nextCursor` reads the contacts as they stood at its first page and never returns one twice; ' +
         'a contact written during the walk (created or changed) is left out of it and comes in the next pull from the largest updatedAt the walk returned, so none is lost. ' +
@@ -163,6 +166,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/contacts/:idOrExternalId',
       operationId: 'mailingcoreGetContact',
       summary: 'Fetch one contact by id or externalId',
+      tag: 'contacts',
       description: 'The id is tried first, then the externalId. Scope `contacts:read`.',
       security: ['mailingcoreApiKey'],
       request: { headers, params: contactParam('The contact id, or your externalId') },
@@ -182,6 +186,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/contacts/:idOrExternalId',
       operationId: 'mailingcoreUpdateContact',
       summary: 'Change fields of one contact, by id',
+      tag: 'contacts',
       description: 'Fields sent replace the stored ones (`attributes` whole); `null` clears externalId, locale and the short texts. Scope `contacts:write`.',
       security: ['mailingcoreApiKey'],
       request: { headers, params: contactParam('The contact id (not the externalId)'), body: { schema: MailingCoreContactPatch } },
@@ -222,7 +227,8 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/contacts/:idOrExternalId',
       operationId: 'mailingcoreDeleteContact',
       summary: 'Delete one contact, by externalId',
-      description: 'Scope `contacts:write`.',
+      tag: 'contacts',
+      description: "Deletes the tenant's contact with this externalId (the contact id does not match here); none is 404 `CONTACT_NOT_FOUND`. Scope `contacts:write`.",
       security: ['mailingcoreApiKey'],
       request: { headers, params: contactParam('Your externalId (not the contact id)') },
       responses: { 200: ok('Deleted.', MailingCoreDeleted) },
@@ -244,6 +250,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/campaigns',
       operationId: 'mailingcoreCreateCampaign',
       summary: 'Create a campaign with an audience filter',
+      tag: 'campaigns',
       description: 'Only what locale coverage needs is emulated: name, audience filter, template locales. Scope `campaigns:write`.',
       security: ['mailingcoreApiKey'],
       request: { headers, body: { schema: MailingCoreCampaignInput } },
@@ -266,6 +273,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       path: '/campaigns/:id/locale-coverage',
       operationId: 'mailingcoreLocaleCoverage',
       summary: "Count the campaign's audience per locale",
+      tag: 'campaigns',
       description: "Counts the tenant's contacts that match the audience filter now, per locale, and whether the campaign has a template in it. Scope `campaigns:read`.",
       security: ['mailingcoreApiKey'],
       request: { headers, params: z.object({ id: z.string().describe('The campaign id') }) },

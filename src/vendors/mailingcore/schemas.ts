@@ -73,16 +73,16 @@ export const MailingCoreBulkRequest = z
   .meta({ id: 'MailingCoreBulkRequest', description: `1 to ${MAX_BULK_CONTACTS} contacts; one invalid item refuses the whole request.` });
 
 export const MailingCoreBulkRowError = z
-  .object({ index: z.number().int(), externalId: z.string().nullable(), email: z.string().nullable(), message: z.string() })
+  .object({ index: z.number().int().nonnegative(), externalId: z.string().nullable(), email: z.string().nullable(), message: z.string() })
   .meta({ id: 'MailingCoreBulkRowError' });
 export type MailingCoreBulkRowError = z.infer<typeof MailingCoreBulkRowError>;
 
 export const MailingCoreBulkResponse = z
   .object({
-    total: z.number().int(),
-    created: z.number().int(),
-    updated: z.number().int(),
-    failed: z.number().int(),
+    total: z.number().int().nonnegative(),
+    created: z.number().int().nonnegative(),
+    updated: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
     errors: z.array(MailingCoreBulkRowError),
   })
   .meta({ id: 'MailingCoreBulkResponse', description: 'Counts of the import; the failed items, by request index.' });
@@ -107,10 +107,10 @@ export const MailingCoreContactsPage = z
   .object({
     data: z.array(MailingCoreContact),
     meta: z.object({
-      page: z.number().int(),
-      limit: z.number().int(),
-      total: z.number().int(),
-      totalPages: z.number().int(),
+      page: z.number().int().nonnegative(),
+      limit: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
+      totalPages: z.number().int().nonnegative(),
       nextCursor: z.string().nullable(),
     }),
   })
@@ -152,7 +152,7 @@ export const MailingCoreCampaign = z
 export type MailingCoreCampaign = z.infer<typeof MailingCoreCampaign>;
 
 export const MailingCoreLocaleCoverage = z
-  .array(z.object({ locale: MailingCoreLocale.nullable(), count: z.number().int(), hasTemplate: z.boolean() }))
+  .array(z.object({ locale: MailingCoreLocale.nullable(), count: z.number().int().nonnegative(), hasTemplate: z.boolean() }))
   .meta({
     id: 'MailingCoreLocaleCoverage',
     description: "Counts of the tenant's contacts matching the audience filter, per locale (null: no locale).",

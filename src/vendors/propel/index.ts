@@ -32,6 +32,15 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
         description: 'Client credentials; send the token as `Authorization: Bearer <access_token>`. Tokens last 1800 seconds.',
         flows: { clientCredentials: { tokenUrl: '/propel/oauth2/token', scopes: { profile: 'The only scope Propel grants' } } },
       },
+      propelClientBasic: {
+        type: 'http',
+        scheme: 'basic',
+        description: 'The token request only: `client_id:client_secret` as HTTP Basic, instead of both in the form body.',
+      },
+    },
+    tags: {
+      auth: 'OAuth 2.0 client credentials: the Bearer token every other call needs.',
+      contacts: 'Contacts, by Propel `id` or by `sourceId` + `source` + `language`: bulk create or update, fetch, update and delete one.',
     },
   },
   create(deps) {

@@ -93,6 +93,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
         path: `/v2/contacts/bulk/${lookupKey}`,
         operationId: lookupKey === 'id' ? 'propelBulkContactsById' : 'propelBulkContactsBySourceId',
         summary: lookupKey === 'id' ? 'Create or update contacts by id' : 'Create or update contacts by sourceId, source and language',
+        tag: 'contacts',
         description:
           'Rows run in request order; each succeeds or fails alone (`success: false` with `error`), and the response is 200 whenever the request itself is valid. ' +
           `At most 1000 contacts. Schema violations (10007) and missing lookup keys (10016) fail the whole request and write nothing.`,
@@ -111,9 +112,12 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       path: '/oauth2/token',
       operationId: 'propelIssueToken',
       summary: 'Issue an access token (OAuth 2.0 client credentials)',
+      tag: 'auth',
       description:
         'Form body (`application/x-www-form-urlencoded`): `grant_type=client_credentials&client_id=..&client_secret=..`; the client may instead ' +
         `authenticate with HTTP Basic. Tokens last ${TOKEN_TTL_S} seconds of the sandbox clock.`,
+      // The client authenticates with HTTP Basic, or with client_id and client_secret in the form body, which no security scheme can say: hence the empty alternative.
+      security: [['propelClientBasic'], []],
       request: {
         headers: z.object({
           Authorization: z.string().optional().describe('Optional `Basic base64(client_id:client_secret)`'),
@@ -150,6 +154,10 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       path: '/v2/contacts/:lookupKey/:lookupValue',
       operationId: 'propelGetContact',
       summary: 'Fetch one contact by id or by sourceId',
+      tag: 'contacts',
+      description:
+        'The contact named by its Propel `id`, or by `sourceId` with `?source=` (and `?language=`), with its attributes. ' +
+        'No such contact is 404 `ContactNotFound` (50006); a lookup key other than `id` or `sourceId` is 400 `InvalidLookupKey`.',
       security: ['propelOAuth2'],
       request: { headers: apiHeaders, params: lookupParams, query: lookupQuery },
       responses: { 200: ok('The contact with its attributes.', PropelContactResponse) },
@@ -162,6 +170,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       path: '/v2/contacts/:lookupKey/:lookupValue',
       operationId: 'propelUpdateContact',
       summary: 'Update one contact',
+      tag: 'contacts',
       description: 'Same field rules as a bulk update; a problem a bulk row would report as a row failure fails the request here.',
       security: ['propelOAuth2'],
       request: { headers: apiHeaders, params: lookupParams, query: lookupQuery, body: { schema: PropelContactPatch } },
@@ -199,6 +208,7 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       path: '/v2/contacts/:lookupKey/:lookupValue',
       operationId: 'propelDeleteContact',
       summary: 'Delete one contact',
+      tag: 'contacts',
       description: 'Contacts that had it as parent keep existing, with `parent` cleared (*decision*).',
       security: ['propelOAuth2'],
       request: { headers: apiHeaders, params: lookupParams, query: lookupQuery },

@@ -107,7 +107,7 @@ export const PropelBulkResult = z
 export type PropelBulkResult = z.infer<typeof PropelBulkResult>;
 
 export const PropelBulkResponse = z
-  .object({ data: z.array(PropelBulkResult), messages: z.array(z.string()), total: z.number().int() })
+  .object({ data: z.array(PropelBulkResult), messages: z.array(z.string()), total: z.number().int().nonnegative() })
   .meta({ id: 'PropelBulkResponse', description: 'One result per contact, in request order; `total` counts rows.' });
 
 export const PropelAttribute = z
@@ -149,12 +149,12 @@ export type PropelContact = z.infer<typeof PropelContact>;
 
 export const PropelContactResponse = z.object({ data: PropelContact }).meta({ id: 'PropelContactResponse' });
 export const PropelContactUpdatedResponse = z
-  .object({ data: PropelContact, messages: z.array(z.string()), total: z.number().int() })
+  .object({ data: PropelContact, messages: z.array(z.string()), total: z.number().int().nonnegative() })
   .meta({ id: 'PropelContactUpdatedResponse' });
 export const PropelContactDeletedResponse = z
   .object({ data: z.object({}), messages: z.array(z.string()) })
   .meta({ id: 'PropelContactDeletedResponse' });
 
 export const PropelTokenResponse = z
-  .object({ access_token: z.string(), expires_in: z.number().int(), token_type: z.literal('Bearer'), scope: z.string() })
+  .object({ access_token: z.string(), expires_in: z.number().int().positive(), token_type: z.literal('Bearer'), scope: z.string() })
   .meta({ id: 'PropelTokenResponse' });

@@ -1,4 +1,4 @@
-// A complete vitest suite against an in-process sandbox: the README shows this file verbatim.
+// A complete vitest suite against an in-process sandbox: docs/testing.md shows this file verbatim.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createSandbox, signCoraRequest, SandboxClock, type Sandbox } from 'bulk-sandbox';
 

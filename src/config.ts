@@ -30,8 +30,8 @@ export type Config = z.infer<typeof Config>;
 const DEFAULTS = Config.parse({});
 
 /**
- * One row of the flags table: `--help` prints it and the README shows it (test/readme.test.ts
- * checks the README's table is `flagsMarkdown()`), and parseArgs accepts the flags from it.
+ * One row of the flags table: `--help` prints it and docs/operations.md shows it (test/pages.test.ts
+ * checks the page's table is `flagsMarkdown()`), and parseArgs accepts the flags from it.
  */
 interface Flag {
   /** e.g. `--port`; none for a setting only the environment gives. */
@@ -42,7 +42,7 @@ interface Flag {
   multiple?: true;
   env?: string;
   default?: string | number;
-  /** Markdown, as the README shows it; `--help` prints it without code marks and links. */
+  /** Markdown, as docs/operations.md shows it (links relative to docs/); `--help` prints it without code marks and links. */
   meaning: string;
 }
 
@@ -56,7 +56,7 @@ export const FLAGS: readonly Flag[] = [
     default: DEFAULTS.db,
     meaning:
       'SQLite file (state survives a restart), or `:memory:`, or a `postgres://user:pass@host:port/db` URL: ' +
-      'every process on one database is one sandbox ([shared mode](docs/shared-mode.md))',
+      'every process on one database is one sandbox ([shared mode](shared-mode.md))',
   },
   { flag: '--pg-pool-max', value: 'N', env: 'SANDBOX_PG_POOL_MAX', default: DEFAULTS.pgPoolMax, meaning: 'PostgreSQL connections per process' },
   {
@@ -126,7 +126,7 @@ const OPTIONS = Object.fromEntries(
 
 const usageOf = (f: Flag) => (f.value === undefined ? f.flag! : `${f.flag} ${f.value}`);
 
-/** The Markdown table of FLAGS that the README shows under "Flags". */
+/** The Markdown table of FLAGS that docs/operations.md shows under "Flags". */
 export function flagsMarkdown(): string {
   // A | inside a cell, even in code, is escaped; an empty cell is one space.
   const cell = (text: string | number | undefined, code = true) =>

@@ -8,7 +8,7 @@ import { bulk, BULK_PATH, newAccount } from '../src/vendors/cora/cora.client.js'
 import { T0, useSandbox } from './helpers.js';
 
 warnIfNoChromium('the dashboard browser test');
-/** `npm run screenshots` sets it: the views are then saved to docs/screenshots/ for the README. */
+/** `npm run screenshots` sets it: the views are then saved to docs/screenshots/ for docs/operations.md. */
 const SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const SHOTS_DIR = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const TOKEN = 'browser-admin-token-0123456789';

@@ -95,6 +95,11 @@ describe('npm pack → install → npx', () => {
         'specs/sandbox.openapi.json',
         // The vendor pages the README links to; no other file under src/ ships.
         ...VENDORS.map((v) => `src/vendors/${v.name}/README.md`),
+        // The pages under docs/ the README links to, and the dashboard screenshots docs/operations.md links to.
+        ...readdirSync(join(root, 'docs'))
+          .filter((f) => f.endsWith('.md'))
+          .map((f) => `docs/${f}`),
+        ...readdirSync(join(root, 'docs', 'screenshots')).map((f) => `docs/screenshots/${f}`),
       ]),
     );
     expect(files.filter((f) => /\.test\.|^src\/|^test\/|\.db$/.test(f) && !/^src\/vendors\/[^/]+\/README\.md$/.test(f))).toEqual([]);

@@ -1,10 +1,11 @@
 // Each vendor's page (src/vendors/<name>/README.md): its sections, an Endpoints table that lists exactly the routes served, working links, and a link from the top README.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { SqliteStore } from '../src/core/sqlite-store.js';
 import { VENDORS } from '../src/vendors/registry.js';
+import { brokenLink, headings, relativeLinks } from './markdown.js';
 
 const root = join(import.meta.dirname, '..');
 const topReadme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -40,14 +41,6 @@ function documentedRoutes(endpoints: string): string[] {
     .sort();
 }
 
-/** GitHub's anchor for a heading. */
-const slug = (heading: string) =>
-  heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N} _-]/gu, '')
-    .replace(/ /g, '-');
-
 describe('vendor pages', () => {
   for (const vendor of VENDORS) {
     describe(vendor.name, () => {
@@ -57,8 +50,7 @@ describe('vendor pages', () => {
       it(`has src/vendors/${vendor.name}/README.md with its sections in order`, () => {
         expect(existsSync(file), `src/vendors/${vendor.name}/README.md is missing`).toBe(true);
         expect(page.startsWith('# ')).toBe(true);
-        const headings = page.split('\n').filter((line) => line.startsWith('## ')).map((line) => line.slice(3));
-        expect(headings).toEqual(SECTIONS);
+        expect(headings(page).filter((h) => h.level === 2).map((h) => h.text)).toEqual(SECTIONS);
       });
 
       it('lists in its Endpoints table every route it serves, and no other', async () => {
@@ -73,19 +65,7 @@ describe('vendor pages', () => {
       });
 
       it('links only to files and headings that exist', () => {
-        const links = [...page.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((href) => !/^[a-z]+:/.test(href));
-        for (const href of links) {
-          const [target, anchor] = href.split('#') as [string, string | undefined];
-          const path = target === '' ? file : resolve(dirname(file), target);
-          expect(existsSync(path), `${href}: no such file`).toBe(true);
-          if (anchor !== undefined && path.endsWith('.md')) {
-            const headings = readFileSync(path, 'utf8')
-              .split('\n')
-              .filter((line) => /^#{1,6} /.test(line))
-              .map((line) => slug(line.replace(/^#+ /, '')));
-            expect(headings, `${href}: no such heading`).toContain(anchor);
-          }
-        }
+        for (const href of relativeLinks(page)) expect(brokenLink(file, href), href).toBeUndefined();
       });
 
       it('is linked from the top README', () => {

@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  * its heap limit is 2 GB or more (the default on machines with 8 GB and up), and under load most
  * of the sandbox's heap is garbage: a snapshot held 29 MiB live while the heap had grown past
  * 90 MiB. At 50%, peak RSS under the bench's file load fell from ~230 to ~175 MiB with no CPU
- * cost outside the noise (README, Performance).
+ * cost outside the noise (docs/performance.md, What limits it).
  */
 export const HEAP_GROWING_PERCENT = 50;
 

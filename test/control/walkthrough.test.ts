@@ -1,4 +1,4 @@
-// The README's control walkthrough, run exactly as written with bash against a live sandbox, twice in a row.
+// The control walkthrough in docs/control-api.md, run exactly as written with bash against a live sandbox, twice in a row.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,18 +8,18 @@ import { createSandbox } from '../../src/sandbox.js';
 import { tempDir } from '../store-inspect.js';
 
 const run = promisify(execFile);
-const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const PAGE = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'control-api.md'), 'utf8');
 const MARKER = '<!-- control-walkthrough -->\n```bash\n';
 
-/** The block as printed in the README. */
+/** The block as printed on the page. */
 function walkthrough(): string {
-  const start = README.indexOf(MARKER);
-  expect(start, 'the README marks its control walkthrough').toBeGreaterThan(0);
-  const body = README.slice(start + MARKER.length);
+  const start = PAGE.indexOf(MARKER);
+  expect(start, 'docs/control-api.md marks its control walkthrough').toBeGreaterThan(0);
+  const body = PAGE.slice(start + MARKER.length);
   return body.slice(0, body.indexOf('```\n'));
 }
 
-describe('README control walkthrough', () => {
+describe('control walkthrough (docs/control-api.md)', () => {
   it('runs as written, twice in a row, every call answered 2xx, and leaves the clock on real time and rate limits on', async () => {
     // The system clock, as a user's `npm start` has it.
     const sandbox = await createSandbox();

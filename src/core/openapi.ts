@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import type { OpenApiBuilder as Builder, OpenAPIObject, OperationObject, ParameterObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { documentedErrors } from './errors.js';
 import type { ErrorCatalogue, RouteDef } from './vendor.js';
 
 type Json = Record<string, unknown>;
@@ -137,7 +138,7 @@ export function buildDocument<Name extends string>(input: DocumentInput<Name>): 
       }
       responses[status] = response;
     }
-    if (input.errors) addErrorResponses(route.operationId, responses, route.errors, input.errors, errorRef!);
+    if (input.errors) addErrorResponses(route.operationId, responses, documentedErrors(route.errors, input.errors), input.errors, errorRef!);
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = operation;
   }
   for (const [path, item] of Object.entries(paths)) builder.addPath(path, item);

@@ -82,8 +82,10 @@ export const COPPER_ERRORS = {
     responseHeaders: { 'Retry-After': 'Whole seconds until the next request can pass' },
     // A faked 429 (a fault) has no limiter decision behind it: one second is the bulk window.
     defaultHeaders: { 'Retry-After': '1' },
+    // Generic: the 180-a-minute limit counts every call of the token (README, decisions).
+    generic: true,
   },
-  INTERNAL_ERROR: { status: 500, message: COPPER_MESSAGES.internal },
+  INTERNAL_ERROR: { status: 500, message: COPPER_MESSAGES.internal, generic: true },
 } as const satisfies Record<string, ErrorEntry>;
 export type CopperErrorName = keyof typeof COPPER_ERRORS;
 

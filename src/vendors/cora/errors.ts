@@ -36,7 +36,8 @@ export const CORA_ERRORS = {
   EXTERNAL_IDS_REQUIRED: { status: 400, message: 'externalIds query parameter is required' },
   EXTERNAL_IDS_LIMIT_EXCEEDED: { status: 400, message: `externalIds must contain at most ${MAX_EXTERNAL_IDS} ids` },
   NOT_FOUND: { status: 404, message: 'Not found' },
-  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  /** Generic: any call can fail on Cora's side (README, decisions). */
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error', generic: true },
 } as const satisfies Record<string, ErrorEntry>;
 export type CoraErrorName = keyof typeof CORA_ERRORS;
 

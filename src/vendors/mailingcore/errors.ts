@@ -99,8 +99,10 @@ export const MC_ERRORS = {
     responseHeaders: { ...RATE_LIMIT_HEADER_DOCS, 'Retry-After': 'Whole seconds until a request can pass' },
     // A faked 429 (fault) has no limiter behind it: a full window is the honest wait.
     defaultHeaders: { 'Retry-After': String(RATE_LIMIT.windowMs / 1000) },
+    // Generic: the 300-a-minute limit counts every call of the key (README, decisions).
+    generic: true,
   },
-  INTERNAL_SERVER_ERROR: { status: 500, message: 'Internal server error' },
+  INTERNAL_SERVER_ERROR: { status: 500, message: 'Internal server error', generic: true },
 } as const satisfies Record<string, ErrorEntry>;
 export type McErrorName = keyof typeof MC_ERRORS;
 

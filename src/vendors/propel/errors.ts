@@ -43,10 +43,8 @@ export const PROPEL_ERRORS = {
   InvalidClient: entry(401, 401, 'Invalid client credentials', 'Unknown client, wrong secret, or a revoked client.'),
   InvalidTokenRequest: entry(400, 400, 'grant_type must be client_credentials'),
   PayloadTooLarge: entry(413, 413, 'Request body is too large'),
-  TooManyRequests: entry(429, 429, 'Too many requests', 'Only when a fault arms it: Propel publishes no rate limit.', {
-    'Retry-After': 'Whole seconds until the next request can pass',
-  }),
-  InternalServerError: entry(500, 500, 'Internal server error'),
+  // No 429: Propel publishes no rate limit and documents no 429 on any route (README, decisions).
+  InternalServerError: { ...entry(500, 500, 'Internal server error'), generic: true },
 } as const satisfies Record<string, PropelErrorEntry>;
 export type PropelErrorName = keyof typeof PROPEL_ERRORS;
 
@@ -106,7 +104,7 @@ export const propelCatalogue = defineCatalogue({
     INVALID_HEADER: 'PayloadValidationError',
     INVALID_INPUT: 'PayloadValidationError',
     PAYLOAD_TOO_LARGE: 'PayloadTooLarge',
-    RATE_LIMITED: 'TooManyRequests',
+    // No RATE_LIMITED: Propel has no rate limit (the core default would answer a 429).
     INTERNAL: 'InternalServerError',
   },
   envelope: ({ name, entry: plain, error }) => {

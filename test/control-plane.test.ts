@@ -24,11 +24,11 @@ describe('faults', () => {
       expect(res.body, name).toEqual({ success: false, code: name, message: entry.message });
       if (name === 'RATE_LIMITED') expect(res.headers.get('retry-after')).toBe('20');
     }
-    // The route's own errors (the vendor page's list, plus 413) and the generic 500.
+    // The route's own errors (the vendor page's list, plus 413), the generic 500 and the answer to a malformed X-Sandbox-Namespace.
     expect(fired.sort()).toEqual(
       [
         'METHOD_NOT_ALLOWED', 'MISSING_AUTH_HEADERS', 'INVALID_API_KEY', 'REQUEST_TIMESTAMP_OUTSIDE_WINDOW', 'INVALID_REQUEST_SIGNATURE', 'RATE_LIMITED',
-        'INVALID_REQUEST_BODY', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR',
+        'INVALID_REQUEST_BODY', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR', 'VALIDATION_ERROR',
       ].sort(),
     );
     expect((await getAccount(sandbox(), 'F1')).status).toBe(404);

@@ -400,6 +400,19 @@ describe('a broad request set per vendor: every answer is documented (status lis
       const journal = await s.admin.requests({ vendor: vendor.name, limit: 1000 });
       expect(journal.some((e) => e.rowErrors.length > 0), 'some request failed single rows').toBe(true);
 
+      // A malformed X-Sandbox-Namespace, which the core checks before any route runs: the vendor's answer to it is documented on every route.
+      const server = { fetch: (path: string, init?: RequestInit) => s.fetch(path, init), now: () => s.clock.now() };
+      for (const route of s.app.instances[vendor.name]!.routes) {
+        const method = route.method.toUpperCase();
+        const path = faultPath(route.path);
+        const headers = { ...(await kitFor(vendor.name).clientAuth(server, { method, path, body: '' })), 'x-sandbox-namespace': 'not a namespace!' };
+        const res = await s.fetch(`${vendor.prefix}${path}`, { method, headers });
+        const sent = { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
+        expect(sent.status, `${method} ${route.path} with a bad namespace: ${sent.text}`).toBeGreaterThanOrEqual(400);
+        expect(sent.text).toContain('X-Sandbox-Namespace');
+        expectDocumented(vendor.name, route.method, route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'), sent);
+      }
+
       const limited = LIMITED[vendor.name];
       if (limited) {
         expect((await call(s, '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) })).status).toBe(200);

@@ -57,7 +57,7 @@ describe('served documents', () => {
     expect(Object.keys(bulk.responses!).sort()).toEqual(['200', '400', '401', '405', '413', '429', '500']);
     expect(bulk.responses!['429'].headers).toHaveProperty('Retry-After');
     const get = documents.cora!.paths!['/external-api/accounts/{externalId}']!;
-    expect(Object.keys(get.get!.responses!).sort()).toEqual(['200', '401', '404', '405', '500']);
+    expect(Object.keys(get.get!.responses!).sort()).toEqual(['200', '400', '401', '404', '405', '500']);
     expect(Object.keys(get.patch!.responses!).sort()).toEqual(['200', '400', '401', '404', '405', '413', '500']);
   });
 });

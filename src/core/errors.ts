@@ -196,8 +196,10 @@ export function defineCatalogue<Name extends string, Row extends string = never>
 
 /**
  * Every error a route documents, and so every error a fault named by `action.error` may answer on
- * it: the route's own `errors`, then the catalogue's generic ones it does not list already.
+ * it: the route's own `errors`, then the catalogue's generic ones, then the vendor's answer to a
+ * malformed sandbox header (X-Sandbox-Namespace), which the core checks on every route.
  */
-export const documentedErrors = <Name extends string>(routeErrors: readonly Name[], catalogue: Pick<ErrorCatalogue<Name>, 'generic'>): Name[] => [
-  ...new Set([...routeErrors, ...catalogue.generic]),
-];
+export function documentedErrors<Name extends string>(routeErrors: readonly Name[], catalogue: Pick<ErrorCatalogue<Name>, 'generic' | 'fromCore' | 'errors'>): Name[] {
+  const header = catalogue.fromCore.INVALID_HEADER;
+  return [...new Set([...routeErrors, ...catalogue.generic, ...(Object.hasOwn(catalogue.errors, header) ? [header as Name] : [])])];
+}

@@ -121,7 +121,7 @@ describe('faults that cannot fire are refused', () => {
     await expectRefused(
       { vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'RATE_LIMITED' },
       'RATE_LIMITED (429) is not documented on GET /external-api/accounts/:externalId, so a fault may not answer it there',
-      'GET /external-api/accounts/:externalId documents MISSING_AUTH_HEADER (401), INVALID_API_KEY (401), METHOD_NOT_ALLOWED (405), ACCOUNT_NOT_FOUND (404), INTERNAL_ERROR (500).',
+      'GET /external-api/accounts/:externalId documents MISSING_AUTH_HEADER (401), INVALID_API_KEY (401), METHOD_NOT_ALLOWED (405), ACCOUNT_NOT_FOUND (404), INTERNAL_ERROR (500), VALIDATION_ERROR (400).',
       'Routes that document it: POST /external-api/accounts/bulk-upsert;',
       'arm a raw "response" fault, which is outside cora\'s documented contract',
     );
@@ -162,7 +162,7 @@ describe('faults that cannot fire are refused', () => {
       { method: 'get' as const, path: '/things/:id', errors: ['GONE'] },
     ];
     const errors = { GONE: { status: 410, message: 'Gone' }, DOWN: { status: 503, message: 'Down', generic: true } };
-    const vendor = { name: 'toy', errors: { errors, generic: ['DOWN'], rowErrors: { BAD: { message: 'Bad' } } } } as never;
+    const vendor = { name: 'toy', errors: { errors, generic: ['DOWN'], fromCore: { INVALID_HEADER: 'INVALID_HEADER' }, rowErrors: { BAD: { message: 'Bad' } } } } as never;
     expect(faultTargetProblem(vendor, routes, { method: null, path: '/things/bulk', action: { rowErrors: { '0': 'BAD' } } })).toBeUndefined();
     expect(faultTargetProblem(vendor, routes, { method: 'GET', path: '/things/42', action: { error: 'GONE' } })).toBeUndefined();
     expect(faultTargetProblem(vendor, routes, { method: 'GET', path: '/things/bulk', action: { error: 'GONE' } })).toContain('has no GET route');

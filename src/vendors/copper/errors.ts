@@ -67,7 +67,8 @@ export const COPPER_ERRORS = {
   VALIDATION_FAILED: {
     status: 422,
     message: "Invalid input: Validation errors: Name: can't be blank",
-    description: 'A single-record create or update (a person, an activity) failed validation; the message lists each field and reason.',
+    description:
+      'A single-record create or update (a person, an activity) failed validation; the message lists each field and reason. On any route: a malformed X-Sandbox-Namespace header (the message names it).',
   },
   EMAIL_REQUIRED: { status: 422, message: COPPER_MESSAGES.emailRequired, description: '`email` is missing or not a string.' },
   INVALID_SEARCH: {

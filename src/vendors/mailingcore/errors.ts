@@ -77,7 +77,7 @@ export const MC_MESSAGES = {
 
 export const MC_ERRORS = {
   INVALID_BODY: { status: 400, message: MC_MESSAGES.badRequest, description: 'Malformed JSON, wrong content type, empty body, or forbidden keys', ...afterAuth },
-  VALIDATION_FAILED: { status: 400, message: MC_MESSAGES.badRequest, description: 'A field or query parameter failed validation; the message names it (e.g. `contacts.3.email must be an email`)', ...afterAuth },
+  VALIDATION_FAILED: { status: 400, message: MC_MESSAGES.badRequest, description: 'A field, query parameter or (on any route) the X-Sandbox-Namespace header failed validation; the message names it (e.g. `contacts.3.email must be an email`)', ...afterAuth },
   CONTACTS_REQUIRED: { status: 400, message: MC_MESSAGES.contactsRequired, ...afterAuth },
   CONTACTS_LIMIT_EXCEEDED: { status: 400, message: MC_MESSAGES.contactsLimit, ...afterAuth },
   INVALID_CURSOR: { status: 400, message: MC_MESSAGES.cursorInvalid, ...afterAuth },

@@ -36,7 +36,7 @@ export const PROPEL_ERRORS = {
   SchemaValidationException: entry(10007, 400, 'Request does not match the schema', 'One message per schema violation, each prefixed by the JSON pointer of the offending value.'),
   NotFound: entry(10008, 404, 'Resource not found', 'Unknown path, or a known path with a method it does not take (Propel documents no 405).'),
   LookupKeyNotFound: entry(10016, 400, 'Lookup key not found', 'A contact has no value for the endpoint\'s lookup key; one message per such contact.'),
-  PayloadValidationError: entry(10017, 400, 'Payload validation failed', 'More than 1000 contacts, a sourceId lookup without `source`, or a single-contact write the vendor refuses.'),
+  PayloadValidationError: entry(10017, 400, 'Payload validation failed', 'More than 1000 contacts, a sourceId lookup without `source`, a single-contact write the vendor refuses, or (on any route) a malformed X-Sandbox-Namespace header.'),
   ContactNotFound: entry(50006, 404, 'Contact not found'),
   ParentContactNotFound: entry(50007, 404, 'Parent contact not found'),
   Unauthorized: entry(401, 401, 'Authentication required - provide valid OAuth2 token', 'Missing, unknown or expired Bearer token.'),

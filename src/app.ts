@@ -9,6 +9,7 @@ import { CONTROL_PREFIX, CONTROL_SECURITY, CONTROL_SECURITY_SCHEMES, CONTROL_TAG
 import type { ControlContext } from './core/control/state.js';
 import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
+import { documentedErrors } from './core/errors.js';
 import { createIdSource, type IdSource } from './core/ids.js';
 import { logRequests, type LogArea, type Logger } from './core/logger.js';
 import { assignRequestIds } from './core/request-id.js';
@@ -175,6 +176,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
     title: v.title,
     prefix: v.prefix,
     bulkRoutes: instances[v.name]!.routes.filter((r) => r.batchField !== undefined).map((r) => `${r.method.toUpperCase()} ${r.path}`),
+    faultErrors: Object.fromEntries(instances[v.name]!.routes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, documentedErrors(r.errors, v.errors)])),
   }));
   app.route(DASHBOARD_PATH, createDashboardRouter(dashboardVendors, lock, pagesOwner));
   app.route(

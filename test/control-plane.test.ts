@@ -1,7 +1,7 @@
 // The control plane on Cora: faults by name and by row, drops, counting, namespaces, journal, snapshots, coverage.
 import { describe, expect, it } from 'vitest';
 import { CORA_ERRORS, CORA_ROW_ERRORS } from '../src/vendors/cora/errors.js';
-import { startSandbox, useSandbox, call, T0 } from './helpers.js';
+import { startSandbox, useSandbox, call, json, T0 } from './helpers.js';
 import { bulk, BULK_PATH, DEMO_KEY, getAccount, newAccount } from '../src/vendors/cora/cora.client.js';
 import { SandboxClock } from '../src/core/clock.js';
 
@@ -9,14 +9,28 @@ const sandbox = useSandbox({ rateLimits: 'off' });
 const NS = { 'x-sandbox-namespace': 'job-a' };
 
 describe('faults', () => {
-  it('answers every Cora request-level error armed by name exactly as Cora renders it, and writes nothing', async () => {
+  it('answers every Cora error the bulk upsert documents, armed by name, exactly as Cora renders it, refuses the others, and writes nothing', async () => {
+    const fired: string[] = [];
     for (const [name, entry] of Object.entries(CORA_ERRORS)) {
-      await sandbox().admin.armFault({ vendor: 'cora', method: 'POST', path: BULK_PATH, error: name });
+      const armed = await call(sandbox(), '/_sandbox/faults', { method: 'POST', ...json({ vendor: 'cora', method: 'POST', path: BULK_PATH, error: name }) });
+      if (armed.status === 400) {
+        expect(armed.body.error.message, name).toContain(`${name} (${entry.status}) is not documented on POST ${BULK_PATH}`);
+        continue;
+      }
+      expect(armed.status, name).toBe(201);
+      fired.push(name);
       const res = await bulk(sandbox(), { accounts: [newAccount('F1')] });
       expect(res.status, name).toBe(entry.status);
       expect(res.body, name).toEqual({ success: false, code: name, message: entry.message });
       if (name === 'RATE_LIMITED') expect(res.headers.get('retry-after')).toBe('20');
     }
+    // The route's own errors (the vendor page's list, plus 413), the generic 500 and the answer to a malformed X-Sandbox-Namespace.
+    expect(fired.sort()).toEqual(
+      [
+        'METHOD_NOT_ALLOWED', 'MISSING_AUTH_HEADERS', 'INVALID_API_KEY', 'REQUEST_TIMESTAMP_OUTSIDE_WINDOW', 'INVALID_REQUEST_SIGNATURE', 'RATE_LIMITED',
+        'INVALID_REQUEST_BODY', 'ACCOUNTS_REQUIRED', 'ACCOUNTS_LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR', 'VALIDATION_ERROR',
+      ].sort(),
+    );
     expect((await getAccount(sandbox(), 'F1')).status).toBe(404);
     expect(await sandbox().admin.faults()).toEqual([]);
   });
@@ -25,7 +39,7 @@ describe('faults', () => {
     await expect(sandbox().admin.armFault({ vendor: 'cora', error: 'NOPE' })).rejects.toMatchObject({ status: 400 });
     await expect(sandbox().admin.armFault({ vendor: 'cora', rowErrors: { 0: 'NOPE' } })).rejects.toMatchObject({ status: 400 });
     await expect(sandbox().admin.armFault({ vendor: 'nope', error: 'X' })).rejects.toMatchObject({ status: 400 });
-    await expect(sandbox().admin.armFault({ vendor: 'cora', delayMs: 1, error: 'NOT_FOUND' } as never)).rejects.toMatchObject({ status: 400 });
+    await expect(sandbox().admin.armFault({ vendor: 'cora', delayMs: 1, error: 'INTERNAL_ERROR' } as never)).rejects.toMatchObject({ status: 400 });
   });
 
   it('rowErrors fail exactly the chosen rows in the vendor row shape; the others are stored', async () => {
@@ -66,12 +80,12 @@ describe('faults', () => {
     for (let i = 0; i < 6; i++) statuses.push((await getAccount(sandbox(), `G${i}`)).status);
     expect(statuses).toEqual([404, 404, 503, 503, 404, 404]);
     // A request that does not match (another path) does not count.
-    await sandbox().admin.armFault({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/:externalId', after: 1, error: 'NOT_FOUND' });
+    await sandbox().admin.armFault({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/:externalId', after: 1, error: 'INTERNAL_ERROR' });
     await call(sandbox(), '/cora/external-api/accounts?externalIds=A', { headers: { authorization: `Bearer ${DEMO_KEY}` } });
     expect((await sandbox().admin.faults())[0]).toMatchObject({ seen: 0, remaining: 1 });
     expect((await getAccount(sandbox(), 'H')).body.code).toBe('ACCOUNT_NOT_FOUND');
     expect((await sandbox().admin.faults())[0]).toMatchObject({ seen: 1, remaining: 1 });
-    expect((await getAccount(sandbox(), 'H')).body.code).toBe('NOT_FOUND');
+    expect((await getAccount(sandbox(), 'H')).body.code).toBe('INTERNAL_ERROR');
     expect(await sandbox().admin.faults()).toEqual([]);
   });
 
@@ -97,9 +111,9 @@ describe('namespaces', () => {
       expect((await getAccount(limited, 'N1')).body.account.bucket).toBe('default');
       expect((await limited.admin.records('cora', { namespace: 'job-a' })).records).toHaveLength(1);
 
-      await limited.admin.armFault({ vendor: 'cora', error: 'NOT_FOUND' }, { namespace: 'job-a' });
+      await limited.admin.armFault({ vendor: 'cora', error: 'INTERNAL_ERROR' }, { namespace: 'job-a' });
       expect((await getAccount(limited, 'N1')).status).toBe(200);
-      expect((await call(limited, '/cora/external-api/accounts/N1', { headers: { authorization: `Bearer ${DEMO_KEY}`, ...NS } })).body.code).toBe('NOT_FOUND');
+      expect((await call(limited, '/cora/external-api/accounts/N1', { headers: { authorization: `Bearer ${DEMO_KEY}`, ...NS } })).body.code).toBe('INTERNAL_ERROR');
 
       const journalA = await limited.admin.requests({ namespace: 'job-a' });
       expect(journalA.every((e) => e.namespace === 'job-a')).toBe(true);
@@ -165,7 +179,7 @@ describe('snapshots', () => {
     await bulk(sandbox(), { accounts: [newAccount('S1', { person: { name: { first: 'A' } } }), newAccount('S2')] });
     await bulk(sandbox(), { accounts: [newAccount('S3')] }, { headers: NS });
     await sandbox().admin.createCredential({ vendor: 'cora', tenant: 'org_snap', key: 'cora_org_snap.snap_secret' });
-    await sandbox().admin.armFault({ vendor: 'cora', error: 'NOT_FOUND', after: 5 });
+    await sandbox().admin.armFault({ vendor: 'cora', error: 'INTERNAL_ERROR', after: 5 });
     await sandbox().admin.advanceClock(90_000);
     // The fresh sandbox does not hold cora_org_snap: its secret must travel in the file.
     const snapshot = await sandbox().admin.snapshot({ secrets: 'include' });

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable as available, keepLocal, launchChromium, warnIfNoChromium } from './browser.js';
 import { bulk, BULK_PATH, newAccount } from '../src/vendors/cora/cora.client.js';
+import { CORA_ERRORS } from '../src/vendors/cora/errors.js';
 import { T0, useSandbox } from './helpers.js';
 
 warnIfNoChromium('the dashboard browser test');
@@ -154,6 +155,15 @@ describe.skipIf(!available)('dashboard in a browser', () => {
     await kind('error');
     expect(await offered()).toEqual(expect.arrayContaining(['', 'GET /external-api/accounts/:externalId', 'POST /external-api/accounts/bulk-upsert']));
     expect(await page.locator('#fault-operation-note').isHidden()).toBe(true);
+    const CORA_ORDER = Object.keys(CORA_ERRORS);
+    // Errors by name: only those the chosen request documents (the server refuses the others); for any request, those every route documents.
+    const errorsOffered = () => page.locator('#fault-error option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    await page.selectOption('#fault-operation', 'GET /external-api/accounts/:externalId');
+    expect(await errorsOffered()).toEqual(['MISSING_AUTH_HEADER', 'INVALID_API_KEY', 'VALIDATION_ERROR', 'ACCOUNT_NOT_FOUND', 'METHOD_NOT_ALLOWED', 'INTERNAL_ERROR'].sort((a, b) => CORA_ORDER.indexOf(a) - CORA_ORDER.indexOf(b)));
+    await page.selectOption('#fault-operation', '');
+    expect(await errorsOffered()).toEqual(['INVALID_API_KEY', 'METHOD_NOT_ALLOWED', 'VALIDATION_ERROR', 'INTERNAL_ERROR'].sort((a, b) => CORA_ORDER.indexOf(a) - CORA_ORDER.indexOf(b)));
+    await page.selectOption('#fault-operation', 'POST /external-api/accounts/bulk-upsert');
+    expect(await errorsOffered()).toContain('RATE_LIMITED');
 
     // The status field stops what no response can be (the browser's own check, before any request)...
     await kind('response');

@@ -108,7 +108,7 @@ describe('request logs', () => {
   it("a fault's answer (an error, a raw 5xx, a dropped connection) is logged at info with the fault's id, never as an error", async () => {
     const { s, lines } = await logged('info');
     await s.admin.armFault({ vendor: 'cora', method: 'GET', response: { status: 503, body: 'down for the test' } });
-    await s.admin.armFault({ vendor: 'cora', method: 'GET', error: 'ACCOUNT_NOT_FOUND' });
+    await s.admin.armFault({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/:externalId', error: 'ACCOUNT_NOT_FOUND' });
     await s.admin.armFault({ vendor: 'cora', method: 'POST', drop: true });
     const answers = [await getAccount(s, 'A'), await getAccount(s, 'B')];
     expect(answers.map((r) => r.status)).toEqual([503, 404]);

@@ -54,10 +54,10 @@ describe('served documents', () => {
 
   it('documents every status each Cora route can return', () => {
     const bulk = documents.cora!.paths!['/external-api/accounts/bulk-upsert']!.post!;
-    expect(Object.keys(bulk.responses!).sort()).toEqual(['200', '400', '401', '405', '413', '429']);
+    expect(Object.keys(bulk.responses!).sort()).toEqual(['200', '400', '401', '405', '413', '429', '500']);
     expect(bulk.responses!['429'].headers).toHaveProperty('Retry-After');
     const get = documents.cora!.paths!['/external-api/accounts/{externalId}']!;
-    expect(Object.keys(get.get!.responses!).sort()).toEqual(['200', '401', '404', '405']);
-    expect(Object.keys(get.patch!.responses!).sort()).toEqual(['200', '400', '401', '404', '405', '413']);
+    expect(Object.keys(get.get!.responses!).sort()).toEqual(['200', '400', '401', '404', '405', '500']);
+    expect(Object.keys(get.patch!.responses!).sort()).toEqual(['200', '400', '401', '404', '405', '413', '500']);
   });
 });

@@ -65,6 +65,11 @@ export interface ErrorEntry {
   responseHeaders?: Record<string, string>;
   /** Header values used when the thrown error sets none (e.g. a faked RATE_LIMITED's Retry-After). */
   defaultHeaders?: Record<string, string>;
+  /**
+   * A generic error: one the vendor can answer on any call (its 5xx, or what it documents for every
+   * call). Marked here once; the core adds it to every route's documented errors (`documentedErrors`).
+   */
+  generic?: boolean;
 }
 
 /** One way a single row of a bulk request can fail, in the vendor's words. */
@@ -158,6 +163,8 @@ export interface ErrorCatalogue<Name extends string = string, Row extends string
   // wide `ErrorCatalogue` (method parameters are compared both ways).
   envelope(input: EnvelopeInput<Name>): unknown;
   envelopeSchema: z.ZodType;
+  /** The names of the entries marked `generic`: every route documents them, so a fault may answer them anywhere. */
+  generic: readonly Name[];
   /** The error to throw for one of this catalogue's names. */
   error(name: Name, options?: SandboxErrorOptions): SandboxError;
   /** The error a request whose query or path parameters fail the route's schemas answers with. */
@@ -177,6 +184,7 @@ export function defineCatalogue<Name extends string, Row extends string = never>
   return {
     errors: def.errors,
     rowErrors: def.rowErrors,
+    generic: (Object.keys(def.errors) as Name[]).filter((name) => def.errors[name].generic === true),
     fromCore: fromCore as Record<CoreErrorCode, Name | CoreErrorCode>,
     envelope: (input) => def.envelope(input),
     envelopeSchema: def.envelopeSchema,
@@ -184,4 +192,14 @@ export function defineCatalogue<Name extends string, Row extends string = never>
     inputError: (failure) => (def.inputError ? def.inputError(failure, error) : new SandboxError('INVALID_INPUT', { message: describeInputFailure(failure) })),
     rowFaults: (faults) => faults && new Map([...faults].filter((fault): fault is [number, Row] => isRow(fault[1]))),
   };
+}
+
+/**
+ * Every error a route documents, and so every error a fault named by `action.error` may answer on
+ * it: the route's own `errors`, then the catalogue's generic ones, then the vendor's answer to a
+ * malformed sandbox header (X-Sandbox-Namespace), which the core checks on every route.
+ */
+export function documentedErrors<Name extends string>(routeErrors: readonly Name[], catalogue: Pick<ErrorCatalogue<Name>, 'generic' | 'fromCore' | 'errors'>): Name[] {
+  const header = catalogue.fromCore.INVALID_HEADER;
+  return [...new Set([...routeErrors, ...catalogue.generic, ...(Object.hasOwn(catalogue.errors, header) ? [header as Name] : [])])];
 }

@@ -1,15 +1,15 @@
-// Whether a fault can ever fire on a vendor: catalogue names it uses, and the routes its method and path reach.
+// Whether a fault can ever fire on a vendor: catalogue names it uses, the routes its method and path reach, and what those routes document.
+import { documentedErrors } from './errors.js';
 import type { Fault } from './faults.js';
 import { routesByPath } from './router.js';
 import type { RouteDef, VendorModule } from './vendor.js';
 
-type Route = Pick<RouteDef, 'method' | 'path' | 'batchField'>;
+type Route = Pick<RouteDef, 'method' | 'path' | 'batchField' | 'errors'>;
 
 const isWildcard = (segment: string) => segment.startsWith(':') || segment === '*';
 /** Never a literal path segment (a request path cannot carry NUL): stands for "any value" in a probe path. */
 const ANY_VALUE = '\u0000';
 const label = (r: Route) => `${r.method.toUpperCase()} ${r.path}`;
-
 
 /**
  * The route paths a fault path reaches: a path group is reached when some request path matches
@@ -38,7 +38,9 @@ function reachedGroups(groups: Array<[string, Route[]]>, faultPath: string): Arr
 /**
  * Why `fault` could never fire (or fire as asked) on `vendor`, or `undefined` when it can:
  * error and row-error names must be the catalogue's own entries, `path` and `method` must reach
- * at least one of `routes`, and `rowErrors` only on faults that reach bulk routes alone.
+ * at least one of `routes`, an `error` only on faults whose every reachable route documents it
+ * (its `errors` and the catalogue's generic ones: a fault answers within the vendor's contract,
+ * a raw `response` is the way out of it), and `rowErrors` only on faults that reach bulk routes alone.
  * `path` is a route pattern (`/accounts/:externalId`) or a concrete path (`/accounts/A1`).
  * Arming uses it; so can anything that restores faults from outside (a snapshot).
  */
@@ -67,6 +69,21 @@ export function faultTargetProblem(
   if (candidates.length === 0) {
     const where = fault.path === null ? `${vendor.name} has` : `path ${fault.path} has`;
     return `${where} no ${fault.method} route (${fault.path === null ? known : `it has: ${reached.map(label).join(', ')}`})`;
+  }
+  if ('error' in action) {
+    const documented = (r: Route) => documentedErrors(r.errors, vendor.errors);
+    const silent = candidates.filter((r) => !documented(r).includes(action.error));
+    if (silent.length > 0) {
+      const { status } = vendor.errors.errors[action.error]!;
+      const named = (names: readonly string[]) => names.map((n) => `${n} (${vendor.errors.errors[n]?.status})`).join(', ');
+      const where = silent.map((r) => `${label(r)} documents ${named(documented(r))}`).join('; ');
+      const others = routes.filter((r) => documented(r).includes(action.error)).map(label);
+      const elsewhere = others.length > 0 ? `Routes that document it: ${others.join(', ')}` : `No ${vendor.name} route documents it`;
+      return (
+        `${action.error} (${status}) is not documented on ${silent.map(label).join(', ')}, so a fault may not answer it there: ${where}. ` +
+        `${elsewhere}; to send it here anyway, arm a raw "response" fault, which is outside ${vendor.name}'s documented contract`
+      );
+    }
   }
   if ('rowErrors' in action) {
     const notBulk = candidates.filter((r) => r.batchField === undefined);

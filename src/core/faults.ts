@@ -42,7 +42,13 @@ export const DelaySpec = z
 export type DelaySpec = z.infer<typeof DelaySpec>;
 
 export const FaultAction = z.union([
-  z.strictObject({ error: z.string().min(1).describe("A request-level error by its name in the vendor's catalogue"), headers: ResponseHeaders.optional() }),
+  z.strictObject({
+    error: z
+      .string()
+      .min(1)
+      .describe("A request-level error by its name in the vendor's catalogue; only one every route the fault reaches documents (its own errors and the vendor's generic ones)"),
+    headers: ResponseHeaders.optional(),
+  }),
   z.strictObject({
     response: z
       .strictObject({
@@ -54,7 +60,8 @@ export const FaultAction = z.union([
         if (response.body !== undefined && NULL_BODY_STATUSES.has(response.status)) {
           ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${response.status} response has no body` });
         }
-      }),
+      })
+      .describe("A raw response, sent as given: outside the vendor's documented contract, for what no route documents (a 503 from a proxy, a malformed body)"),
   }),
   z.strictObject({ delayMs: DelaySpec }),
   z.strictObject({ drop: z.union([z.literal(true), z.literal('beforeCommit'), z.literal('afterCommit')], { error: 'true, "beforeCommit" or "afterCommit"' }) }),

@@ -12,6 +12,7 @@ import type {
   SecurityRequirementObject,
 } from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { documentedErrors } from './errors.js';
 import type { ErrorCatalogue, RouteDef } from './vendor.js';
 
 type Json = Record<string, unknown>;
@@ -183,7 +184,7 @@ export function buildDocument<Name extends string>(input: DocumentInput<Name>): 
       }
       responses[status] = response;
     }
-    if (input.errors) addErrorResponses(route, responses, input.errors, errorRef!);
+    if (input.errors) addErrorResponses(route, documentedErrors(route.errors, input.errors), responses, input.errors, errorRef!);
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = operation;
   }
   if (unused.size) throw new Error(`the document declares tags no route uses: ${[...unused].join(', ')}`);
@@ -209,9 +210,9 @@ function errorExample(route: RouteDef, name: string, catalogue: ErrorCatalogue):
 }
 
 /** Groups the route's errors by status: one response per status listing every code it carries, with an example of each. */
-function addErrorResponses(route: RouteDef, responses: Record<string, ResponseObject>, catalogue: ErrorCatalogue, schema: SchemaObject): void {
+function addErrorResponses(route: RouteDef, names: readonly string[], responses: Record<string, ResponseObject>, catalogue: ErrorCatalogue, schema: SchemaObject): void {
   const byStatus = new Map<number, string[]>();
-  for (const name of route.errors) {
+  for (const name of names) {
     const entry = catalogue.errors[name];
     if (!entry) throw new Error(`route ${route.operationId} names unknown error ${name}`);
     byStatus.set(entry.status, [...(byStatus.get(entry.status) ?? []), name]);

@@ -129,7 +129,11 @@ export interface RouteDef<Name extends string = string> {
   };
   /** Successful responses by status. */
   responses: Record<number, ResponseDoc>;
-  /** Catalogue names of every request-level error this route can answer with. */
+  /**
+   * Catalogue names of every request-level error this route can answer with, besides the
+   * catalogue's generic ones, which the core adds to every route (`documentedErrors`, core/errors.ts).
+   * A fault armed by name answers only these.
+   */
   errors: readonly Name[];
   /** Set by `bulkRoute` (core/bulk.ts) only: the top-level request body field holding the rows. */
   batchField?: string;

@@ -16,6 +16,8 @@ export interface DashboardVendor {
    * fault form offers only these for them.
    */
   bulkRoutes: string[];
+  /** By route (`POST /path`): the error names it documents, the only ones a fault armed by name may answer there. */
+  faultErrors: Record<string, string[]>;
 }
 
 /**

@@ -73,7 +73,7 @@ describe.skipIf(!chromiumAvailable)('control writes from a browser', () => {
     const s = sandbox();
     await s.admin.seed({ cora: { records: { org_demo: [newAccount('SEEDED_1'), newAccount('SEEDED_2')] } } });
     expect((await bulk(s, { accounts: [newAccount('SENT_1')] })).status).toBe(200);
-    await s.admin.armFault({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/:externalId', error: 'RATE_LIMITED' });
+    await s.admin.armFault({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/:externalId', error: 'INTERNAL_ERROR' });
   }
   const state = async () => {
     const s = sandbox();

@@ -59,9 +59,9 @@ describe('response faults that cannot be sent are refused at arm time', () => {
     ...['Content-Length', 'transfer-encoding', 'Connection', 'keep-alive', 'Upgrade', 'TE', 'trailer', 'Proxy-Connection'].map(
       (name): [string, Record<string, unknown>, string] => [`the ${name} header`, { response: { status: 200, headers: { [name]: '1' } } }, `response.headers.${name}`],
     ),
-    ['a bad header name on an error fault', { error: 'RATE_LIMITED', headers: { 'retry after': '5' } }, 'headers.retry after'],
-    ['CR LF in an error fault header', { error: 'RATE_LIMITED', headers: { 'Retry-After': '5\r\nX: y' } }, 'headers.Retry-After'],
-    ['a framing header on an error fault', { error: 'NOT_FOUND', headers: { 'Transfer-Encoding': 'chunked' } }, 'headers.Transfer-Encoding'],
+    ['a bad header name on an error fault', { error: 'INTERNAL_ERROR', headers: { 'retry after': '5' } }, 'headers.retry after'],
+    ['CR LF in an error fault header', { error: 'INTERNAL_ERROR', headers: { 'Retry-After': '5\r\nX: y' } }, 'headers.Retry-After'],
+    ['a framing header on an error fault', { error: 'INTERNAL_ERROR', headers: { 'Transfer-Encoding': 'chunked' } }, 'headers.Transfer-Encoding'],
   ])('refuses %s with 400 naming the field; no vendor call answers 500 after', async (_, action, field) => {
     await expectRefused({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, ...action }, field);
   });
@@ -79,8 +79,8 @@ describe('response faults that cannot be sent are refused at arm time', () => {
     const down = await getAccount(sandbox(), 'A');
     expect([down.status, down.body, down.headers.get('x-trace')]).toEqual([503, { down: true }, 'tab\there, "quoted"; a=b']);
 
-    expect((await arm({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'RATE_LIMITED', headers: { 'Retry-After': '7', 'X-Why': 'fault' } })).status).toBe(201);
-    const limited = await getAccount(sandbox(), 'A');
+    expect((await arm({ vendor: 'cora', method: 'POST', path: BULK_PATH, error: 'RATE_LIMITED', headers: { 'Retry-After': '7', 'X-Why': 'fault' } })).status).toBe(201);
+    const limited = await bulk(sandbox(), { accounts: [newAccount('RL1')] });
     expect([limited.status, limited.body.code, limited.headers.get('retry-after'), limited.headers.get('x-why')]).toEqual([429, 'RATE_LIMITED', '7', 'fault']);
 
     // The fault's own Content-Type, in any case, replaces the JSON default instead of joining it.
@@ -104,12 +104,12 @@ describe('faults that cannot fire are refused', () => {
   });
 
   it.each<[string, Record<string, unknown>, string[]]>([
-    ['a method the path does not have', { method: 'DELETE', path: BULK_PATH, error: 'NOT_FOUND' }, ['has no DELETE route', 'it has: POST /external-api/accounts/bulk-upsert']],
-    ['a method the vendor does not have', { method: 'PUT', error: 'NOT_FOUND' }, ['cora has no PUT route', 'known routes: POST /external-api/accounts/bulk-upsert']],
+    ['a method the path does not have', { method: 'DELETE', path: BULK_PATH, error: 'INTERNAL_ERROR' }, ['has no DELETE route', 'it has: POST /external-api/accounts/bulk-upsert']],
+    ['a method the vendor does not have', { method: 'PUT', error: 'INTERNAL_ERROR' }, ['cora has no PUT route', 'known routes: POST /external-api/accounts/bulk-upsert']],
     // GET on the bulk path is answered 405 by that path, never by the `:externalId` route.
-    ['GET on the bulk path', { method: 'GET', path: BULK_PATH, error: 'NOT_FOUND' }, ['has no GET route']],
-    ['a query string in the path', { path: `${BULK_PATH}?dryRun=true`, error: 'NOT_FOUND' }, ['matches no cora route']],
-    ['a trailing slash', { path: `${BULK_PATH}/`, error: 'NOT_FOUND' }, ['matches no cora route']],
+    ['GET on the bulk path', { method: 'GET', path: BULK_PATH, error: 'INTERNAL_ERROR' }, ['has no GET route']],
+    ['a query string in the path', { path: `${BULK_PATH}?dryRun=true`, error: 'INTERNAL_ERROR' }, ['matches no cora route']],
+    ['a trailing slash', { path: `${BULK_PATH}/`, error: 'INTERNAL_ERROR' }, ['matches no cora route']],
     ['rowErrors on every route', { rowErrors: { '0': 'VALIDATION_ERROR' } }, ['rowErrors fire only on bulk routes', 'POST /external-api/accounts/bulk-upsert']],
     ['rowErrors on a read route', { method: 'GET', path: ACCOUNT_PATH, rowErrors: { '0': 'VALIDATION_ERROR' } }, ['rowErrors fire only on bulk routes', 'GET /external-api/accounts/:externalId']],
     ['rowErrors on a pattern that also reaches the bulk route', { path: ACCOUNT_PATH, rowErrors: { '0': 'VALIDATION_ERROR' } }, ['also matches GET /external-api/accounts/:externalId']],
@@ -117,12 +117,37 @@ describe('faults that cannot fire are refused', () => {
     await expectRefused({ vendor: 'cora', ...fault }, ...words);
   });
 
+  it('refuses a named error a route it reaches does not document, naming the error, those routes and what they document', async () => {
+    await expectRefused(
+      { vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'RATE_LIMITED' },
+      'RATE_LIMITED (429) is not documented on GET /external-api/accounts/:externalId, so a fault may not answer it there',
+      'GET /external-api/accounts/:externalId documents MISSING_AUTH_HEADER (401), INVALID_API_KEY (401), METHOD_NOT_ALLOWED (405), ACCOUNT_NOT_FOUND (404), INTERNAL_ERROR (500), VALIDATION_ERROR (400).',
+      'Routes that document it: POST /external-api/accounts/bulk-upsert;',
+      'arm a raw "response" fault, which is outside cora\'s documented contract',
+    );
+    // Untargeted, it reaches every route: the ones that do not document it are named, the ones that do are not.
+    await expectRefused(
+      { vendor: 'cora', error: 'ACCOUNT_NOT_FOUND' },
+      'ACCOUNT_NOT_FOUND (404) is not documented on POST /external-api/accounts/bulk-upsert, GET /external-api/accounts, so',
+      'Routes that document it: GET /external-api/accounts/:externalId, PATCH /external-api/accounts/:externalId;',
+    );
+    // The unknown-path 404 is the router's, never a route's answer.
+    await expectRefused({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'NOT_FOUND' }, 'NOT_FOUND (404) is not documented', 'No cora route documents it;');
+    await expectRefused({ vendor: 'propel', method: 'POST', path: '/v2/contacts/bulk/id', error: 'ContactNotFound' }, 'ContactNotFound (404) is not documented on POST /v2/contacts/bulk/id');
+
+    // Where every reached route documents it (a concrete id reaches GET and PATCH, not the bulk path), it is armed; a generic error anywhere.
+    expect((await arm({ vendor: 'cora', path: '/external-api/accounts/A1', error: 'ACCOUNT_NOT_FOUND' })).status).toBe(201);
+    expect((await arm({ vendor: 'cora', error: 'INTERNAL_ERROR' })).status).toBe(201);
+    expect((await arm({ vendor: 'copper', error: 'RATE_LIMITED' })).status).toBe(201);
+    expect((await armed()).map((f) => 'error' in f.action && f.action.error)).toEqual(['ACCOUNT_NOT_FOUND', 'INTERNAL_ERROR', 'RATE_LIMITED']);
+  });
+
   it('takes a concrete path that matches a pattern, and fires only on that path', async () => {
-    const res = await arm({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/A1', error: 'NOT_FOUND' });
+    const res = await arm({ vendor: 'cora', method: 'GET', path: '/external-api/accounts/A1', error: 'INTERNAL_ERROR' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ method: 'GET', path: '/external-api/accounts/A1' });
     expect((await getAccount(sandbox(), 'A2')).body.code).toBe('ACCOUNT_NOT_FOUND');
-    expect((await getAccount(sandbox(), 'A1')).body.code).toBe('NOT_FOUND');
+    expect((await getAccount(sandbox(), 'A1')).body.code).toBe('INTERNAL_ERROR');
   });
 
   it('takes rowErrors on the bulk path with or without a method (only bulk routes reach it)', async () => {
@@ -133,30 +158,38 @@ describe('faults that cannot fire are refused', () => {
 
   it('faultTargetProblem answers undefined for a fault that can fire, and a message for one that cannot', () => {
     const routes = [
-      { method: 'post' as const, path: '/things/bulk', batchField: 'things' },
-      { method: 'get' as const, path: '/things/:id' },
+      { method: 'post' as const, path: '/things/bulk', batchField: 'things', errors: [] },
+      { method: 'get' as const, path: '/things/:id', errors: ['GONE'] },
     ];
-    const vendor = { name: 'toy', errors: { errors: { GONE: { status: 410, message: 'Gone' } }, rowErrors: { BAD: { message: 'Bad' } } } } as never;
+    const errors = { GONE: { status: 410, message: 'Gone' }, DOWN: { status: 503, message: 'Down', generic: true } };
+    const vendor = { name: 'toy', errors: { errors, generic: ['DOWN'], fromCore: { INVALID_HEADER: 'INVALID_HEADER' }, rowErrors: { BAD: { message: 'Bad' } } } } as never;
     expect(faultTargetProblem(vendor, routes, { method: null, path: '/things/bulk', action: { rowErrors: { '0': 'BAD' } } })).toBeUndefined();
     expect(faultTargetProblem(vendor, routes, { method: 'GET', path: '/things/42', action: { error: 'GONE' } })).toBeUndefined();
     expect(faultTargetProblem(vendor, routes, { method: 'GET', path: '/things/bulk', action: { error: 'GONE' } })).toContain('has no GET route');
     expect(faultTargetProblem(vendor, routes, { method: null, path: '/things/*', action: { rowErrors: { '0': 'BAD' } } })).toContain('also matches GET /things/:id');
     expect(faultTargetProblem(vendor, routes, { method: null, path: null, action: { error: 'toString' } })).toContain('toString is not a toy error');
+    // A named error only where every reached route documents it: its own list, or the catalogue's generic ones.
+    expect(faultTargetProblem(vendor, routes, { method: null, path: null, action: { error: 'DOWN' } })).toBeUndefined();
+    expect(faultTargetProblem(vendor, routes, { method: null, path: null, action: { error: 'GONE' } })).toBe(
+      'GONE (410) is not documented on POST /things/bulk, so a fault may not answer it there: POST /things/bulk documents DOWN (503). ' +
+        'Routes that document it: GET /things/:id; to send it here anyway, arm a raw "response" fault, which is outside toy\'s documented contract',
+    );
+    expect(faultTargetProblem(vendor, [routes[0]!], { method: 'POST', path: null, action: { error: 'GONE' } })).toContain('No toy route documents it');
   });
 });
 
 describe('targeting', () => {
   it('tenant: fires only on requests the vendor authenticated as that tenant; others do not count', async () => {
-    const res = await arm({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, tenant: 'org_other', error: 'NOT_FOUND' });
+    const res = await arm({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, tenant: 'org_other', error: 'INTERNAL_ERROR' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ tenant: 'org_other', seen: 0 });
     expect((await getAccount(sandbox(), 'T1')).body.code).toBe('ACCOUNT_NOT_FOUND');
     expect((await getAccount(sandbox(), 'T1', 'cora_org_other.wrong')).body.code).toBe('INVALID_API_KEY');
     expect((await armed())[0]).toMatchObject({ seen: 0, remaining: 1 });
-    expect((await getAccount(sandbox(), 'T1', OTHER_KEY)).body.code).toBe('NOT_FOUND');
+    expect((await getAccount(sandbox(), 'T1', OTHER_KEY)).body.code).toBe('INTERNAL_ERROR');
     expect(await armed()).toEqual([]);
     const [entry] = await sandbox().admin.requests({ limit: 1 });
-    expect(entry).toMatchObject({ tenant: 'org_other', error: 'NOT_FOUND', fault: 'flt_1' });
+    expect(entry).toMatchObject({ tenant: 'org_other', error: 'INTERNAL_ERROR', fault: 'flt_1' });
   });
 
   it('tenant faults also fire delays and row errors after auth, on the tenant\'s bulk calls only', async () => {
@@ -166,7 +199,7 @@ describe('targeting', () => {
   });
 
   it('requestHeaders: names in any case, values exact; listed with lower-case names', async () => {
-    const res = await arm({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, requestHeaders: { 'X-Client-Run': 'run-7' }, error: 'NOT_FOUND', times: 2 });
+    const res = await arm({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, requestHeaders: { 'X-Client-Run': 'run-7' }, error: 'INTERNAL_ERROR', times: 2 });
     expect(res.status).toBe(201);
     expect(res.body.requestHeaders).toEqual({ 'x-client-run': 'run-7' });
     const get = (headers: Record<string, string>) => call(sandbox(), '/cora/external-api/accounts/H1', { headers: { authorization: `Bearer ${DEMO_KEY}`, ...headers } });
@@ -174,8 +207,8 @@ describe('targeting', () => {
     expect((await get({ 'x-client-run': 'run-8' })).body.code).toBe('ACCOUNT_NOT_FOUND');
     expect((await get({ 'x-client-run': 'RUN-7' })).body.code).toBe('ACCOUNT_NOT_FOUND');
     expect((await armed())[0]).toMatchObject({ seen: 0, remaining: 2 });
-    expect((await get({ 'x-client-run': 'run-7' })).body.code).toBe('NOT_FOUND');
-    expect((await get({ 'X-CLIENT-RUN': 'run-7' })).body.code).toBe('NOT_FOUND');
+    expect((await get({ 'x-client-run': 'run-7' })).body.code).toBe('INTERNAL_ERROR');
+    expect((await get({ 'X-CLIENT-RUN': 'run-7' })).body.code).toBe('INTERNAL_ERROR');
     expect(await armed()).toEqual([]);
   });
 
@@ -191,7 +224,7 @@ describe('targeting', () => {
     ['probability above 1', { probability: 1.5 }, 'probability'],
     ['a fractional seed', { seed: 1.5 }, 'seed'],
   ])('refuses %s with 400 naming the field', async (_, targeting, field) => {
-    await expectRefused({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'NOT_FOUND', ...targeting }, field);
+    await expectRefused({ vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'INTERNAL_ERROR', ...targeting }, field);
   });
 
   it('requestBody: JSON pointers deep-equal; escapes; a body that is not JSON never matches', async () => {
@@ -237,10 +270,10 @@ function expectedFirings(seed: number, p: number, n: number, after = 0): boolean
 describe('probability and seed', () => {
   const fired = async (s: Sandbox, n: number) => {
     const out: boolean[] = [];
-    for (let i = 0; i < n; i++) out.push((await getAccount(s, `P${i}`)).body.code === 'NOT_FOUND');
+    for (let i = 0; i < n; i++) out.push((await getAccount(s, `P${i}`)).body.code === 'INTERNAL_ERROR');
     return out;
   };
-  const fault = { vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'NOT_FOUND', times: 100 };
+  const fault = { vendor: 'cora', method: 'GET', path: ACCOUNT_PATH, error: 'INTERNAL_ERROR', times: 100 };
 
   it('fires on the draws the seeded generator gives; a miss consumes no times; the same seed repeats', async () => {
     const res = await arm({ ...fault, probability: 0.5, seed: 42, after: 2 });
@@ -351,7 +384,7 @@ describe('delay distributions', () => {
 
 describe('StoredFault', () => {
   it('parses every fault GET /faults and the snapshot list, exactly', async () => {
-    await arm({ vendor: 'cora', method: 'get', path: ACCOUNT_PATH, tenant: 'org_demo', requestHeaders: { 'X-A': '1' }, error: 'NOT_FOUND', probability: 0.25, seed: -3 });
+    await arm({ vendor: 'cora', method: 'get', path: ACCOUNT_PATH, tenant: 'org_demo', requestHeaders: { 'X-A': '1' }, error: 'INTERNAL_ERROR', probability: 0.25, seed: -3 });
     await arm({ vendor: 'cora', path: BULK_PATH, requestBody: { '/dryRun': true }, delayMs: { logNormal: { medianMs: 5, sigma: 1 } } });
     await arm({ vendor: 'copper', response: { status: 204 } });
     const listed = await armed();
@@ -372,7 +405,7 @@ describe('StoredFault', () => {
       rngState: -3 >>> 0,
       seen: 0,
       remaining: 1,
-      action: { error: 'NOT_FOUND' },
+      action: { error: 'INTERNAL_ERROR' },
     });
     const snapshot = await sandbox().admin.snapshot();
     expect(snapshot.faults.map((f) => StoredFault.parse(f))).toEqual(listed);
@@ -391,14 +424,14 @@ describe('StoredFault', () => {
       { ...good, action: { response: { status: 100 } } },
       { ...good, action: { response: { status: 204, body: 'x' } } },
       { ...good, action: { delayMs: 120_001 } },
-      { ...good, action: { error: 'NOT_FOUND', headers: { 'content-length': '1' } } },
+      { ...good, action: { error: 'INTERNAL_ERROR', headers: { 'content-length': '1' } } },
     ]) {
       expect(StoredFault.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
   });
 
   it('reads a fault stored before targeting existed as untargeted, and Faults.restore fires it', async () => {
-    const old = { id: 'flt_4', vendor: 'cora', namespace: '', method: 'GET', path: ACCOUNT_PATH, after: 0, times: 1, seen: 0, remaining: 1, action: { error: 'NOT_FOUND' } };
+    const old = { id: 'flt_4', vendor: 'cora', namespace: '', method: 'GET', path: ACCOUNT_PATH, after: 0, times: 1, seen: 0, remaining: 1, action: { error: 'INTERNAL_ERROR' } };
     const parsed = StoredFault.parse(old);
     expect(parsed).toMatchObject({ tenant: null, requestHeaders: null, requestBody: null, probability: 1, seed: 0 });
     const faults = new Faults();
@@ -410,7 +443,7 @@ describe('StoredFault', () => {
     // Through HTTP: a snapshot whose fault has the old shape still fires.
     const snapshot = await sandbox().admin.snapshot();
     await sandbox().admin.restore({ ...snapshot, faults: [old] });
-    expect((await getAccount(sandbox(), 'X')).body.code).toBe('NOT_FOUND');
+    expect((await getAccount(sandbox(), 'X')).body.code).toBe('INTERNAL_ERROR');
   });
 });
 
@@ -420,6 +453,8 @@ describe('the OpenAPI document', () => {
     const op = doc.paths['/faults'].post;
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['201', '400']));
     expect(op.description).toContain('Refused with 400');
+    expect(op.description).toContain('an error a route the fault reaches does not document');
+    expect(op.description).toContain("a raw response, outside the vendor's documented contract");
     const text = JSON.stringify(op);
     for (const word of ['tenant', 'requestHeaders', 'requestBody', 'probability', 'seed', 'logNormal', 'uniform', 'medianMs']) expect(text).toContain(word);
     const view = JSON.stringify(doc.components?.schemas?.SandboxFault ?? op.responses['201']);
@@ -429,7 +464,7 @@ describe('the OpenAPI document', () => {
 
 describe('unchanged behaviour', () => {
   it('coraSigned writes still pass with a body fault armed on another path', async () => {
-    await arm({ vendor: 'cora', method: 'PATCH', path: ACCOUNT_PATH, requestBody: { '/x': 1 }, error: 'NOT_FOUND' });
+    await arm({ vendor: 'cora', method: 'PATCH', path: ACCOUNT_PATH, requestBody: { '/x': 1 }, error: 'INTERNAL_ERROR' });
     expect((await bulk(sandbox(), { accounts: [newAccount('U1')] })).status).toBe(200);
     const patched = await coraSigned(sandbox(), '/external-api/accounts/U1', { currentBalance: 3 }, { method: 'PATCH' });
     expect(patched.status).toBe(200);

@@ -53,7 +53,7 @@ async function populate(sb: Sandbox, tag: string): Promise<void> {
   await ok('mailingcore put', putContact(sb, { email: `${tag}m3@example.com`, source: 'form' }));
   await ok('mailingcore campaign', createCampaign(sb, { name: `${tag} launch`, audienceFilter: { optIn: true }, templateLocales: ['en'] }));
   // Armed where the tests never send anything, so they stay armed and count nothing.
-  await sb.admin.armFault({ vendor: 'cora', error: 'NOT_FOUND', after: 100 });
+  await sb.admin.armFault({ vendor: 'cora', error: 'INTERNAL_ERROR', after: 100 });
   await sb.admin.armFault({ vendor: 'copper', method: 'POST', path: '/developer_api/v1/people/bulk_update', after: 100, rowErrors: { 0: Object.keys(copperCatalogue.rowErrors)[0]! } });
   await sb.admin.advanceClock(60_000);
 }
@@ -106,6 +106,11 @@ describe('POST /_sandbox/snapshot refuses a bad document whole', () => {
     ['a fault delay of 1e9 ms', (s) => (s.faults[0]!.action = { delayMs: 1e9 }), 'faults.0.action.delayMs: Too big'],
     ['a fault of an unknown vendor', (s) => (s.faults[0]!.vendor = 'nope'), 'faults.0.vendor: unknown vendor nope'],
     ['a fault error the vendor lacks', (s) => (s.faults[0]!.action = { error: 'BOOM' }), 'faults.0: BOOM is not a cora error'],
+    [
+      'a fault error a route it reaches does not document',
+      (s) => (s.faults[0]!.action = { error: 'NOT_FOUND' }),
+      'faults.0: NOT_FOUND (404) is not documented on POST /external-api/accounts/bulk-upsert, GET /external-api/accounts, GET /external-api/accounts/:externalId, PATCH /external-api/accounts/:externalId',
+    ],
     ['a fault row error the vendor lacks', (s) => (s.faults[1]!.action = { rowErrors: { 0: 'BOOM' } }), 'faults.1: BOOM is not a copper row error'],
     ['a negative fault counter', (s) => (s.faults[0]!.remaining = -1), 'faults.0.remaining:'],
     ['an unknown fault field', (s) => ((s.faults[0] as Record<string, unknown>).extra = 1), 'faults.0: Unrecognized key'],

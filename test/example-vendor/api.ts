@@ -10,7 +10,7 @@ export const exampleCatalogue = defineCatalogue({
     INVALID_REQUEST: { status: 400, message: 'The body must be a JSON object with a contacts array' },
     BATCH_SIZE: { status: 400, message: `contacts must hold 1 to ${MAX_CONTACTS} contacts` },
     CONTACT_NOT_FOUND: { status: 404, message: 'No contact has this email' },
-    INTERNAL: { status: 500, message: 'Internal error' },
+    INTERNAL: { status: 500, message: 'Internal error', generic: true },
   },
   rowErrors: {
     INVALID_EMAIL: { message: 'email must be a string containing @' },

@@ -1,5 +1,6 @@
 // What the vendor kit promises, proved for every kit (the example vendor built from the kit alone included): journal, faults, coverage, metrics, OpenAPI, docs, namespaces, reset, snapshot, seed.
 import { describe, expect, it } from 'vitest';
+import { documentedErrors } from '../../src/core/errors.js';
 import { call, json, useSandbox, type JsonResponse } from '../helpers.js';
 import { storeCallsDuring } from '../store-calls.js';
 import { KIT_ROWS, SUITE_VENDORS, type VendorRequest } from './vendor-kit.js';
@@ -101,9 +102,16 @@ describe.each(KIT_ROWS)('%s keeps the kit’s promise', (name, kit) => {
     expect(await sandbox().admin.faults()).toEqual([]);
   });
 
-  it('every request-level error armed by name answers its status in the vendor’s envelope, writes nothing, and coverage counts each', async () => {
-    const names = Object.keys(catalogue.errors);
+  it('every request-level error the bulk route documents, armed by name, answers its status in the vendor’s envelope, writes nothing, and coverage counts each; the others are refused', async () => {
     const batch = kit.crash.batch(['E0']);
+    const route = sandbox().app.instances[name]!.routes.find((r) => r.method.toUpperCase() === batch.method && r.path === batch.path)!;
+    const names = documentedErrors(route.errors, catalogue);
+    expect(names.length).toBeGreaterThan(0);
+    for (const error of Object.keys(catalogue.errors).filter((e) => !names.includes(e))) {
+      const refused = await call(sandbox(), '/_sandbox/faults', { method: 'POST', ...json({ vendor: name, method: batch.method, path: batch.path, error }) });
+      expect([refused.status, refused.body.error?.message], error).toEqual([400, expect.stringContaining(`${error} (${catalogue.errors[error]!.status}) is not documented on`)]);
+    }
+    expect(await sandbox().admin.faults()).toEqual([]);
     for (const error of names) {
       await sandbox().admin.armFault({ vendor: name, method: batch.method, path: batch.path, error });
       const res = await send(batch);
@@ -114,7 +122,7 @@ describe.each(KIT_ROWS)('%s keeps the kit’s promise', (name, kit) => {
     const journal = await sandbox().admin.requests({ vendor: name, method: batch.method, path: batch.path, limit: 1000 });
     expect(journal.map((e) => e.error).reverse()).toEqual(names);
     const counted = await coverage();
-    expect(counted.errors.map((r) => [r.code, r.count])).toEqual(names.map((n) => [n, 1]));
+    expect(counted.errors.map((r) => [r.code, r.count])).toEqual(Object.keys(catalogue.errors).map((n) => [n, names.includes(n) ? 1 : 0]));
     expect(counted.produced).toBe(names.length);
     expect(await metric(`bulk_sandbox_faults_fired_total{vendor="${name}"}`)).toBe(names.length);
   });

@@ -183,7 +183,7 @@ beforeAll(async () => {
   await ok('mailingcore', mcBulk(sandbox, { contacts: [contact('M1'), contact('M2')] }));
   await ok('example', exampleUpsert(sandbox, { contacts: [exampleContact('E1'), exampleContact('E2')] }));
   await ok('seed', call(sandbox, '/_sandbox/seed', { method: 'POST', ...json({ cora: { credentials: [{ tenant: 'org_seed', key: 'cora_org_seed.seed_secret' }] } }) }));
-  await ok('fault', call(sandbox, '/_sandbox/faults', { method: 'POST', ...json({ vendor: 'cora', error: 'NOT_FOUND', after: 100 }) }));
+  await ok('fault', call(sandbox, '/_sandbox/faults', { method: 'POST', ...json({ vendor: 'cora', error: 'INTERNAL_ERROR', after: 100 }) }));
   await ok('fault ns', call(sandbox, '/_sandbox/faults?namespace=job-a', { method: 'POST', ...json({ vendor: 'mailingcore', response: { status: 503 }, after: 100 }) }));
 
   const vendors = sandbox.app.vendors.map((v) => v.name);

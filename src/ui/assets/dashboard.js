@@ -232,6 +232,21 @@ function renderFaultOperations(preferred) {
   note.hidden = !rowErrors;
   note.textContent = impossible ? `${vendorInfo()?.title ?? vendor()} has no bulk route with row errors` : 'Row errors fire only on bulk routes';
   $('#fault-arm').disabled = impossible;
+  renderFaultErrors();
+}
+/**
+ * The error choices: those the chosen request documents (for "any request", those every route
+ * documents), the only ones the server arms by name; the current choice stays if still offered.
+ */
+function renderFaultErrors() {
+  const select = $('#fault-error');
+  const wanted = select.value;
+  const byRoute = vendorInfo()?.faultErrors ?? {};
+  const chosen = $('#fault-operation').value;
+  const lists = chosen ? [byRoute[chosen] ?? []] : Object.values(byRoute);
+  const allowed = (catalogues.get(vendor())?.errors ?? []).filter((e) => lists.every((list) => list.includes(e.code)));
+  select.replaceChildren(...allowed.map((e) => h('option', { value: e.code }, `${e.code} (${e.status})`)));
+  if (allowed.some((e) => e.code === wanted)) select.value = wanted;
 }
 function rowErrorLine(index = 0) {
   const codes = Object.keys(catalogues.get(vendor())?.rowErrors.reduce((acc, r) => ({ ...acc, [r.code]: 1 }), {}) ?? {});
@@ -247,7 +262,6 @@ async function prepareFaultForm() {
   document.querySelectorAll('.vendor-name').forEach((el) => (el.textContent = vendorInfo()?.title ?? vendor()));
   if (!catalogues.has(vendor())) await loadCatalogues();
   const catalogue = catalogues.get(vendor());
-  $('#fault-error').replaceChildren(...catalogue.errors.map((e) => h('option', { value: e.code }, `${e.code} (${e.status})`)));
   await vendorOperations(vendor());
   $('#fault-rows').replaceChildren(...(catalogue.rowErrors.length ? [rowErrorLine(0)] : [h('p', { class: 'muted' }, 'This vendor has no row errors.')]));
   // The vendor's first bulk route: the request a fault is most often armed on.
@@ -420,6 +434,7 @@ function wire() {
   );
 
   for (const radio of document.querySelectorAll('input[name="fault-kind"]')) radio.addEventListener('change', () => showFaultKind());
+  $('#fault-operation').addEventListener('change', () => renderFaultErrors());
   $('#fault-add-row').addEventListener('click', () => $('#fault-rows').append(rowErrorLine(document.querySelectorAll('.fault-row').length)));
   $('#fault-form').addEventListener(
     'submit',

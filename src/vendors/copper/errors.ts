@@ -67,7 +67,8 @@ export const COPPER_ERRORS = {
   VALIDATION_FAILED: {
     status: 422,
     message: "Invalid input: Validation errors: Name: can't be blank",
-    description: 'A single-record create or update (a person, an activity) failed validation; the message lists each field and reason.',
+    description:
+      'A single-record create or update (a person, an activity) failed validation; the message lists each field and reason. On any route: a malformed X-Sandbox-Namespace header (the message names it).',
   },
   EMAIL_REQUIRED: { status: 422, message: COPPER_MESSAGES.emailRequired, description: '`email` is missing or not a string.' },
   INVALID_SEARCH: {
@@ -82,8 +83,10 @@ export const COPPER_ERRORS = {
     responseHeaders: { 'Retry-After': 'Whole seconds until the next request can pass' },
     // A faked 429 (a fault) has no limiter decision behind it: one second is the bulk window.
     defaultHeaders: { 'Retry-After': '1' },
+    // Generic: the 180-a-minute limit counts every call of the token (README, decisions).
+    generic: true,
   },
-  INTERNAL_ERROR: { status: 500, message: COPPER_MESSAGES.internal },
+  INTERNAL_ERROR: { status: 500, message: COPPER_MESSAGES.internal, generic: true },
 } as const satisfies Record<string, ErrorEntry>;
 export type CopperErrorName = keyof typeof COPPER_ERRORS;
 

@@ -46,7 +46,8 @@ const idParam = z.object({ id: pathIdSchema('The person id') });
 const activityIdParam = z.object({ id: pathIdSchema('The activity id') });
 
 const SECURITY = ['copperAccessToken', 'copperApplication', 'copperUserEmail'];
-const ALWAYS = ['INVALID_CREDENTIALS', 'RATE_LIMITED', 'RESOURCE_NOT_FOUND'] as const satisfies readonly CopperErrorName[];
+/** RATE_LIMITED and INTERNAL_ERROR are generic (errors.ts): the core documents them on every route. */
+const ALWAYS = ['INVALID_CREDENTIALS', 'RESOURCE_NOT_FOUND'] as const satisfies readonly CopperErrorName[];
 const WITH_BODY = [...ALWAYS, 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const satisfies readonly CopperErrorName[];
 
 const pathId = (c: SandboxContext, params: typeof idParam | typeof activityIdParam = idParam): number => Number(routeInput(c, 'params', params).id);

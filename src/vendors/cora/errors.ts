@@ -29,14 +29,19 @@ export const CORA_ERRORS = {
   INVALID_REQUEST_BODY: { status: 400, message: 'Request body must be a JSON object with an accounts array' },
   ACCOUNTS_REQUIRED: { status: 400, message: 'accounts must contain at least one account' },
   ACCOUNTS_LIMIT_EXCEEDED: { status: 400, message: `accounts must contain at most ${MAX_ACCOUNTS} accounts` },
-  VALIDATION_ERROR: { status: 400, message: 'Account failed validation' },
+  VALIDATION_ERROR: {
+    status: 400,
+    message: 'Account failed validation',
+    description: 'A field or parameter failed validation (`details` lists each field), or, on any route, a malformed X-Sandbox-Namespace header (the message names it).',
+  },
   ORGANIZATION_ID_NOT_ALLOWED: { status: 400, message: 'organizationId must not be sent; the organization comes from the API key' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   ACCOUNT_NOT_FOUND: { status: 404, message: 'Account not found' },
   EXTERNAL_IDS_REQUIRED: { status: 400, message: 'externalIds query parameter is required' },
   EXTERNAL_IDS_LIMIT_EXCEEDED: { status: 400, message: `externalIds must contain at most ${MAX_EXTERNAL_IDS} ids` },
   NOT_FOUND: { status: 404, message: 'Not found' },
-  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  /** Generic: any call can fail on Cora's side (README, decisions). */
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error', generic: true },
 } as const satisfies Record<string, ErrorEntry>;
 export type CoraErrorName = keyof typeof CORA_ERRORS;
 

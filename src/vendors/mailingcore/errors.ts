@@ -77,7 +77,7 @@ export const MC_MESSAGES = {
 
 export const MC_ERRORS = {
   INVALID_BODY: { status: 400, message: MC_MESSAGES.badRequest, description: 'Malformed JSON, wrong content type, empty body, or forbidden keys', ...afterAuth },
-  VALIDATION_FAILED: { status: 400, message: MC_MESSAGES.badRequest, description: 'A field or query parameter failed validation; the message names it (e.g. `contacts.3.email must be an email`)', ...afterAuth },
+  VALIDATION_FAILED: { status: 400, message: MC_MESSAGES.badRequest, description: 'A field, query parameter or (on any route) the X-Sandbox-Namespace header failed validation; the message names it (e.g. `contacts.3.email must be an email`)', ...afterAuth },
   CONTACTS_REQUIRED: { status: 400, message: MC_MESSAGES.contactsRequired, ...afterAuth },
   CONTACTS_LIMIT_EXCEEDED: { status: 400, message: MC_MESSAGES.contactsLimit, ...afterAuth },
   INVALID_CURSOR: { status: 400, message: MC_MESSAGES.cursorInvalid, ...afterAuth },
@@ -99,8 +99,10 @@ export const MC_ERRORS = {
     responseHeaders: { ...RATE_LIMIT_HEADER_DOCS, 'Retry-After': 'Whole seconds until a request can pass' },
     // A faked 429 (fault) has no limiter behind it: a full window is the honest wait.
     defaultHeaders: { 'Retry-After': String(RATE_LIMIT.windowMs / 1000) },
+    // Generic: the 300-a-minute limit counts every call of the key (README, decisions).
+    generic: true,
   },
-  INTERNAL_SERVER_ERROR: { status: 500, message: 'Internal server error' },
+  INTERNAL_SERVER_ERROR: { status: 500, message: 'Internal server error', generic: true },
 } as const satisfies Record<string, ErrorEntry>;
 export type McErrorName = keyof typeof MC_ERRORS;
 

@@ -8,17 +8,17 @@ const sandbox = useSandbox({ rateLimits: 'off' });
 const statuses = (doc: any, path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
 
 describe('mailingcore OpenAPI document', () => {
-  it('describes every route with its success and error statuses, and no 405', () => {
+  it('describes every route with its success and error statuses, the generic 429 and 500 included, and no 405', () => {
     const doc: any = sandbox().app.documents.mailingcore;
     expect(Object.keys(doc.paths).sort()).toEqual(['/campaigns', '/campaigns/{id}/locale-coverage', '/contacts', '/contacts/bulk', '/contacts/{idOrExternalId}']);
-    expect(statuses(doc, '/contacts/bulk', 'post')).toEqual(['200', '400', '401', '403', '413', '429']);
-    expect(statuses(doc, '/contacts', 'put')).toEqual(['200', '400', '401', '403', '409', '413', '429']);
-    expect(statuses(doc, '/contacts', 'get')).toEqual(['200', '400', '401', '403', '429']);
-    expect(statuses(doc, '/contacts/{idOrExternalId}', 'get')).toEqual(['200', '400', '401', '403', '404', '429']);
-    expect(statuses(doc, '/contacts/{idOrExternalId}', 'patch')).toEqual(['200', '400', '401', '403', '404', '409', '413', '429']);
-    expect(statuses(doc, '/contacts/{idOrExternalId}', 'delete')).toEqual(['200', '400', '401', '403', '404', '429']);
-    expect(statuses(doc, '/campaigns', 'post')).toEqual(['201', '400', '401', '403', '413', '429']);
-    expect(statuses(doc, '/campaigns/{id}/locale-coverage', 'get')).toEqual(['200', '400', '401', '403', '404', '429']);
+    expect(statuses(doc, '/contacts/bulk', 'post')).toEqual(['200', '400', '401', '403', '413', '429', '500']);
+    expect(statuses(doc, '/contacts', 'put')).toEqual(['200', '400', '401', '403', '409', '413', '429', '500']);
+    expect(statuses(doc, '/contacts', 'get')).toEqual(['200', '400', '401', '403', '429', '500']);
+    expect(statuses(doc, '/contacts/{idOrExternalId}', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+    expect(statuses(doc, '/contacts/{idOrExternalId}', 'patch')).toEqual(['200', '400', '401', '403', '404', '409', '413', '429', '500']);
+    expect(statuses(doc, '/contacts/{idOrExternalId}', 'delete')).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+    expect(statuses(doc, '/campaigns', 'post')).toEqual(['201', '400', '401', '403', '413', '429', '500']);
+    expect(statuses(doc, '/campaigns/{id}/locale-coverage', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '500']);
     expect(JSON.stringify(doc)).not.toContain('"405"');
     const bulk = doc.paths['/contacts/bulk'].post;
     expect(bulk.responses['200'].headers).toHaveProperty('X-RateLimit-Remaining');

@@ -65,7 +65,6 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
     'MISSING_API_KEY',
     'INVALID_API_KEY',
     'API_KEY_REVOKED',
-    'RATE_LIMITED',
     ...(tenantMode === 'required' ? (['TENANT_HEADER_REQUIRED'] as const) : []),
     'UNAUTHORIZED_TENANT',
     'MISSING_SCOPE',

@@ -36,17 +36,15 @@ export const PROPEL_ERRORS = {
   SchemaValidationException: entry(10007, 400, 'Request does not match the schema', 'One message per schema violation, each prefixed by the JSON pointer of the offending value.'),
   NotFound: entry(10008, 404, 'Resource not found', 'Unknown path, or a known path with a method it does not take (Propel documents no 405).'),
   LookupKeyNotFound: entry(10016, 400, 'Lookup key not found', 'A contact has no value for the endpoint\'s lookup key; one message per such contact.'),
-  PayloadValidationError: entry(10017, 400, 'Payload validation failed', 'More than 1000 contacts, a sourceId lookup without `source`, or a single-contact write the vendor refuses.'),
+  PayloadValidationError: entry(10017, 400, 'Payload validation failed', 'More than 1000 contacts, a sourceId lookup without `source`, a single-contact write the vendor refuses, or (on any route) a malformed X-Sandbox-Namespace header.'),
   ContactNotFound: entry(50006, 404, 'Contact not found'),
   ParentContactNotFound: entry(50007, 404, 'Parent contact not found'),
   Unauthorized: entry(401, 401, 'Authentication required - provide valid OAuth2 token', 'Missing, unknown or expired Bearer token.'),
   InvalidClient: entry(401, 401, 'Invalid client credentials', 'Unknown client, wrong secret, or a revoked client.'),
   InvalidTokenRequest: entry(400, 400, 'grant_type must be client_credentials'),
   PayloadTooLarge: entry(413, 413, 'Request body is too large'),
-  TooManyRequests: entry(429, 429, 'Too many requests', 'Only when a fault arms it: Propel publishes no rate limit.', {
-    'Retry-After': 'Whole seconds until the next request can pass',
-  }),
-  InternalServerError: entry(500, 500, 'Internal server error'),
+  // No 429: Propel publishes no rate limit and documents no 429 on any route (README, decisions).
+  InternalServerError: { ...entry(500, 500, 'Internal server error'), generic: true },
 } as const satisfies Record<string, PropelErrorEntry>;
 export type PropelErrorName = keyof typeof PROPEL_ERRORS;
 
@@ -106,7 +104,7 @@ export const propelCatalogue = defineCatalogue({
     INVALID_HEADER: 'PayloadValidationError',
     INVALID_INPUT: 'PayloadValidationError',
     PAYLOAD_TOO_LARGE: 'PayloadTooLarge',
-    RATE_LIMITED: 'TooManyRequests',
+    // No RATE_LIMITED: Propel has no rate limit (the core default would answer a 429).
     INTERNAL: 'InternalServerError',
   },
   envelope: ({ name, entry: plain, error }) => {

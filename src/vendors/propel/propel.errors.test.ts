@@ -282,7 +282,7 @@ describe('propel OpenAPI document', () => {
       '/v2/contacts/{lookupKey}/{lookupValue}',
     ]);
     const bulk = doc.paths['/v2/contacts/bulk/id'].post;
-    expect(Object.keys(bulk.responses).sort()).toEqual(['200', '400', '401', '404', '413']);
+    expect(Object.keys(bulk.responses).sort()).toEqual(['200', '400', '401', '404', '413', '500']);
     expect(bulk.responses['400'].description).toContain('`SchemaValidationException`');
     expect(bulk.responses['400'].headers).toHaveProperty('x-request-id');
     expect(Object.keys(doc.components.schemas).every((id) => id.startsWith('Propel'))).toBe(true);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { seedThroughEngine } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
-import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
+import { DEMO_API_KEY, mailingcoreCredentials, tenantHeaderMode } from './auth.js';
 import { mailingcoreCatalogue, type McErrorName, type McRowErrorName } from './errors.js';
 import { mailingcoreRoutes } from './routes.js';
 import { MailingCoreCampaign, MailingCoreContact, MailingCoreContactInput } from './schemas.js';
@@ -28,6 +28,7 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
     securitySchemes: {
       mailingcoreApiKey: { type: 'http', scheme: 'bearer', description: 'API key `mc_live_...` or `mc_test_...`, with scopes' },
     },
+    demoAuth: { mailingcoreApiKey: DEMO_API_KEY },
   },
   create(deps) {
     tenantHeaderMode(deps);

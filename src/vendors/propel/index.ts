@@ -3,7 +3,7 @@ import { seedThroughEngine } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import type { VendorModule } from '../../core/vendor.js';
-import { propelCredentials } from './auth.js';
+import { DEMO_CLIENT, propelCredentials } from './auth.js';
 import { propelBulkEngine } from './bulk.js';
 import { propelCatalogue, type PropelErrorName, type PropelRowErrorName } from './errors.js';
 import { propelRoutes } from './routes.js';
@@ -33,6 +33,7 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
         flows: { clientCredentials: { tokenUrl: '/propel/oauth2/token', scopes: { profile: 'The only scope Propel grants' } } },
       },
     },
+    demoAuth: { propelOAuth2: { clientId: DEMO_CLIENT.clientId, clientSecret: DEMO_CLIENT.clientSecret } },
   },
   create(deps) {
     const contacts = new PropelContacts(deps.store);

@@ -168,7 +168,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
           ...(v.openapi.signing ? { signing: v.openapi.signing } : {}),
           ...(v.openapi.demoAuth ? { demo: v.openapi.demoAuth } : {}),
         })),
-        { name: 'sandbox', title: 'control API', url: `${CONTROL_PREFIX}/openapi.json`, prefix: CONTROL_PREFIX },
+        { name: 'sandbox', title: 'control API', url: `${CONTROL_PREFIX}/openapi.json`, prefix: CONTROL_PREFIX, pageLogin: true },
       ],
       // The demo credentials are public values, but a locked sandbox is a shared one: its page names none.
       { clockUrl: `${CONTROL_PREFIX}/clock`, demo: (options.demo ?? true) && !options.adminToken },

@@ -117,8 +117,9 @@ describe.skipIf(!available)('/docs Try it out, behind the admin lock (credential
     const page = await browser.open('/docs?doc=cora');
     const res = await tryOut(page, 'post', '/external-api/accounts/bulk-upsert');
     expect(res.status).toBe(401);
-    // Authorization is there all the same: the browser repeats the Basic login that opened the locked page (a sandbox without the lock lists it too).
-    expect(res.body).toMatchObject({ success: false, code: 'MISSING_AUTH_HEADERS', message: CORA_MESSAGES.missingHeaders(SIGNED_HEADERS.slice(1)) });
+    // Authorization too: the page keeps the browser's Basic login to the locked sandbox away from the vendors.
+    expect(res.body).toMatchObject({ success: false, code: 'MISSING_AUTH_HEADERS', message: CORA_MESSAGES.missingHeaders([...SIGNED_HEADERS]) });
+    expect((await s.admin.requests({ vendor: 'cora' }))[0]!.requestHeaders).not.toHaveProperty('authorization');
     expect((await s.admin.records('cora')).records).toEqual([]);
     expect(browser.state.errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   });
@@ -132,8 +133,10 @@ describe.skipIf(!available)('/docs Try it out, behind the admin lock (credential
       await modal.locator('.auth-btn-wrapper .btn.authorize').first().click();
       await modal.locator('.btn.modal-btn.auth', { hasText: 'Logout' }).first().waitFor();
     });
+    // Swagger UI's client credentials request: the client as a Basic header, grant_type in a form, as Propel takes them.
     const [token] = await s.admin.requests({ vendor: 'propel', limit: 1 });
-    expect(token).toMatchObject({ method: 'POST', path: '/oauth2/token', status: 200 });
+    expect(token).toMatchObject({ method: 'POST', path: '/oauth2/token', status: 200, requestHeaders: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(token!.requestBody).toEqual({ grant_type: 'client_credentials' });
     const res = await tryOut(page, 'post', '/v2/contacts/bulk/id');
     expect(res.status).toBe(200);
     const stored = await s.admin.records('propel', { tenant: 'propel_demo' });

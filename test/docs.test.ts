@@ -123,7 +123,7 @@ describe('/docs Try it out (the page script run in Node; test/docs.browser.test.
     expect(read.headers).toEqual({ Authorization: `Bearer ${KEY}` });
   });
 
-  it('sends a request unsigned when it has no Cora key to sign with, and leaves other vendors alone', async () => {
+  it('sends a request unsigned when it has no Cora key to sign with, leaves other vendors unsigned, and keeps the page login for the control API only', async () => {
     const s = sandbox();
     const { options, loadDocument } = await runInitScript(s, 'cora');
     await loadDocument();
@@ -136,6 +136,10 @@ describe('/docs Try it out (the page script run in Node; test/docs.browser.test.
     warn.mockRestore();
     const propel = await options.requestInterceptor({ url: `${s.url}/propel/v2/contacts/bulk/id`, method: 'POST', headers: { Authorization: `Bearer ${KEY}` }, body: '{}' });
     expect(propel.headers).toEqual({ Authorization: `Bearer ${KEY}` });
+    // A vendor's request goes without the browser's own login to a locked sandbox; the control API's keeps it.
+    expect(propel.credentials).toBe('omit');
+    const control = await options.requestInterceptor({ url: `${s.url}/_sandbox/records`, method: 'GET', headers: {} });
+    expect(control).toEqual({ url: `${s.url}/_sandbox/records`, method: 'GET', headers: {} });
   });
 
   it('drops the header parameters security already sends, and shows the signature headers as the page\'s to fill', async () => {

@@ -43,6 +43,11 @@ export interface DocsEntry {
   url: string;
   /** Where the document's operations are mounted (its server URL). */
   prefix: string;
+  /**
+   * Its operations answer to the page's own login (the control API, behind the same admin lock):
+   * Try it out sends them the browser's credentials, and no other document's operations.
+   */
+  pageLogin?: boolean;
   signing?: RequestSigning;
   demo?: DemoAuth;
 }
@@ -201,12 +206,21 @@ function unsigned(request, why) {
   return request;
 }
 
-/** Adds the vendor's signature headers to a Try it out request of a signed operation. */
-async function sign(request) {
+/**
+ * Every request Swagger UI sends. One to a vendor carries only what the user authorized, never the
+ * browser's own login to a locked sandbox (its Basic credentials would otherwise ride along as
+ * 'Authorization' wherever Authorize set none, and change what the vendor answers); then the signature.
+ */
+async function prepare(request) {
   const url = new URL(request.url, location.href);
+  const entry = url.origin === location.origin ? config.urls.find((u) => url.pathname.startsWith(u.prefix + '/')) : undefined;
+  if (entry && !entry.pageLogin) request.credentials = 'omit';
+  return entry?.signing ? sign(request, url, entry) : request;
+}
+
+/** Adds the vendor's signature headers to a Try it out request of a signed operation. */
+async function sign(request, url, entry) {
   const method = String(request.method ?? 'GET').toUpperCase();
-  const entry = config.urls.find((u) => u.signing && url.pathname.startsWith(u.prefix + '/'));
-  if (!entry) return request;
   const vendorPath = url.pathname.slice(entry.prefix.length);
   if (!(signedOperations.get(entry.key) ?? []).some((op) => op.method === method && samePath(op.path, vendorPath))) return request;
   const signing = entry.signing;
@@ -231,7 +245,7 @@ window.ui = SwaggerUIBundle({
   dom_id: '#swagger-ui',
   deepLinking: true,
   validatorUrl: null,
-  requestInterceptor: sign,
+  requestInterceptor: prepare,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   plugins: [tryItOut],
   layout: 'StandaloneLayout',
@@ -252,6 +266,7 @@ function page(entries: readonly DocsEntry[], options: DocsPageOptions): string {
     url: e.url,
     name: `${e.name}: ${e.title}`,
     prefix: e.prefix,
+    ...(e.pageLogin ? { pageLogin: true } : {}),
     ...(e.signing ? { signing: e.signing } : {}),
     ...(options.demo && e.demo ? { demo: e.demo } : {}),
   }));

@@ -144,6 +144,18 @@ describe.skipIf(!available)('/docs Try it out, behind the admin lock (credential
     expect(browser.state.errors).toEqual([]);
   });
 
+  it('Propel: the token operation itself, with the client in its form fields', async () => {
+    // The browser's Basic login to the locked page would win over the form (Basic first, Propel's rule): the page sends it to no vendor.
+    const page = await browser.open('/docs?doc=propel');
+    const res = await tryOut(page, 'post', '/oauth2/token', async (operation) => {
+      await operation.locator('tr[data-property-name="client_id"] input[type="text"]').fill('demo_client');
+      await operation.locator('tr[data-property-name="client_secret"] input[type="text"]').fill('demo_secret');
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ access_token: expect.any(String), expires_in: 1800, token_type: 'Bearer', scope: 'profile' });
+    expect(browser.state.errors).toEqual([]);
+  });
+
   it('Copper: the three X-PW-* headers come from Authorize, once for every operation', async () => {
     const s = sandbox();
     const page = await browser.open('/docs?doc=copper');

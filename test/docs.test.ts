@@ -158,6 +158,10 @@ describe('/docs Try it out (the page script run in Node; test/docs.browser.test.
       ['X-Cora-Timestamp', false],
       ['X-Cora-Signature', false],
     ]);
+    // Propel's token call: Content-Type and Authorization parameters are ones OpenAPI ignores (the client goes in the form fields).
+    const propel = adapt((await call(s, '/propel/openapi.json')).body);
+    expect(propel.paths['/oauth2/token'].post.parameters.map((p: any) => p.name)).toEqual(['X-Request-Id']);
+    expect(new Set(headerParams(propel).map((p: any) => p.name))).toEqual(new Set(['X-Request-Id']));
     const mailingcore = adapt((await call(s, '/mailingcore/openapi.json')).body);
     expect(new Set(headerParams(mailingcore).map((p: any) => `${p.name} ${p.required}`))).toEqual(new Set(['X-Tenant-Id true']));
     // The document the server serves is unchanged: the page adapts its own copy.

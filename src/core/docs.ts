@@ -94,9 +94,10 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.ch
  * Swagger UI's start-up script. `validatorUrl: null` stops it from calling validator.swagger.io
  * (the machines have no internet); `?doc=<name>` picks the document shown first. The `tryItOut`
  * plugin makes Try it out send what each vendor needs:
- * - a header parameter an operation's security scheme already sends (`Authorization`, Copper's
- *   `X-PW-*`) is dropped from the form: OpenAPI says to ignore `Authorization` parameters, and a
- *   required field that the Authorize dialog fills would otherwise block Execute;
+ * - a header parameter an operation's security scheme already sends (Copper's `X-PW-*`) is
+ *   dropped from the form, and so are `Accept`, `Content-Type` and `Authorization` ones, which
+ *   OpenAPI says to ignore (Swagger UI never sends their values): a required field that nothing
+ *   sends would only block Execute;
  * - a vendor's declared request signature (`RequestSigning`) is computed in `requestInterceptor`
  *   with Web Crypto, its timestamp read from the sandbox clock (`GET /_sandbox/clock`: a test may
  *   have set or frozen it, and the vendor checks the timestamp against it; the page and the
@@ -109,6 +110,7 @@ const config = JSON.parse(document.getElementById('docs-config').textContent);
 const wanted = new URLSearchParams(location.search).get('doc');
 const primary = config.urls.find((u) => u.key === wanted) ?? config.urls[0];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const IGNORED_HEADERS = ['accept', 'content-type', 'authorization'];
 /** Signed operations by document key, found when the document loads: [{ method, path }]. */
 const signedOperations = new Map();
 
@@ -145,7 +147,9 @@ function adapt(spec) {
     for (const method of METHODS) {
       const operation = item?.[method];
       if (!operation?.parameters) continue;
+      // OpenAPI ignores Accept, Content-Type and Authorization parameters (Swagger UI sends none of their values), and the security scheme's own headers come from Authorize.
       const sent = securityHeaders(spec, operation);
+      for (const name of IGNORED_HEADERS) sent.add(name);
       operation.parameters = operation.parameters.filter((p) => !(p.in === 'header' && sent.has(String(p.name).toLowerCase())));
       for (const parameter of operation.parameters) {
         if (parameter.in !== 'header' || !computed.includes(String(parameter.name).toLowerCase())) continue;

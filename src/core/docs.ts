@@ -205,6 +205,7 @@ async function sandboxNow() {
   return Date.now();
 }
 
+/** The request as it was, and why in the console. */
 function unsigned(request, why) {
   console.warn('bulk-sandbox: request sent unsigned: ' + why);
   return request;

@@ -164,9 +164,18 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
     DOCS_PREFIX,
     createDocsRouter(
       [
-        ...vendors.map((v) => ({ name: v.name, title: v.title, url: `${v.prefix}/openapi.json` })),
-        { name: 'sandbox', title: 'control API', url: `${CONTROL_PREFIX}/openapi.json` },
+        ...vendors.map((v) => ({
+          name: v.name,
+          title: v.title,
+          url: `${v.prefix}/openapi.json`,
+          prefix: v.prefix,
+          ...(v.openapi.signing ? { signing: v.openapi.signing } : {}),
+          ...(v.openapi.demoAuth ? { demo: v.openapi.demoAuth } : {}),
+        })),
+        { name: 'sandbox', title: 'control API', url: `${CONTROL_PREFIX}/openapi.json`, prefix: CONTROL_PREFIX, pageLogin: true },
       ],
+      // The demo credentials are public values, but a locked sandbox is a shared one: its page names none.
+      { clockUrl: `${CONTROL_PREFIX}/clock`, demo: (options.demo ?? true) && !options.adminToken },
       lock,
       pagesOwner,
     ),

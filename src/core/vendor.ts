@@ -5,6 +5,7 @@ import type { BulkTally } from './bulk.js';
 import type { Clock } from './clock.js';
 import type { VendorTarget } from './router.js';
 import type { CredentialRecord, Credentials } from './credentials.js';
+import type { DemoAuth, RequestSigning } from './docs.js';
 import type { ErrorCatalogue } from './errors.js';
 import type { IdSource } from './ids.js';
 import type { RateLimits } from './rate-limit.js';
@@ -213,6 +214,10 @@ export interface VendorModule<Name extends string = string, Row extends string =
     securitySchemes: Record<string, Record<string, unknown>>;
     /** Every tag its routes use (`RouteDef.tag`), with what the group holds. */
     tags: Record<string, string>;
+    /** A request signature /docs computes in the browser for Try it out (see core/docs.ts). */
+    signing?: RequestSigning;
+    /** The demo credentials /docs fills in Authorize, by security scheme (only when loaded, and never behind an admin token). */
+    demoAuth?: DemoAuth;
   };
   create(deps: CoreDeps): VendorInstance<Name>;
 }

@@ -49,7 +49,10 @@ const toRecord = (tenant: string, token: string, email: string, revoked = false)
   revoked,
 });
 
+/** The demo account's token and user (README "Demo credentials"); /docs fills them in Authorize. */
+export const DEMO_USER = { token: 'copper_demo_token', email: 'demo@example.com' } as const;
+
 export const copperCredentials = credentialKind(CopperCredentialInput, ({ tenant, token, email, revoked }) => toRecord(tenant, token, email, revoked ?? false), [
-  toRecord('copper_demo', 'copper_demo_token', 'demo@example.com'),
+  toRecord('copper_demo', DEMO_USER.token, DEMO_USER.email),
   toRecord('copper_other', 'copper_other_token', 'other@example.com'),
 ]);

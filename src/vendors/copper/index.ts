@@ -1,7 +1,7 @@
 // The Copper vendor module: everything the core needs to mount, document, list and seed Copper people.
 import { seedThroughEngine } from '../../core/bulk.js';
 import type { CoreDeps, VendorModule } from '../../core/vendor.js';
-import { copperCredentials } from './auth.js';
+import { APPLICATION, copperCredentials, DEMO_USER } from './auth.js';
 import { copperBulkEngine } from './bulk.js';
 import { copperCatalogue, type CopperErrorName, type CopperRowReason } from './errors.js';
 import type { PersonDefaults } from './people.js';
@@ -44,6 +44,7 @@ export const copper: VendorModule<CopperErrorName, CopperRowReason> = {
       people: 'People (contacts): bulk create and update, single create, fetch, update and delete, fetch by email, search.',
       activities: "Activities logged on a person (notes, calls, meetings): log one, fetch one, list a person's.",
     },
+    demoAuth: { copperAccessToken: DEMO_USER.token, copperApplication: APPLICATION, copperUserEmail: DEMO_USER.email },
   },
   create(deps) {
     const people = new CopperPeople(deps.store);

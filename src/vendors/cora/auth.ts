@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { bearerToken, credentialAuth, credentialKind, hmacSha256Hex, safeEqual, sha256Hex } from '../../core/auth.js';
 import { readRawBody } from '../../core/body.js';
 import type { CredentialRecord } from '../../core/credentials.js';
+import type { RequestSigning } from '../../core/docs.js';
 import { vendorPathWithQuery } from '../../core/router.js';
 import type { CoreDeps, SandboxEnv } from '../../core/vendor.js';
 import { CORA_MESSAGES, SIGNATURE_WINDOW_S, coraError } from './errors.js';
@@ -36,6 +37,18 @@ export function timestampToMs(raw: string): number | undefined {
 }
 
 export const SIGNED_HEADERS = ['Authorization', 'X-Cora-Timestamp', 'X-Cora-Signature'] as const;
+
+/**
+ * The same signature as `signingString`, described for /docs, which computes it in the browser for
+ * Try it out: keyed with the secret of the key given in Authorize, timestamp in seconds, the
+ * vendor path (the one a client of Cora's own host signs).
+ */
+export const CORA_SIGNING: RequestSigning = {
+  key: { header: 'Authorization', pattern: '^Bearer\\s+cora_org_[^.\\s]+\\.(\\S+)$', hint: 'Authorize first with a Cora API key, cora_org_<keyId>.<secret>' },
+  timestampHeader: SIGNED_HEADERS[1],
+  signatureHeader: SIGNED_HEADERS[2],
+  message: '{timestamp}.{method}.{path}.{bodySha256}',
+};
 
 async function findKey(deps: CoreDeps, authorization: string): Promise<CredentialRecord> {
   const parsed = parseApiKey(bearerToken(authorization) ?? '');
@@ -93,8 +106,11 @@ const demo = (tenant: string, key: string, revoked = false): CredentialRecord =>
   return { vendor: VENDOR, id: keyId, tenant, secret, data: {}, revoked };
 };
 
+/** The demo organization's key (README "Demo credentials"); /docs fills it in Authorize. */
+export const DEMO_API_KEY = 'cora_org_demo.demo_secret';
+
 export const coraCredentials = credentialKind(CoraCredentialInput, ({ tenant, key, revoked }) => demo(tenant, key, revoked ?? false), [
-  demo('org_demo', 'cora_org_demo.demo_secret'),
+  demo('org_demo', DEMO_API_KEY),
   demo('org_other', 'cora_org_other.other_secret'),
   demo('org_demo', 'cora_org_revoked.revoked_secret', true),
 ]);

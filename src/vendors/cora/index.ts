@@ -1,7 +1,7 @@
 // The Cora vendor module: everything the core needs to mount, document, list and seed Cora.
 import { seedThroughEngine } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
-import { coraCredentials } from './auth.js';
+import { CORA_SIGNING, coraCredentials, DEMO_API_KEY } from './auth.js';
 import { coraBulkEngine, newAccountId } from './bulk-upsert.js';
 import { coraCatalogue, type CoraErrorName, type CoraRowErrorName } from './errors.js';
 import { coraRoutes } from './routes.js';
@@ -26,6 +26,8 @@ export const cora: VendorModule<CoraErrorName, CoraRowErrorName> = {
       coraApiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key `cora_org_<keyId>.<secret>`' },
     },
     tags: { accounts: "The organization's accounts, keyed by the caller's own `externalId`: bulk upsert, fetch one or many, update one." },
+    signing: CORA_SIGNING,
+    demoAuth: { coraApiKey: DEMO_API_KEY },
   },
   create(deps) {
     const accounts = new CoraAccounts(deps.store);

@@ -101,8 +101,11 @@ const toRecord = (tenant: string, key: string, scopes: readonly string[], revoke
   revoked,
 });
 
+/** The demo tenant's key with every scope (README "Demo credentials"); /docs fills it in Authorize. */
+export const DEMO_API_KEY = 'mc_test_demo';
+
 export const mailingcoreCredentials = credentialKind(MailingCoreCredentialInput, ({ tenant, key, scopes, revoked }) => toRecord(tenant, key, scopes, revoked ?? false), [
-  toRecord('tenant_demo', 'mc_test_demo', SCOPES),
+  toRecord('tenant_demo', DEMO_API_KEY, SCOPES),
   toRecord('tenant_demo', 'mc_test_readonly', ['contacts:read']),
   toRecord('tenant_other', 'mc_test_other', SCOPES),
 ]);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { seedThroughEngine } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
-import { mailingcoreCredentials, tenantHeaderMode } from './auth.js';
+import { DEMO_API_KEY, mailingcoreCredentials, tenantHeaderMode } from './auth.js';
 import { mailingcoreCatalogue, type McErrorName, type McRowErrorName } from './errors.js';
 import { mailingcoreRoutes } from './routes.js';
 import { MailingCoreCampaign, MailingCoreContact, MailingCoreContactInput } from './schemas.js';
@@ -32,6 +32,7 @@ export const mailingcore: VendorModule<McErrorName, McRowErrorName> = {
       contacts: "The tenant's contacts: bulk import, single upsert, list (pages or `updatedSince` cursor), fetch, change and delete one.",
       campaigns: 'Campaigns with an audience filter and template locales, and their locale coverage.',
     },
+    demoAuth: { mailingcoreApiKey: DEMO_API_KEY },
   },
   create(deps) {
     tenantHeaderMode(deps);

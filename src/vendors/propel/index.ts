@@ -3,7 +3,7 @@ import { seedThroughEngine } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import type { VendorModule } from '../../core/vendor.js';
-import { propelCredentials } from './auth.js';
+import { DEMO_CLIENT, propelCredentials } from './auth.js';
 import { propelBulkEngine } from './bulk.js';
 import { propelCatalogue, type PropelErrorName, type PropelRowErrorName } from './errors.js';
 import { propelRoutes } from './routes.js';
@@ -42,6 +42,7 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
       auth: 'OAuth 2.0 client credentials: the Bearer token every other call needs.',
       contacts: 'Contacts, by Propel `id` or by `sourceId` + `source` + `language`: bulk create or update, fetch, update and delete one.',
     },
+    demoAuth: { propelOAuth2: { clientId: DEMO_CLIENT.clientId, clientSecret: DEMO_CLIENT.clientSecret } },
   },
   create(deps) {
     const contacts = new PropelContacts(deps.store);

@@ -58,8 +58,8 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
     Authorization: z.string().describe('`Bearer mc_live_...` or `Bearer mc_test_...`'),
     'X-Tenant-Id':
       tenantMode === 'required'
-        ? z.string().describe("The key's tenant")
-        : z.string().optional().describe("The key's tenant (optional on this sandbox: tenantHeader=optional)"),
+        ? z.string().describe("The key's tenant").meta({ example: 'tenant_demo' })
+        : z.string().optional().describe("The key's tenant (optional on this sandbox: tenantHeader=optional)").meta({ example: 'tenant_demo' }),
   });
   const authErrors: McErrorName[] = [
     'MISSING_API_KEY',

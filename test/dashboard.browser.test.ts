@@ -1,9 +1,9 @@
 // The dashboard and /docs in a real browser (Debian's chromium via playwright-core): arm a Cora row error, send a request, see the failed row.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable as available, keepLocal, launchChromium, warnIfNoChromium } from './browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable as available, useBrowserPage, warnIfNoChromium } from './browser.js';
 import { bulk, BULK_PATH, newAccount } from '../src/vendors/cora/cora.client.js';
 import { CORA_ERRORS } from '../src/vendors/cora/errors.js';
 import { T0, useSandbox } from './helpers.js';
@@ -16,35 +16,12 @@ const TOKEN = 'browser-admin-token-0123456789';
 
 describe.skipIf(!available)('dashboard in a browser', () => {
   const sandbox = useSandbox({ adminToken: TOKEN });
-  let browser: Browser;
-  let context: BrowserContext;
+  const browser = useBrowserPage(sandbox, { adminToken: TOKEN, viewport: { width: 1280, height: 860 } });
   let page: Page;
-  const pageErrors: string[] = [];
-  let offsite: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  // Before the sandbox closes (hooks run in reverse), so the page's live polling never meets a closed port.
-  afterEach(async () => {
-    await context?.close();
-  });
 
   /** A fresh page that answers the Basic challenge with the admin token, as a QA person would at the prompt. */
   async function open(path: string): Promise<void> {
-    pageErrors.length = 0;
-    context = await browser.newContext({ httpCredentials: { username: 'qa', password: TOKEN }, viewport: { width: 1280, height: 860 } });
-    const origin = sandbox().url;
-    offsite = await keepLocal(context, () => [origin]);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(`${origin}${path}`);
+    page = await browser.open(path);
   }
 
   async function shot(name: string): Promise<void> {
@@ -133,8 +110,8 @@ describe.skipIf(!available)('dashboard in a browser', () => {
     expect(await row.locator('.count').textContent()).toBe('1');
     await shot('coverage');
 
-    expect(pageErrors).toEqual([]);
-    expect(offsite).toEqual([]);
+    expect(browser.state.errors).toEqual([]);
+    expect(browser.state.offsite).toEqual([]);
   });
 
   it('the fault form offers only what the server accepts, arms tenant and probability targeting, and shows refusals in the toast', async () => {
@@ -193,8 +170,8 @@ describe.skipIf(!available)('dashboard in a browser', () => {
       { id: 'flt_1', vendor: 'cora', method: 'POST', path: BULK_PATH, tenant: 'org_demo', probability: 0.5, seed: 7, action: { error: expect.any(String) } },
     ]);
     // Chromium logs each refused call; nothing else went wrong.
-    expect(pageErrors).toEqual(Array(2).fill('Failed to load resource: the server responded with a status of 400 (Bad Request)'));
-    expect(offsite).toEqual([]);
+    expect(browser.state.errors).toEqual(Array(2).fill('Failed to load resource: the server responded with a status of 400 (Bad Request)'));
+    expect(browser.state.offsite).toEqual([]);
   });
 
   it('renders the API reference offline: Swagger UI shows the Cora operations from the local document', async () => {
@@ -203,7 +180,7 @@ describe.skipIf(!available)('dashboard in a browser', () => {
     await summary.first().waitFor({ timeout: 20_000 });
     expect(await page.locator('.opblock').count()).toBe(4);
     await shot('docs');
-    expect(pageErrors).toEqual([]);
-    expect(offsite).toEqual([]);
+    expect(browser.state.errors).toEqual([]);
+    expect(browser.state.offsite).toEqual([]);
   });
 });

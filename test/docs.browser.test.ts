@@ -1,7 +1,7 @@
 // /docs as a user tries it, in a real browser: authorize with the demo credentials, Try it out a bulk write of each vendor, see it stored.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable as available, keepLocal, launchChromium, warnIfNoChromium } from './browser.js';
+import type { Locator, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chromiumAvailable as available, useBrowserPage, warnIfNoChromium } from './browser.js';
 import type { Sandbox } from '../src/sandbox.js';
 import { SIGNED_HEADERS } from '../src/vendors/cora/auth.js';
 import { newAccount } from '../src/vendors/cora/cora.client.js';
@@ -11,36 +11,14 @@ import { T0, useSandbox } from './helpers.js';
 warnIfNoChromium('the /docs Try it out browser test');
 const TOKEN = 'docs-browser-admin-token-0123456789';
 
-/** A browser page on the sandbox, with its errors and any off-machine request recorded. */
+/** A page of /docs once Swagger UI has drawn its operations. */
 function usePage(sandbox: () => Sandbox, credentials: boolean) {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  const state = { page: undefined as unknown as Page, errors: [] as string[], offsite: [] as string[] };
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  const browser = useBrowserPage(sandbox, credentials ? { adminToken: TOKEN } : {});
   return {
-    state,
+    state: browser.state,
     async open(path: string): Promise<Page> {
-      state.errors = [];
-      // The Basic challenge of a locked sandbox answered with the admin token, as a QA person would at the prompt.
-      context = await browser.newContext({ ...(credentials ? { httpCredentials: { username: 'qa', password: TOKEN } } : {}), viewport: { width: 1280, height: 900 } });
-      const origin = sandbox().url;
-      state.offsite = await keepLocal(context, () => [origin]);
-      const page = await context.newPage();
-      page.on('pageerror', (error) => state.errors.push(error.message));
-      page.on('console', (message) => {
-        if (message.type() === 'error') state.errors.push(message.text());
-      });
-      await page.goto(`${origin}${path}`);
+      const page = await browser.open(path);
       await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
-      state.page = page;
       return page;
     },
   };

@@ -81,7 +81,10 @@ async function postgresBulk(url: string): Promise<Bulk> {
     'CREATE TABLE IF NOT EXISTS records (tbl TEXT COLLATE "C" NOT NULL, key TEXT COLLATE "C" NOT NULL, data TEXT COLLATE "C" NOT NULL, ' +
       'updated_at TEXT COLLATE "C" NOT NULL, PRIMARY KEY (tbl, key))',
   );
-  const read = { name: 'read', text: 'SELECT key, data FROM records WHERE tbl = $1 AND key IN (SELECT value::text FROM json_array_elements_text($2::json))' };
+  // The keys as an array the primary key is probed with: the sandbox's `IN (SELECT ...)` let the
+  // planner join a 1,000-key batch against a scan of the whole table here (0.5 s of PostgreSQL CPU
+  // a request, measured), which is no ceiling.
+  const read = { name: 'read', text: 'SELECT key, data FROM records WHERE tbl = $1 AND key = ANY (ARRAY(SELECT json_array_elements_text($2::json)))' };
   const write = {
     name: 'write',
     text:

@@ -28,10 +28,12 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'both' },
     vendors: { type: 'string', default: 'cora,propel,copper,mailingcore' },
     /**
-     * Parts to run: load, latency, startup, scale, postgres (shared mode, on a throwaway cluster of
-     * Debian's PostgreSQL; skipped with a warning where it is not installed), and prism, when --prism is given.
+     * Parts to run: load, latency, startup, scale, postgres (shared mode against a SQLite file and the bare
+     * baseline on PostgreSQL, on a throwaway cluster of Debian's PostgreSQL; skipped with a warning where it
+     * is not installed), replicas (with postgres: one sandbox process against two on one database), and
+     * prism, when --prism is given.
      */
-    only: { type: 'string', default: 'load,latency,startup,scale,postgres,prism' },
+    only: { type: 'string', default: 'load,latency,startup,scale,postgres,replicas,prism' },
     /**
      * Prism's CLI script (e.g. node_modules/.bin/prism of `npm install @stoplight/prism-cli` in a
      * folder of its own; env BENCH_PRISM): Cora against Prism mocking specs/cora.openapi.json.
@@ -270,33 +272,45 @@ function summarise(results: LoadResult[]): LoadResult & { reps: number[] } {
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-/** One side of a comparison: where to send, what, and the process whose CPU is counted. */
+/** One side of a comparison: where to send, what, the process whose CPU is counted, and a database's CPU seconds so far when it has one of its own. */
 interface Side {
   url: string;
   next: () => BenchRequest;
   pid: number | undefined;
+  dbCpu?: () => number;
+}
+
+/** A side's load, with its database's CPU per request (ms) when the side has `dbCpu`. */
+type SideResult = LoadResult & { dbCpuMs: number };
+
+async function loadSide(side: Side, durationS: number): Promise<SideResult> {
+  const before = side.dbCpu?.() ?? 0;
+  const result = await load(side.url, side.next, PLAN.connections, durationS, side.pid);
+  const dbCpuMs = side.dbCpu ? ((side.dbCpu() - before) * 1000) / Math.max(1, result.requests) : NaN;
+  return { ...result, dbCpuMs };
 }
 
 /**
- * Warms both sides up, then loads them in turns, one repetition each, so drift in the
- * machine's load hits both alike; `report` is told after each pair. Answers each side's
- * repetitions, then the two warm-ups.
+ * Warms every side up, then loads them in turns, one repetition each, so drift in the
+ * machine's load hits all alike; `report` is told after each round. Answers each side's
+ * repetitions, then their warm-ups.
  */
-async function interleaved(
-  a: Side,
-  b: Side,
-  report: (rep: number, a: LoadResult, b: LoadResult) => void,
-): Promise<[LoadResult[], LoadResult[], [LoadResult, LoadResult]]> {
-  const warm: [LoadResult, LoadResult] = [await load(a.url, a.next, PLAN.connections, PLAN.warmupS), await load(b.url, b.next, PLAN.connections, PLAN.warmupS)];
-  const as: LoadResult[] = [];
-  const bs: LoadResult[] = [];
+async function interleaved<S extends readonly Side[]>(
+  sides: readonly [...S],
+  report: (rep: number, results: Each<S, SideResult>) => void,
+): Promise<[Each<S, SideResult[]>, Each<S, SideResult>]> {
+  const warm: SideResult[] = [];
+  for (const side of sides) warm.push(await loadSide(side, PLAN.warmupS));
+  const reps: SideResult[][] = sides.map(() => []);
   for (let rep = 0; rep < PLAN.reps; rep++) {
-    as.push(await load(a.url, a.next, PLAN.connections, PLAN.durationS, a.pid));
-    bs.push(await load(b.url, b.next, PLAN.connections, PLAN.durationS, b.pid));
-    report(rep + 1, as.at(-1)!, bs.at(-1)!);
+    for (const [i, side] of sides.entries()) reps[i]!.push(await loadSide(side, PLAN.durationS));
+    report(rep + 1, reps.map((r) => r.at(-1)!) as Each<S, SideResult>);
   }
-  return [as, bs, warm];
+  return [reps as Each<S, SideResult[]>, warm as Each<S, SideResult>];
 }
+
+/** A tuple of `U`, one per element of `T`. */
+type Each<T extends readonly unknown[], U> = { -readonly [K in keyof T]: U };
 
 async function loadSuite(mode: 'memory' | 'file') {
   const sandbox = await startSandbox(dbPath(mode));
@@ -316,10 +330,12 @@ async function loadSuite(mode: 'memory' | 'file') {
       const probe = outcome(vendor, await send(sandbox.url, vendorLoad.next()));
       const baselineProbe = outcome('baseline', await send(baseline.url, toBase()));
       log(`${mode} ${vendor}: probe ${probe} | baseline ${baselineProbe}`);
-      const [s, b] = await interleaved(
-        { url: sandbox.url, next: () => vendorLoad.next(), pid: sandbox.child.pid },
-        { url: baseline.url, next: toBase, pid: baseline.child.pid },
-        (rep, sr, br) =>
+      const [[s, b]] = await interleaved(
+        [
+          { url: sandbox.url, next: () => vendorLoad.next(), pid: sandbox.child.pid },
+          { url: baseline.url, next: toBase, pid: baseline.child.pid },
+        ],
+        (rep, [sr, br]) =>
           log(
             `${mode} ${vendor} rep ${rep}: sandbox ${sr.rps.toFixed(1)} req/s (${sr.cpuMs.toFixed(2)} CPU ms/req), ` +
               `baseline ${br.rps.toFixed(1)} req/s (${br.cpuMs.toFixed(2)} CPU ms/req)`,
@@ -456,9 +472,9 @@ function spreadOver(count: number, next: () => BenchRequest): () => BenchRequest
 
 /**
  * Shared mode's price: each vendor's maximum batch on PostgreSQL (one sandbox process) against the
- * same build on a SQLite file, interleaved; then Cora over 8 namespaces on one process against two
- * processes on one database. The cluster is durable as SQLite's WAL is (pages fsynced, commits not
- * waited for).
+ * same build on a SQLite file and against the bare baseline on PostgreSQL (its ceiling), interleaved;
+ * then (part `replicas`) Cora over 8 namespaces on one process against two processes on one database.
+ * The cluster is durable as SQLite's WAL is (pages fsynced, commits not waited for).
  */
 async function postgresSuite(bin: string) {
   const cluster = await startCluster(bin, { durable: true });
@@ -467,7 +483,7 @@ async function postgresSuite(bin: string) {
     await admin.connect();
     const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
     const engines = await postgresVsSqlite(cluster);
-    const replicas = await replicaScaling(cluster);
+    const replicas = PARTS.has('replicas') ? await replicaScaling(cluster) : undefined;
     return { version, engines, replicas };
   } finally {
     await admin.end().catch(() => {});
@@ -478,45 +494,58 @@ async function postgresSuite(bin: string) {
 async function postgresVsSqlite(cluster: PgCluster) {
   const pgSandbox = await startSandbox(cluster.createDatabase('bench_one'));
   const fileSandbox = await startSandbox(dbPath('file'));
+  const bare = await startBaseline(cluster.createDatabase('bench_bare'));
+  const clusterCpu = () => clusterCpuSeconds(cluster);
   const rows = [];
   try {
     const tokens = { pg: await propelToken(pgSandbox.url), file: await propelToken(fileSandbox.url) };
     for (const vendor of VENDORS) {
       const onPg = workloadFor(vendor, 'pg', tokens.pg);
       const onFile = workloadFor(vendor, 'pg', tokens.file);
+      const onBare = workloadFor(vendor, 'pg', tokens.pg);
+      const toBare = toBaseline(onBare);
       log(`postgres ${vendor}: seeding ${onPg.seedRequests().length} batches on each engine`);
       for (const r of onPg.seedRequests()) await send(pgSandbox.url, r);
       for (const r of onFile.seedRequests()) await send(fileSandbox.url, r);
+      for (const r of onBare.seedRequests()) await send(bare.url, { ...r, path: baselinePath(onBare) });
       const before = await roundTrips(pgSandbox.url);
       const probe = outcome(vendor, await send(pgSandbox.url, onPg.next()));
       const probeTrips = (await roundTrips(pgSandbox.url)) - before;
       const fileProbe = outcome(vendor, await send(fileSandbox.url, onFile.next()));
-      log(`postgres ${vendor}: probe ${probe} in ${probeTrips} round trips | file ${fileProbe}`);
-      const pgCpuBefore = clusterCpuSeconds(cluster);
+      const bareProbe = outcome('baseline', await send(bare.url, toBare()));
+      log(`postgres ${vendor}: probe ${probe} in ${probeTrips} round trips | file ${fileProbe} | bare ${bareProbe}`);
       const tripsBefore = await roundTrips(pgSandbox.url);
-      const [p, f, [warm]] = await interleaved(
-        { url: pgSandbox.url, next: () => onPg.next(), pid: pgSandbox.child.pid },
-        { url: fileSandbox.url, next: () => onFile.next(), pid: fileSandbox.child.pid },
-        (rep, pr, fr) => log(`postgres ${vendor} rep ${rep}: postgres ${pr.rps.toFixed(1)} req/s, sqlite file ${fr.rps.toFixed(1)} req/s`),
+      const [[p, f, b], [warm]] = await interleaved(
+        [
+          { url: pgSandbox.url, next: () => onPg.next(), pid: pgSandbox.child.pid, dbCpu: clusterCpu },
+          { url: fileSandbox.url, next: () => onFile.next(), pid: fileSandbox.child.pid },
+          { url: bare.url, next: toBare, pid: bare.child.pid, dbCpu: clusterCpu },
+        ],
+        (rep, [pr, fr, br]) =>
+          log(`postgres ${vendor} rep ${rep}: postgres ${pr.rps.toFixed(1)} req/s, sqlite file ${fr.rps.toFixed(1)} req/s, bare postgres ${br.rps.toFixed(1)} req/s`),
       );
-      // Every request the PostgreSQL side served since the counters were read, its warm-up's included.
+      // Every request the PostgreSQL side served since the counter was read, its warm-up's included.
       const served = warm.requests + p.reduce((sum, r) => sum + r.requests, 0);
       rows.push({
         vendor,
         batch: onPg.batch,
         postgres: summarise(p),
         file: summarise(f),
+        bare: summarise(b),
         probe,
         fileProbe,
+        bareProbe,
         probeTrips,
         tripsPerRequest: ((await roundTrips(pgSandbox.url)) - tripsBefore) / served,
-        clusterCpuMs: ((clusterCpuSeconds(cluster) - pgCpuBefore) * 1000) / served,
+        clusterCpuMs: median(p.map((r) => r.dbCpuMs)),
+        bareClusterCpuMs: median(b.map((r) => r.dbCpuMs)),
       });
     }
     return rows;
   } finally {
     await stop(pgSandbox);
     await stop(fileSandbox);
+    await stop(bare);
   }
 }
 
@@ -612,10 +641,12 @@ async function prismSuite(cli: string) {
     if (Number.isNaN(startupMs)) throw new Error('Prism did not answer 200 within 30 s');
     const invalid = await fetch(`${url}${prismPath}`, { method: 'POST', headers: first.headers, body: '{"accounts":"no"}' });
     for (const r of work.seedRequests()) await send(sandbox.url, r);
-    const [s, p] = await interleaved(
-      { url: sandbox.url, next: () => work.next(), pid: sandbox.child.pid },
-      { url, next: toPrism, pid: child.pid },
-      (rep, sr, pr) => log(`prism rep ${rep}: sandbox ${sr.rps.toFixed(1)} req/s, prism ${pr.rps.toFixed(1)} req/s`),
+    const [[s, p]] = await interleaved(
+      [
+        { url: sandbox.url, next: () => work.next(), pid: sandbox.child.pid },
+        { url, next: toPrism, pid: child.pid },
+      ],
+      (rep, [sr, pr]) => log(`prism rep ${rep}: sandbox ${sr.rps.toFixed(1)} req/s, prism ${pr.rps.toFixed(1)} req/s`),
     );
     return {
       startupMs,
@@ -743,42 +774,50 @@ async function main(): Promise<void> {
       const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
       out.push(
         `Shared mode: each vendor's maximum batch on PostgreSQL ${r.version} (one sandbox process; pages fsynced, commits not waited for, as SQLite's WAL with synchronous=NORMAL) ` +
-          `against a SQLite file, interleaved, ${PLAN.connections} connections, ${PLAN.reps} × ${PLAN.durationS} s (medians):`,
+          `against a SQLite file and against the bare baseline on the same PostgreSQL (Hono + pg, the same transaction's four round trips, no validation, journal, ` +
+          `auth or rate limit: the ceiling), interleaved, ${PLAN.connections} connections, ${PLAN.reps} × ${PLAN.durationS} s (medians):`,
         '',
-        '| endpoint | rows/req | req/s | rows/s | p50 ms | p99 ms | SQLite file rows/s | PostgreSQL / file | round trips per request: one probe, under load | sandbox CPU ms/req | PostgreSQL CPU ms/req |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        '| endpoint | rows/req | req/s | rows/s | p50 ms | p99 ms | SQLite file rows/s | PostgreSQL / file | bare PostgreSQL rows/s | PostgreSQL / bare | bare / file | ' +
+          'round trips per request: one probe, under load | sandbox CPU ms/req | PostgreSQL CPU ms/req | bare CPU ms/req | bare\'s PostgreSQL CPU ms/req |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
         ...r.engines.map(
           (e) =>
             `| ${e.vendor} | ${e.batch} | ${f1(e.postgres.rps)} | ${f0(e.postgres.rps * e.batch)} | ${e.postgres.p50} | ${e.postgres.p99} | ${f0(e.file.rps * e.batch)} | ` +
-            `${pct(e.postgres.rps / e.file.rps)} | ${e.probeTrips}, ${f1(e.tripsPerRequest)} | ${f1(e.postgres.cpuMs)} | ${f1(e.clusterCpuMs)} |`,
+            `${pct(e.postgres.rps / e.file.rps)} | ${f0(e.bare.rps * e.batch)} | ${pct(e.postgres.rps / e.bare.rps)} | ${pct(e.bare.rps / e.file.rps)} | ` +
+            `${e.probeTrips}, ${f1(e.tripsPerRequest)} | ${f1(e.postgres.cpuMs)} | ${f1(e.clusterCpuMs)} | ${f1(e.bare.cpuMs)} | ${f1(e.bareClusterCpuMs)} |`,
         ),
         '',
         ...r.engines.map((e) => {
-          const bad = e.postgres.non2xx + e.postgres.errors + e.file.non2xx + e.file.errors;
-          return `- ${e.vendor}: one request did ${e.probe} (file: ${e.fileProbe})${bad ? `; ${bad} non-2xx or errors!` : ''}`;
+          const bad = e.postgres.non2xx + e.postgres.errors + e.file.non2xx + e.file.errors + e.bare.non2xx + e.bare.errors;
+          return (
+            `- ${e.vendor}: one request did ${e.probe} (file: ${e.fileProbe}; bare: ${e.bareProbe}); rep req/s ${e.postgres.reps.map(f1).join(' / ')} ` +
+            `vs file ${e.file.reps.map(f1).join(' / ')} vs bare ${e.bare.reps.map(f1).join(' / ')}${bad ? `; ${bad} non-2xx or errors!` : ''}`
+          );
         }),
         '',
       );
-      const { one, two, cores } = r.replicas;
-      const busy = (b: Record<string, number>) => Object.values(b).reduce((s, n) => s + n, 0);
-      const row = (n: number, x: typeof one) =>
-        `| ${n} | ${f1(x.rps)} | ${f0(x.rps * r.replicas.batch)} | ${x.p50} | ${x.p99} | ${pct(x.busy.sandbox!)} | ${pct(x.busy.postgres!)} | ${pct(x.busy.generator!)} | ${pct(busy(x.busy))} |`;
-      const total = busy(two.busy);
-      out.push(
-        `Replicas: Cora ${r.replicas.batch}-row upserts spread over ${r.replicas.namespaces} namespaces, ${PLAN.connections} connections in all, on one PostgreSQL database; ` +
-          `one sandbox process against two, interleaved (p50 and p99: the worse process's; busy: share of the machine's ${cores} cores):`,
-        '',
-        '| processes | req/s | rows/s | p50 ms | p99 ms | busy: sandbox | busy: PostgreSQL | busy: load generator | busy: all |',
-        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-        row(1, one),
-        row(2, two),
-        '',
-        `Two processes serve ${pct(two.rps / one.rps)} of one's throughput. Bottleneck: ` +
-          (total >= 0.9
-            ? `the ${cores} cores, ${pct(total)} busy with two processes (sandbox ${pct(two.busy.sandbox!)}, PostgreSQL ${pct(two.busy.postgres!)}, load generator ${pct(two.busy.generator!)}).`
-            : `not the cores (${pct(total)} busy with two processes): requests wait on locks or the disk.`),
-        '',
-      );
+      if (r.replicas) {
+        const { one, two, cores, batch } = r.replicas;
+        const busy = (b: Record<string, number>) => Object.values(b).reduce((s, n) => s + n, 0);
+        const row = (n: number, x: typeof one) =>
+          `| ${n} | ${f1(x.rps)} | ${f0(x.rps * batch)} | ${x.p50} | ${x.p99} | ${pct(x.busy.sandbox!)} | ${pct(x.busy.postgres!)} | ${pct(x.busy.generator!)} | ${pct(busy(x.busy))} |`;
+        const total = busy(two.busy);
+        out.push(
+          `Replicas: Cora ${r.replicas.batch}-row upserts spread over ${r.replicas.namespaces} namespaces, ${PLAN.connections} connections in all, on one PostgreSQL database; ` +
+            `one sandbox process against two, interleaved (p50 and p99: the worse process's; busy: share of the machine's ${cores} cores):`,
+          '',
+          '| processes | req/s | rows/s | p50 ms | p99 ms | busy: sandbox | busy: PostgreSQL | busy: load generator | busy: all |',
+          '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+          row(1, one),
+          row(2, two),
+          '',
+          `Two processes serve ${pct(two.rps / one.rps)} of one's throughput. Bottleneck: ` +
+            (total >= 0.9
+              ? `the ${cores} cores, ${pct(total)} busy with two processes (sandbox ${pct(two.busy.sandbox!)}, PostgreSQL ${pct(two.busy.postgres!)}, load generator ${pct(two.busy.generator!)}).`
+              : `not the cores (${pct(total)} busy with two processes): requests wait on locks or the disk.`),
+          '',
+        );
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import { splitBucketKey, type BucketScope, type RateLimitDecision, type RateLimi
 import { coverageReport, type CoverageApi, type CoverageCount, type CoverageFilter, type CoverageScope, type VendorCoverage } from './coverage.js';
 import { described, entrySize, RawBody, type JournalApi, type JournalEntry, type JournalFilter } from './journal.js';
 import { describesUnchanged, type SecretSet } from './redact.js';
-import type { Migration, Session, Store } from './store.js';
+import type { Column, Migration, Session, Store, Upsert } from './store.js';
 import type { VendorModule } from './vendor.js';
 
 /**
@@ -220,11 +220,8 @@ export class SharedState implements SharedBuckets {
       const decision = limiter.take(key);
       if (decision.allowed) {
         const { namespace, tenant } = splitBucketKey(key);
-        await this.store.run(
-          `INSERT INTO sandbox_rate_buckets (limiter, bucket, namespace, tenant, log) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (limiter, bucket) DO UPDATE SET log = excluded.log`,
-          [limiter.name, bucket, namespace, tenant, JSON.stringify(limiter.log(key))],
-        );
+        // A batch write of one row: nothing reads its answer, so on PostgreSQL it travels with COMMIT.
+        await this.store.writeRows('sandbox_rate_buckets', BUCKET_COLUMNS, [[limiter.name, bucket, namespace, tenant, JSON.stringify(limiter.log(key))]], BUCKET_UPSERT);
       }
       return decision;
     });
@@ -246,6 +243,9 @@ export class SharedState implements SharedBuckets {
   }
 }
 
+
+const BUCKET_COLUMNS: readonly Column[] = ['limiter', 'bucket', 'namespace', 'tenant', 'log'].map((name) => ({ name, kind: 'text' as const }));
+const BUCKET_UPSERT: Upsert = { keys: ['limiter', 'bucket'], update: ['log'] };
 
 /** Journal inserts between two trims: the bounds hold within this many entries, as the in-memory journal's chunked trim does. */
 const TRIM_EVERY = 64;

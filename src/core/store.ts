@@ -69,7 +69,9 @@ export interface Store {
   /** Runs a write; answers how many rows it changed. */
   run(sql: string, params?: readonly unknown[]): Awaitable<number>;
   /**
-   * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch) and
+   * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch, or none
+   * of its own: a small batch inside a transaction waits for its next statement or COMMIT, and a
+   * failure then fails that statement or the commit with the write's own error) and
    * with one cached single-row statement per row on SQLite (no round trip to save). On a conflict
    * on `upsert.keys`, the `upsert.update` columns take the new values; without `upsert`, a conflict
    * throws. When several rows share a conflict key, the last one wins, as row-by-row would.
@@ -87,9 +89,11 @@ export interface Store {
    */
   savepoint<T>(fn: () => Awaitable<T>, keep?: boolean): Promise<T>;
   /**
-   * Inside a transaction: waits until no other transaction holds `key` (e.g. a tenant), and holds
-   * it until this one ends, across every process on the database. On SQLite, whose transactions
-   * already run one at a time, it does nothing.
+   * Inside a transaction: holds `key` (e.g. a tenant) until the transaction ends, across every
+   * process on the database, once no other transaction holds it. Everything the transaction reads
+   * or writes after `lock` runs holding it; on PostgreSQL the lock may travel with the next
+   * statement (one round trip), so code between the two must touch nothing but this transaction.
+   * On SQLite, whose transactions already run one at a time, it does nothing.
    */
   lock(key: string): Promise<void>;
   /**

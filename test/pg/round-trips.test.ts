@@ -3,10 +3,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
 import { bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { bulkCreate, bulkUpdate } from '../../src/vendors/copper/copper.client.js';
+import { bulk as mcBulk } from '../../src/vendors/mailingcore/mailingcore.client.js';
+import type { JsonResponse } from '../helpers.js';
 import { advanceClock, call, json, startSandbox } from '../helpers.js';
 import { freshPgSchemaUrl, pgAvailable } from './database.js';
 
-describe.skipIf(!pgAvailable)('round trips of a Cora bulk upsert on PostgreSQL', () => {
+describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () => {
   let sandbox: Sandbox;
   let sent: string[] = [];
   const query = pg.Client.prototype.query;
@@ -25,54 +28,135 @@ describe.skipIf(!pgAvailable)('round trips of a Cora bulk upsert on PostgreSQL',
     await sandbox?.close();
   });
 
-  /** The statements one bulk upsert of `n` new accounts sends, its rate-limit window passed first. */
-  async function statementsOf(n: number, tag: string): Promise<string[]> {
-    await advanceClock(sandbox, 21_000);
+  /** The statements one request sends (its answer checked by `check`), each as its first `width` characters. */
+  async function statementsOf(request: () => Promise<JsonResponse>, check: (res: JsonResponse) => void, width = 60): Promise<string[]> {
     sent = [];
-    const res = await bulk(sandbox, { accounts: Array.from({ length: n }, (_, i) => newAccount(`${tag}-${i}`)) });
+    const res = await request();
     expect(res.status, res.text).toBe(200);
-    expect(res.body.summary.created).toBe(n);
-    return [...sent];
+    check(res);
+    // The journal entry is written once the answer is out: wait for it.
+    for (let i = 0; i < 50 && !sent.some((sql) => sql.startsWith('INSERT INTO sandbox_journal')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    return sent.map((sql) => sql.slice(0, width));
   }
+  const accounts = (n: number, tag: string) => () => bulk(sandbox, { accounts: Array.from({ length: n }, (_, i) => newAccount(`${tag}-${i}`)) });
+  const created = (n: number) => (res: JsonResponse) => expect(res.body.summary.created).toBe(n);
 
-  it('is the same 11 statements for 1 account as for 500 after a control call, as docs/shared-mode.md says', async () => {
-    await statementsOf(1, 'warm');
-    const one = await statementsOf(1, 'one');
-    const full = await statementsOf(500, 'full');
-    expect(full.map((s) => s.slice(0, 60)), one.map((s) => s.slice(0, 60)).join('\n')).toEqual(one.map((s) => s.slice(0, 60)));
-    // The shared state with the journal id; the API key (the clock's control call made the process
-    // forget its lookups); the rate-limit bucket (BEGIN and its lock in one, read, write, COMMIT);
-    // the accounts (BEGIN and the tenant lock in one, read, write, COMMIT); the journal entry.
-    expect(one.length).toBe(11);
-    expect(one[0]).toMatch(/FROM sandbox_state UNION ALL .*nextval/);
-    expect(one[1]).toMatch(/FROM credentials/);
-    expect(one.filter((sql) => /^BEGIN; SELECT pg_advisory_xact_lock/.test(sql))).toHaveLength(2);
-    expect(one.filter((sql) => sql === 'COMMIT')).toHaveLength(2);
+  it('is 7 statements for 1 Cora account after a control call, and 8 for 500, as docs/shared-mode.md says', async () => {
+    await advanceClock(sandbox, 21_000);
+    await statementsOf(accounts(1, 'warm'), created(1));
+    await advanceClock(sandbox, 21_000);
+    const one = await statementsOf(accounts(1, 'one'), created(1), Infinity);
+    expect(one.map((s) => s.slice(0, 40))).toEqual([
+      // The shared state, with the journal id this request takes.
+      'SELECT name, value, version FROM sandbox',
+      // The API key (the clock's control call made the process forget its lookups).
+      'SELECT * FROM credentials WHERE vendor =',
+      // The rate-limit bucket: BEGIN, its lock and its read in one; its write with COMMIT.
+      'BEGIN; SELECT pg_advisory_xact_lock(hash',
+      'INSERT INTO "sandbox_rate_buckets" ("lim',
+      // The accounts: BEGIN, the tenant's lock and the read of the batch's keys in one; the write with COMMIT.
+      'BEGIN; SELECT pg_advisory_xact_lock(hash',
+      'INSERT INTO "cora_accounts" ("namespace"',
+      // The journal entry, after the answer.
+      'INSERT INTO sandbox_journal (id, time, v',
+    ]);
+    expect(one.filter((sql) => /^BEGIN; SELECT pg_advisory_xact_lock\(hashtextextended\( ?E?'.*', 0\)\); SELECT /.test(sql))).toHaveLength(2);
+    expect(one.filter((sql) => /; COMMIT$/.test(sql))).toHaveLength(2);
+    await advanceClock(sandbox, 21_000);
+    const full = await statementsOf(accounts(500, 'full'), created(500));
+    // 500 accounts are too much text to travel with COMMIT (INLINE_MAX): the write goes on its own, prepared.
+    expect(full).toEqual([...one.slice(0, 5).map((s) => s.slice(0, 60)), 'INSERT INTO "cora_accounts" ("namespace", "tenant", "externa', 'COMMIT', one[6]!.slice(0, 60)]);
   });
 
-  it('is 6 statements, for 1 account as for 500, from the second request on with rate limits off', async () => {
+  it('is 4 statements for 1 Cora account, 5 for 500, from the second request on with rate limits off', async () => {
     expect((await call(sandbox, '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) })).status).toBe(200);
-    const send = async (n: number, tag: string) => {
-      sent = [];
-      const res = await bulk(sandbox, { accounts: Array.from({ length: n }, (_, i) => newAccount(`${tag}-${i}`)) });
-      expect(res.status, res.text).toBe(200);
-      return [...sent];
-    };
-    await send(1, 'off-warm');
+    await statementsOf(accounts(1, 'off-warm'), created(1));
     const counted = async () => Number(/^bulk_sandbox_store_round_trips_total (\d+)$/m.exec((await call(sandbox, '/_sandbox/metrics')).text)![1]);
     const before = await counted();
-    const one = await send(1, 'off-one');
+    const one = await statementsOf(accounts(1, 'off-one'), created(1), Infinity);
     // The process counts them too (the metrics read's own shared-state query is the one more).
     expect((await counted()) - before - 1).toBe(one.length);
-    const full = await send(500, 'off-full');
-    expect(one.map((s) => s.slice(0, 60)).join('\n')).toBe(full.map((s) => s.slice(0, 60)).join('\n'));
     expect(one.map((s) => s.slice(0, 40))).toEqual([
       'SELECT name, value, version FROM sandbox',
+      // BEGIN, the tenant's lock and the read of the batch's keys.
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
-      'SELECT "external_id" AS k0, data FROM "c',
+      // The write and COMMIT.
+      'INSERT INTO "cora_accounts" ("namespace"',
+      'INSERT INTO sandbox_journal (id, time, v',
+    ]);
+    expect(one[1]).toMatch(/^BEGIN; SELECT pg_advisory_xact_lock\(hashtextextended\('tenant:[^']*', 0\)\); SELECT "external_id" AS k0, data FROM "cora_accounts" WHERE /);
+    expect(one[2]).toMatch(/; COMMIT$/);
+    const full = await statementsOf(accounts(500, 'off-full'), created(500), Infinity);
+    expect(full.map((s) => s.slice(0, 40))).toEqual([
+      'SELECT name, value, version FROM sandbox',
+      // The 500 keys still travel with BEGIN and the lock.
+      'BEGIN; SELECT pg_advisory_xact_lock(hash',
+      // The write, prepared, on its own; then COMMIT.
       'INSERT INTO "cora_accounts" ("namespace"',
       'COMMIT',
       'INSERT INTO sandbox_journal (id, time, v',
     ]);
+    expect(full[1]).toMatch(/; SELECT "external_id" AS k0, data FROM "cora_accounts" WHERE /);
+    expect(full[2]).toMatch(/^INSERT INTO "cora_accounts" .* FROM ROWS FROM \(json_array_elements_text\(\$1::json\)/);
+  });
+
+  it('is 5 statements for a Copper bulk create, 6 for a bulk update, with rate limits off', async () => {
+    const person = (n: number) => ({ name: `Person ${n}`, emails: [{ email: `rt${n}@example.com`, category: 'work' }] });
+    const ok = (n: number) => (res: JsonResponse) => expect((res.body as unknown[]).filter((r: any) => r.success !== false)).toHaveLength(n);
+    await statementsOf(() => bulkCreate(sandbox, [person(0)]), ok(1));
+    const create = await statementsOf(() => bulkCreate(sandbox, Array.from({ length: 10 }, (_, i) => person(i + 1))), ok(10), Infinity);
+    expect(create.map((s) => s.slice(0, 40))).toEqual([
+      'SELECT name, value, version FROM sandbox',
+      // BEGIN, the account's lock and who holds the batch's emails.
+      'BEGIN; SELECT pg_advisory_xact_lock(hash',
+      // The account's last id.
+      'SELECT last_id FROM copper_id_sequences ',
+      // The id sequence moved past the new people, the people, their emails, and COMMIT.
+      'INSERT INTO "copper_id_sequences" ("name',
+      'INSERT INTO sandbox_journal (id, time, v',
+    ]);
+    expect(create[1]).toMatch(/; SELECT "email" AS k0, person_id FROM "copper_person_emails" WHERE /);
+    expect(create[3]).toMatch(/^INSERT INTO "copper_id_sequences" .*; INSERT INTO "copper_people" .*; INSERT INTO "copper_person_emails" .*; COMMIT$/s);
+    const ids = (await bulkCreate(sandbox, [person(20), person(21)])).body.map((p: { id: number }) => p.id);
+    const changes = ids.map((id: number, i: number) => ({ id, title: 'Buyer', emails: [{ email: `rt${20 + i}@example.com`, category: 'work' }] }));
+    const update = await statementsOf(() => bulkUpdate(sandbox, changes), ok(2), Infinity);
+    expect(update.map((s) => s.slice(0, 40))).toEqual([
+      'SELECT name, value, version FROM sandbox',
+      // BEGIN, the account's lock and the people named.
+      'BEGIN; SELECT pg_advisory_xact_lock(hash',
+      // Who holds the batch's emails.
+      'SELECT "email" AS k0, person_id FROM "co',
+      // The updated people's old emails out of the index (its count is an answer: sent at once).
+      'DELETE FROM "copper_person_emails" WHERE',
+      // The people, their emails, and COMMIT.
+      'INSERT INTO "copper_people" ("namespace"',
+      'INSERT INTO sandbox_journal (id, time, v',
+    ]);
+    expect(update[1]).toMatch(/; SELECT "id" AS k0, data FROM "copper_people" WHERE /);
+    expect(update[4]).toMatch(/^INSERT INTO "copper_people" .*; INSERT INTO "copper_person_emails" .*; COMMIT$/s);
+  });
+
+  it('is 6 statements for a MailingCore bulk import of 20 contacts, 7 for 1000, with rate limits off', async () => {
+    const contact = (n: number) => ({ email: `mc${n}@example.com`, externalId: `mc-${n}` });
+    const done = (n: number) => (res: JsonResponse) => expect(res.body.created + res.body.updated).toBe(n);
+    await statementsOf(() => mcBulk(sandbox, { contacts: [contact(0)] }), done(1));
+    const imported = await statementsOf(() => mcBulk(sandbox, { contacts: Array.from({ length: 20 }, (_, i) => contact(i)) }), done(20), Infinity);
+    expect(imported.map((s) => s.slice(0, 40))).toEqual([
+      'SELECT name, value, version FROM sandbox',
+      // BEGIN, the tenant's lock and the contacts holding the batch's externalIds.
+      'BEGIN; SELECT pg_advisory_xact_lock(hash',
+      // The contacts holding the emails those do not answer.
+      'SELECT data FROM mailingcore_contacts WH',
+      // The tenant's change sequence, moved on (its new value stamps the contacts: an answer, sent at once).
+      'INSERT INTO mailingcore_sequences (names',
+      // The contacts, and COMMIT.
+      'INSERT INTO "mailingcore_contacts" ("nam',
+      'INSERT INTO sandbox_journal (id, time, v',
+    ]);
+    expect(imported[1]).toMatch(/; SELECT data FROM mailingcore_contacts /);
+    expect(imported[4]).toMatch(/; COMMIT$/);
+    const full = await statementsOf(() => mcBulk(sandbox, { contacts: Array.from({ length: 1000 }, (_, i) => contact(i)) }), done(1000));
+    // A thousand contacts are too much text to travel with COMMIT: the write goes on its own.
+    expect(full.map((s) => s.slice(0, 40))).toEqual([...imported.slice(0, 4).map((s) => s.slice(0, 40)), 'INSERT INTO "mailingcore_contacts" ("nam', 'COMMIT', imported[5]!.slice(0, 40)]);
   });
 });

@@ -1,8 +1,9 @@
 // The store seam's contract, run on both engines: the same calls answer the same on SQLite and PostgreSQL.
 import { describe, expect, it } from 'vitest';
-import { numberPlaceholders, postgresDdl, PostgresStore } from '../../src/core/postgres-store.js';
+import pg from 'pg';
+import { inlineParams, numberPlaceholders, postgresDdl, PostgresStore, quoteLiteral } from '../../src/core/postgres-store.js';
 import { SqliteStore } from '../../src/core/sqlite-store.js';
-import type { Store } from '../../src/core/store.js';
+import { isConstraintViolation, type Store } from '../../src/core/store.js';
 import { createTenantTable, TenantTable } from '../../src/core/tenant-table.js';
 import { pgAvailable, usePgDatabase } from './database.js';
 
@@ -143,28 +144,111 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       expect(await table.count(scope)).toBe(1);
     }));
 
-  run('lock() makes two transactions on one key take turns', () =>
-    withStore(async (store) => {
+  run('lock() makes two transactions on one key take turns, from the first statement after it on', () =>
+    withStore(async (store, table) => {
       const order: string[] = [];
+      const row = (id: number) => [id, `n${id}`, '{}'];
       const slow = store.transaction(async () => {
         await store.lock('k');
+        await table.write(scope, ['id', 'name', 'data'], [row(1)]);
+        // The lock is held once a statement has run (on PostgreSQL it travels with the first one).
+        await table.count(scope);
         order.push('first in');
         await new Promise((resolve) => setTimeout(resolve, 50));
+        await table.write(scope, ['id', 'name', 'data'], [row(2)]);
         order.push('first out');
       });
       await new Promise((resolve) => setTimeout(resolve, 10));
       const second = store.transaction(async () => {
         await store.lock('k');
-        order.push('second in');
+        order.push(`second in, sees ${await table.count(scope)}`);
       });
       await Promise.all([slow, second]);
-      expect(order).toEqual(['first in', 'first out', 'second in']);
+      expect(order).toEqual(['first in', 'first out', 'second in, sees 2']);
+    }));
+
+  run('a write is seen by the transaction’s next read, and a later throw rolls it back', () =>
+    withStore(async (store, table) => {
+      const seen = await store.transaction(async () => {
+        await store.lock('k');
+        await table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{"v":1}']]);
+        await table.write(scope, ['id', 'name', 'data'], [[2, 'b', '{"v":2}']]);
+        return table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
+      });
+      expect(seen).toEqual([1, 2]);
+      await expect(
+        store.transaction(async () => {
+          await table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]);
+          await table.count(scope);
+          await table.write(scope, ['id', 'name', 'data'], [[4, 'd', '{}']]);
+          throw new Error('after the writes');
+        }),
+      ).rejects.toThrow('after the writes');
+      expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1, 2]);
+    }));
+
+  run('a failing write fails its transaction with its own error, wherever the transaction goes next, and nothing of it is kept', () =>
+    withStore(async (store, table) => {
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
+      const duplicate = () => table.write(scope, ['id', 'name', 'data'], [[7, 'x', '{}'], [1, 'again', '{}']]);
+      const constraint = (error: unknown) => isConstraintViolation(error);
+      // The write last: it fails the commit.
+      await expect(store.transaction(async () => (await store.lock('k'), await duplicate(), 'done')).catch((e) => constraint(e))).resolves.toBe(true);
+      // The write, then a read: the read is never answered.
+      let read = false;
+      const failedRead = store.transaction(async () => {
+        await duplicate();
+        await table.count(scope);
+        read = true;
+      });
+      await expect(failedRead.catch((e) => constraint(e))).resolves.toBe(true);
+      expect(read).toBe(false);
+      // The write, then another error: the write's comes out, as when it was sent at once.
+      await expect(store.transaction(async () => (await duplicate(), Promise.reject(new Error('later')))).catch((e) => constraint(e))).resolves.toBe(true);
+      // The write, then a savepoint: it fails before the savepoint starts.
+      let entered = false;
+      const beforeSavepoint = store.transaction(async () => {
+        await duplicate();
+        await store.savepoint(async () => {
+          entered = true;
+        });
+      });
+      await expect(beforeSavepoint.catch((e) => constraint(e))).resolves.toBe(true);
+      expect(entered).toBe(false);
+      expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1]);
+      // The store still serves, on the same connections.
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[8, 'h', '{}']]));
+      expect(await table.count(scope)).toBe(2);
+    }));
+
+  run('a transaction that takes a lock and does nothing else commits nothing and ends', () =>
+    withStore(async (store, table) => {
+      expect(await store.transaction(async () => (await store.lock('k'), 'locked'))).toBe('locked');
+      await expect(store.transaction(async () => (await store.lock('k'), Promise.reject(new Error('refused'))))).rejects.toThrow('refused');
+      expect(await table.count(scope)).toBe(0);
     }));
 });
 
 describe('PostgreSQL spelling', () => {
   it('numbers placeholders outside quotes', () => {
     expect(numberPlaceholders(`SELECT '?', "a?" FROM t WHERE a = ? AND b = ?`)).toBe(`SELECT '?', "a?" FROM t WHERE a = $1 AND b = $2`);
+  });
+
+  it('writes text literals exactly as the driver’s escapeLiteral does', () => {
+    const samples = ['', 'plain', `it's`, 'back\\slash', `both ' and \\ and '' \\\\`, '"double"', 'x\ud800y', '\u0001\n\t', 'é漢字🙂', `{"a":"O'Brien \\"q\\""}`];
+    samples.push(Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join(''), JSON.stringify(Array.from({ length: 2_000 }, (_, i) => ({ n: i, s: `r'${i}\\` }))));
+    for (const text of samples) expect(quoteLiteral(text), text.slice(0, 40)).toBe(pg.Client.prototype.escapeLiteral.call(undefined, text));
+  });
+
+  it('writes parameters in as literals outside quotes only, and declines what it does not write in', () => {
+    expect(inlineParams(`SELECT '?', "a?" FROM t WHERE a = ? AND b = ? AND c = ? AND d = ?`, [`it's`, 'b\\s', 42, null])).toBe(
+      `SELECT '?', "a?" FROM t WHERE a = 'it''s' AND b =  E'b\\\\s' AND c = '42' AND d = NULL`,
+    );
+    expect(inlineParams('SELECT ?', [true])).toBe(`SELECT 'true'`);
+    expect(inlineParams('SELECT ?', [new Date(0)])).toBeUndefined();
+    expect(inlineParams('SELECT ?', [Buffer.from('x')])).toBeUndefined();
+    expect(() => inlineParams('SELECT ?, ?', ['a'])).toThrow();
+    expect(() => inlineParams('SELECT ?', ['a', 'b'])).toThrow();
   });
 
   it('reads a migration written in SQLite’s spelling', () => {

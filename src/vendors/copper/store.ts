@@ -51,8 +51,6 @@ const SQL = {
   all: `SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? ORDER BY id`,
   delete: `DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
   lastId: `SELECT last_id FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
-  setLastId: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (?, ?, ?)
-    ON CONFLICT (namespace, tenant) DO UPDATE SET last_id = excluded.last_id`,
   activitiesOf: `SELECT data FROM ${ACTIVITIES_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ? ORDER BY id`,
   lastActivityId: `SELECT last_id FROM ${ACTIVITY_SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
   setLastActivityId: `INSERT INTO ${ACTIVITY_SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (?, ?, ?)
@@ -69,10 +67,12 @@ export interface CopperWrites {
 export class CopperPeople {
   private readonly people: TenantTable;
   private readonly emails: TenantTable;
+  private readonly sequences: TenantTable;
 
   constructor(store: Store) {
     this.people = new TenantTable(store, { schema: PEOPLE_SCHEMA, key: 'id', start: 0 });
     this.emails = new TenantTable(store, { schema: EMAILS_SCHEMA, key: 'email', start: '' });
+    this.sequences = new TenantTable(store, { schema: SEQUENCES_SCHEMA, key: 'last_id', start: 0 });
   }
 
   get(scope: TenantScope, id: number): Awaitable<CopperPerson | undefined> {
@@ -110,7 +110,8 @@ export class CopperPeople {
    * new and changed people are stored, and their emails are indexed again.
    */
   async write(scope: TenantScope, { creates, updates, lastId }: CopperWrites): Promise<void> {
-    if (creates.length > 0) await this.people.run(scope, SQL.setLastId, lastId);
+    // A batch write, as the people's: nothing reads its answer (on PostgreSQL it travels with the next statement or COMMIT).
+    if (creates.length > 0) await this.sequences.write(scope, ['last_id'], [[lastId]], { keys: [], update: ['last_id'] });
     const people = [...updates, ...creates];
     // Clear the updated people's old emails first, so a batch that moves an address between people
     // still indexes it. New people hold none: their ids come from the sequence, never issued before.

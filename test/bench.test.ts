@@ -33,15 +33,18 @@ describe('npm run bench -- --quick', () => {
     // Every probe created, updated and left rows unchanged, and nothing failed under load.
     expect(stdout).not.toContain('non-2xx or errors!');
     expect(stdout).toMatch(/cora: one request did created 250, updated 125, unchanged 125/);
-    // Shared mode: each vendor on PostgreSQL against the SQLite file, with its round trips, then one
-    // process against two; where PostgreSQL is not installed, the part says it was skipped.
+    // Shared mode: each vendor on PostgreSQL against the SQLite file and the bare PostgreSQL baseline,
+    // with its round trips, then one process against two; where PostgreSQL is not installed, the part says it was skipped.
     if (!findPgBin()) {
       expect(stdout).toMatch(/^PostgreSQL part SKIPPED/m);
       return;
     }
     for (const vendor of VENDORS) {
-      // endpoint | rows/req | req/s | rows/s | p50 | p99 | file rows/s | ratio | round trips: probe, under load | sandbox CPU | PostgreSQL CPU
-      expect(stdout).toMatch(new RegExp(`^\\| ${vendor} \\| \\d+ \\| [\\d.]+ \\| [\\d,]+ \\|( [\\d.,-]+ \\|){3} \\d+% \\| \\d+, [\\d.]+ \\|( [\\d.-]+ \\|){2}$`, 'm'));
+      // endpoint | rows/req | req/s | rows/s | p50 | p99 | file rows/s | PostgreSQL / file | bare PostgreSQL rows/s | PostgreSQL / bare |
+      // bare / file | round trips: probe, under load | CPU: sandbox, PostgreSQL, then the bare server's and its PostgreSQL's
+      expect(stdout).toMatch(
+        new RegExp(`^\\| ${vendor} \\| \\d+ \\| [\\d.]+ \\| [\\d,]+ \\|( [\\d.-]+ \\|){2} [\\d,]+ \\| \\d+% \\| [\\d,]+ \\| \\d+% \\| \\d+% \\| \\d+, [\\d.]+ \\|( [\\d.-]+ \\|){4}$`, 'm'),
+      );
     }
     expect(stdout).toMatch(/^\| 1 \| [\d.]+ \| [\d,]+ \|/m);
     expect(stdout).toMatch(/^\| 2 \| [\d.]+ \| [\d,]+ \|/m);

@@ -34,8 +34,8 @@ export function postgresDdl(sql: string): string {
     .replace(/\bTEXT\b/g, 'TEXT COLLATE "C"');
 }
 
-/** `?` placeholders as PostgreSQL's `$1, $2, ...` (quoted text and identifiers left alone). */
-export function numberPlaceholders(sql: string): string {
+/** `sql` with its n-th `?` placeholder (0-based) replaced by `fill(n)`; quoted text and identifiers left alone. Also the count. */
+function replacePlaceholders(sql: string, fill: (n: number) => string): { sql: string; count: number } {
   let out = '';
   let n = 0;
   let quote: string | undefined;
@@ -47,13 +47,16 @@ export function numberPlaceholders(sql: string): string {
       quote = ch;
       out += ch;
     } else if (ch === '?') {
-      out += `$${++n}`;
+      out += fill(n++);
     } else {
       out += ch;
     }
   }
-  return out;
+  return { sql: out, count: n };
 }
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...` (quoted text and identifiers left alone). */
+export const numberPlaceholders = (sql: string): string => replacePlaceholders(sql, (n) => `$${n + 1}`).sql;
 
 /** The transaction a piece of async work runs in, when any: its queries go to its connection. */
 class TransactionScope<Tx> {
@@ -85,6 +88,14 @@ interface OpenTx {
   holdsWrite: boolean;
   /** Whether locks and writes may wait in `pending`: a `transaction()`, outside savepoints. */
   queues: boolean;
+}
+
+/** Queues the transaction's BEGIN, once: it goes out with the first statement the transaction sends. */
+function beginLater(tx: OpenTx): void {
+  if (tx.begun) return;
+  tx.begun = true;
+  // Nothing waits before BEGIN: statements are queued only once it is.
+  tx.pending.unshift('BEGIN');
 }
 
 /** A statement as pg sends it: named, so that each connection prepares it once. */
@@ -167,10 +178,7 @@ export class PostgresStore implements Store {
       this.roundTrips += 1;
       return this.pool.query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
     }
-    if (!tx.begun) {
-      tx.begun = true;
-      tx.pending.unshift('BEGIN');
-    }
+    beginLater(tx);
     storable(params);
     if (tx.pending.length > 0) {
       const inline = inlineParams(sql, params);
@@ -220,10 +228,7 @@ export class PostgresStore implements Store {
     // unless it is too large to write in as text (see INLINE_MAX).
     const inline = tx?.queues ? inlineParams(sql, params) : undefined;
     if (tx && inline !== undefined) {
-      if (!tx.begun) {
-        tx.begun = true;
-        tx.pending.push('BEGIN');
-      }
+      beginLater(tx);
       tx.pending.push(inline);
       tx.holdsWrite = true;
     } else {
@@ -331,10 +336,7 @@ export class PostgresStore implements Store {
   savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
     const open = this.tx.current();
     if (!open) throw new Error('savepoint() outside a transaction');
-    if (!open.begun) {
-      open.begun = true;
-      open.pending.unshift('BEGIN');
-    }
+    beginLater(open);
     // Inside the savepoint every statement goes at once, so a failure is undone by it, as it expects.
     const queues = open.queues;
     return inSavepoint(
@@ -396,10 +398,7 @@ export class PostgresStore implements Store {
     if (!tx) return;
     storable([key]);
     const sql = `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(key)}, 0))`;
-    if (!tx.begun) {
-      tx.begun = true;
-      tx.pending.push('BEGIN');
-    }
+    beginLater(tx);
     // Nothing reads the lock's answer: it goes out with BEGIN and the transaction's next statement,
     // in one round trip (a failure to get it, e.g. its statement timeout, fails that statement).
     if (tx.queues) {
@@ -505,25 +504,12 @@ export function inlineParams(sql: string, params: readonly unknown[]): string | 
     else if ((typeof param === 'number' && Number.isFinite(param)) || typeof param === 'boolean' || typeof param === 'bigint') literals.push(quoteLiteral(String(param)));
     else return undefined;
   }
-  let out = '';
-  let n = 0;
-  let quote: string | undefined;
-  for (const ch of sql) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      out += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      out += ch;
-    } else if (ch === '?') {
-      if (n >= literals.length) throw new Error('inlineParams: more placeholders than parameters');
-      out += literals[n++];
-    } else {
-      out += ch;
-    }
-  }
-  if (n !== literals.length) throw new Error('inlineParams: more parameters than placeholders');
-  return out;
+  const inlined = replacePlaceholders(sql, (n) => {
+    if (n >= literals.length) throw new Error('inlineParams: more placeholders than parameters');
+    return literals[n]!;
+  });
+  if (inlined.count !== literals.length) throw new Error('inlineParams: more parameters than placeholders');
+  return inlined.sql;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../src/sandbox.js';
@@ -103,7 +103,7 @@ describe('the convention', () => {
 for (const { page, blocks } of all) {
   const runnable = blocks.filter((b) => ['shell', 'ts'].includes(kindOf(b)));
   if (runnable.length === 0) continue;
-  describe(relative(ROOT, join(ROOT, page)), () => {
+  describe(page, () => {
     for (const block of runnable) {
       it(`the block at line ${block.line} runs alone`, async () => {
         const sandbox = await createSandbox({ port: 0 });

@@ -9,7 +9,10 @@ import { inSavepoint, insertSql, jsonParam, Mutex, quoteIdent, type Awaitable, t
 const pg = createRequire(import.meta.url)('pg') as typeof Pg;
 
 const POSTGRES_DIALECT: SqlDialect = {
-  inKeys: (column, kind) => `${quoteIdent(column)} IN (SELECT value::${pgType(kind)} FROM json_array_elements_text(?::json))`,
+  // An array the index is probed with, key by key: as `IN (SELECT ...)` the planner guesses the
+  // JSON holds 100 keys and a tenant few rows, and joins the keys against a scan of the tenant
+  // (2.3 ms for Copper's 10 emails among 12,000, against 0.08 ms probed; measured).
+  inKeys: (column, kind) => `${quoteIdent(column)} = ANY (ARRAY(SELECT value::${pgType(kind)} FROM json_array_elements_text(?::json)))`,
   inKeyTuples: (columns) =>
     `(${columns.map(([name]) => quoteIdent(name)).join(', ')}) IN (SELECT ${columns.map(([, kind], i) => `(value->>${i})::${pgType(kind)}`).join(', ')} FROM json_array_elements(?::json))`,
   indexedBy: () => '',

@@ -2,7 +2,7 @@
 import { seedThroughEngine } from '../../core/bulk.js';
 import type { VendorModule } from '../../core/vendor.js';
 import { CORA_SIGNING, coraCredentials, DEMO_API_KEY } from './auth.js';
-import { coraBulkEngine, newAccountId } from './bulk-upsert.js';
+import { coraBatch, coraBulkEngine, newAccountId } from './bulk-upsert.js';
 import { coraCatalogue, type CoraErrorName, type CoraRowErrorName } from './errors.js';
 import { coraRoutes } from './routes.js';
 import { CoraAccount } from './schemas.js';
@@ -37,7 +37,7 @@ export const cora: VendorModule<CoraErrorName, CoraRowErrorName> = {
       listRecords: (filter) => accounts.list(filter),
       seedRecords(scope, records) {
         // Fixtures go through the same engine as a bulk upsert, inside the seed's transaction.
-        const batch = { rows: records, dryRun: false, includeChanges: false };
+        const batch = coraBatch(records, { dryRun: false, includeChanges: false });
         return seedThroughEngine(deps, engine, scope, batch, (e) => `accounts.${e.index}: ${e.message} ${JSON.stringify(e.details)}`);
       },
     };

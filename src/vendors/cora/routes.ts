@@ -9,7 +9,7 @@ import { documentedAs } from '../../core/openapi.js';
 import { isoAt } from '../../core/clock.js';
 import type { CoreDeps, RouteDef } from '../../core/vendor.js';
 import { coraAuth } from './auth.js';
-import { coraBulkResponse, type CoraBatch, type CoraBulkEngine } from './bulk-upsert.js';
+import { coraBatch, coraBulkResponse, type CoraBatch, type CoraBulkEngine } from './bulk-upsert.js';
 import { CORA_MESSAGES, MAX_ACCOUNTS, MAX_EXTERNAL_IDS, coraCatalogue, coraError, type CoraErrorName } from './errors.js';
 import { applyUpdate } from './merge.js';
 import {
@@ -81,7 +81,7 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
     if (body.accounts.length === 0) throw coraError('ACCOUNTS_REQUIRED');
     if (body.accounts.length > MAX_ACCOUNTS) throw coraError('ACCOUNTS_LIMIT_EXCEEDED');
     const envelope = CoraBulkUpsertEnvelope.parse(body);
-    return { rows: envelope.accounts, dryRun: envelope.dryRun ?? false, includeChanges: envelope.includeChanges ?? false };
+    return coraBatch(envelope.accounts, { dryRun: envelope.dryRun ?? false, includeChanges: envelope.includeChanges ?? false });
   };
 
   return [

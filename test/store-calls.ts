@@ -2,12 +2,12 @@
 import type { Store } from '../src/core/store.js';
 
 export interface StoreCall {
-  method: 'all' | 'column' | 'value' | 'run' | 'writeRows';
+  method: 'all' | 'column' | 'value' | 'run' | 'runDeferred' | 'writeRows';
   /** The statement (for `writeRows`, `INSERT INTO <table>`). */
   sql: string;
 }
 
-const METHODS = ['all', 'column', 'value', 'run', 'writeRows'] as const;
+const METHODS = ['all', 'column', 'value', 'run', 'runDeferred', 'writeRows'] as const;
 type Method = (...args: unknown[]) => Promise<unknown>;
 
 /**

@@ -76,10 +76,11 @@ class TransactionScope<Tx> {
  * An open transaction: its connection, whether BEGIN was sent or queued, and what waits to be sent.
  * In a transaction of `transaction()`, outside any savepoint (`queues`), the statements whose
  * answer nobody reads wait in `pending`: BEGIN, the tenant locks (`lock`), the batch writes
- * (`writeRows`, when small: INLINE_MAX). They go out, in order, ahead of the next statement and
- * as one simple query with it, or with COMMIT: a bulk request's transaction is then BEGIN-lock-read
- * and write-COMMIT, two round trips (three when its write is large). Before a savepoint or ROLLBACK
- * they are sent first, so a held write's error comes out where the transaction fails, never lost.
+ * (`writeRows`, when small: INLINE_MAX), the writes whose count nobody reads (`runDeferred`, as
+ * small). They go out, in order, ahead of the next statement and as one simple query with it, or
+ * with COMMIT: a bulk request's transaction is then BEGIN-lock-read and write-COMMIT, two round
+ * trips (three when its write is large). Before a savepoint or ROLLBACK they are sent first, so a
+ * held write's error comes out where the transaction fails, never lost.
  */
 interface OpenTx {
   client: Pg.PoolClient;
@@ -238,6 +239,21 @@ export class PostgresStore implements Store {
       await this.run(sql, params);
     }
     this.noteWrites(table, batch.length);
+  }
+
+  async runDeferred(sql: string, params: readonly unknown[] = []): Promise<void> {
+    // Checked now: once written in, a NUL would fail at the server (and later) instead of being refused.
+    storable(params);
+    const tx = this.tx.current();
+    // Nothing reads its answer: it waits for the transaction's next statement or its COMMIT, as a small writeRows batch does.
+    const inline = tx?.queues ? inlineParams(sql, params) : undefined;
+    if (tx && inline !== undefined) {
+      beginLater(tx);
+      tx.pending.push(inline);
+      tx.holdsWrite = true;
+      return;
+    }
+    await this.run(sql, params);
   }
 
   /**

@@ -112,6 +112,11 @@ export class SqliteStore implements Store {
     return this.statement(sql).run(...params).changes;
   }
 
+  /** At once: nothing is saved by waiting on an embedded engine. */
+  runDeferred(sql: string, params: readonly unknown[] = []): void {
+    this.statement(sql).run(...params);
+  }
+
   writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): void {
     if (rows.length === 0) return;
     // Callers pass the same `columns` array for the same write (TenantTable keeps one per write).

@@ -69,6 +69,14 @@ export interface Store {
   /** Runs a write; answers how many rows it changed. */
   run(sql: string, params?: readonly unknown[]): Awaitable<number>;
   /**
+   * Runs a write whose answer nobody reads (e.g. a DELETE whose count does not matter). On
+   * PostgreSQL, inside a transaction and outside its savepoints, it waits as a small `writeRows`
+   * batch does (when its parameters are short enough to write in) and travels with the
+   * transaction's next statement or its COMMIT: a failure then fails that statement or the commit
+   * with the write's own error, and the transaction is rolled back. Elsewhere it runs at once, as `run`.
+   */
+  runDeferred(sql: string, params?: readonly unknown[]): Awaitable<void>;
+  /**
    * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch, or none
    * of its own: a small batch inside a transaction waits for its next statement or COMMIT, and a
    * failure then fails that statement or the commit with the write's own error) and

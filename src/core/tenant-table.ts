@@ -115,12 +115,26 @@ export class TenantTable {
   /** Deletes the rows whose `column` (default: the table's key) is one of `keys`, in one statement; answers how many went. */
   deleteByKeys(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Awaitable<number> {
     if (keys.length === 0) return 0;
+    return this.run(scope, this.deleteByKeysSql(column), jsonParam(keys));
+  }
+
+  /**
+   * `deleteByKeys` for a caller that does not need the count: on PostgreSQL, inside a transaction,
+   * the DELETE then waits and travels with the transaction's next statement or its COMMIT (no round
+   * trip of its own), and a failure fails the transaction with its own error (`Store.runDeferred`).
+   */
+  deleteByKeysUncounted(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Awaitable<void> {
+    if (keys.length === 0) return;
+    return this.store.runDeferred(this.deleteByKeysSql(column), [scope.namespace, scope.tenant, jsonParam(keys)]);
+  }
+
+  private deleteByKeysSql(column: string): string {
     let sql = this.deleteSql.get(column);
     if (!sql) {
       sql = `DELETE FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${this.store.sql.inKeys(column, this.kind(column))}`;
       this.deleteSql.set(column, sql);
     }
-    return this.run(scope, sql, jsonParam(keys));
+    return sql;
   }
 
   /**

@@ -221,6 +221,79 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       expect(await table.count(scope)).toBe(2);
     }));
 
+  run('deleteByKeysUncounted() deletes by keys, in order with the transaction’s other statements, and without a round trip of its own on PostgreSQL', () =>
+    withStore(async (store, table) => {
+      const rows = [1, 2, 3, 4, 5].map((id) => [id, `n${id}`, '{}']);
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], rows));
+      const ids = () => table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
+      const before = store.roundTrips ?? 0;
+      const seen = await store.transaction(async () => {
+        await store.lock('k');
+        await table.deleteByKeysUncounted(scope, [2, 4, 99]);
+        // The next read sees the rows gone: the DELETE went first.
+        return ids();
+      });
+      expect(seen).toEqual([1, 3, 5]);
+      // BEGIN, the lock, the DELETE and the read in one round trip, then COMMIT (deleteByKeys would take one more).
+      if (store.engine === 'postgres') expect((store.roundTrips ?? 0) - before).toBe(2);
+      expect(await ids()).toEqual([1, 3, 5]);
+      // By another column, outside any transaction (at once), in a savepoint (at once, undone with it), and with no keys.
+      await table.deleteByKeysUncounted(scope, ['n5'], 'name');
+      expect(await ids()).toEqual([1, 3]);
+      await store.transaction(async () => {
+        await expect(
+          store.savepoint(async () => {
+            await table.deleteByKeysUncounted(scope, [1]);
+            expect(await ids()).toEqual([3]);
+            throw new Error('undone');
+          }),
+        ).rejects.toThrow('undone');
+        await table.deleteByKeysUncounted(scope, []);
+      });
+      expect(await ids()).toEqual([1, 3]);
+      // Another tenant's rows are out of its reach.
+      await table.deleteByKeysUncounted({ namespace: '', tenant: 't2' }, [1, 3]);
+      expect(await ids()).toEqual([1, 3]);
+    }));
+
+  run('a failing deleteByKeysUncounted() fails its transaction with its own error, wherever the transaction goes next, and nothing of it is kept', () =>
+    withStore(async (store, table) => {
+      // A row another table refers to: deleting it breaks the foreign key, on both engines.
+      await store.migrate('refs', [
+        { version: 1, sql: 'CREATE TABLE refs (namespace TEXT NOT NULL, tenant TEXT NOT NULL, id INTEGER NOT NULL, FOREIGN KEY (namespace, tenant, id) REFERENCES items (namespace, tenant, id))' },
+      ]);
+      await store.transaction(async () => {
+        await table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}'], [2, 'b', '{}']]);
+        await store.run('INSERT INTO refs (namespace, tenant, id) VALUES (?, ?, ?)', ['', 't1', 2]);
+      });
+      const ids = () => table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
+      const constraint = (error: unknown) => isConstraintViolation(error);
+      const attempt = async () => {
+        await table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]);
+        await table.deleteByKeysUncounted(scope, [1, 2]);
+      };
+      // The delete last: it fails the commit.
+      await expect(store.transaction(async () => (await store.lock('k'), await attempt(), 'done')).catch((e) => constraint(e))).resolves.toBe(true);
+      // The delete, then a read: the read is never answered.
+      let read = false;
+      const failedRead = store.transaction(async () => {
+        await attempt();
+        await table.count(scope);
+        read = true;
+      });
+      await expect(failedRead.catch((e) => constraint(e))).resolves.toBe(true);
+      expect(read).toBe(false);
+      // The delete, then another error: the delete's comes out, as when it was sent at once (with a write before it, and alone).
+      await expect(store.transaction(async () => (await attempt(), Promise.reject(new Error('later')))).catch((e) => constraint(e))).resolves.toBe(true);
+      const alone = store.transaction(async () => (await table.deleteByKeysUncounted(scope, [2]), Promise.reject(new Error('later'))));
+      await expect(alone.catch((e) => constraint(e))).resolves.toBe(true);
+      // Nothing of it is kept, neither the write before it nor its deletes.
+      expect(await ids()).toEqual([1, 2]);
+      // The store still serves, on the same connections.
+      await store.transaction(() => table.deleteByKeysUncounted(scope, [1]));
+      expect(await ids()).toEqual([2]);
+    }));
+
   run('a transaction that takes a lock and does nothing else commits nothing and ends', () =>
     withStore(async (store, table) => {
       expect(await store.transaction(async () => (await store.lock('k'), 'locked'))).toBe('locked');

@@ -59,12 +59,8 @@ export function copperBulkEngine(people: CopperPeople, defaults: PersonDefaults)
         if (parsed.mode === 'update' && isPlainObject(row) && Number.isSafeInteger(row.id)) ids.add(row.id as number);
         for (const key of emailKeysOf(row)) emails.add(key);
       }
-      // At most three queries, whatever the batch size: the named people, the emails' holders, the id sequence.
-      return {
-        people: await people.getMany(scope, [...ids]),
-        owners: await people.emailOwners(scope, [...emails]),
-        lastId: parsed.mode === 'create' ? await people.lastId(scope) : 0,
-      };
+      // One query, whatever the batch size: the named people, the emails' holders, the id sequence (creates).
+      return people.readBatch(scope, { ids: [...ids], emails: [...emails], lastId: parsed.mode === 'create' });
     },
     decide(rows, loaded, ctx) {
       return decideBatch(rows, loaded, ctx.parsed.mode, Math.floor(ctx.now / 1000), defaults);

@@ -1,5 +1,5 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, per-account id sequences, and the people's activities.
-import { thenDo, type Awaitable, type Migration, type Store } from '../../core/store.js';
+import { jsonParam, thenDo, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperActivity, CopperPerson } from './schemas.js';
@@ -50,7 +50,6 @@ const SQL = {
   emailOwner: `SELECT person_id FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND email = ?`,
   all: `SELECT data FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? ORDER BY id`,
   delete: `DELETE FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND id = ?`,
-  lastId: `SELECT last_id FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
   activitiesOf: `SELECT data FROM ${ACTIVITIES_TABLE} WHERE namespace = ? AND tenant = ? AND person_id = ? ORDER BY id`,
   lastActivityId: `SELECT last_id FROM ${ACTIVITY_SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
   setLastActivityId: `INSERT INTO ${ACTIVITY_SEQUENCES_TABLE} (namespace, tenant, last_id) VALUES (?, ?, ?)
@@ -64,24 +63,85 @@ export interface CopperWrites {
   lastId: number;
 }
 
+/** What a batch reads before any object is decided (`CopperPeople.readBatch`). */
+export interface CopperBatchReads {
+  /** The stored people among the ids asked, by id. */
+  people: Map<number, CopperPerson>;
+  /** The stored holder of each email asked, by lowercased email. */
+  owners: Map<string, number>;
+  /** The last id the account issued, when asked (else 0). */
+  lastId: number;
+}
+
+/** Which table a row of `readBatch`'s query comes from. */
+type BatchSource = 'person' | 'email' | 'last_id';
+
 export class CopperPeople {
   private readonly people: TenantTable;
   private readonly emails: TenantTable;
   private readonly sequences: TenantTable;
+  /**
+   * `readBatch`'s query, a branch per table: each row tagged with its table, scoped to the account,
+   * in the two columns every branch fills alike (an integer; text or NULL), so that the branches'
+   * column types agree on PostgreSQL as on SQLite.
+   */
+  private readonly batchBranches: Record<BatchSource, string>;
+  private readonly batchSqls = new Map<string, string>();
 
-  constructor(store: Store) {
+  constructor(private readonly store: Store) {
     this.people = new TenantTable(store, { schema: PEOPLE_SCHEMA, key: 'id', start: 0 });
     this.emails = new TenantTable(store, { schema: EMAILS_SCHEMA, key: 'email', start: '' });
     this.sequences = new TenantTable(store, { schema: SEQUENCES_SCHEMA, key: 'last_id', start: 0 });
+    const inKeys = (table: TenantTable, column: string) => store.sql.inKeys(column, table.kind(column));
+    this.batchBranches = {
+      person: `SELECT 'person' AS source, id AS n, data AS t FROM ${PEOPLE_TABLE} WHERE namespace = ? AND tenant = ? AND ${inKeys(this.people, 'id')}`,
+      email: `SELECT 'email' AS source, person_id AS n, email AS t FROM ${EMAILS_TABLE} WHERE namespace = ? AND tenant = ? AND ${inKeys(this.emails, 'email')}`,
+      last_id: `SELECT 'last_id' AS source, last_id AS n, NULL AS t FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
+    };
   }
 
   get(scope: TenantScope, id: number): Awaitable<CopperPerson | undefined> {
     return this.people.record<CopperPerson>(scope, id);
   }
 
-  /** The stored people among `ids`, by id, in one query. */
-  getMany(scope: TenantScope, ids: readonly number[]): Awaitable<Map<number, CopperPerson>> {
-    return this.people.recordsByKey(scope, ids);
+  /**
+   * What a batch needs before any object is decided, in one query whatever its size (on PostgreSQL
+   * one round trip, which BEGIN and the account's lock travel with): the stored people among
+   * `ids`, who holds each of `emails` (lowercased by `emailKey`), and, when `lastId`, the last id
+   * the account issued (0 before its first person: ids are a sequence per account, never reused
+   * after a delete). Nothing is read for what is not asked.
+   */
+  readBatch(scope: TenantScope, { ids, emails, lastId }: { ids: readonly number[]; emails: readonly string[]; lastId: boolean }): Awaitable<CopperBatchReads> {
+    const read: CopperBatchReads = { people: new Map(), owners: new Map(), lastId: 0 };
+    const sources: BatchSource[] = [];
+    const params: unknown[] = [];
+    const ask = (source: BatchSource, ...keys: string[]) => {
+      sources.push(source);
+      params.push(scope.namespace, scope.tenant, ...keys);
+    };
+    if (ids.length > 0) ask('person', jsonParam(ids));
+    if (emails.length > 0) ask('email', jsonParam(emails));
+    if (lastId) ask('last_id');
+    if (sources.length === 0) return read;
+    return thenDo(this.store.all<{ source: BatchSource; n: number; t: string | null }>(this.batchSql(sources), params), (rows) => {
+      for (const { source, n, t } of rows) {
+        if (source === 'person') read.people.set(n, JSON.parse(t!) as CopperPerson);
+        else if (source === 'email') read.owners.set(t!, n);
+        else read.lastId = n;
+      }
+      return read;
+    });
+  }
+
+  /** `readBatch`'s query for `sources`, in that order: their branches as one UNION ALL, built once per combination. */
+  private batchSql(sources: readonly BatchSource[]): string {
+    const key = sources.join(',');
+    let sql = this.batchSqls.get(key);
+    if (!sql) {
+      sql = sources.map((source) => this.batchBranches[source]).join('\nUNION ALL\n');
+      this.batchSqls.set(key, sql);
+    }
+    return sql;
   }
 
   /** The id of the person holding `email` (any case), if any. */
@@ -89,19 +149,9 @@ export class CopperPeople {
     return this.emails.value<number>(scope, SQL.emailOwner, emailKey(email));
   }
 
-  /** Who holds each of `keys` (emails already lowercased by `emailKey`), in one query. */
-  emailOwners(scope: TenantScope, keys: readonly string[]): Awaitable<Map<string, number>> {
-    return thenDo(this.emails.readByKeys<{ person_id: number }>(scope, keys, { select: 'person_id' }), (rows) => new Map(rows.map((row) => [row.k0 as string, row.person_id])));
-  }
-
   /** Every person of the account, in id order: search filters and sorts them in memory. */
   async all(scope: TenantScope): Promise<CopperPerson[]> {
     return (await this.people.column<string>(scope, SQL.all)).map((data) => JSON.parse(data) as CopperPerson);
-  }
-
-  /** The last id the account issued (0 before its first person): ids are a sequence per account, never reused after a delete. */
-  lastId(scope: TenantScope): Awaitable<number> {
-    return thenDo(this.people.value<number>(scope, SQL.lastId), (id) => id ?? 0);
   }
 
   /**
@@ -115,7 +165,8 @@ export class CopperPeople {
     const people = [...updates, ...creates];
     // Clear the updated people's old emails first, so a batch that moves an address between people
     // still indexes it. New people hold none: their ids come from the sequence, never issued before.
-    if (updates.length > 0) await this.emails.deleteByKeys(scope, updates.map((person) => person.id), 'person_id');
+    // Nothing reads how many went: on PostgreSQL the DELETE travels with the writes and COMMIT.
+    if (updates.length > 0) await this.emails.deleteByKeysUncounted(scope, updates.map((person) => person.id), 'person_id');
     await this.people.write(scope, ['id', 'data'], people.map((person) => [person.id, JSON.stringify(person)]), { keys: ['id'], update: ['data'] });
     // No onConflict: validation already refused taken emails, so a conflict here is a bug and must surface.
     await this.emails.write(scope, ['email', 'person_id'], people.flatMap((person) => person.emails.map(({ email }) => [emailKey(email), person.id])));

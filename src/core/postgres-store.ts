@@ -78,8 +78,9 @@ class TransactionScope<Tx> {
  * answer nobody reads wait in `pending`: BEGIN, the tenant locks (`lock`), the batch writes
  * (`writeRows`, when small: INLINE_MAX). They go out, in order, ahead of the next statement and
  * as one simple query with it, or with COMMIT: a bulk request's transaction is then BEGIN-lock-read
- * and write-COMMIT, two round trips (three when its write is large). Before a savepoint or ROLLBACK
- * they are sent first, so a held write's error comes out where the transaction fails, never lost.
+ * and write-COMMIT, two round trips. A write too large to hold is sent ahead (`sendAhead`),
+ * pipelined with what follows. Before a savepoint or ROLLBACK they are sent first, so a held or
+ * sent-ahead write's error comes out where the transaction fails, never lost.
  */
 interface OpenTx {
   client: Pg.PoolClient;
@@ -91,6 +92,10 @@ interface OpenTx {
   holdsWrite: boolean;
   /** Whether locks and writes may wait in `pending`: a `transaction()`, outside savepoints. */
   queues: boolean;
+  /** Writes sent ahead (`sendAhead`): settled once their answers are in, never rejected. */
+  ahead: Promise<void>[];
+  /** The first write sent ahead that failed: the transaction's error. */
+  failed?: { error: unknown };
 }
 
 /** Queues the transaction's BEGIN, once: it goes out with the first statement the transaction sends. */
@@ -138,6 +143,9 @@ export class PostgresStore implements Store {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       application_name: 'bulk-sandbox',
+      // Queries go out without waiting for the answer before them (the transaction's writes sent
+      // ahead, see sendAhead); the store itself still waits for every answer it reads.
+      pipeline: true,
     });
     // An idle connection the server drops (restart, network) is discarded by the pool; the next query opens a new one.
     this.pool.on('error', () => {});
@@ -234,10 +242,44 @@ export class PostgresStore implements Store {
       beginLater(tx);
       tx.pending.push(inline);
       tx.holdsWrite = true;
+    } else if (tx?.queues) {
+      this.sendAhead(tx, sql, params);
     } else {
       await this.run(sql, params);
     }
     this.noteWrites(table, batch.length);
+  }
+
+  /**
+   * Sends a write too large to hold (INLINE_MAX) at once, as a prepared statement, without waiting
+   * for its answer: the connection pipelines it, and the statement the transaction sends next
+   * (its COMMIT, for a bulk request) follows it in the same round trip. What waits in `pending` goes
+   * first, in order. A failure is kept (`failed`) and becomes the transaction's error: after it the
+   * server refuses the transaction's other statements and answers its COMMIT with a rollback.
+   */
+  private sendAhead(tx: OpenTx, sql: string, params: readonly unknown[]): void {
+    beginLater(tx);
+    const track = (sent: Promise<unknown>) =>
+      tx.ahead.push(
+        sent.then(
+          () => {},
+          (error: unknown) => {
+            tx.failed ??= { error };
+          },
+        ),
+      );
+    if (tx.pending.length > 0) {
+      track(tx.client.query(tx.pending.join('; ')));
+      tx.pending = [];
+      tx.holdsWrite = false;
+    }
+    track(tx.client.query({ ...this.statement(sql), values: params as unknown[] }));
+  }
+
+  /** Waits for the writes sent ahead; answers the first one's failure, if any. */
+  private async aheadFailure(tx: OpenTx): Promise<{ error: unknown } | undefined> {
+    if (tx.ahead.length > 0) await Promise.all(tx.ahead);
+    return tx.failed;
   }
 
   /**
@@ -291,7 +333,7 @@ export class PostgresStore implements Store {
   async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
     if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
     return this.withClient(async (client, frame) => {
-      const tx: OpenTx = { client, begun: false, frame, pending: [], holdsWrite: false, queues: true };
+      const tx: OpenTx = { client, begun: false, frame, pending: [], holdsWrite: false, queues: true, ahead: [] };
       let result: T;
       try {
         result = await this.tx.run(tx, async () => fn());
@@ -300,18 +342,25 @@ export class PostgresStore implements Store {
       }
       // No statement ran: nothing was begun, nothing to commit.
       if (!tx.begun) return result;
-      if (tx.pending.length === 0) {
-        await frame('COMMIT');
-      } else {
-        // What waits (a bulk request's writes) goes with COMMIT. When one of them fails, COMMIT is
-        // not run and the transaction is left failed on the connection: it is rolled back here.
-        try {
-          await this.sendPending(tx, 'COMMIT');
-        } catch (error) {
-          await frame('ROLLBACK').catch(() => {});
-          throw error;
+      try {
+        if (tx.pending.length === 0) {
+          await frame('COMMIT');
+        } else {
+          // What waits (a bulk request's writes) goes with COMMIT. When one of them fails, COMMIT is
+          // not run and the transaction is left failed on the connection: it is rolled back here.
+          try {
+            await this.sendPending(tx, 'COMMIT');
+          } catch (error) {
+            await frame('ROLLBACK').catch(() => {});
+            throw error;
+          }
         }
+      } catch (error) {
+        throw (await this.aheadFailure(tx))?.error ?? error;
       }
+      // A write sent ahead failed: the server answered COMMIT with a rollback, and nothing was written.
+      const failed = await this.aheadFailure(tx);
+      if (failed) throw failed.error;
       if (this.analyzeDue.size > 0) this.analyzeNow();
       return result;
     });
@@ -323,12 +372,15 @@ export class PostgresStore implements Store {
    */
   private async abandon(tx: OpenTx, error: unknown): Promise<unknown> {
     let sent = tx.begun && !tx.pending.includes('BEGIN');
+    // A write sent ahead failed first: what failed after it (with the transaction refused) is its consequence.
+    const failed = await this.aheadFailure(tx);
+    if (failed) error = failed.error;
     if (tx.holdsWrite) {
       sent = true;
       try {
         await this.sendPending(tx);
       } catch (writeError) {
-        error = writeError;
+        if (!failed) error = writeError;
       }
     }
     tx.pending = [];
@@ -384,7 +436,7 @@ export class PostgresStore implements Store {
     return this.withClient(async (client, frame) => {
       await frame('BEGIN');
       try {
-        return await this.tx.run({ client, begun: true, frame, pending: [], holdsWrite: false, queues: false }, async () => fn());
+        return await this.tx.run({ client, begun: true, frame, pending: [], holdsWrite: false, queues: false, ahead: [] }, async () => fn());
       } finally {
         await frame('ROLLBACK');
       }
@@ -470,11 +522,11 @@ export class PostgresStore implements Store {
 }
 
 /**
- * The most parameter text a statement carries written in. Past it a statement goes as a prepared
- * one, in a round trip of its own: the server reads a long literal in a statement's text more
- * slowly than a parameter, and plans the statement again each time, so a 400-row write sent with
- * COMMIT cost about 1.2 ms more than the round trip it saved (measured); a write of a few rows
- * (Copper's 10 people, a rate-limit bucket, one record) gains the round trip.
+ * The most parameter text a statement carries written in. Past it a write goes as a prepared
+ * statement, sent ahead (pipelined): the server reads a long literal in a statement's text more
+ * slowly than a parameter, and plans the statement again each time, so a 400-row write written in
+ * with COMMIT cost about 1.2 ms more than the round trip it saved (measured); a write of a few rows
+ * (Copper's 10 people, a rate-limit bucket, one record) travels written in with COMMIT.
  */
 const INLINE_MAX = 32_768;
 
@@ -482,7 +534,7 @@ const INLINE_MAX = 32_768;
  * `sql` with each `?` placeholder (outside quoted text and identifiers) replaced by its parameter
  * as a literal (`quoteLiteral`): text as the server reads it untyped, as it reads a parameter;
  * NULL for null. Undefined when a parameter is of a kind not written in here, or their text is
- * longer than INLINE_MAX (the statement then goes as a prepared one of its own).
+ * longer than INLINE_MAX (the statement then goes as a prepared one).
  */
 /**
  * A string literal of `text`, exactly as the driver's `escapeLiteral` writes it (quotes doubled,

@@ -79,8 +79,9 @@ class TransactionScope<Tx> {
  * (`writeRows`, when small: INLINE_MAX), the writes whose count nobody reads (`runDeferred`, as
  * small). They go out, in order, ahead of the next statement and as one simple query with it, or
  * with COMMIT: a bulk request's transaction is then BEGIN-lock-read and write-COMMIT, two round
- * trips (three when its write is large). Before a savepoint or ROLLBACK they are sent first, so a
- * held write's error comes out where the transaction fails, never lost.
+ * trips. A write too large to hold is sent ahead (`sendAhead`), pipelined with what follows.
+ * Before a savepoint or ROLLBACK they are sent first, so a held or sent-ahead write's error comes
+ * out where the transaction fails, never lost.
  */
 interface OpenTx {
   client: Pg.PoolClient;
@@ -92,6 +93,10 @@ interface OpenTx {
   holdsWrite: boolean;
   /** Whether locks and writes may wait in `pending`: a `transaction()`, outside savepoints. */
   queues: boolean;
+  /** Writes sent ahead (`sendAhead`): settled once their answers are in, never rejected. */
+  ahead: Promise<void>[];
+  /** The first write sent ahead that failed: the transaction's error. */
+  failed?: { error: unknown };
 }
 
 /** Queues the transaction's BEGIN, once: it goes out with the first statement the transaction sends. */
@@ -139,6 +144,9 @@ export class PostgresStore implements Store {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       application_name: 'bulk-sandbox',
+      // Queries go out without waiting for the answer before them (the transaction's writes sent
+      // ahead, see sendAhead); the store itself still waits for every answer it reads.
+      pipeline: true,
     });
     // An idle connection the server drops (restart, network) is discarded by the pool; the next query opens a new one.
     this.pool.on('error', () => {});
@@ -225,35 +233,67 @@ export class PostgresStore implements Store {
     // Checked as values: JSON would carry a NUL escaped, and PostgreSQL would refuse it while unescaping.
     const arrays = columns.map((_, i) => batch.map((row) => row[i] ?? null));
     storable(arrays);
-    const sql = insertSql(table, columns, upsert, values);
-    const params = arrays.map(jsonParam);
-    const tx = this.tx.current();
-    // Nothing reads a write's answer: it waits for the transaction's next statement or its COMMIT,
-    // unless it is too large to write in as text (see INLINE_MAX).
-    const inline = tx?.queues ? inlineParams(sql, params) : undefined;
-    if (tx && inline !== undefined) {
-      beginLater(tx);
-      tx.pending.push(inline);
-      tx.holdsWrite = true;
-    } else {
-      await this.run(sql, params);
-    }
+    await this.deferWrite(insertSql(table, columns, upsert, values), arrays.map(jsonParam));
     this.noteWrites(table, batch.length);
   }
 
   async runDeferred(sql: string, params: readonly unknown[] = []): Promise<void> {
     // Checked now: once written in, a NUL would fail at the server (and later) instead of being refused.
     storable(params);
+    await this.deferWrite(sql, params);
+  }
+
+  /**
+   * A write whose answer nobody reads. In a transaction that queues, it waits in `pending`, written
+   * in, for the transaction's next statement or its COMMIT; when it is too large to write in
+   * (INLINE_MAX), it is sent ahead. Elsewhere (no transaction, a savepoint) it runs at once.
+   */
+  private async deferWrite(sql: string, params: readonly unknown[]): Promise<void> {
     const tx = this.tx.current();
-    // Nothing reads its answer: it waits for the transaction's next statement or its COMMIT, as a small writeRows batch does.
-    const inline = tx?.queues ? inlineParams(sql, params) : undefined;
-    if (tx && inline !== undefined) {
-      beginLater(tx);
-      tx.pending.push(inline);
-      tx.holdsWrite = true;
+    if (!tx?.queues) {
+      await this.run(sql, params);
       return;
     }
-    await this.run(sql, params);
+    const inline = inlineParams(sql, params);
+    if (inline === undefined) {
+      this.sendAhead(tx, sql, params);
+      return;
+    }
+    beginLater(tx);
+    tx.pending.push(inline);
+    tx.holdsWrite = true;
+  }
+
+  /**
+   * Sends a write too large to hold (INLINE_MAX) at once, as a prepared statement, without waiting
+   * for its answer: the connection pipelines it, and the statement the transaction sends next
+   * (its COMMIT, for a bulk request) follows it in the same round trip. What waits in `pending` goes
+   * first, in order. A failure is kept (`failed`) and becomes the transaction's error: after it the
+   * server refuses the transaction's other statements and answers its COMMIT with a rollback.
+   */
+  private sendAhead(tx: OpenTx, sql: string, params: readonly unknown[]): void {
+    beginLater(tx);
+    const track = (sent: Promise<unknown>) =>
+      tx.ahead.push(
+        sent.then(
+          () => {},
+          (error: unknown) => {
+            tx.failed ??= { error };
+          },
+        ),
+      );
+    if (tx.pending.length > 0) {
+      track(tx.client.query(tx.pending.join('; ')));
+      tx.pending = [];
+      tx.holdsWrite = false;
+    }
+    track(tx.client.query({ ...this.statement(sql), values: params as unknown[] }));
+  }
+
+  /** Waits for the writes sent ahead; answers the first one's failure, if any. */
+  private async aheadFailure(tx: OpenTx): Promise<{ error: unknown } | undefined> {
+    if (tx.ahead.length > 0) await Promise.all(tx.ahead);
+    return tx.failed;
   }
 
   /**
@@ -307,7 +347,7 @@ export class PostgresStore implements Store {
   async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
     if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
     return this.withClient(async (client, frame) => {
-      const tx: OpenTx = { client, begun: false, frame, pending: [], holdsWrite: false, queues: true };
+      const tx: OpenTx = { client, begun: false, frame, pending: [], holdsWrite: false, queues: true, ahead: [] };
       let result: T;
       try {
         result = await this.tx.run(tx, async () => fn());
@@ -316,18 +356,25 @@ export class PostgresStore implements Store {
       }
       // No statement ran: nothing was begun, nothing to commit.
       if (!tx.begun) return result;
-      if (tx.pending.length === 0) {
-        await frame('COMMIT');
-      } else {
-        // What waits (a bulk request's writes) goes with COMMIT. When one of them fails, COMMIT is
-        // not run and the transaction is left failed on the connection: it is rolled back here.
-        try {
-          await this.sendPending(tx, 'COMMIT');
-        } catch (error) {
-          await frame('ROLLBACK').catch(() => {});
-          throw error;
+      try {
+        if (tx.pending.length === 0) {
+          await frame('COMMIT');
+        } else {
+          // What waits (a bulk request's writes) goes with COMMIT. When one of them fails, COMMIT is
+          // not run and the transaction is left failed on the connection: it is rolled back here.
+          try {
+            await this.sendPending(tx, 'COMMIT');
+          } catch (error) {
+            await frame('ROLLBACK').catch(() => {});
+            throw error;
+          }
         }
+      } catch (error) {
+        throw (await this.aheadFailure(tx))?.error ?? error;
       }
+      // A write sent ahead failed: the server answered COMMIT with a rollback, and nothing was written.
+      const failed = await this.aheadFailure(tx);
+      if (failed) throw failed.error;
       if (this.analyzeDue.size > 0) this.analyzeNow();
       return result;
     });
@@ -339,12 +386,15 @@ export class PostgresStore implements Store {
    */
   private async abandon(tx: OpenTx, error: unknown): Promise<unknown> {
     let sent = tx.begun && !tx.pending.includes('BEGIN');
+    // A write sent ahead failed first: what failed after it (with the transaction refused) is its consequence.
+    const failed = await this.aheadFailure(tx);
+    if (failed) error = failed.error;
     if (tx.holdsWrite) {
       sent = true;
       try {
         await this.sendPending(tx);
       } catch (writeError) {
-        error = writeError;
+        if (!failed) error = writeError;
       }
     }
     tx.pending = [];
@@ -400,7 +450,7 @@ export class PostgresStore implements Store {
     return this.withClient(async (client, frame) => {
       await frame('BEGIN');
       try {
-        return await this.tx.run({ client, begun: true, frame, pending: [], holdsWrite: false, queues: false }, async () => fn());
+        return await this.tx.run({ client, begun: true, frame, pending: [], holdsWrite: false, queues: false, ahead: [] }, async () => fn());
       } finally {
         await frame('ROLLBACK');
       }
@@ -486,11 +536,11 @@ export class PostgresStore implements Store {
 }
 
 /**
- * The most parameter text a statement carries written in. Past it a statement goes as a prepared
- * one, in a round trip of its own: the server reads a long literal in a statement's text more
- * slowly than a parameter, and plans the statement again each time, so a 400-row write sent with
- * COMMIT cost about 1.2 ms more than the round trip it saved (measured); a write of a few rows
- * (Copper's 10 people, a rate-limit bucket, one record) gains the round trip.
+ * The most parameter text a statement carries written in. Past it a write goes as a prepared
+ * statement, sent ahead (pipelined): the server reads a long literal in a statement's text more
+ * slowly than a parameter, and plans the statement again each time, so a 400-row write written in
+ * with COMMIT cost about 1.2 ms more than the round trip it saved (measured); a write of a few rows
+ * (Copper's 10 people, a rate-limit bucket, one record) travels written in with COMMIT.
  */
 const INLINE_MAX = 32_768;
 
@@ -498,7 +548,7 @@ const INLINE_MAX = 32_768;
  * `sql` with each `?` placeholder (outside quoted text and identifiers) replaced by its parameter
  * as a literal (`quoteLiteral`): text as the server reads it untyped, as it reads a parameter;
  * NULL for null. Undefined when a parameter is of a kind not written in here, or their text is
- * longer than INLINE_MAX (the statement then goes as a prepared one of its own).
+ * longer than INLINE_MAX (the statement then goes as a prepared one).
  */
 /**
  * A string literal of `text`, exactly as the driver's `escapeLiteral` writes it (quotes doubled,

@@ -167,59 +167,64 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       expect(order).toEqual(['first in', 'first out', 'second in, sees 2']);
     }));
 
-  run('a write is seen by the transaction’s next read, and a later throw rolls it back', () =>
-    withStore(async (store, table) => {
-      const seen = await store.transaction(async () => {
-        await store.lock('k');
-        await table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{"v":1}']]);
-        await table.write(scope, ['id', 'name', 'data'], [[2, 'b', '{"v":2}']]);
-        return table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
-      });
-      expect(seen).toEqual([1, 2]);
-      await expect(
-        store.transaction(async () => {
-          await table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]);
-          await table.count(scope);
-          await table.write(scope, ['id', 'name', 'data'], [[4, 'd', '{}']]);
-          throw new Error('after the writes');
-        }),
-      ).rejects.toThrow('after the writes');
-      expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1, 2]);
-    }));
-
-  run('a failing write fails its transaction with its own error, wherever the transaction goes next, and nothing of it is kept', () =>
-    withStore(async (store, table) => {
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
-      const duplicate = () => table.write(scope, ['id', 'name', 'data'], [[7, 'x', '{}'], [1, 'again', '{}']]);
-      const constraint = (error: unknown) => isConstraintViolation(error);
-      // The write last: it fails the commit.
-      await expect(store.transaction(async () => (await store.lock('k'), await duplicate(), 'done')).catch((e) => constraint(e))).resolves.toBe(true);
-      // The write, then a read: the read is never answered.
-      let read = false;
-      const failedRead = store.transaction(async () => {
-        await duplicate();
-        await table.count(scope);
-        read = true;
-      });
-      await expect(failedRead.catch((e) => constraint(e))).resolves.toBe(true);
-      expect(read).toBe(false);
-      // The write, then another error: the write's comes out, as when it was sent at once.
-      await expect(store.transaction(async () => (await duplicate(), Promise.reject(new Error('later')))).catch((e) => constraint(e))).resolves.toBe(true);
-      // The write, then a savepoint: it fails before the savepoint starts.
-      let entered = false;
-      const beforeSavepoint = store.transaction(async () => {
-        await duplicate();
-        await store.savepoint(async () => {
-          entered = true;
+  // On PostgreSQL a small write waits and travels written in with the next statement; a large one
+  // (past INLINE_MAX) is sent ahead, pipelined: both must behave as a write sent and awaited.
+  const sizes = { small: '{}', large: JSON.stringify({ pad: 'x'.repeat(40_000) }) };
+  for (const [size, pad] of Object.entries(sizes)) {
+    run(`a ${size} write is seen by the transaction’s next read, and a later throw rolls it back`, () =>
+      withStore(async (store, table) => {
+        const seen = await store.transaction(async () => {
+          await store.lock('k');
+          await table.write(scope, ['id', 'name', 'data'], [[1, 'a', pad]]);
+          await table.write(scope, ['id', 'name', 'data'], [[2, 'b', '{"v":2}']]);
+          return table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
         });
-      });
-      await expect(beforeSavepoint.catch((e) => constraint(e))).resolves.toBe(true);
-      expect(entered).toBe(false);
-      expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1]);
-      // The store still serves, on the same connections.
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[8, 'h', '{}']]));
-      expect(await table.count(scope)).toBe(2);
-    }));
+        expect(seen).toEqual([1, 2]);
+        await expect(
+          store.transaction(async () => {
+            await table.write(scope, ['id', 'name', 'data'], [[3, 'c', pad]]);
+            await table.count(scope);
+            await table.write(scope, ['id', 'name', 'data'], [[4, 'd', pad]]);
+            throw new Error('after the writes');
+          }),
+        ).rejects.toThrow('after the writes');
+        expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1, 2]);
+      }));
+
+    run(`a failing ${size} write fails its transaction with its own error, wherever the transaction goes next, and nothing of it is kept`, () =>
+      withStore(async (store, table) => {
+        await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
+        const duplicate = () => table.write(scope, ['id', 'name', 'data'], [[7, 'x', pad], [1, 'again', '{}']]);
+        const constraint = (error: unknown) => isConstraintViolation(error);
+        // The write last: it fails the commit.
+        await expect(store.transaction(async () => (await store.lock('k'), await duplicate(), 'done')).catch((e) => constraint(e))).resolves.toBe(true);
+        // The write, then a read: the read is never answered.
+        let read = false;
+        const failedRead = store.transaction(async () => {
+          await duplicate();
+          await table.count(scope);
+          read = true;
+        });
+        await expect(failedRead.catch((e) => constraint(e))).resolves.toBe(true);
+        expect(read).toBe(false);
+        // The write, then another error: the write's comes out, as when it was sent at once.
+        await expect(store.transaction(async () => (await duplicate(), Promise.reject(new Error('later')))).catch((e) => constraint(e))).resolves.toBe(true);
+        // The write, then a savepoint: it fails before the savepoint starts.
+        let entered = false;
+        const beforeSavepoint = store.transaction(async () => {
+          await duplicate();
+          await store.savepoint(async () => {
+            entered = true;
+          });
+        });
+        await expect(beforeSavepoint.catch((e) => constraint(e))).resolves.toBe(true);
+        expect(entered).toBe(false);
+        expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1]);
+        // The store still serves, on the same connections.
+        await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[8, 'h', '{}']]));
+        expect(await table.count(scope)).toBe(2);
+      }));
+  }
 
   run('deleteByKeysUncounted() deletes by keys, in order with the transaction’s other statements, and without a round trip of its own on PostgreSQL', () =>
     withStore(async (store, table) => {

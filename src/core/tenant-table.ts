@@ -13,7 +13,10 @@ export interface TenantTableSchema {
 }
 
 export interface TenantTableDef {
-  /** The table as its migration declares it; it has `namespace` and `tenant` columns, and `data` holding the record as JSON. */
+  /**
+   * The table as its migration declares it; it has `namespace` and `tenant` columns, and `data`
+   * holding the record as JSON text (a `json` column: PostgreSQL's batch writes carry it unescaped).
+   */
   schema: TenantTableSchema;
   /** The column that orders records within a tenant (unique per namespace and tenant): listings page by it. */
   key: string;
@@ -62,8 +65,9 @@ export class TenantTable {
     this.recordSql = `SELECT data FROM ${quoteIdent(this.table)} WHERE namespace = ? AND tenant = ? AND ${quoteIdent(def.key)} = ?`;
   }
 
-  /** A column's kind, from its declared type. */
+  /** A column's kind, from its declared type; `data` holds the record as JSON text (see TenantTableDef). */
   kind(column: string): ColumnKind {
+    if (column === 'data') return 'json';
     return /INT/i.test(this.def.schema.columns[column] ?? '') ? 'integer' : 'text';
   }
 

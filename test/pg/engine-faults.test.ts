@@ -64,6 +64,14 @@ describe.skipIf(!pgAvailable)('text PostgreSQL cannot hold', () => {
     expect(created.body.error.code).toBe('INVALID_REQUEST');
   });
 
+  it('stores a NUL character inside a record’s JSON (escaped as \\u0000, never a raw NUL) and reads it back', async () => {
+    const res = await coraBulk(sandbox, { accounts: [newAccount('NUL-IN-DATA', { metadata: { filenumber: 'a\u0000b', note: 'c\u0000' } })] });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.summary.created).toBe(1);
+    const stored = (await call(sandbox, '/_sandbox/cora/records')).body.records.find((r: { externalId: string }) => r.externalId === 'NUL-IN-DATA');
+    expect(stored.metadata).toEqual({ filenumber: 'a\u0000b', note: 'c\u0000' });
+  });
+
   it('stores a key holding a lone surrogate as U+FFFD and finds it again by the same text (never a 500)', async () => {
     const body = JSON.stringify({ accounts: [newAccount('SUR-1')] }).replace('SUR-1', 'SUR-\\ud800');
     const first = await coraBulk(sandbox, body);

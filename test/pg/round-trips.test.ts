@@ -124,6 +124,10 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     expect(pipelined('BEGIN; SELECT pg_advisory_xact_lock', 'INSERT INTO "cora_accounts"')).toBe(false);
     expect(full[1]).toMatch(/; SELECT "external_id" AS k0, data FROM "cora_accounts" WHERE /);
     expect(full[2]).toMatch(/^INSERT INTO "cora_accounts" .* FROM ROWS FROM \(json_array_elements_text\(\$1::json\)/);
+    // The accounts' JSON (the data column, kind json) travels as JSON values, each stored as the text sent: never escaped into a string.
+    expect(full[2]).toContain(`CASE json_typeof(v4) WHEN 'null' THEN NULL WHEN 'string' THEN v4 #>> '{}' ELSE v4::text END`);
+    expect(full[2]).toContain(', json_array_elements($5::json), ');
+    expect(one[2]).toMatch(/, json_array_elements\( ?E?'\[\{"\w+":/);
   });
 
   it('is 4 statements for a Copper bulk create and for a bulk update, with rate limits off', async () => {

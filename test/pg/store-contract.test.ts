@@ -62,6 +62,72 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       expect(await named.deleteByKeys(scope, ['x\udc00y', 'x\ud800y'])).toBe(1);
     }));
 
+  run('stores a record’s JSON text byte for byte as given (small writes sent with COMMIT, large ones prepared, upserts), as a text column stores it', () =>
+    withStore(async (store, table) => {
+      // What JSON.stringify writes for awkward records, then JSON texts it never writes (the text
+      // must come back as sent, not as PostgreSQL would rewrite it), then texts that are no object
+      // or array (they travel as strings).
+      const records = [
+        { name: 'é漢字 Ωmega', note: `O'Brien said "hi" \\ back\\slash /`, nul: 'a\u0000b', ctl: '\u0001\n\t\r\b\f\u001f\u007f' },
+        { emoji: '🙂👩‍👩‍👧 🏳️‍🌈', lone: 'x\ud800y\udc00z', escaped: '\\u0000 \\ud800 \\n', bom: '\ufeff\u2028\u2029' },
+        { big: 12345678901234567890, huge: 1e300, tiny: 5e-324, neg: -0, max: Number.MAX_SAFE_INTEGER + 2, frac: 0.1 + 0.2 },
+        { nested: { a: [1, [2, [3, { b: null, c: true, d: false, e: '' }]]], 'key "quoted"': { '': 'empty key', 'é': ['ü'] } } },
+        ['top', 'level', { array: [] }, {}],
+        {},
+      ];
+      const texts = [
+        ...records.map((record) => JSON.stringify(record)),
+        '{ "spaced" : [ 1 , 2 ] ,\n\t"b" : {} }',
+        '{"escapes":"\\u00e9\\uD83D\\uDE00\\/\\"","number":1.50E+3,"zero":-0.0}',
+        '{"dup":1,"dup":2}',
+        'plain text, not JSON',
+        '"a JSON string"',
+        'null',
+        '42',
+        '',
+      ];
+      // Every text in the data column (kind json) and in the name column (kind text, the way every text travelled before).
+      const rows = (offset: number) => texts.map((text, i) => [offset + i, text, text]);
+      const stored = async (from: number, to: number) =>
+        store.all<{ name: string; data: string }>('SELECT name, data FROM items WHERE id >= ? AND id < ? ORDER BY id', [from, to]);
+      // One write small enough to travel with COMMIT on PostgreSQL (INLINE_MAX), one too large, then an upsert of the first.
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], rows(0)));
+      const many = Array.from({ length: 40 }, (_, n) => rows(100 + n * 100)).flat();
+      expect(JSON.stringify(many).length).toBeGreaterThan(40_000);
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], many));
+      const swapped = texts.map((_, i) => [i, texts[texts.length - 1 - i], texts[texts.length - 1 - i]]);
+      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], swapped, { keys: ['id'], update: ['name', 'data'] }));
+      expect((await stored(0, 100)).map((row) => row.data)).toEqual([...texts].reverse());
+      for (let n = 0; n < 40; n++) expect((await stored(100 + n * 100, 200 + n * 100)).map((row) => row.data)).toEqual(texts);
+      // The engine compares them bytewise (COLLATE "C" on PostgreSQL): not one differs from its text-column twin.
+      expect(await store.value('SELECT count(*) FROM items')).toBe(texts.length * 41);
+      expect(await store.value('SELECT count(*) FROM items WHERE name <> data')).toBe(0);
+    }));
+
+  run('keeps a json column’s null apart from the text "null"', () =>
+    withStore(async (store) => {
+      await store.migrate('notes', [{ version: 1, sql: 'CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body TEXT)' }]);
+      const columns = [{ name: 'id', kind: 'integer' }, { name: 'body', kind: 'json' }] as const;
+      await store.transaction(() => store.writeRows('notes', columns, [[1, null], [2, 'null'], [3, '{"a":null}']]));
+      expect(await store.all('SELECT id, body FROM notes ORDER BY id')).toEqual([
+        { id: 1, body: null },
+        { id: 2, body: 'null' },
+        { id: 3, body: '{"a":null}' },
+      ]);
+    }));
+
+  run('refuses a JSON text holding a raw NUL character on PostgreSQL as an invalid body, writing nothing (SQLite stores it)', () =>
+    withStore(async (store, table) => {
+      const write = () => store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'fine', '{"a":"b"}'], [2, 'raw', '{"a":"\u0000"}']]));
+      if (engine === 'sqlite') {
+        await write();
+        expect(await store.column('SELECT data FROM items ORDER BY id')).toEqual(['{"a":"b"}', '{"a":"\u0000"}']);
+        return;
+      }
+      await expect(write()).rejects.toMatchObject({ name: 'SandboxError', code: 'INVALID_BODY', message: 'Text containing the NUL character (U+0000) cannot be stored on PostgreSQL' });
+      expect(await table.count(scope)).toBe(0);
+    }));
+
   run('writes a batch in one call, upserting by key with the last row winning, and reads it back by keys', () =>
     withStore(async (store, table) => {
       await store.transaction(() =>

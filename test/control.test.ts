@@ -1,5 +1,5 @@
 // The control API through HTTP: health, clock, credentials and reset.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { call, json, T0, T0_ISO, useSandbox } from './helpers.js';
 import { bulk, getAccount, newAccount, OTHER_KEY } from '../src/vendors/cora/cora.client.js';
 
@@ -10,6 +10,34 @@ describe('control API', () => {
   it('reports health', async () => {
     const res = await call(sandbox(), '/_sandbox/health');
     expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers a control call that failed 503 STORE_UNAVAILABLE while the store does not answer, and 500 INTERNAL while it does', async () => {
+    const { deps } = sandbox().app;
+    // The driver's error names the host and user: no answer may show it.
+    const driverError = new Error('connect ECONNREFUSED 10.9.8.7:5432 (user admin)');
+    vi.spyOn(deps.credentials, 'list').mockRejectedValue(driverError);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // The store answers: a failure the sandbox cannot name stays the 500 it is (a bug), logged as one.
+      const bug = await call(sandbox(), '/_sandbox/credentials');
+      expect(bug.status).toBe(500);
+      expect(bug.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error' } });
+      expect(logged).toHaveBeenCalledTimes(1);
+      // The store does not answer (health's own test): 503 naming the engine, not logged as a bug.
+      vi.spyOn(deps.store, 'ping').mockRejectedValue(driverError);
+      const down = await call(sandbox(), '/_sandbox/credentials');
+      expect(down.status).toBe(503);
+      expect(down.body).toEqual({
+        error: { code: 'STORE_UNAVAILABLE', message: `The sandbox's store (${deps.store.engine}) is unreachable; retry when GET /_sandbox/health answers ok` },
+      });
+      expect(down.text).not.toMatch(/10\.9\.8\.7|ECONNREFUSED|admin/);
+      expect(logged).toHaveBeenCalledTimes(1);
+      expect(await call(sandbox(), '/_sandbox/health')).toMatchObject({ status: 503, body: { status: 'unavailable', store: deps.store.engine } });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect((await call(sandbox(), '/_sandbox/credentials')).status).toBe(200);
   });
 
   it('shows, sets, advances and freezes the clock', async () => {

@@ -71,7 +71,8 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   await deps.credentials.migrate();
   for (const vendor of vendors) {
     await deps.store.migrate(vendor.name, vendor.migrations);
-    if (options.demo ?? true) for (const record of vendor.credentials.demo) await deps.credentials.put(record);
+    // Only where absent: a process (re)starting on a shared database or file keeps what an operator changed (a rotated secret, a revocation).
+    if (options.demo ?? true) for (const record of vendor.credentials.demo) await deps.credentials.putIfAbsent(record);
   }
   await deps.credentials.refresh();
 

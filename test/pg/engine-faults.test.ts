@@ -1,7 +1,7 @@
 // Shared mode when PostgreSQL goes away: vendor calls fail fast in the vendor's envelope, control calls answer 503 STORE_UNAVAILABLE, health says so, and all recovers without a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
-import { bulk as coraBulk, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { bulk as coraBulk, DEMO_KEY, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, json, startSandbox } from '../helpers.js';
 import { findPgBin, startCluster, type PgCluster } from './cluster.js';
@@ -82,6 +82,22 @@ describe.skipIf(!pgAvailable)('PostgreSQL down and back', () => {
     expect((await call(sandbox, '/_sandbox/faults')).body).toEqual({ faults: [] });
   }, 60_000);
 
+  it('a replica starting on the database leaves a demo credential as an operator changed it', async () => {
+    const rotated = 'cora_org_demo.rotated-by-operator-4K9P';
+    expect((await call(sandbox, '/_sandbox/credentials', { method: 'POST', ...json({ vendor: 'cora', tenant: 'org_demo', key: rotated }) })).status).toBe(201);
+    const replica = await startSandbox({ db: cluster.url('postgres'), rateLimits: 'off', postgres: { connectTimeoutMs: 1_000 } });
+    try {
+      // Both processes: the replica's start made the first forget its remembered lookups.
+      for (const each of [replica, sandbox]) {
+        expect((await getAccount(each, 'NO-SUCH', rotated)).status).toBe(404);
+        expect((await getAccount(each, 'NO-SUCH', DEMO_KEY)).status).toBe(401);
+      }
+      const stored = (await call(replica, '/_sandbox/credentials?vendor=cora')).body.credentials.find((c: { id: string }) => c.id === 'cora_org_demo');
+      expect(stored).toEqual({ vendor: 'cora', id: 'cora_org_demo', tenant: 'org_demo', secret: '****4K9P', revoked: false, data: {} });
+    } finally {
+      await replica.close();
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!pgAvailable)('text PostgreSQL cannot hold', () => {

@@ -5,7 +5,7 @@ import { DEFAULT_BODY_LIMIT } from './core/body.js';
 import { SandboxClock } from './core/clock.js';
 import { guardControlPlane } from './core/control-guard.js';
 import { ControlPlane } from './core/control-plane.js';
-import { CONTROL_PREFIX, CONTROL_SECURITY, CONTROL_SECURITY_SCHEMES, CONTROL_TAGS, controlCatalogue, controlRoutes, OPEN_CONTROL_READS } from './core/control/routes.js';
+import { CONTROL_PREFIX, CONTROL_SECURITY, CONTROL_SECURITY_SCHEMES, CONTROL_TAGS, controlCatalogue, controlRoutes, explainControlFailure, OPEN_CONTROL_READS } from './core/control/routes.js';
 import type { ControlContext } from './core/control/state.js';
 import { Credentials } from './core/credentials.js';
 import { createDocsRouter, DOCS_PREFIX } from './core/docs.js';
@@ -71,7 +71,8 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   await deps.credentials.migrate();
   for (const vendor of vendors) {
     await deps.store.migrate(vendor.name, vendor.migrations);
-    if (options.demo ?? true) for (const record of vendor.credentials.demo) await deps.credentials.put(record);
+    // Only where absent: a process (re)starting on a shared database or file keeps what an operator changed (a rotated secret, a revocation).
+    if (options.demo ?? true) for (const record of vendor.credentials.demo) await deps.credentials.putIfAbsent(record);
   }
   await deps.credentials.refresh();
 
@@ -190,7 +191,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   app.route(DASHBOARD_PATH, createDashboardRouter(dashboardVendors, lock, pagesOwner));
   app.route(
     CONTROL_PREFIX,
-    createVendorRouter({ name: 'sandbox', errors: controlCatalogue }, control, CONTROL_PREFIX, [
+    createVendorRouter({ name: 'sandbox', errors: controlCatalogue, explain: explainControlFailure(deps.store) }, control, CONTROL_PREFIX, [
       lock,
       ...(shared ? [shared.controlMiddleware() as MiddlewareHandler<SandboxEnv>] : []),
       forgetCredentialLookups(deps.credentials),

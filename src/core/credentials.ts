@@ -130,14 +130,29 @@ export class Credentials {
 
   /** Creates the credential, or replaces the one with the same vendor and id. */
   async put(record: CredentialRecord): Promise<void> {
-    await this.store.run(
-      `INSERT INTO credentials (vendor, id, tenant, secret, data, revoked) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (vendor, id) DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked`,
+    await this.write(record, 'DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked');
+  }
+
+  /**
+   * Creates the credential unless one with the same vendor and id is stored, which is left as it
+   * is: how the demo credentials are loaded at start, so a process (re)starting on a shared
+   * database or file never undoes what an operator changed (a rotated secret, a revocation).
+   * Answers whether it was created.
+   */
+  async putIfAbsent(record: CredentialRecord): Promise<boolean> {
+    return this.write(record, 'DO NOTHING');
+  }
+
+  private async write(record: CredentialRecord, onConflict: string): Promise<boolean> {
+    const written = await this.store.run(
+      `INSERT INTO credentials (vendor, id, tenant, secret, data, revoked) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (vendor, id) ${onConflict}`,
       [record.vendor, record.id, record.tenant, record.secret, JSON.stringify(record.data), record.revoked ? 1 : 0],
     );
+    if (written === 0) return false;
     this.seen.add(record.secret);
     this.known = undefined;
     this.changed();
+    return true;
   }
 
   /** Marks a credential revoked; returns false when there is none. */

@@ -8,7 +8,14 @@ import type { z } from 'zod';
 import type { RouteDef, RouteInput, SandboxEnv, VendorModule } from './vendor.js';
 
 /** What a router needs from its owner: a name for logs, the catalogue errors render from, and the clock. */
-export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'> & { clock?: Clock };
+export type ErrorOwner = Pick<VendorModule, 'name' | 'errors'> & {
+  clock?: Clock;
+  /**
+   * The error a thrown value that is not a SandboxError stands for, when the owner can name it (the
+   * control plane: its store does not answer); undefined leaves it the catalogue's INTERNAL.
+   */
+  explain?: (thrown: unknown) => Promise<SandboxError | undefined>;
+};
 
 export const NAMESPACE_HEADER = 'x-sandbox-namespace';
 /** A namespace name: what `X-Sandbox-Namespace` and the control API's `?namespace=` accept. */
@@ -134,7 +141,12 @@ export function createVendorRouter(
     await next();
   });
   for (const handler of middleware) app.use(handler);
-  app.onError((err, c) => renderError(vendor, err, c));
+  const explain = vendor.explain;
+  app.onError(
+    explain
+      ? async (err, c) => renderError(vendor, (err instanceof SandboxError ? undefined : await explain(err).catch(() => undefined)) ?? err, c)
+      : (err, c) => renderError(vendor, err, c),
+  );
 
   for (const [path, group] of routesByPath(routes)) {
     for (const route of group) {

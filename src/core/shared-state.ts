@@ -130,7 +130,7 @@ export class SharedState implements SharedBuckets {
     for (const name of NAMES) {
       await this.store.run('INSERT INTO sandbox_state (name, value, version) VALUES (?, ?, 1) ON CONFLICT (name) DO NOTHING', [name, PIECES[name].read(this.parts)]);
     }
-    // This process has just written the demo credentials (re-enabling a revoked one): the others forget their lookups.
+    // This process may have just added demo credentials that were missing: the others forget their lookups (an unknown id is remembered too).
     await this.store.run("UPDATE sandbox_state SET version = version + 1 WHERE name = 'credentials'");
     await this.pull();
     this.parts.rateLimits.shared = this;

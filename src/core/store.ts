@@ -200,6 +200,20 @@ export function isConstraintViolation(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || /^23[0-9A-Z]{3}$/.test(code));
 }
 
+/**
+ * Whether the store answers right now (its `ping` succeeds): the one test of "the store is
+ * unreachable" (refused, timed out, connection dropped), which GET /_sandbox/health answers and
+ * which turns a failed control call into 503 STORE_UNAVAILABLE instead of a 500.
+ */
+export async function storeAnswers(store: Pick<Store, 'ping'>): Promise<boolean> {
+  try {
+    await store.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `db` names a PostgreSQL database rather than a SQLite file. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 

@@ -147,7 +147,7 @@ export interface CredentialKind {
   createSchema: z.ZodType<Record<string, unknown>>;
   /** The record for an input `createSchema` has parsed (the core parses it; build with `credentialKind`). */
   toRecord(input: Record<string, unknown>): CredentialRecord;
-  /** Loaded at start unless `--no-demo`. */
+  /** Loaded at start unless `--no-demo`, each only where no credential with its vendor and id is stored (Credentials.putIfAbsent). */
   demo: CredentialRecord[];
 }
 

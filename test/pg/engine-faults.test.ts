@@ -1,7 +1,7 @@
-// Shared mode when PostgreSQL goes away: vendor calls fail fast in the vendor's envelope, health says so, and all recovers without a restart.
+// Shared mode when PostgreSQL goes away: vendor calls fail fast in the vendor's envelope, control calls answer 503 STORE_UNAVAILABLE, health says so, and all recovers without a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
-import { bulk as coraBulk, newAccount } from '../../src/vendors/cora/cora.client.js';
+import { bulk as coraBulk, DEMO_KEY, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, json, startSandbox } from '../helpers.js';
 import { findPgBin, startCluster, type PgCluster } from './cluster.js';
@@ -42,6 +42,61 @@ describe.skipIf(!pgAvailable)('PostgreSQL down and back', () => {
     expect((await call(sandbox, '/_sandbox/health')).body).toEqual({ status: 'ok' });
     expect((await bulkCreate(sandbox, [person('after')])).status).toBe(200);
     expect((await storedPeople(sandbox)).map((p) => p.name).sort()).toEqual(['after', 'before']);
+  }, 60_000);
+
+  it('answers control reads and writes 503 STORE_UNAVAILABLE within the connect timeout while it is down, then does them once it is back', async () => {
+    expect((await call(sandbox, '/_sandbox/reset', { method: 'POST', ...json({}) })).status).toBe(200);
+    expect((await bulkCreate(sandbox, [person('kept')])).status).toBe(200);
+    const arm = () => call(sandbox, '/_sandbox/faults', { method: 'POST', ...json({ vendor: 'copper', error: 'INTERNAL_ERROR', times: 1 }) });
+    const reset = () => call(sandbox, '/_sandbox/reset', { method: 'POST', ...json({ vendor: 'copper' }) });
+    const journal = () => call(sandbox, '/_sandbox/requests?vendor=copper');
+
+    cluster.halt();
+    try {
+      for (const send of [arm, reset, journal]) {
+        const started = performance.now();
+        const res = await send();
+        expect(performance.now() - started).toBeLessThan(3_000);
+        expect(res.status, res.text).toBe(503);
+        expect(res.body).toEqual({ error: { code: 'STORE_UNAVAILABLE', message: "The sandbox's store (postgres) is unreachable; retry when GET /_sandbox/health answers ok" } });
+        expect(res.text).not.toMatch(/127\.0\.0\.1|localhost|sandbox@|ECONNREFUSED|connect|terminated/i);
+      }
+      // A read this process answers from its own copy still answers: the refused arm armed nothing.
+      expect((await call(sandbox, '/_sandbox/faults')).body).toEqual({ faults: [] });
+    } finally {
+      cluster.resume();
+    }
+
+    // The journal holds the one vendor call made before; the refused control calls changed nothing.
+    const kept = await journal();
+    expect(kept.status).toBe(200);
+    expect(kept.body.requests.map((r: { method: string; path: string; status: number }) => [r.method, r.path, r.status])).toEqual([['POST', '/developer_api/v1/people/bulk_create', 200]]);
+    expect((await storedPeople(sandbox)).map((p) => p.name)).toEqual(['kept']);
+    const armed = await arm();
+    expect(armed.status, armed.text).toBe(201);
+    expect((await call(sandbox, '/_sandbox/faults')).body.faults.map((f: { id: string }) => f.id)).toEqual([armed.body.id]);
+    const cleared = await reset();
+    expect(cleared.status, cleared.text).toBe(200);
+    expect(cleared.body).toEqual({ deleted: 1 });
+    expect(await storedPeople(sandbox)).toEqual([]);
+    expect((await call(sandbox, '/_sandbox/faults')).body).toEqual({ faults: [] });
+  }, 60_000);
+
+  it('a replica starting on the database leaves a demo credential as an operator changed it', async () => {
+    const rotated = 'cora_org_demo.rotated-by-operator-4K9P';
+    expect((await call(sandbox, '/_sandbox/credentials', { method: 'POST', ...json({ vendor: 'cora', tenant: 'org_demo', key: rotated }) })).status).toBe(201);
+    const replica = await startSandbox({ db: cluster.url('postgres'), rateLimits: 'off', postgres: { connectTimeoutMs: 1_000 } });
+    try {
+      // Both processes: the replica's start made the first forget its remembered lookups.
+      for (const each of [replica, sandbox]) {
+        expect((await getAccount(each, 'NO-SUCH', rotated)).status).toBe(404);
+        expect((await getAccount(each, 'NO-SUCH', DEMO_KEY)).status).toBe(401);
+      }
+      const stored = (await call(replica, '/_sandbox/credentials?vendor=cora')).body.credentials.find((c: { id: string }) => c.id === 'cora_org_demo');
+      expect(stored).toEqual({ vendor: 'cora', id: 'cora_org_demo', tenant: 'org_demo', secret: '****4K9P', revoked: false, data: {} });
+    } finally {
+      await replica.close();
+    }
   }, 60_000);
 });
 

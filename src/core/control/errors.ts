@@ -1,6 +1,10 @@
 // The control API's error catalogue (/_sandbox, /docs, the dashboard): its own names, in its own envelope.
 import { z } from 'zod';
 import { defineCatalogue, type ErrorEntry, type InputFailure } from '../errors.js';
+import type { Engine } from '../store.js';
+
+/** What STORE_UNAVAILABLE says: the engine, never the driver's message (it names the host and user). */
+const unreachableMessage = (engine: Engine) => `The sandbox's store (${engine}) is unreachable; retry when GET /_sandbox/health answers ok`;
 
 const CONTROL_ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'Invalid request' },
@@ -13,6 +17,14 @@ const CONTROL_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', responseHeaders: { Allow: 'The methods this path accepts' } },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   INTERNAL: { status: 500, message: 'Internal error' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    // PostgreSQL's wording for the document: the engine that can be away (storeUnavailable names the one that is).
+    message: unreachableMessage('postgres'),
+    description:
+      "The store does not answer (in shared mode, the PostgreSQL database is down or out of reach), so the call failed; the message names the engine. " +
+      'Retry once `GET /_sandbox/health` answers ok: the sandbox reconnects by itself.',
+  },
 } as const satisfies Record<string, ErrorEntry>;
 export type ControlErrorName = keyof typeof CONTROL_ERRORS;
 
@@ -79,3 +91,6 @@ export const controlCatalogue = defineCatalogue({
 
 /** The error to throw for a control API name: seed and snapshot refusals, guards, bad queries. */
 export const controlError = controlCatalogue.error;
+
+/** A control call that failed on a store that does not answer (see core/store.ts storeAnswers). */
+export const storeUnavailable = (engine: Engine) => controlError('STORE_UNAVAILABLE', { message: unreachableMessage(engine) });

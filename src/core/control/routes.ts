@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { readJsonBody, readRawBody } from '../body.js';
 import { maskSecret, type CredentialRecord } from '../credentials.js';
 import type { SecretSet } from '../redact.js';
-import { controlError, issues, type ControlErrorName } from './errors.js';
+import type { SandboxError } from '../errors.js';
+import { controlError, issues, storeUnavailable, type ControlErrorName } from './errors.js';
 import { faultTargetProblem } from '../fault-targets.js';
 import { FaultAction, FaultMatch, StoredFault } from '../faults.js';
 import type { JournalFilter } from '../journal.js';
 import { routeInput } from '../router.js';
+import { storeAnswers, type Store } from '../store.js';
 import type { HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import {
   applySeed,
@@ -171,6 +173,24 @@ export const CONTROL_TAGS: Record<string, string> = {
   metrics: 'Prometheus metrics of every vendor request.',
 };
 
+/**
+ * What a control call that failed with anything but a SandboxError stands for: 503 STORE_UNAVAILABLE
+ * while the store does not answer (storeAnswers, health's own test); else nothing, and it stays the
+ * 500 it is (a bug). The driver's error, which names the host and user, is never shown.
+ */
+export const explainControlFailure =
+  (store: Pick<Store, 'ping' | 'engine'>) =>
+  async (): Promise<SandboxError | undefined> =>
+    (await storeAnswers(store)) ? undefined : storeUnavailable(store.engine);
+
+/**
+ * The control reads that never touch the store, on either engine: they answer from this process's
+ * copy (in shared mode, as last pulled), so a store that is away does not fail them. Every other
+ * control route documents 503 STORE_UNAVAILABLE; in shared mode every write goes through the store
+ * (the state lock), so no write is listed here. Health has its own 503.
+ */
+const STORE_FREE_READS: readonly string[] = ['/health', '/openapi.json', '/clock', '/faults', '/metrics'];
+
 /** What the control plane's guard (core/control-guard.ts) may answer, by method: writes have more to check. */
 const READ_GUARD_ERRORS: ControlErrorName[] = ['ADMIN_TOKEN_REQUIRED', 'HOST_NOT_ALLOWED'];
 const OPEN_READ_GUARD_ERRORS: ControlErrorName[] = ['HOST_NOT_ALLOWED'];
@@ -216,11 +236,7 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
       },
       errors: [],
       async handler(c) {
-        try {
-          await deps.store.ping();
-        } catch {
-          return c.json({ status: 'unavailable' as const, store: deps.store.engine }, 503);
-        }
+        if (!(await storeAnswers(deps.store))) return c.json({ status: 'unavailable' as const, store: deps.store.engine }, 503);
         return c.json({ status: 'ok' as const });
       },
     },
@@ -613,13 +629,15 @@ export function controlRoutes(ctx: ControlContext): RouteDef<ControlErrorName>[]
     ...route,
     // Every control route but the open reads answers 401 when the sandbox has an admin token and
     // the caller lacks it; each answers 403 to a Host it does not serve and 400 for a query it
-    // does not declare. A route that reads a body also answers 413 past the body limit.
+    // does not declare. A route that reads a body also answers 413 past the body limit, and one
+    // that touches the store 503 while the store does not answer.
     errors: [
       ...new Set<ControlErrorName>([
         ...route.errors,
         'INVALID_REQUEST',
         ...(route.method === 'get' && OPEN_CONTROL_READS.includes(route.path) ? OPEN_READ_GUARD_ERRORS : GUARD_ERRORS[route.method]),
         ...(route.request?.body ? ['PAYLOAD_TOO_LARGE' as const] : []),
+        ...(route.method === 'get' && STORE_FREE_READS.includes(route.path) ? [] : ['STORE_UNAVAILABLE' as const]),
       ]),
     ],
     // The core checks the query against what the route declares before the handler runs, so no

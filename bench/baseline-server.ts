@@ -70,8 +70,9 @@ function sqliteBulk(path: string): Bulk {
 /**
  * PostgreSQL, as the sandbox's store sends a bulk request: BEGIN and the tenant's advisory lock in
  * one simple query, the stored rows of every key in one statement (the keys as one JSON array),
- * every changed row in one upsert (each column one JSON array, zipped by ROWS FROM), COMMIT: four
- * round trips, named statements prepared once per connection, a pool of 10 as the sandbox's.
+ * every changed row in one upsert (each column one JSON array, zipped by ROWS FROM; the rows' JSON
+ * texts as JSON values), COMMIT: four round trips, named statements prepared once per connection,
+ * a pool of 10 as the sandbox's.
  */
 async function postgresBulk(url: string): Promise<Bulk> {
   const types = new pg.TypeOverrides();
@@ -89,7 +90,7 @@ async function postgresBulk(url: string): Promise<Bulk> {
     name: 'write',
     text:
       'INSERT INTO records (tbl, key, data, updated_at) SELECT v0::text, v1::text, v2::text, v3::text ' +
-      'FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json), json_array_elements_text($3::json), json_array_elements_text($4::json)) ' +
+      'FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json), json_array_elements($3::json), json_array_elements_text($4::json)) ' +
       'AS t(v0, v1, v2, v3) ON CONFLICT (tbl, key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
   };
   const counts = new Map<string, number>();
@@ -122,8 +123,9 @@ async function postgresBulk(url: string): Promise<Bulk> {
       });
       if (changed.size > 0) {
         const n = changed.size;
-        const columns = [Array(n).fill(table), [...changed.keys()], [...changed.values()], Array(n).fill(now)];
-        await client.query({ ...write, values: columns.map((c) => JSON.stringify(c)) });
+        // The rows' JSON texts go in as JSON values, not escaped into strings (as the sandbox sends a json column).
+        const values = [JSON.stringify(Array(n).fill(table)), JSON.stringify([...changed.keys()]), `[${[...changed.values()].join(',')}]`, JSON.stringify(Array(n).fill(now))];
+        await client.query({ ...write, values });
       }
       await client.query('COMMIT');
       const seen = written.get(table) ?? { rows: 0, analyzeAt: 1_000 };

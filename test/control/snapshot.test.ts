@@ -222,6 +222,38 @@ describe('POST /_sandbox/snapshot restores any export', () => {
     expect(await exportText(sandbox())).toBe(text);
   }, 20_000);
 
+  it('restores a journal of many large entries whole and in order, one holding NUL in its path and namespace, and numbers new requests after them', async () => {
+    const snapshot = JSON.parse(await exportText(sandbox())) as Snapshot;
+    // 150 entries of 20 kB: more than one statement's worth on PostgreSQL (core/shared-state.ts GROUP_ENTRIES, GROUP_CHARS).
+    snapshot.journal = Array.from({ length: 150 }, (_, i) => ({
+      id: 1000 + i * 2,
+      time: '2026-01-15T10:00:00.000Z',
+      vendor: 'cora',
+      namespace: i === 70 ? 'n\u0000s' : '',
+      tenant: 'org_demo',
+      method: 'POST',
+      path: i === 70 ? '/external-api/accounts/a\u0000b' : '/external-api/accounts/bulk-upsert',
+      operationId: null,
+      requestHeaders: { 'content-type': 'application/json' },
+      requestBody: { accounts: [{ externalId: `J${i}`, note: 'x'.repeat(20_000) }] },
+      status: 200,
+      responseHeaders: { 'content-type': 'application/json' },
+      responseBody: { summary: { created: 1 } },
+      durationMs: 1.5,
+      error: null,
+      rowErrors: [],
+      fault: null,
+    }));
+    const res = await restore(sandbox(), snapshot);
+    expect(res.status, res.text).toBe(200);
+    const restored = (JSON.parse(await exportText(sandbox())) as Snapshot).journal;
+    expect(restored).toEqual(snapshot.journal);
+    expect((await call(sandbox(), '/_sandbox/requests/count')).body.count).toBe(150);
+    const next = await coraBulk(sandbox(), { accounts: [newAccount('after-restore')] });
+    expect(next.status, next.text).toBe(200);
+    expect(Number(next.headers.get('x-sandbox-request-id'))).toBeGreaterThan(1298);
+  });
+
   it(`answers 413 for a body above ${SNAPSHOT_BODY_LIMIT} bytes, before reading it`, async () => {
     const url = new URL(`${sandbox().url}/_sandbox/snapshot`);
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {

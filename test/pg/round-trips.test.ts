@@ -9,6 +9,10 @@ import type { JsonResponse } from '../helpers.js';
 import { advanceClock, call, json, startSandbox } from '../helpers.js';
 import { freshPgSchemaUrl, pgAvailable } from './database.js';
 
+/** How every journal write starts: one statement for a group of entries (core/shared-state.ts SharedJournal). */
+const JOURNAL_INSERT = 'INSERT INTO "sandbox_journal"';
+const JOURNAL_COLUMNS = 15;
+
 describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () => {
   let sandbox: Sandbox;
   let sent: string[] = [];
@@ -56,8 +60,8 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const res = await request();
     expect(res.status, res.text).toBe(200);
     check(res);
-    // The journal entry is written once the answer is out: wait for it.
-    for (let i = 0; i < 50 && !sent.some((sql) => sql.startsWith('INSERT INTO sandbox_journal')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The journal entry: the observer awaits it before answering, so it is there; waited for all the same.
+    for (let i = 0; i < 50 && !sent.some((sql) => sql.startsWith(JOURNAL_INSERT)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     return sent.map((sql) => sql.slice(0, width));
   }
   /** The round trips the process counted so far (the metrics read's own shared-state query among them). */
@@ -82,7 +86,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       'INSERT INTO "cora_accounts" ("namespace"',
       // The journal entry, after the answer.
-      'INSERT INTO sandbox_journal (id, time, v',
+      'INSERT INTO "sandbox_journal" ("id", "ti',
     ]);
     expect(one.filter((sql) => /^BEGIN; SELECT pg_advisory_xact_lock\(hashtextextended\( ?E?'.*', 0\)\); SELECT /.test(sql))).toHaveLength(2);
     expect(one.filter((sql) => /; COMMIT$/.test(sql))).toHaveLength(2);
@@ -105,7 +109,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The write and COMMIT.
       'INSERT INTO "cora_accounts" ("namespace"',
-      'INSERT INTO sandbox_journal (id, time, v',
+      'INSERT INTO "sandbox_journal" ("id", "ti',
     ]);
     expect(one[1]).toMatch(/^BEGIN; SELECT pg_advisory_xact_lock\(hashtextextended\('tenant:[^']*', 0\)\); SELECT "external_id" AS k0, data FROM "cora_accounts" WHERE /);
     expect(one[2]).toMatch(/; COMMIT$/);
@@ -117,7 +121,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       // The write, prepared and sent ahead without waiting; COMMIT pipelined behind it.
       'INSERT INTO "cora_accounts" ("namespace"',
       'COMMIT',
-      'INSERT INTO sandbox_journal (id, time, v',
+      'INSERT INTO "sandbox_journal" ("id", "ti',
     ]);
     // Five statements in four round trips: the write sent ahead travels with COMMIT.
     expect(pipelined('INSERT INTO "cora_accounts"', 'COMMIT')).toBe(true);
@@ -141,7 +145,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The id sequence moved past the new people, the people, their emails, and COMMIT.
       'INSERT INTO "copper_id_sequences" ("name',
-      'INSERT INTO sandbox_journal (id, time, v',
+      'INSERT INTO "sandbox_journal" ("id", "ti',
     ]);
     expect(create[1]).toMatch(/; SELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE .*\nUNION ALL\nSELECT 'last_id' AS source, last_id AS n, NULL AS t FROM copper_id_sequences WHERE [^;]*$/s);
     expect(create[2]).toMatch(/^INSERT INTO "copper_id_sequences" .*; INSERT INTO "copper_people" .*; INSERT INTO "copper_person_emails" .*; COMMIT$/s);
@@ -154,7 +158,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The updated people's old emails out of the index (nobody reads the count), the people, their emails, and COMMIT.
       'DELETE FROM "copper_person_emails" WHERE',
-      'INSERT INTO sandbox_journal (id, time, v',
+      'INSERT INTO "sandbox_journal" ("id", "ti',
     ]);
     expect(update[1]).toMatch(/; SELECT 'person' AS source, id AS n, data AS t FROM copper_people WHERE .*\nUNION ALL\nSELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE [^;]*$/s);
     expect(update[2]).toMatch(/^DELETE FROM "copper_person_emails" .*; INSERT INTO "copper_people" .*; INSERT INTO "copper_person_emails" .*; COMMIT$/s);
@@ -175,7 +179,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       'INSERT INTO mailingcore_sequences (names',
       // The contacts, and COMMIT.
       'INSERT INTO "mailingcore_contacts" ("nam',
-      'INSERT INTO sandbox_journal (id, time, v',
+      'INSERT INTO "sandbox_journal" ("id", "ti',
     ]);
     expect(imported[1]).toMatch(/; SELECT data FROM mailingcore_contacts /);
     expect(imported[4]).toMatch(/; COMMIT$/);
@@ -184,5 +188,123 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     expect(full.map((s) => s.slice(0, 40))).toEqual([...imported.slice(0, 4).map((s) => s.slice(0, 40)), 'INSERT INTO "mailingcore_contacts" ("nam', 'COMMIT', imported[5]!.slice(0, 40)]);
     // Seven statements in six round trips.
     expect(pipelined('INSERT INTO "mailingcore_contacts"', 'COMMIT')).toBe(true);
+  });
+});
+
+describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () => {
+  let sandbox: Sandbox;
+  /** The ids each journal INSERT carried, in the order they were sent. */
+  let groups: number[][] = [];
+  /** Set while a test holds the next journal INSERT back: it goes once this resolves. */
+  let hold: Promise<void> | undefined;
+  /** Bulk writes of Cora accounts the database has answered. */
+  let accountWrites = 0;
+  const query = pg.Client.prototype.query;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ db: await freshPgSchemaUrl() });
+    expect((await call(sandbox, '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) })).status).toBe(200);
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text: string; values?: unknown[] };
+      const sql = typeof first === 'string' ? first : first.text;
+      const send = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      if (sql.startsWith(JOURNAL_INSERT)) {
+        // A row of 15 parameters per entry, its id first (core/shared-state.ts JOURNAL_COLUMNS).
+        groups.push((first as { values: number[] }).values.filter((_, i) => i % JOURNAL_COLUMNS === 0));
+        const held = hold;
+        hold = undefined;
+        if (held) return held.then(send);
+      }
+      const answer = send();
+      if (sql.includes('INSERT INTO "cora_accounts"')) void answer.then(() => accountWrites++, () => {});
+      return answer;
+    } as typeof query;
+  });
+  afterAll(async () => {
+    pg.Client.prototype.query = query;
+    await sandbox?.close();
+  });
+
+  /**
+   * Sends `n` Cora bulk requests of one account each at once. The first journal INSERT is held
+   * until every request has written its account (and so reaches the journal soon after): the
+   * entries added meanwhile must wait and go together.
+   */
+  async function concurrentBulks(target: Sandbox, n: number, tag: string) {
+    groups = [];
+    accountWrites = 0;
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const wait = setInterval(() => {
+      if (accountWrites < n) return;
+      clearInterval(wait);
+      setTimeout(release, 50);
+    }, 5);
+    const sent = Array.from({ length: n }, (_, i) => ({ accounts: [newAccount(`${tag}-${i}`)] }));
+    const responses = await Promise.all(sent.map((body) => bulk(target, body)));
+    for (const res of responses) expect(res.status, res.text).toBe(200);
+    return { sent, responses };
+  }
+
+  it('writes the entries of 40 concurrent requests in fewer statements than requests, each entry whole, newest first by id', async () => {
+    const n = 40;
+    const { sent, responses } = await concurrentBulks(sandbox, n, 'group');
+    // Every request's answer waited for its own entry: all of them are there now.
+    const entries = (await call(sandbox, '/_sandbox/requests?vendor=cora&limit=100')).body.requests as Array<{ id: number; requestBody: unknown; responseBody: unknown }>;
+    expect(entries).toHaveLength(n);
+    const ids = entries.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const byId = new Map(responses.map((res, i) => [Number(res.headers.get('x-sandbox-request-id')), { request: sent[i], response: res.body }]));
+    for (const entry of entries) {
+      expect(byId.has(entry.id), `entry ${entry.id}`).toBe(true);
+      expect(entry.requestBody).toEqual(byId.get(entry.id)!.request);
+      expect(entry.responseBody).toEqual(byId.get(entry.id)!.response);
+    }
+    // Each entry went in exactly one statement, the first alone (nothing waited for it), and far
+    // fewer statements than requests.
+    expect(groups.flat().sort((a, b) => a - b)).toEqual([...ids].reverse());
+    expect(groups[0]).toHaveLength(1);
+    expect(groups.length).toBeLessThanOrEqual(3);
+  });
+
+  it('writes a lone entry at once, in one INSERT of its own, before the request is answered', async () => {
+    groups = [];
+    const res = await bulk(sandbox, { accounts: [newAccount('alone')] });
+    expect(res.status, res.text).toBe(200);
+    const id = Number(res.headers.get('x-sandbox-request-id'));
+    // No waiting loop: the answer comes once the entry is stored.
+    expect(groups).toEqual([[id]]);
+    const [entry] = (await call(sandbox, '/_sandbox/requests?vendor=cora&limit=1')).body.requests;
+    expect(entry.id).toBe(id);
+    expect(entry.requestBody).toEqual({ accounts: [newAccount('alone')] });
+  });
+
+  it('writes at most 64 entries a statement, and trims every 64 entries however they were grouped', async () => {
+    const db = await freshPgSchemaUrl();
+    const small = await startSandbox({ db, journalCapacity: 10, rateLimits: 'off' });
+    const database = new pg.Client({ connectionString: db });
+    try {
+      await database.connect();
+      await concurrentBulks(small, 70, 'trim');
+      const sizes = groups.map((g) => g.length);
+      expect(sizes.reduce((a, b) => a + b)).toBe(70);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(64);
+      expect(sizes.length).toBeLessThan(70);
+      // The statement that took the count of entries written past 64 trimmed the table to the
+      // newest 10 (the capacity); the entries written after it stay until the next trim.
+      let kept = 0;
+      let written = 0;
+      for (const size of sizes) {
+        kept += size;
+        if (Math.floor((written + size) / 64) > Math.floor(written / 64)) kept = Math.min(kept, 10);
+        written += size;
+      }
+      expect(kept).toBeLessThan(70);
+      const { rows } = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM sandbox_journal');
+      expect(rows[0]!.n).toBe(kept);
+      expect((await call(small, '/_sandbox/requests/count')).body.count).toBe(10);
+    } finally {
+      await database.end();
+      await small.close();
+    }
   });
 });

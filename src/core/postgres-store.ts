@@ -131,7 +131,7 @@ export class PostgresStore implements Store {
   private readonly analyzeDue = new Set<string>();
   /** `withLock` callers of this process queue here, so at most one of them holds a connection while it waits. */
   private readonly sessions = new Mutex();
-  /** Statements this process has sent (each one network round trip), for GET /_sandbox/metrics. */
+  /** Round trips this process has made (statements sent together count once), for GET /_sandbox/metrics. */
   roundTrips = 0;
 
   constructor(url: string, options: PostgresOptions = {}) {

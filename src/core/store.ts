@@ -64,7 +64,7 @@ export interface Store {
   /** What the health check names: `sqlite:<path>` or `postgres://host:port/db` (never a password). */
   readonly label: string;
   readonly sql: SqlDialect;
-  /** Statements sent to a server so far, each one network round trip (PostgreSQL; an embedded engine has none). */
+  /** Round trips to a server so far: statements sent together count once (PostgreSQL; an embedded engine has none). */
   readonly roundTrips?: number;
   all<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Awaitable<Row[]>;
   /** The first column of every row. */

@@ -307,4 +307,27 @@ describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () =>
       await small.close();
     }
   });
+
+  it('keeps the entries and bodies compressed with LZ4 where the server has it (Debian’s has)', async () => {
+    const db = await freshPgSchemaUrl();
+    const own = await startSandbox({ db });
+    const database = new pg.Client({ connectionString: db });
+    await database.connect();
+    try {
+      const { rows: settings } = await database.query<{ lz4: boolean }>("SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'");
+      expect(settings[0]!.lz4).toBe(true);
+      const { rows } = await database.query<{ name: string; compression: string }>(
+        `SELECT attname AS name, attcompression AS compression FROM pg_attribute
+         WHERE attrelid = 'sandbox_journal'::regclass AND attname IN ('entry', 'request_raw', 'response_raw') ORDER BY attname`,
+      );
+      expect(rows).toEqual([
+        { name: 'entry', compression: 'l' },
+        { name: 'request_raw', compression: 'l' },
+        { name: 'response_raw', compression: 'l' },
+      ]);
+    } finally {
+      await database.end();
+      await own.close();
+    }
+  });
 });

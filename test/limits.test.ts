@@ -1,7 +1,7 @@
 // Transport limits: slow clients are cut off, oversized headers refused, buckets and journal bounded.
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SandboxClock } from '../src/core/clock.js';
 import { SlidingWindowLimiter } from '../src/core/rate-limit.js';
 import { Journal, RawBody, type JournalEntry } from '../src/core/journal.js';
@@ -51,6 +51,39 @@ describe('transport limits', () => {
       expect(text === '' || /^HTTP\/1\.1 (408|4\d\d)/.test(text)).toBe(true);
       expect((await sandbox.admin.records('cora')).records).toEqual([]);
     } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('journals a client that leaves mid-body as dropped, never as the vendor’s 500, and logs no unhandled error', async () => {
+    const sandbox = await startSandbox({ rateLimits: 'off' });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { hostname, port } = new URL(sandbox.url);
+      const socket = connect(Number(port), hostname);
+      await once(socket, 'connect');
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.write(
+        'POST /copper/developer_api/v1/people/bulk_create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n' +
+          'X-PW-AccessToken: copper_demo_token\r\nX-PW-Application: developer_api\r\nX-PW-UserEmail: demo@example.com\r\nExpect: 100-continue\r\n\r\n',
+      );
+      // The server answers 100 Continue as it hands the request to the sandbox: the handler is then reading the body.
+      while (!text.includes('100 Continue')) await once(socket, 'data');
+      socket.write('{"people":[{"name":"Half');
+      socket.destroy();
+      let entries: Array<{ status: number | null; error: string | null; path: string }> = [];
+      for (let i = 0; i < 200 && entries.length === 0; i++) {
+        entries = (await call(sandbox, '/_sandbox/requests?vendor=copper')).body.requests;
+        if (entries.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ status: null, error: null, path: '/developer_api/v1/people/bulk_create' });
+      expect((await call(sandbox, '/_sandbox/metrics')).text).toMatch(/^bulk_sandbox_requests_total\{vendor="copper",method="POST",status="dropped"\} 1$/m);
+      expect(logged.mock.calls.filter((args) => String(args[0]).includes('unhandled error'))).toEqual([]);
+      expect((await sandbox.admin.records('copper')).records).toEqual([]);
+    } finally {
+      logged.mockRestore();
       await sandbox.close();
     }
   });

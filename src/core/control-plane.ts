@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { isoAt, type Clock } from './clock.js';
 import { parseJsonBody, readRawBody } from './body.js';
+import { DROPPED_HEADER, droppedResponse, socketOf } from './connection.js';
 import { CoverageCounts, type CoverageApi } from './coverage.js';
 import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
 import { JOURNAL_BYTE_BUDGET, Journal, RawBody, type JournalApi } from './journal.js';
@@ -15,7 +16,6 @@ import type { SandboxEnv, VendorModule } from './vendor.js';
 export type { CoverageRow, VendorCoverage } from './coverage.js';
 
 /** The socket under a request served by @hono/node-server, when there is one. */
-const socketOf = (env: unknown) => (env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
 
 export class ControlPlane {
   /** This process's journal and coverage counts, or the database's in shared mode (`share`). */
@@ -170,8 +170,6 @@ function bodyForFaults(bytes: Uint8Array): unknown {
   }
 }
 
-/** Marks a response whose connection a fault dropped, so the journal records no status for it. */
-export const DROPPED_HEADER = 'x-sandbox-dropped';
 
 async function applyFault(vendor: VendorModule, fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
   const action = fault.action;
@@ -199,6 +197,6 @@ async function applyFault(vendor: VendorModule, fault: Fault, c: Parameters<Midd
   // drop: close the socket without a response, before or after the handler has written.
   if (action.drop === 'afterCommit') await next();
   socketOf(c.env)?.destroy();
-  c.res = new Response(null, { status: 204, headers: { [DROPPED_HEADER]: '1' } });
+  c.res = droppedResponse();
   return c.res;
 }

@@ -1,7 +1,7 @@
 // Structured request logs: one JSON line per HTTP request (pino), secrets redacted as in the journal.
 import type { Context, MiddlewareHandler } from 'hono';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { DROPPED_HEADER } from './control-plane.js';
+import { DROPPED_HEADER } from './connection.js';
 import { describeBody, redactHeaders, redactTarget, SecretSet } from './redact.js';
 import type { SandboxEnv } from './vendor.js';
 

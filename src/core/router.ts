@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isBulkRoute } from './bulk.js';
 import type { Clock } from './clock.js';
+import { clientGone, droppedResponse } from './connection.js';
 import { CORE_ERROR_DEFAULTS, SandboxError, isCoreErrorCode, neutralErrorBody, type ErrorEntry } from './errors.js';
 import type { z } from 'zod';
 import type { RouteDef, RouteInput, SandboxEnv, VendorModule } from './vendor.js';
@@ -73,6 +74,9 @@ export function renderError(vendor: ErrorOwner, thrown: unknown, c: Context): Re
     let error: SandboxError;
     if (thrown instanceof SandboxError) {
       error = thrown;
+    } else if (clientGone(c.env)) {
+      // The client closed the connection (mid-body, say): no answer can reach it, and it is no bug.
+      return droppedResponse();
     } else {
       // A bug, not a client error: say so on stderr, and give the client the vendor's 500.
       console.error(`[${vendor.name}] unhandled error on ${where}:`, thrown);

@@ -445,14 +445,18 @@ function clusterCpuSeconds(cluster: PgCluster): number {
       continue; // exited between the listing and the read
     }
     const fields = stat.split(') ')[1]!.split(' ');
-    if (Number(entry) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    // utime and stime; for the postmaster also cutime and cstime, the CPU of the backends it has
+    // reaped: a pool's connection that closes takes its CPU out of the live sum and into these
+    // (without them a run in which connections closed came out negative).
+    if (Number(entry) === postmaster) total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+    else if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
   }
   return total;
 }
 
 /**
- * Statements a sandbox process has sent to PostgreSQL so far, each one round trip (its metrics);
- * the metrics request's own shared-state query is not counted.
+ * Round trips a sandbox process has made to PostgreSQL so far (its metrics: statements sent
+ * together count once); the metrics request's own shared-state query is not counted.
  */
 async function roundTrips(url: string): Promise<number> {
   const text = await (await fetch(`${url}/_sandbox/metrics`)).text();

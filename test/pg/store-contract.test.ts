@@ -26,6 +26,26 @@ const SCHEMA = { table: 'items', columns: { id: 'INTEGER NOT NULL', name: 'TEXT 
 const MIGRATIONS = [{ version: 1, sql: `${createTenantTable(SCHEMA)}; CREATE INDEX items_name ON items (namespace, tenant, name)` }];
 const scope = { namespace: '', tenant: 't1' };
 
+const constraint = (error: unknown) => isConstraintViolation(error);
+
+/**
+ * `attempt`, a statement nobody reads the answer of (held, or sent ahead) that breaks a constraint,
+ * fails its transaction with its own error wherever the transaction goes next: to COMMIT, to a
+ * read (never answered), or to another error (the statement's comes out, as when sent at once).
+ */
+async function failsWherever(store: Store, table: TenantTable, attempt: () => unknown): Promise<void> {
+  await expect(store.transaction(async () => (await store.lock('k'), await attempt(), 'done')).catch(constraint)).resolves.toBe(true);
+  let read = false;
+  const failedRead = store.transaction(async () => {
+    await attempt();
+    await table.count(scope);
+    read = true;
+  });
+  await expect(failedRead.catch(constraint)).resolves.toBe(true);
+  expect(read).toBe(false);
+  await expect(store.transaction(async () => (await attempt(), Promise.reject(new Error('later')))).catch(constraint)).resolves.toBe(true);
+}
+
 describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) => {
   const run = engine === 'postgres' && !pgAvailable ? it.skip : it;
   async function withStore(fn: (store: Store, table: TenantTable) => Promise<void>): Promise<void> {
@@ -261,20 +281,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       withStore(async (store, table) => {
         await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
         const duplicate = () => table.write(scope, ['id', 'name', 'data'], [[7, 'x', pad], [1, 'again', '{}']]);
-        const constraint = (error: unknown) => isConstraintViolation(error);
-        // The write last: it fails the commit.
-        await expect(store.transaction(async () => (await store.lock('k'), await duplicate(), 'done')).catch((e) => constraint(e))).resolves.toBe(true);
-        // The write, then a read: the read is never answered.
-        let read = false;
-        const failedRead = store.transaction(async () => {
-          await duplicate();
-          await table.count(scope);
-          read = true;
-        });
-        await expect(failedRead.catch((e) => constraint(e))).resolves.toBe(true);
-        expect(read).toBe(false);
-        // The write, then another error: the write's comes out, as when it was sent at once.
-        await expect(store.transaction(async () => (await duplicate(), Promise.reject(new Error('later')))).catch((e) => constraint(e))).resolves.toBe(true);
+        await failsWherever(store, table, duplicate);
         // The write, then a savepoint: it fails before the savepoint starts.
         let entered = false;
         const beforeSavepoint = store.transaction(async () => {
@@ -283,7 +290,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
             entered = true;
           });
         });
-        await expect(beforeSavepoint.catch((e) => constraint(e))).resolves.toBe(true);
+        await expect(beforeSavepoint.catch(constraint)).resolves.toBe(true);
         expect(entered).toBe(false);
         expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1]);
         // The store still serves, on the same connections.
@@ -338,26 +345,13 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
         await store.run('INSERT INTO refs (namespace, tenant, id) VALUES (?, ?, ?)', ['', 't1', 2]);
       });
       const ids = () => table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
-      const constraint = (error: unknown) => isConstraintViolation(error);
-      const attempt = async () => {
+      // With a write before it, and (below) alone.
+      await failsWherever(store, table, async () => {
         await table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]);
         await table.deleteByKeysUncounted(scope, [1, 2]);
-      };
-      // The delete last: it fails the commit.
-      await expect(store.transaction(async () => (await store.lock('k'), await attempt(), 'done')).catch((e) => constraint(e))).resolves.toBe(true);
-      // The delete, then a read: the read is never answered.
-      let read = false;
-      const failedRead = store.transaction(async () => {
-        await attempt();
-        await table.count(scope);
-        read = true;
       });
-      await expect(failedRead.catch((e) => constraint(e))).resolves.toBe(true);
-      expect(read).toBe(false);
-      // The delete, then another error: the delete's comes out, as when it was sent at once (with a write before it, and alone).
-      await expect(store.transaction(async () => (await attempt(), Promise.reject(new Error('later')))).catch((e) => constraint(e))).resolves.toBe(true);
       const alone = store.transaction(async () => (await table.deleteByKeysUncounted(scope, [2]), Promise.reject(new Error('later'))));
-      await expect(alone.catch((e) => constraint(e))).resolves.toBe(true);
+      await expect(alone.catch(constraint)).resolves.toBe(true);
       // Nothing of it is kept, neither the write before it nor its deletes.
       expect(await ids()).toEqual([1, 2]);
       // The store still serves, on the same connections.

@@ -201,7 +201,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
           // Serialised with every other write of the tenant (bulk imports take the same lock).
           await deps.store.lock(tenantLock(scope));
           // The contact, and the ones holding the email or externalId it asks for, in one read.
-          const found = await contacts.related(scope, {
+          const { contacts: found, seq } = await contacts.relatedWithSeq(scope, {
             ids: [id],
             emails: email === undefined ? [] : [email],
             externalIds: typeof externalId === 'string' ? [externalId] : [],
@@ -215,7 +215,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
             throw mailingcoreError('CONTACT_CONFLICT', { message: MC_MESSAGES.externalIdTaken(externalId) });
           }
           const next = applyFields(existing, patch, isoAt(deps.clock));
-          if (next.changed) await contacts.write(scope, [{ contact: next.contact, stored: existing }]);
+          if (next.changed) await contacts.write(scope, [{ contact: next.contact, stored: existing }], seq);
           return next.contact;
         });
         return c.json(contact);

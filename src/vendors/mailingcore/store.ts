@@ -141,9 +141,8 @@ const T = CONTACTS_TABLE;
 const SQL = {
   byExternalId: `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND external_id = ?`,
   currentSeq: `SELECT value FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`,
-  // The stored value is named by its table: PostgreSQL finds a bare `value` ambiguous (the stored row's, or `excluded`'s).
-  nextSeq: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, value) VALUES (?, ?, 1)
-    ON CONFLICT (namespace, tenant) DO UPDATE SET value = ${SEQUENCES_TABLE}.value + 1 RETURNING value`,
+  setSeq: `INSERT INTO ${SEQUENCES_TABLE} (namespace, tenant, value) VALUES (?, ?, ?)
+    ON CONFLICT (namespace, tenant) DO UPDATE SET value = excluded.value`,
   delete: `DELETE FROM ${T} WHERE namespace = ? AND tenant = ? AND id = ?`,
 } as const;
 
@@ -240,9 +239,11 @@ export class MailingCoreStore {
    * statement. SQLite reads `col IN (<keys>)` off the (namespace, tenant) primary-key range, which
    * scans the tenant (42 ms against 3 ms for 1000 keys among 300k contacts), unless INDEXED BY
    * names the key's index; PostgreSQL's planner needs no hint (`indexedBy` is empty there). Each
-   * branch binds the scope again: positional parameters cannot repeat.
+   * branch binds the scope again: positional parameters cannot repeat. Each row is a contact's
+   * `data`, or (`relatedWithSeqSql`, one branch more) the tenant's write counter in `seq`.
    */
   private readonly relatedSql: string;
+  private readonly relatedWithSeqSql: string;
   /** A listing page's statements (its total, its rows), by combination of filters. */
   private readonly pageSql = new Map<string, { total: string; rows: string }>();
   /** The audience's statements (counted by locale, or every contact), by combination of filters. */
@@ -253,10 +254,13 @@ export class MailingCoreStore {
     this.campaigns = new TenantTable(store, { schema: CAMPAIGNS_SCHEMA, key: 'id', start: '' });
     this.sequences = new TenantTable(store, { schema: SEQUENCES_SCHEMA, key: 'tenant', start: '' });
     const { sql } = store;
-    this.relatedSql = `SELECT data FROM ${T} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('id', 'text')}
-    UNION ALL SELECT data FROM ${T}${sql.indexedBy(`${T}_external_id`)}
+    // The counter's column is typed in every branch: PostgreSQL would read an untyped NULL as text.
+    this.relatedSql = `SELECT data, CAST(NULL AS BIGINT) AS seq FROM ${T} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('id', 'text')}
+    UNION ALL SELECT data, CAST(NULL AS BIGINT) FROM ${T}${sql.indexedBy(`${T}_external_id`)}
       WHERE namespace = ? AND tenant = ? AND external_id IS NOT NULL AND ${sql.inKeys('external_id', 'text')}
-    UNION ALL SELECT data FROM ${T}${sql.indexedBy(`${T}_email`)} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('email_key', 'text')}`;
+    UNION ALL SELECT data, CAST(NULL AS BIGINT) FROM ${T}${sql.indexedBy(`${T}_email`)} WHERE namespace = ? AND tenant = ? AND ${sql.inKeys('email_key', 'text')}`;
+    this.relatedWithSeqSql = `${this.relatedSql}
+    UNION ALL SELECT NULL, value FROM ${SEQUENCES_TABLE} WHERE namespace = ? AND tenant = ?`;
   }
 
   byId(scope: TenantScope, id: string): Awaitable<MailingCoreContact | undefined> {
@@ -269,10 +273,22 @@ export class MailingCoreStore {
 
   /** The stored contacts with any of `keys`, in one query, each once (in no particular order). */
   async related(scope: TenantScope, keys: ContactKeys): Promise<MailingCoreContact[]> {
+    return (await this.readRelated(scope, keys, false)).contacts;
+  }
+
+  /**
+   * `related`, and in the same query the tenant's write counter as it stands (0 before its first
+   * write): what a write under the tenant's lock moves on (`write`), with no round trip of its own.
+   */
+  relatedWithSeq(scope: TenantScope, keys: ContactKeys): Promise<{ contacts: MailingCoreContact[]; seq: number }> {
+    return this.readRelated(scope, keys, true);
+  }
+
+  private async readRelated(scope: TenantScope, keys: ContactKeys, withSeq: boolean): Promise<{ contacts: MailingCoreContact[]; seq: number }> {
     const { namespace, tenant } = scope;
-    const rows = await this.contacts.rows<{ data: string }>(
+    const rows = await this.contacts.rows<{ data: string | null; seq: number | null }>(
       scope,
-      this.relatedSql,
+      withSeq ? this.relatedWithSeqSql : this.relatedSql,
       JSON.stringify(keys.ids ?? []),
       namespace,
       tenant,
@@ -280,13 +296,19 @@ export class MailingCoreStore {
       namespace,
       tenant,
       JSON.stringify((keys.emails ?? []).map(emailKey)),
+      ...(withSeq ? [namespace, tenant] : []),
     );
     const byId = new Map<string, MailingCoreContact>();
+    let seq = 0;
     for (const row of rows) {
-      const contact = parse(row);
+      if (row.data === null) {
+        seq = row.seq ?? 0;
+        continue;
+      }
+      const contact = parse(row as { data: string });
       byId.set(contact.id, contact);
     }
-    return [...byId.values()];
+    return { contacts: [...byId.values()], seq };
   }
 
   /** The tenant's write counter now: a listing started now sees every write up to it. */
@@ -296,14 +318,15 @@ export class MailingCoreStore {
 
   /**
    * Writes contacts (in request order), inside the caller's transaction, under one new value of
-   * the tenant's write counter: bumped once, and only when there is something to write. Three
-   * statements at most whatever the number of writes (three round trips on PostgreSQL): the bump,
-   * then `put`'s two batch writes.
+   * the tenant's write counter: `seq` (as read under the tenant's lock, `relatedWithSeq`) moved on
+   * once, and only when there is something to write. Three statements at most whatever the number
+   * of writes, none of them waited for on PostgreSQL (they travel with COMMIT): the counter, then
+   * `put`'s two batch writes.
    */
-  async write(scope: TenantScope, writes: readonly ContactWrite[]): Promise<void> {
+  async write(scope: TenantScope, writes: readonly ContactWrite[], seq: number): Promise<void> {
     if (writes.length === 0) return;
-    const seq = (await this.sequences.value<number>(scope, SQL.nextSeq)) as number;
-    await this.put(scope, writes, seq);
+    await this.sequences.store.runDeferred(SQL.setSeq, [scope.namespace, scope.tenant, seq + 1]);
+    await this.put(scope, writes, seq + 1);
   }
 
   /**

@@ -17,9 +17,17 @@ export type McRowResult = { status: 'created' | 'updated'; contact: MailingCoreC
 export interface McLoaded {
   byExternalId: ReadonlyMap<string, MailingCoreContact>;
   byEmail: ReadonlyMap<string, MailingCoreContact>;
+  /** The tenant's write counter as read under its lock: the writes go under the next value. */
+  seq: number;
 }
 
-export type McBulkEngine = BulkEngine<MailingCoreContactInput, McBatch, McLoaded, McRowResult, McRowErrorName, ContactWrite[]>;
+/** What a batch writes, and the write counter it moves on from. */
+export interface McWrites {
+  writes: ContactWrite[];
+  seq: number;
+}
+
+export type McBulkEngine = BulkEngine<MailingCoreContactInput, McBatch, McLoaded, McRowResult, McRowErrorName, McWrites>;
 
 /**
  * cuid-like ids, as the vendor's own (`cl...`): like a cuid they start with the time (12 hex
@@ -111,9 +119,10 @@ function failed(index: number, item: MailingCoreContactInput, code: McRowErrorNa
 /**
  * Imports validated items in request order, all in the bulk route's one transaction: each item
  * sees the items before it. A conflict or a repeated upsert key fails that item alone. `load`
- * reads every contact the items name in two queries; `save` stores what the changed contacts end
- * as, under one bump of the tenant's write counter (none when nothing changed), in at most three
- * statements whatever the number of items (`MailingCoreStore.write`).
+ * reads every contact the items name in two queries (the first also reads the tenant's write
+ * counter); `save` stores what the changed contacts end as, under the counter's next value (not
+ * moved when nothing changed), in at most three statements whatever the number of items
+ * (`MailingCoreStore.write`).
  */
 export function mailingcoreBulkEngine(contacts: MailingCoreStore, newId: () => string): McBulkEngine {
   return {
@@ -128,11 +137,13 @@ export function mailingcoreBulkEngine(contacts: MailingCoreStore, newId: () => s
       };
       // Two queries whatever the batch: by externalId, then the emails those contacts do not already
       // answer (a re-import's items mostly keep their email, so each contact is read once).
-      add(await contacts.related(ctx.scope, { externalIds: [...new Set(rows.flatMap(({ row }) => (row.externalId === undefined ? [] : [row.externalId])))] }));
+      // The first with the tenant's write counter, in the same query.
+      const first = await contacts.relatedWithSeq(ctx.scope, { externalIds: [...new Set(rows.flatMap(({ row }) => (row.externalId === undefined ? [] : [row.externalId])))] });
+      add(first.contacts);
       const emails = new Map<string, string>();
       for (const { row } of rows) if (!byEmail.has(emailKey(row.email))) emails.set(emailKey(row.email), row.email);
       add(await contacts.related(ctx.scope, { emails: [...emails.values()] }));
-      return { byExternalId, byEmail };
+      return { byExternalId, byEmail, seq: first.seq };
     },
     decide(rows, loaded, ctx) {
       const now = new Date(ctx.now).toISOString();
@@ -163,10 +174,10 @@ export function mailingcoreBulkEngine(contacts: MailingCoreStore, newId: () => s
         }
         return { ok: true, element: { status: 'updated', contact } };
       });
-      return { outcomes, writes };
+      return { outcomes, writes: { writes, seq: loaded.seq } };
     },
-    save(writes, ctx) {
-      return contacts.write(ctx.scope, writes);
+    save({ writes, seq }, ctx) {
+      return contacts.write(ctx.scope, writes, seq);
     },
     forced({ index, row }, code) {
       return failed(index, row, code, MC_ROW_ERRORS[code].message).element;

@@ -102,6 +102,25 @@ interface OpenTx {
   failed?: { error: unknown };
 }
 
+/** A transaction on `client`: begun already (a dry run's), or not until its first statement; queuing or not. */
+const openTx = (client: Pg.PoolClient, frame: OpenTx['frame'], begun: boolean, queues: boolean): OpenTx => ({
+  client,
+  begun,
+  frame,
+  pending: [],
+  holdsWrite: false,
+  queues,
+  ahead: [],
+});
+
+/** What waits in `pending`, followed by `last` when given, as one simple query's text; taken off the queue. */
+function takePending(tx: OpenTx, last?: string): string {
+  const texts = last === undefined ? tx.pending : [...tx.pending, last];
+  tx.pending = [];
+  tx.holdsWrite = false;
+  return texts.join('; ');
+}
+
 /** Queues the transaction's BEGIN, once: it goes out with the first statement the transaction sends. */
 function beginLater(tx: OpenTx): void {
   if (tx.begun) return;
@@ -209,11 +228,9 @@ export class PostgresStore implements Store {
    * statement's result. Taken off the queue at once, so a statement issued meanwhile goes after.
    */
   private async sendPending(tx: OpenTx, last?: string, rowMode?: 'array'): Promise<Pg.QueryResult> {
-    const texts = last === undefined ? tx.pending : [...tx.pending, last];
-    tx.pending = [];
-    tx.holdsWrite = false;
+    const text = takePending(tx, last);
     this.roundTrips += 1;
-    const result = (await tx.client.query({ text: texts.join('; '), ...(rowMode ? { rowMode } : {}) })) as Pg.QueryResult | Pg.QueryResult[];
+    const result = (await tx.client.query({ text, ...(rowMode ? { rowMode } : {}) })) as Pg.QueryResult | Pg.QueryResult[];
     return Array.isArray(result) ? result.at(-1)! : result;
   }
 
@@ -289,11 +306,7 @@ export class PostgresStore implements Store {
           },
         ),
       );
-    if (tx.pending.length > 0) {
-      track(tx.client.query(tx.pending.join('; ')));
-      tx.pending = [];
-      tx.holdsWrite = false;
-    }
+    if (tx.pending.length > 0) track(tx.client.query(takePending(tx)));
     track(tx.client.query({ ...this.statement(sql), values: params as unknown[] }));
   }
 
@@ -354,7 +367,7 @@ export class PostgresStore implements Store {
   async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
     if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
     return this.withClient(async (client, frame) => {
-      const tx: OpenTx = { client, begun: false, frame, pending: [], holdsWrite: false, queues: true, ahead: [] };
+      const tx = openTx(client, frame, false, true);
       let result: T;
       try {
         result = await this.tx.run(tx, async () => fn());
@@ -457,7 +470,7 @@ export class PostgresStore implements Store {
     return this.withClient(async (client, frame) => {
       await frame('BEGIN');
       try {
-        return await this.tx.run({ client, begun: true, frame, pending: [], holdsWrite: false, queues: false, ahead: [] }, async () => fn());
+        return await this.tx.run(openTx(client, frame, true, false), async () => fn());
       } finally {
         await frame('ROLLBACK');
       }

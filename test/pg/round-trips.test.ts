@@ -13,6 +13,13 @@ import { freshPgSchemaUrl, pgAvailable } from './database.js';
 const JOURNAL_INSERT = 'INSERT INTO "sandbox_journal"';
 const JOURNAL_COLUMNS = 15;
 
+/** Each statement's first 40 characters: enough to tell them apart. */
+const heads = (statements: readonly string[]): string[] => statements.map((sql) => sql.slice(0, 40));
+/** A request's first statement: the shared state, with the journal id it takes. */
+const STATE = 'SELECT name, value, version FROM sandbox';
+/** A request's last: its journal entry. */
+const JOURNAL = 'INSERT INTO "sandbox_journal" ("id", "ti';
+
 describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () => {
   let sandbox: Sandbox;
   let sent: string[] = [];
@@ -74,9 +81,9 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     await statementsOf(accounts(1, 'warm'), created(1));
     await advanceClock(sandbox, 21_000);
     const one = await statementsOf(accounts(1, 'one'), created(1), Infinity);
-    expect(one.map((s) => s.slice(0, 40))).toEqual([
+    expect(heads(one)).toEqual([
       // The shared state, with the journal id this request takes.
-      'SELECT name, value, version FROM sandbox',
+      STATE,
       // The API key (the clock's control call made the process forget its lookups).
       'SELECT * FROM credentials WHERE vendor =',
       // The rate-limit bucket: BEGIN, its lock and its read in one; its write with COMMIT.
@@ -86,7 +93,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       'INSERT INTO "cora_accounts" ("namespace"',
       // The journal entry, after the answer.
-      'INSERT INTO "sandbox_journal" ("id", "ti',
+      JOURNAL,
     ]);
     expect(one.filter((sql) => /^BEGIN; SELECT pg_advisory_xact_lock\(hashtextextended\( ?E?'.*', 0\)\); SELECT /.test(sql))).toHaveLength(2);
     expect(one.filter((sql) => /; COMMIT$/.test(sql))).toHaveLength(2);
@@ -103,25 +110,25 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const one = await statementsOf(accounts(1, 'off-one'), created(1), Infinity);
     // The process counts them too (the metrics read's own shared-state query is the one more).
     expect((await counted()) - before - 1).toBe(one.length);
-    expect(one.map((s) => s.slice(0, 40))).toEqual([
-      'SELECT name, value, version FROM sandbox',
+    expect(heads(one)).toEqual([
+      STATE,
       // BEGIN, the tenant's lock and the read of the batch's keys.
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The write and COMMIT.
       'INSERT INTO "cora_accounts" ("namespace"',
-      'INSERT INTO "sandbox_journal" ("id", "ti',
+      JOURNAL,
     ]);
     expect(one[1]).toMatch(/^BEGIN; SELECT pg_advisory_xact_lock\(hashtextextended\('tenant:[^']*', 0\)\); SELECT "external_id" AS k0, data FROM "cora_accounts" WHERE /);
     expect(one[2]).toMatch(/; COMMIT$/);
     const full = await statementsOf(accounts(500, 'off-full'), created(500), Infinity);
-    expect(full.map((s) => s.slice(0, 40))).toEqual([
-      'SELECT name, value, version FROM sandbox',
+    expect(heads(full)).toEqual([
+      STATE,
       // The 500 keys still travel with BEGIN and the lock.
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The write, prepared and sent ahead without waiting; COMMIT pipelined behind it.
       'INSERT INTO "cora_accounts" ("namespace"',
       'COMMIT',
-      'INSERT INTO "sandbox_journal" ("id", "ti',
+      JOURNAL,
     ]);
     // Five statements in four round trips: the write sent ahead travels with COMMIT.
     expect(pipelined('INSERT INTO "cora_accounts"', 'COMMIT')).toBe(true);
@@ -139,26 +146,26 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const ok = (n: number) => (res: JsonResponse) => expect((res.body as unknown[]).filter((r: any) => r.success !== false)).toHaveLength(n);
     await statementsOf(() => bulkCreate(sandbox, [person(0)]), ok(1));
     const create = await statementsOf(() => bulkCreate(sandbox, Array.from({ length: 10 }, (_, i) => person(i + 1))), ok(10), Infinity);
-    expect(create.map((s) => s.slice(0, 40))).toEqual([
-      'SELECT name, value, version FROM sandbox',
+    expect(heads(create)).toEqual([
+      STATE,
       // BEGIN, the account's lock, and one read: who holds the batch's emails and the account's last id.
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The id sequence moved past the new people, the people, their emails, and COMMIT.
       'INSERT INTO "copper_id_sequences" ("name',
-      'INSERT INTO "sandbox_journal" ("id", "ti',
+      JOURNAL,
     ]);
     expect(create[1]).toMatch(/; SELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE .*\nUNION ALL\nSELECT 'last_id' AS source, last_id AS n, NULL AS t FROM copper_id_sequences WHERE [^;]*$/s);
     expect(create[2]).toMatch(/^INSERT INTO "copper_id_sequences" .*; INSERT INTO "copper_people" .*; INSERT INTO "copper_person_emails" .*; COMMIT$/s);
     const ids = (await bulkCreate(sandbox, [person(20), person(21)])).body.map((p: { id: number }) => p.id);
     const changes = ids.map((id: number, i: number) => ({ id, title: 'Buyer', emails: [{ email: `rt${20 + i}@example.com`, category: 'work' }] }));
     const update = await statementsOf(() => bulkUpdate(sandbox, changes), ok(2), Infinity);
-    expect(update.map((s) => s.slice(0, 40))).toEqual([
-      'SELECT name, value, version FROM sandbox',
+    expect(heads(update)).toEqual([
+      STATE,
       // BEGIN, the account's lock, and one read: the people named and who holds the batch's emails.
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The updated people's old emails out of the index (nobody reads the count), the people, their emails, and COMMIT.
       'DELETE FROM "copper_person_emails" WHERE',
-      'INSERT INTO "sandbox_journal" ("id", "ti',
+      JOURNAL,
     ]);
     expect(update[1]).toMatch(/; SELECT 'person' AS source, id AS n, data AS t FROM copper_people WHERE .*\nUNION ALL\nSELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE [^;]*$/s);
     expect(update[2]).toMatch(/^DELETE FROM "copper_person_emails" .*; INSERT INTO "copper_people" .*; INSERT INTO "copper_person_emails" .*; COMMIT$/s);
@@ -169,22 +176,22 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const done = (n: number) => (res: JsonResponse) => expect(res.body.created + res.body.updated).toBe(n);
     await statementsOf(() => mcBulk(sandbox, { contacts: [contact(0)] }), done(1));
     const imported = await statementsOf(() => mcBulk(sandbox, { contacts: Array.from({ length: 20 }, (_, i) => contact(i)) }), done(20), Infinity);
-    expect(imported.map((s) => s.slice(0, 40))).toEqual([
-      'SELECT name, value, version FROM sandbox',
+    expect(heads(imported)).toEqual([
+      STATE,
       // BEGIN, the tenant's lock, the contacts holding the batch's externalIds and the tenant's change sequence.
       'BEGIN; SELECT pg_advisory_xact_lock(hash',
       // The contacts holding the emails those do not answer.
       'SELECT data, CAST(NULL AS BIGINT) AS seq',
       // The change sequence moved on, the contacts stamped with it, and COMMIT.
       'INSERT INTO mailingcore_sequences (names',
-      'INSERT INTO "sandbox_journal" ("id", "ti',
+      JOURNAL,
     ]);
     expect(imported[1]).toMatch(/; SELECT data, CAST\(NULL AS BIGINT\) AS seq FROM mailingcore_contacts .*UNION ALL SELECT NULL, value FROM mailingcore_sequences WHERE [^;]*$/s);
     expect(imported[3]).toMatch(/^INSERT INTO mailingcore_sequences .*; INSERT INTO "mailingcore_contacts" .*; COMMIT$/s);
     const full = await statementsOf(() => mcBulk(sandbox, { contacts: Array.from({ length: 1000 }, (_, i) => contact(i)) }), done(1000));
     // A thousand contacts are too much text to write in: the held sequence write, then the contacts'
     // write, prepared, are sent ahead, and COMMIT pipelined behind them.
-    expect(full.map((s) => s.slice(0, 40))).toEqual([...imported.slice(0, 4).map((s) => s.slice(0, 40)), 'INSERT INTO "mailingcore_contacts" ("nam', 'COMMIT', imported[4]!.slice(0, 40)]);
+    expect(heads(full)).toEqual([...heads(imported.slice(0, 4)), 'INSERT INTO "mailingcore_contacts" ("nam', 'COMMIT', heads(imported)[4]!]);
     // Seven statements in five round trips.
     expect(pipelined('INSERT INTO mailingcore_sequences', 'COMMIT')).toBe(true);
     expect(pipelined('INSERT INTO "mailingcore_contacts"', 'COMMIT')).toBe(true);

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
 import { SandboxError } from './errors.js';
-import { inSavepoint, insertSql, jsonParam, jsonTextsParam, Mutex, quoteIdent, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
+import { inSavepoint, insertSql, jsonParam, jsonTextsParam, Mutex, quoteIdent, runsOn, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
 
 // Loaded when a postgres:// store is opened, never at start: the bin's bundle keeps the driver a package.
 const pg = createRequire(import.meta.url)('pg') as typeof Pg;
@@ -508,7 +508,7 @@ export class PostgresStore implements Store {
           if (applied.has(m.version)) continue;
           await client.query('BEGIN');
           try {
-            await client.query(postgresDdl(m.sql));
+            if (runsOn(m, this.engine)) await client.query(postgresDdl(m.sql));
             await client.query('INSERT INTO schema_migrations (owner, version) VALUES ($1, $2)', [owner, m.version]);
             await client.query('COMMIT');
           } catch (error) {

@@ -6,6 +6,7 @@ import {
   insertSql,
   Mutex,
   quoteIdent,
+  runsOn,
   type Column,
   type ColumnInfo,
   type Awaitable,
@@ -76,7 +77,7 @@ export class SqliteStore implements Store {
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
-        this.db.exec(m.sql);
+        if (runsOn(m, this.engine)) this.db.exec(m.sql);
         this.db.prepare('INSERT INTO schema_migrations (owner, version) VALUES (?, ?)').run(owner, m.version);
       })();
     }

@@ -7,7 +7,30 @@ export interface Migration {
    * PostgreSQL reads the SQLite spellings of types and clustering as `postgresDdl` says.
    */
   sql: string;
+  /**
+   * The engines it runs on (default: both). Elsewhere it is recorded as applied and not run. For
+   * physical design only, where the engines differ (an index, a storage setting): never for what a
+   * query reads or returns, which stays one definition.
+   */
+  engines?: readonly Engine[];
 }
+
+/** Whether `engine` runs `migration` (one of its engines, or any when it names none). */
+export const runsOn = (migration: Migration, engine: Engine): boolean => migration.engines?.includes(engine) ?? true;
+
+/**
+ * A PostgreSQL migration that leaves a fifth of each page of `table` free, for the new versions of
+ * the rows on it. PostgreSQL writes an update as a new version of the row: on the same page, and
+ * then with no new index entry ("HOT"), only when no indexed column changed and the page has room.
+ * A page filled to the brim has none, so each first update of a row otherwise moves it and adds an
+ * entry to every index (measured: a 500-row Propel update 0% HOT before, 99% after). For a table
+ * whose rows are updated in place; SQLite rewrites a row where it is anyway.
+ */
+export const roomForUpdates = (version: number, table: string): Migration => ({
+  version,
+  engines: ['postgres'],
+  sql: `ALTER TABLE ${quoteIdent(table)} SET (fillfactor = 80)`,
+});
 
 /** One column of a table, as the engine declares it. */
 export interface ColumnInfo {

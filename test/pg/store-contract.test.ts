@@ -71,6 +71,18 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       ]);
     }));
 
+  run('runs a migration only on the engines it names, and records it as applied on every engine', () =>
+    withStore(async (store) => {
+      const onPostgres = { version: 2, engines: ['postgres'] as const, sql: 'CREATE TABLE only_postgres (id INTEGER NOT NULL PRIMARY KEY)' };
+      const onSqlite = { version: 3, engines: ['sqlite'] as const, sql: 'CREATE TABLE only_sqlite (id INTEGER NOT NULL PRIMARY KEY)' };
+      await store.migrate('test', [...MIGRATIONS, onPostgres, onSqlite]);
+      expect(await store.tableNames()).toEqual(['items', engine === 'postgres' ? 'only_postgres' : 'only_sqlite']);
+      expect(await store.column('SELECT version FROM schema_migrations WHERE owner = ? ORDER BY version', ['test'])).toEqual([1, 2, 3]);
+      // Applied once: the engine that skipped it does not run it later either.
+      await store.migrate('test', [...MIGRATIONS, onPostgres, onSqlite]);
+      expect(await store.tableNames()).toEqual(['items', engine === 'postgres' ? 'only_postgres' : 'only_sqlite']);
+    }));
+
   run('stores and finds text with a lone surrogate (a client can send "\\ud800") as U+FFFD, as the drivers encode it, on both engines', () =>
     withStore(async (store, table) => {
       await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[7, 'x\ud800y', '{"v":7}']]));

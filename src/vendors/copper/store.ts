@@ -1,5 +1,5 @@
 // Copper's tables: people as JSON by (namespace, account, id), an email index for uniqueness, per-account id sequences, and the people's activities.
-import { jsonParam, thenDo, type Awaitable, type Migration, type Store } from '../../core/store.js';
+import { jsonParam, roomForUpdates, thenDo, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CopperActivity, CopperPerson } from './schemas.js';
@@ -35,7 +35,7 @@ export const COPPER_MIGRATIONS: Migration[] = [
     sql: `${createTenantTable(ACTIVITIES_SCHEMA)};
     CREATE INDEX ${ACTIVITIES_TABLE}_person ON ${ACTIVITIES_TABLE} (namespace, tenant, person_id);
     ${createTenantTable(ACTIVITY_SEQUENCES_SCHEMA)}`,
-  },
+  },  roomForUpdates(3, PEOPLE_TABLE),
 ];
 
 /** People first: a reset's `deleted` counts the first table's records. */

@@ -47,7 +47,7 @@ describe('cora migrations', () => {
     expect(integrity(store)).toEqual(['ok']);
 
     await store.migrate('cora', CORA_MIGRATIONS);
-    expect(migrationVersions(store, 'cora')).toEqual([1, 2]);
+    expect(migrationVersions(store, 'cora')).toEqual([1, 2, 3]);
     await store.close();
   });
 });

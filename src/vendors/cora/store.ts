@@ -1,6 +1,6 @@
 // Cora's accounts table: one row per (namespace, organization, externalId), the account as JSON.
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
-import type { Awaitable, Migration, Store } from '../../core/store.js';
+import { roomForUpdates, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { CoraAccount } from './schemas.js';
 
@@ -32,7 +32,7 @@ export const CORA_MIGRATIONS: Migration[] = [
     DROP TABLE ${CORA_TABLE};
     ALTER TABLE ${CORA_TABLE}_v2 RENAME TO ${CORA_TABLE};
     CREATE UNIQUE INDEX ${CORA_TABLE}_key ON ${CORA_TABLE} (namespace, tenant, external_id);`,
-  },
+  },  roomForUpdates(3, CORA_TABLE),
 ];
 
 /** The columns `write` stores after namespace and tenant, in the order of its rows' values. */

@@ -1,7 +1,7 @@
 // MailingCore's tables: contacts (one row per contact, lookup keys as columns, the contact as JSON), campaigns, and a write counter.
 import { parseDataColumn, parseStored } from '../../core/records.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
-import type { Awaitable, Migration, Store } from '../../core/store.js';
+import { roomForUpdates, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type OnConflict, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import type { MailingCoreAudienceFilter, MailingCoreCampaign, MailingCoreContact } from './schemas.js';
@@ -49,6 +49,19 @@ export const MAILINGCORE_MIGRATIONS: Migration[] = [
     version: 2,
     sql: `DROP INDEX IF EXISTS ${CONTACTS_TABLE}_locale;`,
   },
+  {
+    // PostgreSQL only: the listing's index on updatedAt goes. A column every write changes, once
+    // indexed, makes each update of a contact a new row version with an entry in every index
+    // (PostgreSQL updates in place, "HOT", only when no indexed column changes), where SQLite
+    // rewrites the one index entry that moved. Without it, and with room for updates in place
+    // (version 4), the bench's 1,000-contact imports went from 31 to 39 a second; a listing page
+    // sorts the tenant's contacts instead of walking the index, as its total's count already reads
+    // them all (10,000 contacts: 11 ms a page, 21 without; 1,000,000: 155 ms, 740 without; measured).
+    version: 3,
+    engines: ['postgres'],
+    sql: `DROP INDEX IF EXISTS ${CONTACTS_TABLE}_updated;`,
+  },
+  roomForUpdates(4, CONTACTS_TABLE),
 ];
 
 /** Emails are unique per tenant compared case-insensitively (*sourced*): this is the compared form. */

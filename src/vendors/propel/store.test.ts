@@ -33,7 +33,7 @@ describe('propel migrations', () => {
 
     const latest = new SqliteStore(path);
     await latest.migrate('propel', PROPEL_MIGRATIONS);
-    expect(migrationVersions(latest, 'propel')).toEqual([1, 2, 3]);
+    expect(migrationVersions(latest, 'propel')).toEqual([1, 2, 3, 4]);
     const indexes = indexesOf(latest);
     expect(indexes.map((i) => i.name)).toEqual([`${CONTACTS_TABLE}_identity`, `${CONTACTS_TABLE}_parent`]);
     expect(indexes[0]!.sql).toMatch(/\(namespace, tenant, source, source_id, language\)\s+WHERE source IS NOT NULL AND source_id IS NOT NULL$/);

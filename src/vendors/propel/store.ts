@@ -1,6 +1,6 @@
 // Propel's tables: contacts per (namespace, tenant, id) with their identity columns, and the per-tenant id sequence.
 import { parseStored } from '../../core/records.js';
-import type { Awaitable, Migration, Store } from '../../core/store.js';
+import { roomForUpdates, type Awaitable, type Migration, type Store } from '../../core/store.js';
 import { createTenantTable, TenantTable, type TenantTableSchema } from '../../core/tenant-table.js';
 import type { RecordFilter, RecordPage, TenantScope } from '../../core/vendor.js';
 import { contactBody } from './contact.js';
@@ -70,6 +70,7 @@ export const PROPEL_MIGRATIONS: Migration[] = [
         source_id = NULL
       WHERE source_id IS NOT NULL AND NOT (${SOURCE_ID_DIGITS});`,
   },
+  roomForUpdates(4, CONTACTS_TABLE),
 ];
 
 /** The (sourceId, source, language) identity; language null means "sent without one". */

@@ -24,7 +24,8 @@ export const runsOn = (migration: Migration, engine: Engine): boolean => migrati
  * then with no new index entry ("HOT"), only when no indexed column changed and the page has room.
  * A page filled to the brim has none, so each first update of a row otherwise moves it and adds an
  * entry to every index (measured: a 500-row Propel update 0% HOT before, 99% after). For a table
- * whose rows are updated in place; SQLite rewrites a row where it is anyway.
+ * whose rows are updated in place; SQLite rewrites a row where it is anyway. On a table that holds
+ * rows already, it applies to the pages written from then on.
  */
 export const roomForUpdates = (version: number, table: string): Migration => ({
   version,

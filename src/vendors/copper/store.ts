@@ -35,7 +35,8 @@ export const COPPER_MIGRATIONS: Migration[] = [
     sql: `${createTenantTable(ACTIVITIES_SCHEMA)};
     CREATE INDEX ${ACTIVITIES_TABLE}_person ON ${ACTIVITIES_TABLE} (namespace, tenant, person_id);
     ${createTenantTable(ACTIVITY_SEQUENCES_SCHEMA)}`,
-  },  roomForUpdates(3, PEOPLE_TABLE),
+  },
+  roomForUpdates(3, PEOPLE_TABLE),
 ];
 
 /** People first: a reset's `deleted` counts the first table's records. */

@@ -32,7 +32,8 @@ export const CORA_MIGRATIONS: Migration[] = [
     DROP TABLE ${CORA_TABLE};
     ALTER TABLE ${CORA_TABLE}_v2 RENAME TO ${CORA_TABLE};
     CREATE UNIQUE INDEX ${CORA_TABLE}_key ON ${CORA_TABLE} (namespace, tenant, external_id);`,
-  },  roomForUpdates(3, CORA_TABLE),
+  },
+  roomForUpdates(3, CORA_TABLE),
 ];
 
 /** The columns `write` stores after namespace and tenant, in the order of its rows' values. */

@@ -15,8 +15,6 @@ import type { SandboxEnv, VendorModule } from './vendor.js';
 
 export type { CoverageRow, VendorCoverage } from './coverage.js';
 
-/** The socket under a request served by @hono/node-server, when there is one. */
-
 export class ControlPlane {
   /** This process's journal and coverage counts, or the database's in shared mode (`share`). */
   journal: JournalApi;
@@ -169,7 +167,6 @@ function bodyForFaults(bytes: Uint8Array): unknown {
     return NOT_JSON;
   }
 }
-
 
 async function applyFault(vendor: VendorModule, fault: Fault, c: Parameters<MiddlewareHandler<SandboxEnv>>[0], next: () => Promise<void>): Promise<Response | void> {
   const action = fault.action;

@@ -64,12 +64,15 @@ export class SandboxClock implements Clock {
 
   /**
    * `set`, then `advanceMs`, then `freeze`, all or nothing: a value out of range throws a
-   * RangeError and leaves the clock as it was.
+   * RangeError and leaves the clock as it was. An update that freezes stops the clock first, so it
+   * stands exactly where `set` and `advanceMs` put it: set on a running clock and frozen after, it
+   * would stand a millisecond later whenever system time ticked in between.
    */
   update(update: ClockUpdate): void {
     const before = { offsetMs: this.offsetMs, frozenAt: this.frozenAt };
     let field = 'set';
     try {
+      if (update.freeze === true) this.freeze(true);
       if (update.set !== undefined) this.set(update.set);
       field = 'advanceMs';
       if (update.advanceMs !== undefined) this.advance(update.advanceMs);

@@ -58,6 +58,19 @@ describe('DELETE /_sandbox/clock', () => {
 });
 
 describe('SandboxClock', () => {
+  it('set and frozen in one update stands exactly where it was set, however system time ticks meanwhile', () => {
+    let system = 1_000;
+    // Every read of system time is a millisecond later: the worst case of a clock read twice.
+    const clock = new SandboxClock(() => system++);
+    clock.update({ set: '2031-05-01T12:00:00.000Z', advanceMs: 250, freeze: true });
+    expect(clock.state()).toEqual({ now: '2031-05-01T12:00:00.250Z', frozen: true });
+    expect(clock.settings()).toEqual({ offsetMs: 0, frozenAt: Date.parse('2031-05-01T12:00:00.250Z') });
+    // Unfrozen in one update with a set: it runs on from exactly there.
+    clock.update({ set: '2031-05-01T13:00:00.000Z', freeze: false });
+    expect(clock.isFrozen).toBe(false);
+    expect(clock.now() - Date.parse('2031-05-01T13:00:00.000Z')).toBe(1);
+  });
+
   it('a running clock set at the last instant stops there instead of leaving the range', () => {
     let system = 0;
     const clock = new SandboxClock(() => system);

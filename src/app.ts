@@ -84,7 +84,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
     const store = deps.store;
     plane.metrics.track(
       'bulk_sandbox_store_round_trips_total',
-      'Round trips this process made to PostgreSQL: statements sent together (written in one, or pipelined) count once (shared mode only).',
+      'Round trips this process made to PostgreSQL: statements sent together (pipelined) count once (shared mode only).',
       () => store.roundTrips ?? 0,
     );
     await shared.start();

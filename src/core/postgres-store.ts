@@ -1,6 +1,7 @@
 // The shared store: a PostgreSQL database that any number of sandbox processes use as one sandbox.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
 import type * as Pg from 'pg';
 import { SandboxError } from './errors.js';
 import { inSavepoint, insertSql, jsonParam, jsonTextsParam, Mutex, quoteIdent, runsOn, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
@@ -40,29 +41,24 @@ export function postgresDdl(sql: string): string {
     .replace(/\bTEXT\b/g, 'TEXT COLLATE "C"');
 }
 
-/** `sql` with its n-th `?` placeholder (0-based) replaced by `fill(n)`; quoted text and identifiers left alone. Also the count. */
-function replacePlaceholders(sql: string, fill: (n: number) => string): { sql: string; count: number } {
+/** `?` placeholders as PostgreSQL's `$1, $2, ...` (quoted text and identifiers left alone). */
+export function numberPlaceholders(sql: string): string {
   let out = '';
   let n = 0;
   let quote: string | undefined;
   for (const ch of sql) {
     if (quote) {
       if (ch === quote) quote = undefined;
-      out += ch;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
-      out += ch;
     } else if (ch === '?') {
-      out += fill(n++);
-    } else {
-      out += ch;
+      out += `$${++n}`;
+      continue;
     }
+    out += ch;
   }
-  return { sql: out, count: n };
+  return out;
 }
-
-/** `?` placeholders as PostgreSQL's `$1, $2, ...` (quoted text and identifiers left alone). */
-export const numberPlaceholders = (sql: string): string => replacePlaceholders(sql, (n) => `$${n + 1}`).sql;
 
 /** The transaction a piece of async work runs in, when any: its queries go to its connection. */
 class TransactionScope<Tx> {
@@ -76,57 +72,46 @@ class TransactionScope<Tx> {
 }
 
 /**
- * An open transaction: its connection, whether BEGIN was sent or queued, and what waits to be sent.
- * In a transaction of `transaction()`, outside any savepoint (`queues`), the statements whose
- * answer nobody reads wait in `pending`: BEGIN, the tenant locks (`lock`), the batch writes
- * (`writeRows`, when small: INLINE_MAX), the writes whose count nobody reads (`runDeferred`, as
- * small). They go out, in order, ahead of the next statement and as one simple query with it, or
- * with COMMIT: a bulk request's transaction is then BEGIN-lock-read and write-COMMIT, two round
- * trips. A write too large to hold is sent ahead (`sendAhead`), pipelined with what follows.
- * Before a savepoint or ROLLBACK they are sent first, so a held or sent-ahead write's error comes
- * out where the transaction fails, never lost.
+ * An open transaction: its connection, and the statements it sent without waiting for their answers.
+ * In a transaction of `transaction()`, outside any savepoint (`queues`), nothing waits for the
+ * answers nobody reads: BEGIN, the tenant locks (`lock`), the batch writes (`writeRows`) and the
+ * writes whose count nobody reads (`runDeferred`) are sent ahead, pipelined, and the statement the
+ * transaction waits for next (a read, or COMMIT) follows them; sent in the same turn of the event
+ * loop, they leave in one write (`corkTurn`). A bulk request's transaction is then BEGIN-lock-read
+ * and writes-COMMIT: two round trips. Every statement is a prepared one, planned once per
+ * connection. A statement sent ahead that fails is the transaction's error: the server refuses
+ * what follows it, and answers COMMIT with a rollback.
  */
 interface OpenTx {
   client: Pg.PoolClient;
+  /** Whether BEGIN was sent: a dry run's before its work, else ahead of the transaction's first statement. */
   begun: boolean;
   frame: (sql: string, values?: unknown[]) => Promise<void>;
-  /** Statements to send before anything else, as SQL text with their parameters written in (`inlineParams`). */
-  pending: string[];
-  /** Whether `pending` holds a write (its failure is the transaction's, even when it ends in ROLLBACK). */
-  holdsWrite: boolean;
-  /** Whether locks and writes may wait in `pending`: a `transaction()`, outside savepoints. */
+  /** Whether locks and writes go without waiting for their answers: a `transaction()`, outside savepoints. */
   queues: boolean;
-  /** Writes sent ahead (`sendAhead`): settled once their answers are in, never rejected. */
+  /** Statements sent ahead: settled once their answers are in, never rejected. */
   ahead: Promise<void>[];
-  /** The first write sent ahead that failed: the transaction's error. */
+  /** The first statement sent ahead that failed: the transaction's error. */
   failed?: { error: unknown };
 }
 
 /** A transaction on `client`: begun already (a dry run's), or not until its first statement; queuing or not. */
-const openTx = (client: Pg.PoolClient, frame: OpenTx['frame'], begun: boolean, queues: boolean): OpenTx => ({
-  client,
-  begun,
-  frame,
-  pending: [],
-  holdsWrite: false,
-  queues,
-  ahead: [],
-});
+const openTx = (client: Pg.PoolClient, frame: OpenTx['frame'], begun: boolean, queues: boolean): OpenTx => ({ client, begun, frame, queues, ahead: [] });
 
-/** What waits in `pending`, followed by `last` when given, as one simple query's text; taken off the queue. */
-function takePending(tx: OpenTx, last?: string): string {
-  const texts = last === undefined ? tx.pending : [...tx.pending, last];
-  tx.pending = [];
-  tx.holdsWrite = false;
-  return texts.join('; ');
-}
+/** The socket under a pooled connection (the driver corks it too, around each statement's messages). */
+const streamOf = (client: Pg.PoolClient): Writable | undefined => (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
 
-/** Queues the transaction's BEGIN, once: it goes out with the first statement the transaction sends. */
-function beginLater(tx: OpenTx): void {
-  if (tx.begun) return;
-  tx.begun = true;
-  // Nothing waits before BEGIN: statements are queued only once it is.
-  tx.pending.unshift('BEGIN');
+/**
+ * Holds what is written to `client`'s socket until this turn of the event loop ends, so the
+ * statements sent together (BEGIN, a lock and a read; writes and COMMIT) leave in one write, not one
+ * each: every write to the socket is a system call that wakes the server (`test/pg/round-trips.test.ts`
+ * counts them: a Copper bulk create makes 4 writes to PostgreSQL, one per round trip, and 9 without this).
+ */
+function corkTurn(client: Pg.PoolClient): void {
+  const stream = streamOf(client);
+  if (!stream || stream.writableCorked > 0) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork());
 }
 
 /** A statement as pg sends it: named, so that each connection prepares it once. */
@@ -134,6 +119,9 @@ interface Prepared {
   name: string;
   text: string;
 }
+
+/** A transaction's lock on a key (a tenant), held until it ends. */
+const TX_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0))';
 
 /** The migrations of every owner are applied under this advisory lock: processes starting together take turns. */
 const MIGRATION_LOCK = 0x62756c6b; // 'bulk'
@@ -202,36 +190,58 @@ export class PostgresStore implements Store {
     };
   }
 
-  /**
-   * A statement of this store's own: on the open transaction's connection, after what waits to be
-   * sent (in one simple query with it when its parameters can be written in), else on the pool.
-   */
+  /** A statement of this store's own: on the open transaction's connection (`exchange`), else on the pool. */
   private async query(sql: string, params: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
     const tx = this.tx.current();
-    if (!tx) {
-      this.roundTrips += 1;
-      return this.pool.query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
-    }
-    beginLater(tx);
-    storable(params);
-    if (tx.pending.length > 0) {
-      const inline = inlineParams(sql, params);
-      if (inline !== undefined) return this.sendPending(tx, inline, rowMode);
-      await this.sendPending(tx);
-    }
+    if (tx) return this.exchange(tx, sql, storable(params), rowMode);
     this.roundTrips += 1;
-    return tx.client.query({ ...this.statement(sql), values: params as unknown[], ...(rowMode ? { rowMode } : {}) });
+    return this.pool.query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+  }
+
+  /** Sends a statement on the transaction's connection, with what else it sends this turn (`corkTurn`): prepared when it has parameters. */
+  private send(tx: OpenTx, sql: string, params?: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
+    corkTurn(tx.client);
+    return tx.client.query(params === undefined ? sql : { ...this.statement(sql), values: params as unknown[], ...(rowMode ? { rowMode } : {}) });
+  }
+
+  /** Sends the transaction's BEGIN ahead, once: it goes with the transaction's first statement. */
+  private begin(tx: OpenTx): void {
+    if (tx.begun) return;
+    tx.begun = true;
+    this.track(tx, this.send(tx, 'BEGIN'));
+  }
+
+  /** Keeps a statement sent ahead: its failure, the first one, becomes the transaction's error. */
+  private track(tx: OpenTx, sent: Promise<unknown>): void {
+    tx.ahead.push(
+      sent.then(
+        () => {},
+        (error: unknown) => {
+          tx.failed ??= { error };
+        },
+      ),
+    );
+  }
+
+  /** Sends a statement whose answer nobody reads, without waiting for it (pipelined behind what went before). */
+  private sendAhead(tx: OpenTx, sql: string, params: readonly unknown[]): void {
+    this.begin(tx);
+    this.track(tx, this.send(tx, sql, params));
   }
 
   /**
-   * Sends what waits, followed by `last` when given, as one simple query; answers the last
-   * statement's result. Taken off the queue at once, so a statement issued meanwhile goes after.
+   * A statement the transaction waits for, behind what was sent ahead: one round trip for all of
+   * them. When it fails because one sent ahead failed first (the server refuses the rest of a failed
+   * transaction), that one's error is the one thrown.
    */
-  private async sendPending(tx: OpenTx, last?: string, rowMode?: 'array'): Promise<Pg.QueryResult> {
-    const text = takePending(tx, last);
+  private async exchange(tx: OpenTx, sql: string, params?: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
+    this.begin(tx);
     this.roundTrips += 1;
-    const result = (await tx.client.query({ text, ...(rowMode ? { rowMode } : {}) })) as Pg.QueryResult | Pg.QueryResult[];
-    return Array.isArray(result) ? result.at(-1)! : result;
+    try {
+      return await this.send(tx, sql, params, rowMode);
+    } catch (error) {
+      throw (await this.aheadFailure(tx))?.error ?? error;
+    }
   }
 
   private readonly own = this.methods((sql, params, rowMode) => this.query(sql, params, rowMode));
@@ -262,55 +272,19 @@ export class PostgresStore implements Store {
   }
 
   async runDeferred(sql: string, params: readonly unknown[] = []): Promise<void> {
-    // Checked now: once written in, a NUL would fail at the server (and later) instead of being refused.
+    // Checked now: sent ahead, a NUL would fail at the server (and later) instead of being refused.
     storable(params);
     await this.deferWrite(sql, params);
   }
 
-  /**
-   * A write whose answer nobody reads. In a transaction that queues, it waits in `pending`, written
-   * in, for the transaction's next statement or its COMMIT; when it is too large to write in
-   * (INLINE_MAX), it is sent ahead. Elsewhere (no transaction, a savepoint) it runs at once.
-   */
+  /** A write whose answer nobody reads: in a transaction that queues, sent ahead; elsewhere (no transaction, a savepoint) run at once. */
   private async deferWrite(sql: string, params: readonly unknown[]): Promise<void> {
     const tx = this.tx.current();
-    if (!tx?.queues) {
-      await this.run(sql, params);
-      return;
-    }
-    const inline = inlineParams(sql, params);
-    if (inline === undefined) {
-      this.sendAhead(tx, sql, params);
-      return;
-    }
-    beginLater(tx);
-    tx.pending.push(inline);
-    tx.holdsWrite = true;
+    if (tx?.queues) this.sendAhead(tx, sql, params);
+    else await this.run(sql, params);
   }
 
-  /**
-   * Sends a write too large to hold (INLINE_MAX) at once, as a prepared statement, without waiting
-   * for its answer: the connection pipelines it, and the statement the transaction sends next
-   * (its COMMIT, for a bulk request) follows it in the same round trip. What waits in `pending` goes
-   * first, in order. A failure is kept (`failed`) and becomes the transaction's error: after it the
-   * server refuses the transaction's other statements and answers its COMMIT with a rollback.
-   */
-  private sendAhead(tx: OpenTx, sql: string, params: readonly unknown[]): void {
-    beginLater(tx);
-    const track = (sent: Promise<unknown>) =>
-      tx.ahead.push(
-        sent.then(
-          () => {},
-          (error: unknown) => {
-            tx.failed ??= { error };
-          },
-        ),
-      );
-    if (tx.pending.length > 0) track(tx.client.query(takePending(tx)));
-    track(tx.client.query({ ...this.statement(sql), values: params as unknown[] }));
-  }
-
-  /** Waits for the writes sent ahead; answers the first one's failure, if any. */
+  /** Waits for the statements sent ahead; answers the first one's failure, if any. */
   private async aheadFailure(tx: OpenTx): Promise<{ error: unknown } | undefined> {
     if (tx.ahead.length > 0) await Promise.all(tx.ahead);
     return tx.failed;
@@ -350,6 +324,7 @@ export class PostgresStore implements Store {
     let broken = false;
     const frame = async (sql: string, values?: unknown[]) => {
       this.roundTrips += 1;
+      corkTurn(client);
       try {
         await client.query(sql, values);
       } catch (error) {
@@ -377,18 +352,8 @@ export class PostgresStore implements Store {
       // No statement ran: nothing was begun, nothing to commit.
       if (!tx.begun) return result;
       try {
-        if (tx.pending.length === 0) {
-          await frame('COMMIT');
-        } else {
-          // What waits (a bulk request's writes) goes with COMMIT. When one of them fails, COMMIT is
-          // not run and the transaction is left failed on the connection: it is rolled back here.
-          try {
-            await this.sendPending(tx, 'COMMIT');
-          } catch (error) {
-            await frame('ROLLBACK').catch(() => {});
-            throw error;
-          }
-        }
+        // With the writes sent ahead, in one round trip.
+        await frame('COMMIT');
       } catch (error) {
         throw (await this.aheadFailure(tx))?.error ?? error;
       }
@@ -400,40 +365,20 @@ export class PostgresStore implements Store {
     });
   }
 
-  /**
-   * Rolls back a transaction whose work threw `error`; answers the error to throw. A write still
-   * waiting is sent first: when it fails, its error is the transaction's, as when it was sent at once.
-   */
+  /** Rolls back a transaction whose work threw `error`; answers the error to throw (a statement sent ahead that failed first). */
   private async abandon(tx: OpenTx, error: unknown): Promise<unknown> {
-    let sent = tx.begun && !tx.pending.includes('BEGIN');
-    // A write sent ahead failed first: what failed after it (with the transaction refused) is its consequence.
     const failed = await this.aheadFailure(tx);
-    if (failed) error = failed.error;
-    if (tx.holdsWrite) {
-      sent = true;
-      try {
-        await this.sendPending(tx);
-      } catch (writeError) {
-        if (!failed) error = writeError;
-      }
-    }
-    tx.pending = [];
-    if (sent) await tx.frame('ROLLBACK');
-    return error;
+    if (tx.begun) await tx.frame('ROLLBACK');
+    return failed ? failed.error : error;
   }
 
   savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
     const open = this.tx.current();
     if (!open) throw new Error('savepoint() outside a transaction');
-    beginLater(open);
-    // Inside the savepoint every statement goes at once, so a failure is undone by it, as it expects.
+    // Inside the savepoint every statement is waited for, so a failure is undone by it, as it expects.
     const queues = open.queues;
     return inSavepoint(
-      async (sql) => {
-        if (open.pending.length > 0) return this.sendPending(open, sql);
-        this.roundTrips += 1;
-        return open.client.query(sql);
-      },
+      (sql) => this.exchange(open, sql),
       async () => {
         open.queues = false;
         try {
@@ -486,15 +431,10 @@ export class PostgresStore implements Store {
     const tx = this.tx.current();
     if (!tx) return;
     storable([key]);
-    const sql = `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(key)}, 0))`;
-    beginLater(tx);
-    // Nothing reads the lock's answer: it goes out with BEGIN and the transaction's next statement,
-    // in one round trip (a failure to get it, e.g. its statement timeout, fails that statement).
-    if (tx.queues) {
-      tx.pending.push(sql);
-      return;
-    }
-    await this.sendPending(tx, sql);
+    // Nothing reads the lock's answer: it goes ahead, with BEGIN and the transaction's next statement
+    // (a failure to get it, e.g. its statement timeout, fails that statement).
+    if (tx.queues) this.sendAhead(tx, TX_LOCK, [key]);
+    else await this.exchange(tx, TX_LOCK, [key]);
   }
 
   async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {
@@ -553,52 +493,6 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-/**
- * The most parameter text a statement carries written in. Past it a write goes as a prepared
- * statement, sent ahead (pipelined): the server reads a long literal in a statement's text more
- * slowly than a parameter, and plans the statement again each time, so a 400-row write written in
- * with COMMIT cost about 1.2 ms more than the round trip it saved (measured); a write of a few rows
- * (Copper's 10 people, a rate-limit bucket, one record) travels written in with COMMIT.
- */
-const INLINE_MAX = 32_768;
-
-/**
- * `sql` with each `?` placeholder (outside quoted text and identifiers) replaced by its parameter
- * as a literal (`quoteLiteral`): text as the server reads it untyped, as it reads a parameter;
- * NULL for null. Undefined when a parameter is of a kind not written in here, or their text is
- * longer than INLINE_MAX (the statement then goes as a prepared one).
- */
-/**
- * A string literal of `text`, exactly as the driver's `escapeLiteral` writes it (quotes doubled,
- * backslashes doubled and the literal then marked E'...'; a test holds the two equal), with the
- * engine's own string replacement: the driver appends character by character, and on a 500-row
- * write (about 200 kB of JSON) that made the sandbox spend more time collecting garbage than
- * serving (78 ms of CPU per Cora request instead of 17, measured).
- */
-export function quoteLiteral(text: string): string {
-  const quoted = `'${text.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
-  return text.includes('\\') ? ` E${quoted}` : quoted;
-}
-
-export function inlineParams(sql: string, params: readonly unknown[]): string | undefined {
-  const literals: string[] = [];
-  let length = 0;
-  for (const param of params) {
-    length += typeof param === 'string' ? param.length : 0;
-    if (length > INLINE_MAX) return undefined;
-    if (param === null || param === undefined) literals.push('NULL');
-    else if (typeof param === 'string') literals.push(quoteLiteral(param));
-    else if ((typeof param === 'number' && Number.isFinite(param)) || typeof param === 'boolean' || typeof param === 'bigint') literals.push(quoteLiteral(String(param)));
-    else return undefined;
-  }
-  const inlined = replacePlaceholders(sql, (n) => {
-    if (n >= literals.length) throw new Error('inlineParams: more placeholders than parameters');
-    return literals[n]!;
-  });
-  if (inlined.count !== literals.length) throw new Error('inlineParams: more parameters than placeholders');
-  return inlined.sql;
 }
 
 /**

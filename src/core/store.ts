@@ -100,16 +100,16 @@ export interface Store {
   run(sql: string, params?: readonly unknown[]): Awaitable<number>;
   /**
    * Runs a write whose answer nobody reads (e.g. a DELETE whose count does not matter). On
-   * PostgreSQL, inside a transaction and outside its savepoints, it waits as a small `writeRows`
-   * batch does (when its parameters are short enough to write in) and travels with the
-   * transaction's next statement or its COMMIT: a failure then fails that statement or the commit
-   * with the write's own error, and the transaction is rolled back. Elsewhere it runs at once, as `run`.
+   * PostgreSQL, inside a transaction and outside its savepoints, it is sent without waiting for its
+   * answer, as a `writeRows` batch is, and travels with the transaction's next statement or its
+   * COMMIT: a failure then fails that statement or the commit with the write's own error, and the
+   * transaction is rolled back. Elsewhere it runs at once, as `run`.
    */
   runDeferred(sql: string, params?: readonly unknown[]): Awaitable<void>;
   /**
    * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch, or none
-   * of its own: a small batch inside a transaction waits for its next statement or COMMIT, and a
-   * failure then fails that statement or the commit with the write's own error) and
+   * of its own: inside a transaction it travels with the next statement or COMMIT, and a failure
+   * then fails that statement or the commit with the write's own error) and
    * with one cached single-row statement per row on SQLite (no round trip to save). On a conflict
    * on `upsert.keys`, the `upsert.update` columns take the new values; without `upsert`, a conflict
    * throws. When several rows share a conflict key, the last one wins, as row-by-row would.

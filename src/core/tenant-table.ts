@@ -124,7 +124,7 @@ export class TenantTable {
 
   /**
    * `deleteByKeys` for a caller that does not need the count: on PostgreSQL, inside a transaction,
-   * the DELETE then waits and travels with the transaction's next statement or its COMMIT (no round
+   * the DELETE goes without waiting and travels with the transaction's next statement or its COMMIT (no round
    * trip of its own), and a failure fails the transaction with its own error (`Store.runDeferred`).
    */
   deleteByKeysUncounted(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Awaitable<void> {

@@ -109,6 +109,8 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     });
     return { statements, trips, writes: socketWrites };
   }
+  /** A request's round trips, each statement as its first 40 characters: enough to tell them apart. */
+  const heads = (request: Sent): string[][] => request.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)));
   /** The round trips the process counted so far (the metrics read's own shared-state query among them). */
   const counted = async () => Number(/^bulk_sandbox_store_round_trips_total (\d+)$/m.exec((await call(sandbox, '/_sandbox/metrics')).text)![1]);
   const accounts = (n: number, tag: string) => () => bulk(sandbox, { accounts: Array.from({ length: n }, (_, i) => newAccount(`${tag}-${i}`)) });
@@ -119,7 +121,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     await statementsOf(accounts(1, 'warm'), created(1));
     await advanceClock(sandbox, 21_000);
     const one = await statementsOf(accounts(1, 'one'), created(1), Infinity);
-    expect(one.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)))).toEqual([
+    expect(heads(one)).toEqual([
       // The shared state, with the journal id this request takes.
       [STATE],
       // The API key (the clock's control call made the process forget its lookups).
@@ -137,7 +139,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     expect(one.writes).toBe(7);
     await advanceClock(sandbox, 21_000);
     const full = await statementsOf(accounts(500, 'full'), created(500));
-    expect(full.trips).toEqual(one.trips.map((trip) => trip.map((sql) => sql.slice(0, 40))));
+    expect(full.trips).toEqual(heads(one));
     expect(full.writes).toBe(7);
   });
 
@@ -148,7 +150,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const one = await statementsOf(accounts(1, 'off-one'), created(1), Infinity);
     // The process counts them too (the metrics read's own shared-state query is the one more).
     expect((await counted()) - before - 1).toBe(one.trips.length);
-    expect(one.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)))).toEqual([
+    expect(heads(one)).toEqual([
       [STATE],
       // BEGIN, the tenant's lock and the read of the batch's keys.
       [BEGIN, LOCK, 'SELECT "external_id" AS k0, data FROM "c'],
@@ -158,7 +160,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     ]);
     expect(one.writes).toBe(4);
     const full = await statementsOf(accounts(500, 'off-full'), created(500), Infinity);
-    expect(full.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)))).toEqual(one.trips.map((trip) => trip.map((sql) => sql.slice(0, 40))));
+    expect(heads(full)).toEqual(heads(one));
     expect(full.writes).toBe(4);
     // Every statement with parameters is a prepared one ($n placeholders): planned once per connection, never written in.
     const write = full.statements.find((sql) => sql.startsWith('INSERT INTO "cora_accounts"'))!;
@@ -175,7 +177,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const ok = (n: number) => (res: JsonResponse) => expect((res.body as unknown[]).filter((r: any) => r.success !== false)).toHaveLength(n);
     await statementsOf(() => bulkCreate(sandbox, [person(0)]), ok(1));
     const create = await statementsOf(() => bulkCreate(sandbox, Array.from({ length: 10 }, (_, i) => person(i + 1))), ok(10), Infinity);
-    expect(create.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)))).toEqual([
+    expect(heads(create)).toEqual([
       [STATE],
       // BEGIN, the account's lock, and one read: who holds the batch's emails and the account's last id.
       [BEGIN, LOCK, "SELECT 'email' AS source, person_id AS n"],
@@ -188,7 +190,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const ids = (await bulkCreate(sandbox, [person(20), person(21)])).body.map((p: { id: number }) => p.id);
     const changes = ids.map((id: number, i: number) => ({ id, title: 'Buyer', emails: [{ email: `rt${20 + i}@example.com`, category: 'work' }] }));
     const update = await statementsOf(() => bulkUpdate(sandbox, changes), ok(2), Infinity);
-    expect(update.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)))).toEqual([
+    expect(heads(update)).toEqual([
       [STATE],
       // BEGIN, the account's lock, and one read: the people named and who holds the batch's emails.
       [BEGIN, LOCK, "SELECT 'person' AS source, id AS n, data"],
@@ -216,7 +218,7 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
       ['INSERT INTO mailingcore_sequences (names', 'INSERT INTO "mailingcore_contacts" ("nam', 'COMMIT'],
       [JOURNAL],
     ];
-    expect(imported.trips.map((trip) => trip.map((sql) => sql.slice(0, 40)))).toEqual(expected);
+    expect(heads(imported)).toEqual(expected);
     expect(imported.writes).toBe(5);
     expect(imported.statements[3]).toMatch(/^SELECT data, CAST\(NULL AS BIGINT\) AS seq FROM mailingcore_contacts .*UNION ALL SELECT NULL, value FROM mailingcore_sequences WHERE .*$/s);
     const full = await statementsOf(() => mcBulk(sandbox, { contacts: Array.from({ length: 1000 }, (_, i) => contact(i)) }), done(1000));

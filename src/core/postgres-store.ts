@@ -172,11 +172,16 @@ export class PostgresStore implements Store {
     return stmt;
   }
 
+  /** `sql` with `params` as the driver takes a prepared statement. */
+  private queryConfig(sql: string, params: readonly unknown[], rowMode?: 'array'): Pg.QueryConfig {
+    return { ...this.statement(sql), values: params as unknown[], ...(rowMode ? { rowMode } : {}) };
+  }
+
   /** The four statement methods on `on` (the pool, or one connection). */
   private session(on: () => Pg.Pool | Pg.PoolClient): Session {
     return this.methods(async (sql, params, rowMode) => {
       this.roundTrips += 1;
-      return on().query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+      return on().query(this.queryConfig(sql, storable(params), rowMode));
     });
   }
 
@@ -195,13 +200,13 @@ export class PostgresStore implements Store {
     const tx = this.tx.current();
     if (tx) return this.exchange(tx, sql, storable(params), rowMode);
     this.roundTrips += 1;
-    return this.pool.query({ ...this.statement(sql), values: storable(params), ...(rowMode ? { rowMode } : {}) });
+    return this.pool.query(this.queryConfig(sql, storable(params), rowMode));
   }
 
   /** Sends a statement on the transaction's connection, with what else it sends this turn (`corkTurn`): prepared when it has parameters. */
   private send(tx: OpenTx, sql: string, params?: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
     corkTurn(tx.client);
-    return tx.client.query(params === undefined ? sql : { ...this.statement(sql), values: params as unknown[], ...(rowMode ? { rowMode } : {}) });
+    return tx.client.query(params === undefined ? sql : this.queryConfig(sql, params, rowMode));
   }
 
   /** Sends the transaction's BEGIN ahead, once: it goes with the transaction's first statement. */

@@ -23,6 +23,9 @@ export default defineConfig({
     // One throwaway PostgreSQL cluster per project, for the files that ask for a database (test/pg/database.ts).
     globalSetup: ['./test/pg/global-setup.ts'],
     pool: 'forks',
+    // PostgreSQL stores refuse a transaction's statement sent to the store instead of to the
+    // transaction (it would run outside it, unseen): see CHECK_TRANSACTIONS_ENV in src/core/postgres-store.ts.
+    env: { SANDBOX_CHECK_TRANSACTIONS: '1' },
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'] } },
@@ -33,7 +36,7 @@ export default defineConfig({
           include: BOTH_ENGINES,
           // Browser tests need no second engine: what they drive is the same on both.
           exclude: ['**/*.browser.test.ts'],
-          env: { SANDBOX_TEST_ENGINE: 'postgres' },
+          env: { SANDBOX_TEST_ENGINE: 'postgres', SANDBOX_CHECK_TRANSACTIONS: '1' },
         },
       },
     ],

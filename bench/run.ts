@@ -406,7 +406,7 @@ async function seedCora(path: string, count: number): Promise<void> {
         batch.push(newAccount(upsert, { id: `acc_${i.toString(16).padStart(24, '0')}`, organizationId: 'org_demo', now }));
       }
       // Stores open no transaction of their own: one per chunk, as a bulk request has one.
-      await store.transaction(() => accounts.write(scope, batch));
+      await store.transaction((tx) => accounts.write({ ...scope, tx }, batch));
     }
   } finally {
     await store.close();

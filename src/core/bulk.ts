@@ -1,7 +1,7 @@
 // Bulk routes: the vendor declares how to parse the request and a row engine; the core runs the rest.
 import { readJsonBody } from './body.js';
 import type { ErrorCatalogue } from './errors.js';
-import type { Awaitable, Store } from './store.js';
+import type { Awaitable, Store, Tx } from './store.js';
 import type { CoreDeps, RouteDef, SandboxContext, SeedOutcome, TenantScope } from './vendor.js';
 
 /** One row of a bulk request, with its position in the request. */
@@ -53,21 +53,39 @@ export interface BulkTally {
   failed: string[];
 }
 
+/** The lock every write of one tenant's records takes, in a bulk request or not. */
+const tenantLockKey = (scope: TenantScope): string => `tenant:${scope.namespace}:${scope.tenant}`;
+
+/** `scope` with its statements in `tx`. */
+const inTx = (scope: TenantScope, tx: Tx): TenantScope => ({ namespace: scope.namespace, tenant: scope.tenant, tx });
+
+/**
+ * Runs `fn` in one transaction holding the tenant's lock (a bulk request's: two writes of one
+ * tenant never interleave, on any process), given the scope bound to the transaction: the vendor
+ * tables `fn` reads and writes through it run their statements there.
+ */
+export function tenantTransaction<T>(store: Store, scope: TenantScope, fn: (scope: TenantScope) => Awaitable<T>): Promise<T> {
+  return store.transaction(async (tx) => {
+    await tx.lock(tenantLockKey(scope));
+    return fn(inTx(scope, tx));
+  });
+}
+
 /**
  * Runs an engine over `rows` in one transaction: rows in `forced` fail with their code, the
- * others go through load → decide → save. Returns every row's outcome in request order.
+ * others go through load → decide → save. Returns every row's outcome in request order. When the
+ * scope is in a transaction already (a seed's), the rows run in a savepoint of it.
  */
 export async function runBulk<Row, Parsed, Loaded, Element, Code extends string, Writes>(
   store: Store,
   engine: BulkEngine<Row, Parsed, Loaded, Element, Code, Writes>,
   rows: readonly BulkRow<Row>[],
-  ctx: BulkContext<Parsed>,
+  given: BulkContext<Parsed>,
   forced?: ReadonlyMap<number, Code>,
-  /** Inside a transaction already (a seed): the rows run in a savepoint of it. */
-  nested = false,
 ): Promise<RowOutcome<Element, Code>[]> {
-  const run = async (): Promise<RowOutcome<Element, Code>[]> => {
-    await store.lock(`tenant:${ctx.scope.namespace}:${ctx.scope.tenant}`);
+  const run = async (tx: Tx): Promise<RowOutcome<Element, Code>[]> => {
+    const ctx = { ...given, scope: inTx(given.scope, tx) };
+    await tx.lock(tenantLockKey(ctx.scope));
     const loaded = await engine.load(rows, ctx);
     const free = forced?.size ? rows.filter((r) => !forced.has(r.index)) : rows;
     const { outcomes, writes } = engine.decide(free, loaded, ctx);
@@ -80,8 +98,8 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
       return code === undefined ? outcomes[next++]! : { ok: false, code, element: engine.forced(row, code, loaded, ctx) };
     });
   };
-  if (nested) return store.savepoint(run, !ctx.dryRun);
-  return ctx.dryRun ? store.rolledBack(run) : store.transaction(run);
+  if (given.scope.tx) return given.scope.tx.savepoint(run, !given.dryRun);
+  return given.dryRun ? store.rolledBack(run) : store.transaction(run);
 }
 
 /** The handlers `bulkRoute` built: a route claiming a `batchField` without one would take row faults it never applies. */
@@ -144,7 +162,8 @@ export async function seedThroughEngine<Row, Parsed extends { rows: readonly Row
   describe: (element: Element, index: number) => string,
 ): Promise<SeedOutcome> {
   const rows = parsed.rows.map((row, index) => ({ index, row }));
-  const outcomes = await runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() }, undefined, true);
+  if (!scope.tx) throw new Error('seedThroughEngine: the scope must be in the seed\'s transaction');
+  const outcomes = await runBulk(deps.store, engine, rows, { scope, parsed, dryRun: false, now: deps.clock.now() });
   const issues = outcomes.flatMap((o, index) => (o.ok ? [] : [describe(o.element, index)]));
   return { loaded: outcomes.length - issues.length, issues };
 }

@@ -1,6 +1,6 @@
 // Vendor credentials (API keys, OAuth clients, tokens), kept in one core table shared by all vendors.
 import { SecretSet } from './redact.js';
-import type { Store, Migration } from './store.js';
+import type { Migration, Statements, Store } from './store.js';
 
 export interface CredentialRecord {
   vendor: string;
@@ -128,9 +128,9 @@ export class Credentials {
     return record ?? undefined;
   }
 
-  /** Creates the credential, or replaces the one with the same vendor and id. */
-  async put(record: CredentialRecord): Promise<void> {
-    await this.write(record, 'DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked');
+  /** Creates the credential, or replaces the one with the same vendor and id: on `on` (a seed's transaction), else on the store. */
+  async put(record: CredentialRecord, on: Statements = this.store): Promise<void> {
+    await this.write(record, 'DO UPDATE SET tenant = excluded.tenant, secret = excluded.secret, data = excluded.data, revoked = excluded.revoked', on);
   }
 
   /**
@@ -140,11 +140,11 @@ export class Credentials {
    * Answers whether it was created.
    */
   async putIfAbsent(record: CredentialRecord): Promise<boolean> {
-    return this.write(record, 'DO NOTHING');
+    return this.write(record, 'DO NOTHING', this.store);
   }
 
-  private async write(record: CredentialRecord, onConflict: string): Promise<boolean> {
-    const written = await this.store.run(
+  private async write(record: CredentialRecord, onConflict: string, on: Statements): Promise<boolean> {
+    const written = await on.run(
       `INSERT INTO credentials (vendor, id, tenant, secret, data, revoked) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (vendor, id) ${onConflict}`,
       [record.vendor, record.id, record.tenant, record.secret, JSON.stringify(record.data), record.revoked ? 1 : 0],
     );

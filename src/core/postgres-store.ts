@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import type * as Pg from 'pg';
 import { SandboxError } from './errors.js';
-import { inSavepoint, insertSql, jsonParam, jsonTextsParam, Mutex, quoteIdent, runsOn, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Upsert } from './store.js';
+import { inSavepoint, insertSql, jsonParam, jsonTextsParam, Mutex, quoteIdent, runsOn, type Awaitable, type Column, type ColumnInfo, type Migration, type PostgresOptions, type Session, type SqlDialect, type Store, type Tx, type Upsert } from './store.js';
 
 // Loaded when a postgres:// store is opened, never at start: the bin's bundle keeps the driver a package.
 const pg = createRequire(import.meta.url)('pg') as typeof Pg;
@@ -60,16 +60,13 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
-/** The transaction a piece of async work runs in, when any: its queries go to its connection. */
-class TransactionScope<Tx> {
-  private readonly als = new AsyncLocalStorage<Tx>();
-  current(): Tx | undefined {
-    return this.als.getStore();
-  }
-  run<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
-    return this.als.run(tx, fn);
-  }
-}
+/**
+ * Set to 1 in this repository's tests: each transaction's work runs in an AsyncLocalStorage, and a
+ * statement it sends to the store instead of to its transaction (`Tx`) throws, where it would
+ * otherwise run on another connection, outside the transaction, unseen. Off by default: on Node 20
+ * an AsyncLocalStorage in use slows every promise of the process.
+ */
+export const CHECK_TRANSACTIONS_ENV = 'SANDBOX_CHECK_TRANSACTIONS';
 
 /**
  * An open transaction: its connection, and the statements it sent without waiting for their answers.
@@ -93,10 +90,12 @@ interface OpenTx {
   ahead: Promise<void>[];
   /** The first statement sent ahead that failed: the transaction's error. */
   failed?: { error: unknown };
+  /** Until the work it was opened for ends. */
+  open: boolean;
 }
 
 /** A transaction on `client`: begun already (a dry run's), or not until its first statement; queuing or not. */
-const openTx = (client: Pg.PoolClient, frame: OpenTx['frame'], begun: boolean, queues: boolean): OpenTx => ({ client, begun, frame, queues, ahead: [] });
+const openTx = (client: Pg.PoolClient, frame: OpenTx['frame'], begun: boolean, queues: boolean): OpenTx => ({ client, begun, frame, queues, ahead: [], open: true });
 
 /** The socket under a pooled connection (the driver corks it too, around each statement's messages). */
 const streamOf = (client: Pg.PoolClient): Writable | undefined => (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
@@ -131,7 +130,8 @@ export class PostgresStore implements Store {
   readonly sql = POSTGRES_DIALECT;
   readonly label: string;
   private readonly pool: Pg.Pool;
-  private readonly tx = new TransactionScope<OpenTx>();
+  /** With CHECK_TRANSACTIONS_ENV only: the transaction whose work is running, to refuse statements that bypass it. */
+  private readonly checker = process.env[CHECK_TRANSACTIONS_ENV] === '1' ? new AsyncLocalStorage<OpenTx>() : undefined;
   private readonly prepared = new Map<string, Prepared>();
   /** Rows this process wrote per table, and when it analyzes the table next (see noteWrites). */
   private readonly written = new Map<string, { rows: number; analyzeAt: number }>();
@@ -195,12 +195,17 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** A statement of this store's own: on the open transaction's connection (`exchange`), else on the pool. */
-  private async query(sql: string, params: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
-    const tx = this.tx.current();
+  /** A statement on the transaction's connection (`exchange`), or the store's own on the pool. */
+  private async query(tx: OpenTx | undefined, sql: string, params: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
     if (tx) return this.exchange(tx, sql, storable(params), rowMode);
+    this.outsideTransactions();
     this.roundTrips += 1;
     return this.pool.query(this.queryConfig(sql, storable(params), rowMode));
+  }
+
+  /** With CHECK_TRANSACTIONS_ENV: throws when a transaction's work sends a statement to the store instead of to it. */
+  private outsideTransactions(): void {
+    if (this.checker?.getStore()?.open) throw new Error("a statement sent to the store inside a transaction's work would run outside the transaction: send it to the transaction (tx)");
   }
 
   /** Sends a statement on the transaction's connection, with what else it sends this turn (`corkTurn`): prepared when it has parameters. */
@@ -209,8 +214,13 @@ export class PostgresStore implements Store {
     return tx.client.query(params === undefined ? sql : this.queryConfig(sql, params, rowMode));
   }
 
-  /** Sends the transaction's BEGIN ahead, once: it goes with the transaction's first statement. */
+  /**
+   * Before each statement of the transaction: sends its BEGIN ahead, once (it goes with the
+   * transaction's first statement). A handle kept past its transaction's end is refused: its
+   * connection is back in the pool, maybe in another transaction.
+   */
   private begin(tx: OpenTx): void {
+    if (!tx.open) throw new Error('a statement on a transaction that has ended');
     if (tx.begun) return;
     tx.begun = true;
     this.track(tx, this.send(tx, 'BEGIN'));
@@ -249,13 +259,34 @@ export class PostgresStore implements Store {
     }
   }
 
-  private readonly own = this.methods((sql, params, rowMode) => this.query(sql, params, rowMode));
+  private readonly own = this.methods((sql, params, rowMode) => this.query(undefined, sql, params, rowMode));
   readonly all = this.own.all;
   readonly column = this.own.column;
   readonly value = this.own.value;
   readonly run = this.own.run;
 
-  async writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
+  writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
+    return this.write(undefined, table, columns, rows, upsert);
+  }
+
+  runDeferred(sql: string, params: readonly unknown[] = []): Promise<void> {
+    return this.runDeferredOn(undefined, sql, params);
+  }
+
+  /** The handle `fn` of `transaction` and `rolledBack` is given: every statement on `tx`'s connection. */
+  private handle(tx: OpenTx): Tx {
+    return {
+      engine: this.engine,
+      sql: this.sql,
+      ...this.methods((sql, params, rowMode) => this.query(tx, sql, params, rowMode)),
+      runDeferred: (sql, params = []) => this.runDeferredOn(tx, sql, params),
+      writeRows: (table, columns, rows, upsert) => this.write(tx, table, columns, rows, upsert),
+      lock: (key) => this.lock(tx, key),
+      savepoint: (fn, keep) => this.savepoint(tx, fn, keep),
+    };
+  }
+
+  private async write(tx: OpenTx | undefined, table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
     if (rows.length === 0) return;
     // One statement for any batch size: each column travels as one JSON array, zipped back into
     // rows by ROWS FROM. JSON rather than PostgreSQL array literals: V8 writes it natively, where the
@@ -272,21 +303,20 @@ export class PostgresStore implements Store {
     const arrays = columns.map((_, i) => batch.map((row) => row[i] ?? null));
     storable(arrays);
     const params = arrays.map((texts, i) => (columns[i]!.kind === 'json' ? jsonTextsParam(texts) : jsonParam(texts)));
-    await this.deferWrite(insertSql(table, columns, upsert, values), params);
-    this.noteWrites(table, batch.length);
+    await this.deferWrite(tx, insertSql(table, columns, upsert, values), params);
+    this.noteWrites(table, batch.length, tx);
   }
 
-  async runDeferred(sql: string, params: readonly unknown[] = []): Promise<void> {
+  private async runDeferredOn(tx: OpenTx | undefined, sql: string, params: readonly unknown[]): Promise<void> {
     // Checked now: sent ahead, a NUL would fail at the server (and later) instead of being refused.
     storable(params);
-    await this.deferWrite(sql, params);
+    await this.deferWrite(tx, sql, params);
   }
 
   /** A write whose answer nobody reads: in a transaction that queues, sent ahead; elsewhere (no transaction, a savepoint) run at once. */
-  private async deferWrite(sql: string, params: readonly unknown[]): Promise<void> {
-    const tx = this.tx.current();
+  private async deferWrite(tx: OpenTx | undefined, sql: string, params: readonly unknown[]): Promise<void> {
     if (tx?.queues) this.sendAhead(tx, sql, params);
-    else await this.run(sql, params);
+    else await this.query(tx, sql, params);
   }
 
   /** Waits for the statements sent ahead; answers the first one's failure, if any. */
@@ -302,14 +332,14 @@ export class PostgresStore implements Store {
    * ANALYZE, up to a minute later. So each time this process has written as many rows into a table
    * again as at its last ANALYZE (1,000 at first), the table is analyzed once its transaction ends.
    */
-  private noteWrites(table: string, rows: number): void {
+  private noteWrites(table: string, rows: number, tx: OpenTx | undefined): void {
     const seen = this.written.get(table) ?? { rows: 0, analyzeAt: 1_000 };
     seen.rows += rows;
     this.written.set(table, seen);
     if (seen.rows < seen.analyzeAt) return;
     seen.analyzeAt = seen.rows * 2;
     this.analyzeDue.add(table);
-    if (!this.tx.current()) this.analyzeNow();
+    if (!tx) this.analyzeNow();
   }
 
   /** Analyzes the tables due, in the background on the pool (a failure only leaves the old statistics). */
@@ -344,13 +374,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
-    if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint()');
+  async transaction<T>(fn: (tx: Tx) => Awaitable<T>): Promise<T> {
+    this.notNested('use tx.savepoint()');
     return this.withClient(async (client, frame) => {
       const tx = openTx(client, frame, false, true);
       let result: T;
       try {
-        result = await this.tx.run(tx, async () => fn());
+        result = await this.work(tx, fn);
       } catch (error) {
         throw await this.abandon(tx, error);
       }
@@ -370,6 +400,21 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** Runs a transaction's work on its handle (in the checker's storage, when checking); the transaction is no longer open once it ends. */
+  private async work<T>(tx: OpenTx, fn: (tx: Tx) => Awaitable<T>): Promise<T> {
+    const handle = this.handle(tx);
+    try {
+      return await (this.checker ? this.checker.run(tx, async () => fn(handle)) : fn(handle));
+    } finally {
+      tx.open = false;
+    }
+  }
+
+  /** With CHECK_TRANSACTIONS_ENV: throws when a transaction's work opens another (it would wait for a connection of its own, and commit apart). */
+  private notNested(instead: string): void {
+    if (this.checker?.getStore()?.open) throw new Error(`a transaction inside a transaction: ${instead}`);
+  }
+
   /** Rolls back a transaction whose work threw `error`; answers the error to throw (a statement sent ahead that failed first). */
   private async abandon(tx: OpenTx, error: unknown): Promise<unknown> {
     const failed = await this.aheadFailure(tx);
@@ -377,9 +422,7 @@ export class PostgresStore implements Store {
     return failed ? failed.error : error;
   }
 
-  savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
-    const open = this.tx.current();
-    if (!open) throw new Error('savepoint() outside a transaction');
+  private savepoint<T>(open: OpenTx, fn: (tx: Tx) => Awaitable<T>, keep = true): Promise<T> {
     // Inside the savepoint every statement is waited for, so a failure is undone by it, as it expects.
     const queues = open.queues;
     return inSavepoint(
@@ -387,7 +430,7 @@ export class PostgresStore implements Store {
       async () => {
         open.queues = false;
         try {
-          return await fn();
+          return await fn(this.handle(open));
         } finally {
           open.queues = queues;
         }
@@ -415,12 +458,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  async rolledBack<T>(fn: () => Awaitable<T>): Promise<T> {
-    if (this.tx.current()) throw new Error('a transaction inside a transaction: use savepoint(fn, false)');
+  async rolledBack<T>(fn: (tx: Tx) => Awaitable<T>): Promise<T> {
+    this.notNested('use tx.savepoint(fn, false)');
     return this.withClient(async (client, frame) => {
       await frame('BEGIN');
+      const tx = openTx(client, frame, true, false);
       try {
-        return await this.tx.run(openTx(client, frame, true, false), async () => fn());
+        return await this.work(tx, fn);
       } finally {
         await frame('ROLLBACK');
       }
@@ -430,11 +474,9 @@ export class PostgresStore implements Store {
   /**
    * Serialises the transactions that take the same `key` (a tenant's writes), across every
    * process on the database, until the transaction ends: what one process gets from running
-   * requests one at a time. Outside a transaction it does nothing.
+   * requests one at a time.
    */
-  async lock(key: string): Promise<void> {
-    const tx = this.tx.current();
-    if (!tx) return;
+  private async lock(tx: OpenTx, key: string): Promise<void> {
     storable([key]);
     // Nothing reads the lock's answer: it goes ahead, with BEGIN and the transaction's next statement
     // (a failure to get it, e.g. its statement timeout, fails that statement).

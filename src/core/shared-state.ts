@@ -7,7 +7,7 @@ import { splitBucketKey, type BucketScope, type RateLimitDecision, type RateLimi
 import { coverageReport, type CoverageApi, type CoverageCount, type CoverageFilter, type CoverageScope, type VendorCoverage } from './coverage.js';
 import { described, entrySize, RawBody, type JournalApi, type JournalEntry, type JournalFilter } from './journal.js';
 import { describesUnchanged, type SecretSet } from './redact.js';
-import { insertSql, type Column, type Migration, type Session, type Store, type Upsert } from './store.js';
+import { insertSql, type Column, type Migration, type Session, type Statements, type Store, type Upsert } from './store.js';
 import type { VendorModule } from './vendor.js';
 
 /**
@@ -225,15 +225,15 @@ export class SharedState implements SharedBuckets {
   async take(limiter: SlidingWindowLimiter, key: string): Promise<RateLimitDecision> {
     // Bucket keys join their parts with NUL, which PostgreSQL text cannot hold: stored as JSON.
     const bucket = JSON.stringify(key);
-    return this.store.transaction(async () => {
-      await this.store.lock(`sandbox:rate:${limiter.name}:${bucket}`);
-      const log = await this.store.value<string>('SELECT log FROM sandbox_rate_buckets WHERE limiter = ? AND bucket = ?', [limiter.name, bucket]);
+    return this.store.transaction(async (tx) => {
+      await tx.lock(`sandbox:rate:${limiter.name}:${bucket}`);
+      const log = await tx.value<string>('SELECT log FROM sandbox_rate_buckets WHERE limiter = ? AND bucket = ?', [limiter.name, bucket]);
       limiter.adoptLog(key, log === undefined ? [] : (JSON.parse(log) as number[]));
       const decision = limiter.take(key);
       if (decision.allowed) {
         const { namespace, tenant } = splitBucketKey(key);
         // A batch write of one row: nothing reads its answer, so on PostgreSQL it travels with COMMIT.
-        await this.store.writeRows('sandbox_rate_buckets', BUCKET_COLUMNS, [[limiter.name, bucket, namespace, tenant, JSON.stringify(limiter.log(key))]], BUCKET_UPSERT);
+        await tx.writeRows('sandbox_rate_buckets', BUCKET_COLUMNS, [[limiter.name, bucket, namespace, tenant, JSON.stringify(limiter.log(key))]], BUCKET_UPSERT);
       }
       return decision;
     });
@@ -284,7 +284,7 @@ const REPLACE_STORED: Upsert = { keys: ['id'], update: JOURNAL_COLUMNS.slice(1).
  * then travel as they are, where JSON would escape every quote of a 500-row body on the way in and
  * PostgreSQL unescape it (0.17 ms of this process per 56 kB body, measured).
  */
-async function insertGroup(store: Store, group: readonly { row: unknown[] }[], upsert: Upsert): Promise<void> {
+async function insertGroup(store: Pick<Statements, 'run'>, group: readonly { row: unknown[] }[], upsert: Upsert): Promise<void> {
   const texts = upsert === KEEP_STORED ? KEEPING : REPLACING;
   const sql = (texts[group.length - 1] ??= insertSql('sandbox_journal', JOURNAL_COLUMNS, upsert, `VALUES ${Array(group.length).fill(ONE_ROW).join(', ')}`));
   await store.run(sql, group.flatMap((entry) => entry.row));
@@ -477,9 +477,9 @@ export class SharedJournal implements JournalApi {
    */
   async restore(entries: JournalEntry[]): Promise<void> {
     const rows = entries.slice(-this.capacity).map((entry) => this.row(entry));
-    await this.store.transaction(async () => {
-      await this.store.run('DELETE FROM sandbox_journal');
-      while (rows.length > 0) await insertGroup(this.store, takeGroup(rows), REPLACE_STORED);
+    await this.store.transaction(async (tx) => {
+      await tx.run('DELETE FROM sandbox_journal');
+      while (rows.length > 0) await insertGroup(tx, takeGroup(rows), REPLACE_STORED);
     });
     const last = entries.reduce((max, e) => Math.max(max, e.id), 0);
     // The next id follows the restored ones, as the in-memory journal's does (never below what the sequence handed out).

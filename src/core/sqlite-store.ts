@@ -14,6 +14,7 @@ import {
   type Session,
   type SqlDialect,
   type Store,
+  type Tx,
   type Upsert,
 } from './store.js';
 
@@ -28,10 +29,10 @@ export const SQLITE_DIALECT: SqlDialect = {
 /**
  * better-sqlite3 answers synchronously: the async methods resolve at once, so a transaction's
  * work never yields to another request's I/O. The writer lock still orders transactions (two
- * pipelined requests may run their first steps in one turn of the event loop). No
- * AsyncLocalStorage here: it would slow every promise of the process by about a tenth.
+ * pipelined requests may run their first steps in one turn of the event loop). The store is its
+ * own transaction handle (`Tx`): its one connection runs one transaction at a time.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, Tx {
   readonly engine = 'sqlite' as const;
   readonly sql = SQLITE_DIALECT;
   readonly label: string;
@@ -127,13 +128,13 @@ export class SqliteStore implements Store {
     for (const row of rows) stmt.run(...row);
   }
 
-  async transaction<T>(fn: () => Awaitable<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => Awaitable<T>): Promise<T> {
     const release = this.writer.tryAcquire() ?? (await this.writer.acquire());
     try {
       this.statement('BEGIN').run();
       let result: T;
       try {
-        result = await fn();
+        result = await fn(this);
       } catch (error) {
         if (this.db.inTransaction) this.statement('ROLLBACK').run();
         throw error;
@@ -149,11 +150,12 @@ export class SqliteStore implements Store {
     }
   }
 
-  savepoint<T>(fn: () => Awaitable<T>, keep = true): Promise<T> {
-    return inSavepoint((sql) => this.db.exec(sql), fn, keep);
+  savepoint<T>(fn: (tx: Tx) => Awaitable<T>, keep = true): Promise<T> {
+    return inSavepoint((sql) => this.db.exec(sql), () => fn(this), keep);
   }
 
-  async lock(): Promise<void> {}
+  /** Nothing to hold: the writer lock runs this process's transactions one at a time, and one process owns the file. */
+  lock(): void {}
 
   /** One process owns a SQLite file's sandbox: its holders take turns in this process. */
   async withLock<T>(_key: string, fn: (session: Session) => Promise<T>): Promise<T> {
@@ -165,12 +167,12 @@ export class SqliteStore implements Store {
     }
   }
 
-  async rolledBack<T>(fn: () => Awaitable<T>): Promise<T> {
+  async rolledBack<T>(fn: (tx: Tx) => Awaitable<T>): Promise<T> {
     const release = this.writer.tryAcquire() ?? (await this.writer.acquire());
     try {
       this.statement('BEGIN').run();
       try {
-        return await fn();
+        return await fn(this);
       } finally {
         if (this.db.inTransaction) this.statement('ROLLBACK').run();
       }

@@ -76,21 +76,18 @@ export interface SqlDialect {
 }
 
 /** Statements on one connection (see `Store.withLock`). */
-export type Session = Pick<Store, 'all' | 'column' | 'value' | 'run'>;
+export type Session = Pick<Statements, 'all' | 'column' | 'value' | 'run'>;
 
 /**
- * Where the sandbox's records, credentials and tokens live. Callers `await` every answer, so one
- * vendor store serves both engines: PostgreSQL answers with promises, SQLite with the values
- * themselves (its work is synchronous, and a promise per statement was a measurable share of a
- * small request). SQL is written with `?` parameters.
+ * What runs statements: the store itself (outside any transaction: on PostgreSQL each on a pooled
+ * connection) or an open transaction (`Tx`). SQL is written with `?` parameters. Callers `await`
+ * every answer, so one vendor store serves both engines: PostgreSQL answers with promises, SQLite
+ * with the values themselves (its work is synchronous, and a promise per statement was a
+ * measurable share of a small request).
  */
-export interface Store {
+export interface Statements {
   readonly engine: Engine;
-  /** What the health check names: `sqlite:<path>` or `postgres://host:port/db` (never a password). */
-  readonly label: string;
   readonly sql: SqlDialect;
-  /** Round trips to a server so far: statements sent together count once (PostgreSQL; an embedded engine has none). */
-  readonly roundTrips?: number;
   all<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Awaitable<Row[]>;
   /** The first column of every row. */
   column<T = unknown>(sql: string, params?: readonly unknown[]): Awaitable<T[]>;
@@ -100,7 +97,7 @@ export interface Store {
   run(sql: string, params?: readonly unknown[]): Awaitable<number>;
   /**
    * Runs a write whose answer nobody reads (e.g. a DELETE whose count does not matter). On
-   * PostgreSQL, inside a transaction and outside its savepoints, it is sent without waiting for its
+   * PostgreSQL, in a transaction and outside its savepoints, it is sent without waiting for its
    * answer, as a `writeRows` batch is, and travels with the transaction's next statement or its
    * COMMIT: a failure then fails that statement or the commit with the write's own error, and the
    * transaction is rolled back. Elsewhere it runs at once, as `run`.
@@ -108,32 +105,51 @@ export interface Store {
   runDeferred(sql: string, params?: readonly unknown[]): Awaitable<void>;
   /**
    * Inserts rows into `table` in one statement on PostgreSQL (one round trip for the batch, or none
-   * of its own: inside a transaction it travels with the next statement or COMMIT, and a failure
+   * of its own: in a transaction it travels with the next statement or COMMIT, and a failure
    * then fails that statement or the commit with the write's own error) and
    * with one cached single-row statement per row on SQLite (no round trip to save). On a conflict
    * on `upsert.keys`, the `upsert.update` columns take the new values; without `upsert`, a conflict
    * throws. When several rows share a conflict key, the last one wins, as row-by-row would.
    */
   writeRows(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Awaitable<void>;
+}
+
+/**
+ * An open transaction, handed to the function `Store.transaction` runs: its statements run in the
+ * transaction, where the store's own run outside it. Passed along explicitly (a vendor table finds
+ * it on the request's `TenantScope`), not found through AsyncLocalStorage, which on Node 20 slows
+ * every promise of the process (a tenth of Copper's requests a second in shared mode, measured).
+ */
+export interface Tx extends Statements {
   /**
-   * Runs `fn` in one transaction, committed when it resolves and rolled back when it throws. Never
-   * inside another transaction (PostgreSQL refuses it; on SQLite it would wait for itself): nest
-   * with `savepoint`. `fn` may await only this store.
+   * Holds `key` (e.g. a tenant) until the transaction ends, across every process on the database,
+   * once no other transaction holds it. Everything the transaction reads or writes after `lock`
+   * runs holding it; on PostgreSQL the lock may travel with the next statement (one round trip),
+   * so code between the two must touch nothing but this transaction. On SQLite, whose
+   * transactions already run one at a time, it does nothing.
    */
-  transaction<T>(fn: () => Awaitable<T>): Promise<T>;
+  lock(key: string): Awaitable<void>;
   /**
-   * Inside a transaction: runs `fn` in a savepoint of it. A throw undoes `fn`'s writes only, and so
-   * does success unless `keep` (a dry run inside a transaction).
+   * Runs `fn` in a savepoint of this transaction (`fn` is given the transaction). A throw undoes
+   * `fn`'s writes only, and so does success unless `keep` (a dry run inside a transaction).
    */
-  savepoint<T>(fn: () => Awaitable<T>, keep?: boolean): Promise<T>;
+  savepoint<T>(fn: (tx: Tx) => Awaitable<T>, keep?: boolean): Promise<T>;
+}
+
+/** Where the sandbox's records, credentials and tokens live: the embedded SQLite file or a shared PostgreSQL database. */
+export interface Store extends Statements {
+  /** What the health check names: `sqlite:<path>` or `postgres://host:port/db` (never a password). */
+  readonly label: string;
+  /** Round trips to a server so far: statements sent together count once (PostgreSQL; an embedded engine has none). */
+  readonly roundTrips?: number;
   /**
-   * Inside a transaction: holds `key` (e.g. a tenant) until the transaction ends, across every
-   * process on the database, once no other transaction holds it. Everything the transaction reads
-   * or writes after `lock` runs holding it; on PostgreSQL the lock may travel with the next
-   * statement (one round trip), so code between the two must touch nothing but this transaction.
-   * On SQLite, whose transactions already run one at a time, it does nothing.
+   * Runs `fn` in one transaction, committed when it resolves and rolled back when it throws. `fn`
+   * runs its statements on the `tx` it is given; the store's own statements run outside it (on
+   * PostgreSQL, on another connection). Never inside another transaction (PostgreSQL would wait
+   * for a second connection; SQLite for itself): nest with `tx.savepoint`. `fn` may await only
+   * this store.
    */
-  lock(key: string): Promise<void>;
+  transaction<T>(fn: (tx: Tx) => Awaitable<T>): Promise<T>;
   /**
    * Runs `fn` holding `key` across every process on the database, outside any transaction: `fn`
    * reads and writes through the session it is given (the connection holding the lock), so
@@ -141,7 +157,7 @@ export interface Store {
    */
   withLock<T>(key: string, fn: (session: Session) => Promise<T>): Promise<T>;
   /** Runs `fn` in a transaction that is always rolled back: a dry run. Never inside another transaction. */
-  rolledBack<T>(fn: () => Awaitable<T>): Promise<T>;
+  rolledBack<T>(fn: (tx: Tx) => Awaitable<T>): Promise<T>;
   /** Applies the owner's migrations not yet applied, each in its own transaction (safe when several processes start at once). */
   migrate(owner: string, migrations: readonly Migration[]): Promise<void>;
   /** Every data table (migrations bookkeeping excluded), by name. */

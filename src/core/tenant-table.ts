@@ -1,6 +1,6 @@
 // A vendor table of tenant records: every query scoped to (namespace, tenant), reads batched by key, writes batched.
 import { pageTenantRecords, parseDataColumn, parseStored } from './records.js';
-import { jsonParam, quoteIdent, thenDo, wellFormed, type Awaitable, type Column, type ColumnKind, type Store, type Upsert } from './store.js';
+import { jsonParam, quoteIdent, thenDo, wellFormed, type Awaitable, type Column, type ColumnKind, type Statements, type Store, type Upsert } from './store.js';
 import type { RecordFilter, RecordPage, TenantScope } from './vendor.js';
 
 /** A tenant table's declaration for its migration: the columns after `namespace` and `tenant`. */
@@ -42,7 +42,8 @@ export interface OnConflict {
 
 /**
  * The store seam a vendor's tables sit on. Each method binds the request's namespace and tenant
- * first, so no query can reach another tenant's rows; `readByKeys` answers a whole batch's
+ * first, so no query can reach another tenant's rows, and runs in the scope's transaction when it
+ * has one (`TenantScope.tx`), else on the store; `readByKeys` answers a whole batch's
  * lookups in one query and `write` stores a whole batch in one statement, so a bulk request's
  * round trips stay bounded however many rows it has. Queries are written once, with `?`
  * parameters; what the engines spell differently comes from `store.sql`.
@@ -71,24 +72,29 @@ export class TenantTable {
     return /INT/i.test(this.def.schema.columns[column] ?? '') ? 'integer' : 'text';
   }
 
+  /** What runs the scope's statements: its transaction, else the store. */
+  on(scope: TenantScope): Statements {
+    return scope.tx ?? this.store;
+  }
+
   /** One value (e.g. `SELECT data ... WHERE namespace = ? AND tenant = ? AND id = ?`); the scope binds the first two parameters. */
   value<T = unknown>(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<T | undefined> {
-    return this.store.value<T>(sql, [scope.namespace, scope.tenant, ...params]);
+    return this.on(scope).value<T>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** Every row of a scoped query. */
   rows<Row>(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<Row[]> {
-    return this.store.all<Row>(sql, [scope.namespace, scope.tenant, ...params]);
+    return this.on(scope).all<Row>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** The first column of every row of a scoped query. */
   column<T>(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<T[]> {
-    return this.store.column<T>(sql, [scope.namespace, scope.tenant, ...params]);
+    return this.on(scope).column<T>(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /** Runs a scoped write; answers how many rows it changed. */
   run(scope: TenantScope, sql: string, ...params: unknown[]): Awaitable<number> {
-    return this.store.run(sql, [scope.namespace, scope.tenant, ...params]);
+    return this.on(scope).run(sql, [scope.namespace, scope.tenant, ...params]);
   }
 
   /**
@@ -129,7 +135,7 @@ export class TenantTable {
    */
   deleteByKeysUncounted(scope: TenantScope, keys: readonly Key[], column: string = this.def.key): Awaitable<void> {
     if (keys.length === 0) return;
-    return this.store.runDeferred(this.deleteByKeysSql(column), [scope.namespace, scope.tenant, jsonParam(keys)]);
+    return this.on(scope).runDeferred(this.deleteByKeysSql(column), [scope.namespace, scope.tenant, jsonParam(keys)]);
   }
 
   private deleteByKeysSql(column: string): string {
@@ -149,7 +155,7 @@ export class TenantTable {
   write(scope: TenantScope, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: OnConflict): Awaitable<void> {
     if (rows.length === 0) return;
     const spec = this.writeSpec(columns, onConflict);
-    return this.store.writeRows(
+    return this.on(scope).writeRows(
       this.table,
       spec.columns,
       // Lone surrogates become U+FFFD here, as PostgreSQL's driver stores them (SQLite's would keep

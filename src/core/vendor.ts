@@ -9,12 +9,17 @@ import type { DemoAuth, RequestSigning } from './docs.js';
 import type { ErrorCatalogue } from './errors.js';
 import type { IdSource } from './ids.js';
 import type { RateLimits } from './rate-limit.js';
-import type { Migration, Store } from './store.js';
+import type { Migration, Store, Tx } from './store.js';
 
 /** The records one request may see: those of its namespace and its credential's tenant. */
 export interface TenantScope {
   namespace: string;
   tenant: string;
+  /**
+   * The transaction the request's work runs in, once one is open (`tenantTransaction`, a bulk
+   * request, a seed): a vendor table runs its statements there. Without one, on the store itself.
+   */
+  tx?: Tx;
 }
 
 /** Per-request values the core sets for every vendor route. */

@@ -88,10 +88,10 @@ describe('runBulk', () => {
     expect(stored()).toEqual([]);
   });
 
-  it('runs nested in a transaction already open (seed): rolled back by its owner', async () => {
+  it('runs nested in the transaction its scope is in (a seed\'s): rolled back by its owner', async () => {
     await expect(
-      store.transaction(async () => {
-        await runBulk(store, engine(), rowsOf(['a']), ctx(), undefined, true);
+      store.transaction(async (tx) => {
+        await runBulk(store, engine(), rowsOf(['a']), { ...ctx(), scope: { ...scope, tx } });
         expect(stored()).toEqual(['a']);
         throw new Error('another fixture was bad');
       }),

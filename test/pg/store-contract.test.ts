@@ -1,9 +1,10 @@
 // The store seam's contract, run on both engines: the same calls answer the same on SQLite and PostgreSQL.
 import { describe, expect, it } from 'vitest';
-import { numberPlaceholders, postgresDdl, PostgresStore } from '../../src/core/postgres-store.js';
+import { CHECK_TRANSACTIONS_ENV, numberPlaceholders, postgresDdl, PostgresStore } from '../../src/core/postgres-store.js';
 import { SqliteStore } from '../../src/core/sqlite-store.js';
-import { isConstraintViolation, type Store } from '../../src/core/store.js';
+import { isConstraintViolation, type Store, type Tx } from '../../src/core/store.js';
 import { createTenantTable, TenantTable } from '../../src/core/tenant-table.js';
+import type { TenantScope } from '../../src/core/vendor.js';
 import { pgAvailable, usePgDatabase } from './database.js';
 
 const pgUrl = usePgDatabase();
@@ -24,6 +25,8 @@ async function open(engine: 'sqlite' | 'postgres'): Promise<Store> {
 const SCHEMA = { table: 'items', columns: { id: 'INTEGER NOT NULL', name: 'TEXT NOT NULL', data: 'TEXT NOT NULL' }, primaryKey: ['id'] } as const;
 const MIGRATIONS = [{ version: 1, sql: `${createTenantTable(SCHEMA)}; CREATE INDEX items_name ON items (namespace, tenant, name)` }];
 const scope = { namespace: '', tenant: 't1' };
+/** The scope in transaction `tx`: a table's statements through it run there. */
+const on = (tx: Tx): TenantScope => ({ ...scope, tx });
 
 const constraint = (error: unknown) => isConstraintViolation(error);
 
@@ -32,17 +35,17 @@ const constraint = (error: unknown) => isConstraintViolation(error);
  * fails its transaction with its own error wherever the transaction goes next: to COMMIT, to a
  * read (never answered), or to another error (the statement's comes out, as when sent at once).
  */
-async function failsWherever(store: Store, table: TenantTable, attempt: () => unknown): Promise<void> {
-  await expect(store.transaction(async () => (await store.lock('k'), await attempt(), 'done')).catch(constraint)).resolves.toBe(true);
+async function failsWherever(store: Store, table: TenantTable, attempt: (scope: TenantScope) => unknown): Promise<void> {
+  await expect(store.transaction(async (tx) => (await tx.lock('k'), await attempt(on(tx)), 'done')).catch(constraint)).resolves.toBe(true);
   let read = false;
-  const failedRead = store.transaction(async () => {
-    await attempt();
-    await table.count(scope);
+  const failedRead = store.transaction(async (tx) => {
+    await attempt(on(tx));
+    await table.count(on(tx));
     read = true;
   });
   await expect(failedRead.catch(constraint)).resolves.toBe(true);
   expect(read).toBe(false);
-  await expect(store.transaction(async () => (await attempt(), Promise.reject(new Error('later')))).catch(constraint)).resolves.toBe(true);
+  await expect(store.transaction(async (tx) => (await attempt(on(tx)), Promise.reject(new Error('later')))).catch(constraint)).resolves.toBe(true);
 }
 
 describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) => {
@@ -84,7 +87,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
 
   run('stores and finds text with a lone surrogate (a client can send "\\ud800") as U+FFFD, as the drivers encode it, on both engines', () =>
     withStore(async (store, table) => {
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[7, 'x\ud800y', '{"v":7}']]));
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], [[7, 'x\ud800y', '{"v":7}']]));
       expect(await store.column('SELECT name FROM items')).toEqual(['x\ufffdy']);
       // Found by the sent text and by what was stored: the key compares the same either way.
       const named = new TenantTable(store, { schema: SCHEMA, key: 'name', start: 0 });
@@ -122,12 +125,12 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       const stored = async (from: number, to: number) =>
         store.all<{ name: string; data: string }>('SELECT name, data FROM items WHERE id >= ? AND id < ? ORDER BY id', [from, to]);
       // A small write, a large one (40 kB of parameters), then an upsert of the first.
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], rows(0)));
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], rows(0)));
       const many = Array.from({ length: 40 }, (_, n) => rows(100 + n * 100)).flat();
       expect(JSON.stringify(many).length).toBeGreaterThan(40_000);
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], many));
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], many));
       const swapped = texts.map((_, i) => [i, texts[texts.length - 1 - i], texts[texts.length - 1 - i]]);
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], swapped, { keys: ['id'], update: ['name', 'data'] }));
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], swapped, { keys: ['id'], update: ['name', 'data'] }));
       expect((await stored(0, 100)).map((row) => row.data)).toEqual([...texts].reverse());
       for (let n = 0; n < 40; n++) expect((await stored(100 + n * 100, 200 + n * 100)).map((row) => row.data)).toEqual(texts);
       // The engine compares them bytewise (COLLATE "C" on PostgreSQL): not one differs from its text-column twin.
@@ -139,7 +142,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
     withStore(async (store) => {
       await store.migrate('notes', [{ version: 1, sql: 'CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body TEXT)' }]);
       const columns = [{ name: 'id', kind: 'integer' }, { name: 'body', kind: 'json' }] as const;
-      await store.transaction(() => store.writeRows('notes', columns, [[1, null], [2, 'null'], [3, '{"a":null}']]));
+      await store.transaction((tx) => tx.writeRows('notes', columns, [[1, null], [2, 'null'], [3, '{"a":null}']]));
       expect(await store.all('SELECT id, body FROM notes ORDER BY id')).toEqual([
         { id: 1, body: null },
         { id: 2, body: 'null' },
@@ -149,7 +152,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
 
   run('refuses a JSON text holding a raw NUL character on PostgreSQL as an invalid body, writing nothing (SQLite stores it)', () =>
     withStore(async (store, table) => {
-      const write = () => store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'fine', '{"a":"b"}'], [2, 'raw', '{"a":"\u0000"}']]));
+      const write = () => store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], [[1, 'fine', '{"a":"b"}'], [2, 'raw', '{"a":"\u0000"}']]));
       if (engine === 'sqlite') {
         await write();
         expect(await store.column('SELECT data FROM items ORDER BY id')).toEqual(['{"a":"b"}', '{"a":"\u0000"}']);
@@ -161,8 +164,8 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
 
   run('writes a batch in one call, upserting by key with the last row winning, and reads it back by keys', () =>
     withStore(async (store, table) => {
-      await store.transaction(() =>
-        table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{"v":1}'], [2, 'b', '{"v":2}'], [1, 'a2', '{"v":3}']], { keys: ['id'], update: ['name', 'data'] }),
+      await store.transaction((tx) =>
+        table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{"v":1}'], [2, 'b', '{"v":2}'], [1, 'a2', '{"v":3}']], { keys: ['id'], update: ['name', 'data'] }),
       );
       expect(await table.count(scope)).toBe(2);
       expect(await table.record(scope, 1)).toEqual({ v: 3 });
@@ -176,30 +179,30 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
 
   run('a write without onConflict refuses a duplicate key, and the transaction writes nothing', () =>
     withStore(async (store, table) => {
-      await expect(store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}'], [1, 'b', '{}']]))).rejects.toMatchObject({});
+      await expect(store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{}'], [1, 'b', '{}']]))).rejects.toMatchObject({});
       expect(await table.count(scope)).toBe(0);
     }));
 
   run('rolls back a failed transaction, and a dry run always; a savepoint undoes only its own writes', () =>
     withStore(async (store, table) => {
       await expect(
-        store.transaction(async () => {
-          await table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]);
+        store.transaction(async (tx) => {
+          await table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{}']]);
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
-      const dry = await store.rolledBack(async () => {
-        await table.write(scope, ['id', 'name', 'data'], [[2, 'b', '{}']]);
-        return table.count(scope);
+      const dry = await store.rolledBack(async (tx) => {
+        await table.write(on(tx), ['id', 'name', 'data'], [[2, 'b', '{}']]);
+        return table.count(on(tx));
       });
       expect(dry).toBe(1);
-      await store.transaction(async () => {
-        await store.savepoint(() => table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]));
+      await store.transaction(async (tx) => {
+        await tx.savepoint(() => table.write(on(tx), ['id', 'name', 'data'], [[3, 'c', '{}']]));
         // A savepoint that is not kept (a dry run inside a transaction), and one that throws, undo only their own writes.
-        await store.savepoint(() => table.write(scope, ['id', 'name', 'data'], [[4, 'd', '{}']]), false);
+        await tx.savepoint(() => table.write(on(tx), ['id', 'name', 'data'], [[4, 'd', '{}']]), false);
         await expect(
-          store.savepoint(async () => {
-            await table.write(scope, ['id', 'name', 'data'], [[5, 'e', '{}']]);
+          tx.savepoint(async () => {
+            await table.write(on(tx), ['id', 'name', 'data'], [[5, 'e', '{}']]);
             throw new Error('row 5');
           }),
         ).rejects.toThrow('row 5');
@@ -209,7 +212,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
 
   run('scopes every tenant query: another tenant sees nothing', () =>
     withStore(async (store, table) => {
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{}']]));
       const other = { namespace: '', tenant: 't2' };
       expect(await table.count(other)).toBe(0);
       expect(await table.record(other, 1)).toBeUndefined();
@@ -219,7 +222,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
   run('sorts text bytewise on both engines (keyset pages agree)', () =>
     withStore(async (store, table) => {
       const names = ['b', 'B', 'a', '_', 'Z', 'é'];
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], names.map((name, i) => [i, name, '{}'])));
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], names.map((name, i) => [i, name, '{}'])));
       expect(await table.column(scope, 'SELECT name FROM items WHERE namespace = ? AND tenant = ? ORDER BY name')).toEqual(['B', 'Z', '_', 'a', 'b', 'é']);
     }));
 
@@ -245,20 +248,20 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
     withStore(async (store, table) => {
       const order: string[] = [];
       const row = (id: number) => [id, `n${id}`, '{}'];
-      const slow = store.transaction(async () => {
-        await store.lock('k');
-        await table.write(scope, ['id', 'name', 'data'], [row(1)]);
+      const slow = store.transaction(async (tx) => {
+        await tx.lock('k');
+        await table.write(on(tx), ['id', 'name', 'data'], [row(1)]);
         // The lock is held once a statement has run (on PostgreSQL it travels with the first one).
-        await table.count(scope);
+        await table.count(on(tx));
         order.push('first in');
         await new Promise((resolve) => setTimeout(resolve, 50));
-        await table.write(scope, ['id', 'name', 'data'], [row(2)]);
+        await table.write(on(tx), ['id', 'name', 'data'], [row(2)]);
         order.push('first out');
       });
       await new Promise((resolve) => setTimeout(resolve, 10));
-      const second = store.transaction(async () => {
-        await store.lock('k');
-        order.push(`second in, sees ${await table.count(scope)}`);
+      const second = store.transaction(async (tx) => {
+        await tx.lock('k');
+        order.push(`second in, sees ${await table.count(on(tx))}`);
       });
       await Promise.all([slow, second]);
       expect(order).toEqual(['first in', 'first out', 'second in, sees 2']);
@@ -270,18 +273,18 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
   for (const [size, pad] of Object.entries(sizes)) {
     run(`a ${size} write is seen by the transaction’s next read, and a later throw rolls it back`, () =>
       withStore(async (store, table) => {
-        const seen = await store.transaction(async () => {
-          await store.lock('k');
-          await table.write(scope, ['id', 'name', 'data'], [[1, 'a', pad]]);
-          await table.write(scope, ['id', 'name', 'data'], [[2, 'b', '{"v":2}']]);
-          return table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
+        const seen = await store.transaction(async (tx) => {
+          await tx.lock('k');
+          await table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', pad]]);
+          await table.write(on(tx), ['id', 'name', 'data'], [[2, 'b', '{"v":2}']]);
+          return table.column(on(tx), 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
         });
         expect(seen).toEqual([1, 2]);
         await expect(
-          store.transaction(async () => {
-            await table.write(scope, ['id', 'name', 'data'], [[3, 'c', pad]]);
-            await table.count(scope);
-            await table.write(scope, ['id', 'name', 'data'], [[4, 'd', pad]]);
+          store.transaction(async (tx) => {
+            await table.write(on(tx), ['id', 'name', 'data'], [[3, 'c', pad]]);
+            await table.count(on(tx));
+            await table.write(on(tx), ['id', 'name', 'data'], [[4, 'd', pad]]);
             throw new Error('after the writes');
           }),
         ).rejects.toThrow('after the writes');
@@ -290,14 +293,14 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
 
     run(`a failing ${size} write fails its transaction with its own error, wherever the transaction goes next, and nothing of it is kept`, () =>
       withStore(async (store, table) => {
-        await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}']]));
-        const duplicate = () => table.write(scope, ['id', 'name', 'data'], [[7, 'x', pad], [1, 'again', '{}']]);
+        await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{}']]));
+        const duplicate = (s: TenantScope) => table.write(s, ['id', 'name', 'data'], [[7, 'x', pad], [1, 'again', '{}']]);
         await failsWherever(store, table, duplicate);
         // The write, then a savepoint: it fails before the savepoint starts.
         let entered = false;
-        const beforeSavepoint = store.transaction(async () => {
-          await duplicate();
-          await store.savepoint(async () => {
+        const beforeSavepoint = store.transaction(async (tx) => {
+          await duplicate(on(tx));
+          await tx.savepoint(async () => {
             entered = true;
           });
         });
@@ -305,7 +308,7 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
         expect(entered).toBe(false);
         expect(await table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id')).toEqual([1]);
         // The store still serves, on the same connections.
-        await store.transaction(() => table.write(scope, ['id', 'name', 'data'], [[8, 'h', '{}']]));
+        await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], [[8, 'h', '{}']]));
         expect(await table.count(scope)).toBe(2);
       }));
   }
@@ -313,14 +316,14 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
   run('deleteByKeysUncounted() deletes by keys, in order with the transaction’s other statements, and without a round trip of its own on PostgreSQL', () =>
     withStore(async (store, table) => {
       const rows = [1, 2, 3, 4, 5].map((id) => [id, `n${id}`, '{}']);
-      await store.transaction(() => table.write(scope, ['id', 'name', 'data'], rows));
-      const ids = () => table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
+      await store.transaction((tx) => table.write(on(tx), ['id', 'name', 'data'], rows));
+      const ids = (s: TenantScope = scope) => table.column(s, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
       const before = store.roundTrips ?? 0;
-      const seen = await store.transaction(async () => {
-        await store.lock('k');
-        await table.deleteByKeysUncounted(scope, [2, 4, 99]);
+      const seen = await store.transaction(async (tx) => {
+        await tx.lock('k');
+        await table.deleteByKeysUncounted(on(tx), [2, 4, 99]);
         // The next read sees the rows gone: the DELETE went first.
-        return ids();
+        return ids(on(tx));
       });
       expect(seen).toEqual([1, 3, 5]);
       // BEGIN, the lock, the DELETE and the read in one round trip, then COMMIT (deleteByKeys would take one more).
@@ -329,15 +332,15 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       // By another column, outside any transaction (at once), in a savepoint (at once, undone with it), and with no keys.
       await table.deleteByKeysUncounted(scope, ['n5'], 'name');
       expect(await ids()).toEqual([1, 3]);
-      await store.transaction(async () => {
+      await store.transaction(async (tx) => {
         await expect(
-          store.savepoint(async () => {
-            await table.deleteByKeysUncounted(scope, [1]);
-            expect(await ids()).toEqual([3]);
+          tx.savepoint(async () => {
+            await table.deleteByKeysUncounted(on(tx), [1]);
+            expect(await ids(on(tx))).toEqual([3]);
             throw new Error('undone');
           }),
         ).rejects.toThrow('undone');
-        await table.deleteByKeysUncounted(scope, []);
+        await table.deleteByKeysUncounted(on(tx), []);
       });
       expect(await ids()).toEqual([1, 3]);
       // Another tenant's rows are out of its reach.
@@ -351,29 +354,60 @@ describe.each(['sqlite', 'postgres'] as const)('store contract on %s', (engine) 
       await store.migrate('refs', [
         { version: 1, sql: 'CREATE TABLE refs (namespace TEXT NOT NULL, tenant TEXT NOT NULL, id INTEGER NOT NULL, FOREIGN KEY (namespace, tenant, id) REFERENCES items (namespace, tenant, id))' },
       ]);
-      await store.transaction(async () => {
-        await table.write(scope, ['id', 'name', 'data'], [[1, 'a', '{}'], [2, 'b', '{}']]);
-        await store.run('INSERT INTO refs (namespace, tenant, id) VALUES (?, ?, ?)', ['', 't1', 2]);
+      await store.transaction(async (tx) => {
+        await table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{}'], [2, 'b', '{}']]);
+        await tx.run('INSERT INTO refs (namespace, tenant, id) VALUES (?, ?, ?)', ['', 't1', 2]);
       });
       const ids = () => table.column(scope, 'SELECT id FROM items WHERE namespace = ? AND tenant = ? ORDER BY id');
       // With a write before it, and (below) alone.
-      await failsWherever(store, table, async () => {
-        await table.write(scope, ['id', 'name', 'data'], [[3, 'c', '{}']]);
-        await table.deleteByKeysUncounted(scope, [1, 2]);
+      await failsWherever(store, table, async (s) => {
+        await table.write(s, ['id', 'name', 'data'], [[3, 'c', '{}']]);
+        await table.deleteByKeysUncounted(s, [1, 2]);
       });
-      const alone = store.transaction(async () => (await table.deleteByKeysUncounted(scope, [2]), Promise.reject(new Error('later'))));
+      const alone = store.transaction(async (tx) => (await table.deleteByKeysUncounted(on(tx), [2]), Promise.reject(new Error('later'))));
       await expect(alone.catch(constraint)).resolves.toBe(true);
       // Nothing of it is kept, neither the write before it nor its deletes.
       expect(await ids()).toEqual([1, 2]);
       // The store still serves, on the same connections.
-      await store.transaction(() => table.deleteByKeysUncounted(scope, [1]));
+      await store.transaction((tx) => table.deleteByKeysUncounted(on(tx), [1]));
       expect(await ids()).toEqual([2]);
+    }));
+
+  run('a statement a transaction’s work sends to the store instead of to the transaction is refused (SANDBOX_CHECK_TRANSACTIONS, set for the tests), and so is a transaction inside it', () =>
+    withStore(async (store, table) => {
+      expect(process.env[CHECK_TRANSACTIONS_ENV]).toBe('1');
+      const bypass = store.transaction(async (tx) => {
+        await table.write(on(tx), ['id', 'name', 'data'], [[1, 'a', '{}']]);
+        // The scope without its transaction: on PostgreSQL this would read on another connection, and see nothing.
+        return table.count(scope);
+      });
+      if (engine === 'sqlite') {
+        // One connection: the store is the transaction, nothing can bypass it.
+        expect(await bypass).toBe(1);
+        return;
+      }
+      await expect(bypass).rejects.toThrow("a statement sent to the store inside a transaction's work would run outside the transaction");
+      await expect(store.transaction(() => store.transaction(() => 'inner'))).rejects.toThrow('a transaction inside a transaction: use tx.savepoint()');
+      expect(await table.count(scope)).toBe(0);
+      // Work a transaction started that runs after it ended is the store's own again.
+      let late: Promise<number> | undefined;
+      await store.transaction(() => {
+        late = new Promise((resolve) => setTimeout(() => resolve(table.count(scope)), 20));
+      });
+      expect(await late).toBe(0);
+      // A transaction kept past its end is refused: its connection is back in the pool.
+      let kept: Tx | undefined;
+      await store.transaction((tx) => {
+        kept = tx;
+      });
+      await expect((async () => kept!.value('SELECT 1'))()).rejects.toThrow('a statement on a transaction that has ended');
+      await expect((async () => kept!.writeRows('items', [{ name: 'id', kind: 'integer' }], [[1]]))()).rejects.toThrow('a statement on a transaction that has ended');
     }));
 
   run('a transaction that takes a lock and does nothing else commits nothing and ends', () =>
     withStore(async (store, table) => {
-      expect(await store.transaction(async () => (await store.lock('k'), 'locked'))).toBe('locked');
-      await expect(store.transaction(async () => (await store.lock('k'), Promise.reject(new Error('refused'))))).rejects.toThrow('refused');
+      expect(await store.transaction(async (tx) => (await tx.lock('k'), 'locked'))).toBe('locked');
+      await expect(store.transaction(async (tx) => (await tx.lock('k'), Promise.reject(new Error('refused'))))).rejects.toThrow('refused');
       expect(await table.count(scope)).toBe(0);
     }));
 });

@@ -8,7 +8,7 @@ import { StoredFault } from '../faults.js';
 import { isPlainObject } from '../json.js';
 import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../router.js';
 import { isSharedStateTable } from '../shared-state.js';
-import { isConstraintViolation, quoteIdent, type ColumnInfo, type Store } from '../store.js';
+import { isConstraintViolation, quoteIdent, type ColumnInfo, type Store, type Tx } from '../store.js';
 import type { CoreDeps, VendorInstance, VendorModule } from '../vendor.js';
 
 export interface ControlContext {
@@ -46,7 +46,7 @@ export async function resetState(ctx: ControlContext, filter: ResetRequest): Pro
   const { deps, plane } = ctx;
   const targets = filter.vendor === undefined ? ctx.vendors : [vendorNamed(ctx, filter.vendor)];
   let deleted = 0;
-  await deps.store.transaction(async () => {
+  await deps.store.transaction(async (tx) => {
     for (const vendor of targets) {
       for (const [i, table] of vendor.tables.entries()) {
         const where: string[] = [];
@@ -54,7 +54,7 @@ export async function resetState(ctx: ControlContext, filter: ResetRequest): Pro
         if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
         if (filter.namespace !== undefined) (where.push('namespace = ?'), params.push(filter.namespace));
         const sql = `DELETE FROM ${quoteIdent(table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-        const changes = await deps.store.run(sql, params);
+        const changes = await tx.run(sql, params);
         // Records are what the first table holds; the others (indexes, sequences) go with them.
         if (i === 0) deleted += changes;
       }
@@ -92,7 +92,7 @@ export async function applySeed(ctx: ControlContext, input: unknown, namespace =
   if (!parsed.success) throw controlError('INVALID_REQUEST', { message: 'Invalid seed document', extra: { issues: issuesOf(parsed.error) } });
   const totals = { credentials: 0, records: 0 };
   const issues: string[] = [];
-  await ctx.deps.store.transaction(async () => {
+  await ctx.deps.store.transaction(async (tx) => {
     for (const [name, fixtures] of Object.entries(parsed.data)) {
       const vendor = vendorNamed(ctx, name);
       for (const [i, body] of (fixtures.credentials ?? []).entries()) {
@@ -101,11 +101,11 @@ export async function applySeed(ctx: ControlContext, input: unknown, namespace =
           issues.push(...issuesOf(credential.error, `${name}.credentials.${i}`));
           continue;
         }
-        await ctx.deps.credentials.put(vendor.credentials.toRecord(credential.data));
+        await ctx.deps.credentials.put(vendor.credentials.toRecord(credential.data), tx);
         totals.credentials += 1;
       }
       for (const [tenant, records] of Object.entries(fixtures.records ?? {})) {
-        const outcome = await ctx.instances[name]!.seedRecords({ namespace, tenant }, records);
+        const outcome = await ctx.instances[name]!.seedRecords({ namespace, tenant, tx }, records);
         issues.push(...outcome.issues.map((issue) => `${name}.records.${tenant}: ${issue}`));
         totals.records += outcome.loaded;
       }
@@ -194,14 +194,13 @@ export interface ExportOptions {
 export async function exportSnapshot(ctx: ControlContext, options: ExportOptions = {}): Promise<Snapshot> {
   const { store } = ctx.deps;
   const tables: Snapshot['tables'] = {};
+  // Ordered by every column, in declaration order (the scope and key come first): the same
+  // order on both engines, and an export of a restored snapshot is the snapshot again.
+  const reads: Array<{ table: string; order: string }> = [];
+  for (const table of await recordTables(store)) reads.push({ table, order: (await store.columnInfo(table)).map((c) => quoteIdent(c.name)).join(', ') });
   // One transaction: every table as of one instant, even while other processes write (shared mode).
-  await store.transaction(async () => {
-    for (const table of await recordTables(store)) {
-      // Ordered by every column, in declaration order (the scope and key come first): the same
-      // order on both engines, and an export of a restored snapshot is the snapshot again.
-      const order = (await store.columnInfo(table)).map((c) => quoteIdent(c.name)).join(', ');
-      tables[table] = await store.all<Row>(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${order}`);
-    }
+  await store.transaction(async (tx) => {
+    for (const { table, order } of reads) tables[table] = await tx.all<Row>(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${order}`);
   });
   if (options.secrets !== 'include' && tables[CREDENTIALS_TABLE]) {
     tables[CREDENTIALS_TABLE] = tables[CREDENTIALS_TABLE].map((row) => ({ ...row, secret: WITHHELD_SECRET }));
@@ -398,11 +397,16 @@ function batchesOf(tableRows: readonly Row[]): Array<Array<{ index: number; row:
   return [...batches.values()];
 }
 
-/** Writes one batch of rows naming the same columns (one statement on PostgreSQL). */
-async function insertRows(store: Store, table: string, columns: readonly ColumnInfo[], batch: ReadonlyArray<{ row: Row }>): Promise<void> {
+/** Writes one batch of rows naming the same columns (one statement on PostgreSQL), in the restore's transaction. */
+async function insertRows(tx: Tx, table: string, columns: readonly ColumnInfo[], batch: ReadonlyArray<{ row: Row }>): Promise<void> {
   const named = columns.filter((c) => c.name in batch[0]!.row).map((c) => ({ name: c.name, kind: c.type.includes('INT') ? ('integer' as const) : ('text' as const) }));
-  if (named.length === 0) for (const _ of batch) await store.run(`INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`);
-  else await store.writeRows(table, named, batch.map(({ row }) => named.map((c) => row[c.name])));
+  if (named.length === 0) for (const _ of batch) await tx.run(`INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`);
+  else await tx.writeRows(table, named, batch.map(({ row }) => named.map((c) => row[c.name])));
+}
+
+/** Empties every table a snapshot holds (`tables`, from `recordTables`), in the restore's transaction. */
+async function deleteAll(tx: Tx, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await tx.run(`DELETE FROM ${quoteIdent(table)}`);
 }
 
 /**
@@ -410,20 +414,21 @@ async function insertRows(store: Store, table: string, columns: readonly ColumnI
  * back (only after a batched restore failed): the refusal names the row, as a row-by-row restore would.
  */
 async function firstBrokenRow(store: Store, tables: readonly TableRows[]): Promise<{ table: string; index: number | string; message: string }> {
-  return store.rolledBack(async () => {
-    for (const table of await recordTables(store)) await store.run(`DELETE FROM ${quoteIdent(table)}`);
+  const emptied = await recordTables(store);
+  return store.rolledBack(async (tx) => {
+    await deleteAll(tx, emptied);
     for (const { table, columns, rows } of tables) {
       for (const [index, row] of rows.entries()) {
         // A savepoint per row: on PostgreSQL a failed statement spoils the transaction around it.
         try {
-          await store.savepoint(async () => {
-            await insertRows(store, table, columns, [{ row }]);
+          await tx.savepoint(async () => {
+            await insertRows(tx, table, columns, [{ row }]);
             throw KEEP;
           });
         } catch (error) {
           if (error !== KEEP) return { table, index, message: (error as Error).message };
         }
-        await insertRows(store, table, columns, [{ row }]);
+        await insertRows(tx, table, columns, [{ row }]);
       }
     }
     return { table: '(unknown)', index: '(unknown)', message: 'a constraint failed' };
@@ -451,12 +456,13 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   const tables = await checkSnapshot(ctx, snapshot);
   const { store } = ctx.deps;
   let rows = 0;
+  const emptied = await recordTables(store);
   try {
-    await store.transaction(async () => {
-      for (const table of await recordTables(store)) await store.run(`DELETE FROM ${quoteIdent(table)}`);
+    await store.transaction(async (tx) => {
+      await deleteAll(tx, emptied);
       for (const { table, columns, rows: tableRows } of tables) {
         // Rows of one table almost always share their columns: one batch per column set.
-        for (const batch of batchesOf(tableRows)) await insertRows(store, table, columns, batch);
+        for (const batch of batchesOf(tableRows)) await insertRows(tx, table, columns, batch);
         rows += tableRows.length;
       }
     });

@@ -202,7 +202,7 @@ describe('copper fixtures', () => {
     expect(await storedPeople(sandbox())).toEqual([]);
     // More than the bulk limit is fine for fixtures.
     // Fixtures load inside the core's seed transaction.
-    const seed = (records: unknown[]) => sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, records));
+    const seed = (records: unknown[]) => sandbox().app.deps.store.transaction((tx) => instance.seedRecords({ ...scope, tx }, records));
     expect(await seed(Array.from({ length: 12 }, (_, i) => ({ name: `Seed ${i}` })))).toEqual({ loaded: 12, issues: [] });
     const stored = await storedPeople(sandbox());
     expect(stored.map((p) => p.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
@@ -211,9 +211,9 @@ describe('copper fixtures', () => {
 
   it('lists records page by page with a cursor', async () => {
     const instance = sandbox().app.instances.copper!;
-    await sandbox().app.deps.store.transaction(async () => {
-      await instance.seedRecords({ namespace: '', tenant: 'copper_demo' }, [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
-      await instance.seedRecords({ namespace: '', tenant: 'copper_other' }, [{ name: 'D' }]);
+    await sandbox().app.deps.store.transaction(async (tx) => {
+      await instance.seedRecords({ namespace: '', tenant: 'copper_demo', tx }, [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
+      await instance.seedRecords({ namespace: '', tenant: 'copper_other', tx }, [{ name: 'D' }]);
     });
     const first = await instance.listRecords({ namespace: '', limit: 3 });
     expect(first.records.map((p: any) => p.name)).toEqual(['A', 'B', 'C']);

@@ -1,13 +1,12 @@
 // Copper's people endpoints as route definitions: what each accepts, answers and fails with.
 import { z } from 'zod';
 import { parseJsonBody, readJsonBody, readRawBody } from '../../core/body.js';
-import { bulkRoute, runBulk } from '../../core/bulk.js';
+import { bulkRoute, runBulk, tenantTransaction } from '../../core/bulk.js';
 import { SandboxError } from '../../core/errors.js';
 import { isPlainObject } from '../../core/json.js';
 import { rateLimit } from '../../core/middleware.js';
 import { routeInput } from '../../core/router.js';
-import type { Awaitable } from '../../core/store.js';
-import type { CoreDeps, RouteDef, SandboxContext, TenantScope } from '../../core/vendor.js';
+import type { CoreDeps, RouteDef, SandboxContext } from '../../core/vendor.js';
 import { listActivities, newActivity, readActivity } from './activities.js';
 import { APPLICATION, copperAuth } from './auth.js';
 import { failureOf, type BatchMode, type CopperBatch, type CopperBulkEngine, type CopperOutcome } from './bulk.js';
@@ -117,16 +116,6 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
   /** A single-record write: the bulk engine on a batch of one, in its own transaction (holding the tenant's lock, as a bulk request's does). */
   const runOne = async (c: SandboxContext, mode: BatchMode, row: unknown): Promise<CopperOutcome> =>
     (await runBulk(deps.store, engine, [{ index: 0, row }], { scope: c.get('scope'), parsed: { mode, rows: [row] }, dryRun: false, now: deps.clock.now() }))[0]!;
-
-  /**
-   * Writes outside a bulk request: one transaction holding the tenant's lock (core/bulk.ts takes the
-   * same), so they never interleave with a bulk write of the same account on another process.
-   */
-  const underTenantLock = <T>(scope: TenantScope, fn: () => Awaitable<T>): Promise<T> =>
-    deps.store.transaction(async () => {
-      await deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
-      return fn();
-    });
 
   /** A body a list may omit: `curl -X POST` without one is a common way to list everything, so it is `{}` (*decision*). */
   const readOptionalBody = async (c: SandboxContext): Promise<unknown> => {
@@ -304,9 +293,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       middleware: standard,
       async handler(c) {
         const id = pathId(c);
-        const scope = c.get('scope');
-        // The person, its emails and its activities go together, or not at all.
-        const deleted = await underTenantLock(scope, async () => {
+        // The person, its emails and its activities go together, or not at all, under the tenant's
+        // lock (a bulk write's): never interleaved with a bulk write of the account on another process.
+        const deleted = await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
           if (!(await people.delete(scope, id))) return false;
           await activities.deleteOfPerson(scope, id);
           return true;
@@ -357,10 +346,9 @@ export function copperRoutes(deps: CoreDeps, people: CopperPeople, activities: C
       middleware: standard,
       async handler(c) {
         const draft = readActivity(await readObject(c));
-        const scope = c.get('scope');
         const now = Math.floor(deps.clock.now() / 1000);
         // Under the tenant's lock: the person cannot be deleted between the check and the write.
-        const activity = await underTenantLock(scope, async () => {
+        const activity = await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
           const unknownParent = draft.personId !== undefined && !(await people.get(scope, draft.personId));
           // The parent is the first field: its problem, if any, leads the sentence.
           const problems = unknownParent ? [{ field: 'parent', reason: 'not_found' as const }, ...draft.problems] : draft.problems;

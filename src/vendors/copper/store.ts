@@ -89,7 +89,7 @@ export class CopperPeople {
   private readonly batchBranches: Record<BatchSource, string>;
   private readonly batchSqls = new Map<string, string>();
 
-  constructor(private readonly store: Store) {
+  constructor(store: Store) {
     this.people = new TenantTable(store, { schema: PEOPLE_SCHEMA, key: 'id', start: 0 });
     this.emails = new TenantTable(store, { schema: EMAILS_SCHEMA, key: 'email', start: '' });
     this.sequences = new TenantTable(store, { schema: SEQUENCES_SCHEMA, key: 'last_id', start: 0 });
@@ -124,7 +124,7 @@ export class CopperPeople {
     if (emails.length > 0) ask('email', jsonParam(emails));
     if (lastId) ask('last_id');
     if (sources.length === 0) return read;
-    return thenDo(this.store.all<{ source: BatchSource; n: number; t: string | null }>(this.batchSql(sources), params), (rows) => {
+    return thenDo(this.people.on(scope).all<{ source: BatchSource; n: number; t: string | null }>(this.batchSql(sources), params), (rows) => {
       for (const { source, n, t } of rows) {
         if (source === 'person') read.people.set(n, JSON.parse(t!) as CopperPerson);
         else if (source === 'email') read.owners.set(t!, n);

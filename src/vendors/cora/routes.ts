@@ -1,7 +1,7 @@
 // Cora's four endpoints as route definitions: what they accept, answer and fail with.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
-import { bulkRoute } from '../../core/bulk.js';
+import { bulkRoute, tenantTransaction } from '../../core/bulk.js';
 import { isPlainObject } from '../../core/json.js';
 import { clientIp, rateLimit } from '../../core/middleware.js';
 import { routeInput } from '../../core/router.js';
@@ -229,11 +229,9 @@ export function coraRoutes(deps: CoreDeps, accounts: CoraAccounts, engine: CoraB
             extra: { details: [{ field: 'externalId', message: CORA_MESSAGES.externalIdMismatch }] },
           });
         }
-        const scope = c.get('scope');
         // Read, merge and write in one transaction under the tenant's lock (the bulk route's): no
         // other request for this tenant, on any process, writes between the read and the write.
-        const account = await deps.store.transaction(async () => {
-          await deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
+        const account = await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
           const existing = await accounts.get(scope, externalId);
           if (!existing) throw coraError('ACCOUNT_NOT_FOUND');
           const merged = applyUpdate(existing, check.value);

@@ -226,7 +226,7 @@ describe('mailingcore fixtures (seedRecords / listRecords)', () => {
   it('loads valid fixtures with the bulk rules', async () => {
     const instance = sandbox().app.instances.mailingcore!;
     // Fixtures load inside the core's seed transaction.
-    const result = await sandbox().app.deps.store.transaction(() => instance.seedRecords({ namespace: '', tenant: 'tenant_demo' }, [contact('s-1'), { email: 's2@example.com' }]));
+    const result = await sandbox().app.deps.store.transaction((tx) => instance.seedRecords({ namespace: '', tenant: 'tenant_demo', tx }, [contact('s-1'), { email: 's2@example.com' }]));
     expect(result).toEqual({ loaded: 2, issues: [] });
     const page = await instance.listRecords({ namespace: '', tenant: 'tenant_demo', limit: 1 });
     expect(page.records).toHaveLength(1);
@@ -240,8 +240,8 @@ describe('mailingcore fixtures (seedRecords / listRecords)', () => {
     const instance = sandbox().app.instances.mailingcore!;
     const scope = { namespace: '', tenant: 'tenant_demo' };
     // Inside the core's seed transaction (which rolls back on any issue); run alone, the valid one stays.
-    expect(await sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, [contact('s-1'), { email: 'not-an-email' }]))).toEqual({ loaded: 0, issues: [MC_MESSAGES.email('contacts.1.email')] });
-    expect(await sandbox().app.deps.store.transaction(() => instance.seedRecords(scope, [contact('s-2'), contact('s-2')]))).toEqual({
+    expect(await sandbox().app.deps.store.transaction((tx) => instance.seedRecords({ ...scope, tx }, [contact('s-1'), { email: 'not-an-email' }]))).toEqual({ loaded: 0, issues: [MC_MESSAGES.email('contacts.1.email')] });
+    expect(await sandbox().app.deps.store.transaction((tx) => instance.seedRecords({ ...scope, tx }, [contact('s-2'), contact('s-2')]))).toEqual({
       loaded: 1,
       issues: [`contacts.1: ${MC_MESSAGES.duplicateKey('externalId', 's-2')}`],
     });

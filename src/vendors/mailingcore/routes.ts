@@ -1,10 +1,10 @@
 // MailingCore's endpoints as route definitions: what each accepts, answers and fails with.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
-import { bulkRoute, runBulk } from '../../core/bulk.js';
+import { bulkRoute, runBulk, tenantTransaction } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
 import { routeInput } from '../../core/router.js';
-import type { CoreDeps, ResponseDoc, RouteDef, TenantScope } from '../../core/vendor.js';
+import type { CoreDeps, ResponseDoc, RouteDef } from '../../core/vendor.js';
 import { guard, tenantHeaderMode } from './auth.js';
 import { localeCoverage, newCampaign, newCampaignId } from './campaigns.js';
 import { DEFAULT_PAGE_LIMIT, MAX_BULK_CONTACTS, MC_MESSAGES, RATE_LIMIT_HEADER_DOCS, type McErrorName, mailingcoreCatalogue, mailingcoreError } from './errors.js';
@@ -38,9 +38,6 @@ const rateLimitHeaders = Object.fromEntries(
   Object.entries(RATE_LIMIT_HEADER_DOCS).map(([name, description]) => [name, { description, schema: z.string() }]),
 );
 const ok = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema, headers: rateLimitHeaders });
-
-/** The lock a write of the tenant's records holds until it commits: the one `runBulk` (core/bulk.ts) takes, so single writes and bulk imports of a tenant run one at a time. */
-const tenantLock = (scope: TenantScope): string => `tenant:${scope.namespace}:${scope.tenant}`;
 
 /** One path shape, one parameter name: the core groups routes by path string, and OpenAPI forbids two names for one template. */
 const contactParam = (description: string) => z.object({ idOrExternalId: z.string().describe(description) });
@@ -194,12 +191,10 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       middleware: guard(deps, tenantMode, 'contacts:write'),
       async handler(c) {
         const patch = parseOrThrow(MailingCoreContactPatch, await readJsonBody(c, deps.bodyLimit));
-        const scope = c.get('scope');
         const id = c.req.param('idOrExternalId')!;
         const { email, externalId } = patch;
-        const contact = await deps.store.transaction(async () => {
-          // Serialised with every other write of the tenant (bulk imports take the same lock).
-          await deps.store.lock(tenantLock(scope));
+        // Serialised with every other write of the tenant (bulk imports take the same lock).
+        const contact = await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
           // The contact, and the ones holding the email or externalId it asks for, in one read.
           const { contacts: found, seq } = await contacts.relatedWithSeq(scope, {
             ids: [id],
@@ -235,9 +230,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       middleware: guard(deps, tenantMode, 'contacts:write'),
       async handler(c) {
         const externalId = c.req.param('idOrExternalId')!;
-        const scope = c.get('scope');
-        await deps.store.transaction(async () => {
-          await deps.store.lock(tenantLock(scope));
+        await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
           const contact = await contacts.byExternalId(scope, externalId);
           if (!contact || !(await contacts.delete(scope, contact.id))) throw mailingcoreError('CONTACT_NOT_FOUND');
         });
@@ -259,11 +252,7 @@ export function mailingcoreRoutes(deps: CoreDeps, contacts: MailingCoreStore, en
       async handler(c) {
         const input = parseOrThrow(MailingCoreCampaignInput, await readJsonBody(c, deps.bodyLimit));
         const campaign = newCampaign(input, newCampaignId(deps), isoAt(deps.clock));
-        const scope = c.get('scope');
-        await deps.store.transaction(async () => {
-          await deps.store.lock(tenantLock(scope));
-          await contacts.putCampaign(scope, campaign);
-        });
+        await tenantTransaction(deps.store, c.get('scope'), (scope) => contacts.putCampaign(scope, campaign));
         return c.json(campaign, 201);
       },
     },

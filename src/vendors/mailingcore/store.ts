@@ -338,7 +338,7 @@ export class MailingCoreStore {
    */
   async write(scope: TenantScope, writes: readonly ContactWrite[], seq: number): Promise<void> {
     if (writes.length === 0) return;
-    await this.sequences.store.runDeferred(SQL.setSeq, [scope.namespace, scope.tenant, seq + 1]);
+    await this.sequences.on(scope).runDeferred(SQL.setSeq, [scope.namespace, scope.tenant, seq + 1]);
     await this.put(scope, writes, seq + 1);
   }
 

@@ -1,7 +1,7 @@
 // Propel's endpoints as route definitions: the token, both bulk upserts, and read/update/delete of one contact.
 import { z } from 'zod';
 import { readJsonBody } from '../../core/body.js';
-import { bulkRoute } from '../../core/bulk.js';
+import { bulkRoute, tenantTransaction } from '../../core/bulk.js';
 import { isoAt } from '../../core/clock.js';
 import { routeInput } from '../../core/router.js';
 import type { CoreDeps, ResponseDoc, RouteDef, SandboxContext, TenantScope } from '../../core/vendor.js';
@@ -61,17 +61,10 @@ const LOOKUP_ERRORS = ['InvalidLookupKey', 'PayloadValidationError', 'ContactNot
 
 export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: PropelBulkEngine): RouteDef<PropelErrorName>[] {
   const auth = propelAuth(deps);
-  /**
-   * Inside a write's transaction: waits for, then holds off, every other write of the tenant
-   * (the lock core/bulk.ts takes for a bulk request), on every process sharing the database.
-   */
-  const lockTenant = (scope: TenantScope) => deps.store.lock(`tenant:${scope.namespace}:${scope.tenant}`);
-
-  /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404. */
-  const lookUp = async (c: SandboxContext): Promise<PropelContact> => {
+  /** The contact a `/contacts/:lookupKey/:lookupValue` path names, or the vendor's 400/404 (read in `scope`'s transaction, when it has one). */
+  const lookUp = async (c: SandboxContext, scope: TenantScope = c.get('scope')): Promise<PropelContact> => {
     const { lookupKey: key, lookupValue: value } = routeInput(c, 'params', lookupParams);
     const query = routeInput(c, 'query', lookupQuery);
-    const scope = c.get('scope');
     let found: PropelContact | undefined;
     if (key === 'id') {
       found = /^\d{1,10}$/.test(value) ? await contacts.get(scope, Number(value)) : undefined;
@@ -180,11 +173,9 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       async handler(c) {
         // The body is checked before the path is looked up, as a framework parses it first.
         const input = checkPatchBody(await readJsonBody(c, deps.bodyLimit));
-        const scope = c.get('scope');
         // Read and written in one transaction holding the tenant's lock, as a bulk request is.
-        const contact = await deps.store.transaction(async () => {
-          await lockTenant(scope);
-          const existing = await lookUp(c);
+        const contact = await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
+          const existing = await lookUp(c, scope);
           // The same rules as a bulk row, over the parent and identity holders read in one go.
           const keys = new ContactKeys();
           keys.parentOf(input);
@@ -216,10 +207,8 @@ export function propelRoutes(deps: CoreDeps, contacts: PropelContacts, engine: P
       errors: [...API_ERRORS, ...LOOKUP_ERRORS],
       middleware: [auth],
       async handler(c) {
-        const scope = c.get('scope');
-        await deps.store.transaction(async () => {
-          await lockTenant(scope);
-          const found = await lookUp(c);
+        await tenantTransaction(deps.store, c.get('scope'), async (scope) => {
+          const found = await lookUp(c, scope);
           const now = isoAt(deps.clock);
           await contacts.delete(scope, found.id);
           // Every child in one write, however many there are.

@@ -7,7 +7,7 @@ export type { Snapshot, SeedDocument } from './core/control/state.js';
 export type { VendorCoverage } from './core/control-plane.js';
 export { createApp, type AppOptions, type SandboxApp } from './app.js';
 export { SandboxClock, type Clock } from './core/clock.js';
-export type { Store } from './core/store.js';
+export type { Store, Tx } from './core/store.js';
 export { openStore } from './core/open-store.js';
 export { SqliteStore } from './core/sqlite-store.js';
 export { createLogger, type Logger, type LogLevel } from './core/logger.js';

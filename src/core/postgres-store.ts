@@ -275,15 +275,16 @@ export class PostgresStore implements Store {
 
   /** The handle `fn` of `transaction` and `rolledBack` is given: every statement on `tx`'s connection. */
   private handle(tx: OpenTx): Tx {
-    return {
+    const handle: Tx = {
       engine: this.engine,
       sql: this.sql,
       ...this.methods((sql, params, rowMode) => this.query(tx, sql, params, rowMode)),
       runDeferred: (sql, params = []) => this.runDeferredOn(tx, sql, params),
       writeRows: (table, columns, rows, upsert) => this.write(tx, table, columns, rows, upsert),
       lock: (key) => this.lock(tx, key),
-      savepoint: (fn, keep) => this.savepoint(tx, fn, keep),
+      savepoint: (fn, keep) => this.savepoint(tx, () => fn(handle), keep),
     };
+    return handle;
   }
 
   private async write(tx: OpenTx | undefined, table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], upsert?: Upsert): Promise<void> {
@@ -422,7 +423,7 @@ export class PostgresStore implements Store {
     return failed ? failed.error : error;
   }
 
-  private savepoint<T>(open: OpenTx, fn: (tx: Tx) => Awaitable<T>, keep = true): Promise<T> {
+  private savepoint<T>(open: OpenTx, fn: () => Awaitable<T>, keep = true): Promise<T> {
     // Inside the savepoint every statement is waited for, so a failure is undone by it, as it expects.
     const queues = open.queues;
     return inSavepoint(
@@ -430,7 +431,7 @@ export class PostgresStore implements Store {
       async () => {
         open.queues = false;
         try {
-          return await fn(this.handle(open));
+          return await fn();
         } finally {
           open.queues = queues;
         }

@@ -274,7 +274,7 @@ interface TableRows {
  * withheld secret belongs to a credential this sandbox holds. Throws INVALID_REQUEST naming each
  * problem by its path in the document; returns the rows to write.
  */
-async function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): Promise<TableRows[]> {
+async function checkSnapshot(ctx: ControlContext, snapshot: Snapshot, held: readonly string[]): Promise<TableRows[]> {
   const issues = new Issues();
   const vendors = new Map(ctx.vendors.map((v) => [v.name, v]));
   const knownVendors = `known: ${[...vendors.keys()].join(', ')}`;
@@ -302,7 +302,7 @@ async function checkSnapshot(ctx: ControlContext, snapshot: Snapshot): Promise<T
   }
 
   const { store } = ctx.deps;
-  const known = new Set(await recordTables(store));
+  const known = new Set(held);
   const shapes = new Map<string, z.ZodType>();
   for (const vendor of ctx.vendors) for (const [table, shape] of Object.entries(vendor.storedShapes ?? {})) shapes.set(table, shape);
   const missingSecrets: string[] = [];
@@ -413,10 +413,9 @@ async function deleteAll(tx: Tx, tables: readonly string[]): Promise<void> {
  * The first row a restore cannot write, found again row by row in a transaction that is rolled
  * back (only after a batched restore failed): the refusal names the row, as a row-by-row restore would.
  */
-async function firstBrokenRow(store: Store, tables: readonly TableRows[]): Promise<{ table: string; index: number | string; message: string }> {
-  const emptied = await recordTables(store);
+async function firstBrokenRow(store: Store, held: readonly string[], tables: readonly TableRows[]): Promise<{ table: string; index: number | string; message: string }> {
   return store.rolledBack(async (tx) => {
-    await deleteAll(tx, emptied);
+    await deleteAll(tx, held);
     for (const { table, columns, rows } of tables) {
       for (const [index, row] of rows.entries()) {
         // A savepoint per row: on PostgreSQL a failed statement spoils the transaction around it.
@@ -453,13 +452,14 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   // What was sent, now known valid: zod's copy has its objects' keys in schema order, and an
   // export must restore to the very same export.
   const snapshot = input as Snapshot;
-  const tables = await checkSnapshot(ctx, snapshot);
   const { store } = ctx.deps;
+  // The tables a snapshot holds, read once: checked against, emptied, and emptied again to find a broken row.
+  const held = await recordTables(store);
+  const tables = await checkSnapshot(ctx, snapshot, held);
   let rows = 0;
-  const emptied = await recordTables(store);
   try {
     await store.transaction(async (tx) => {
-      await deleteAll(tx, emptied);
+      await deleteAll(tx, held);
       for (const { table, columns, rows: tableRows } of tables) {
         // Rows of one table almost always share their columns: one batch per column set.
         for (const batch of batchesOf(tableRows)) await insertRows(tx, table, columns, batch);
@@ -469,7 +469,7 @@ export async function restoreSnapshot(ctx: ControlContext, input: unknown): Prom
   } catch (error) {
     // Two rows with one primary key and the like: the transaction rolled back, nothing changed.
     if (isConstraintViolation(error)) {
-      const { table, index, message } = await firstBrokenRow(store, tables);
+      const { table, index, message } = await firstBrokenRow(store, held, tables);
       throw controlError('INVALID_REQUEST', {
         message: `Snapshot table ${table} breaks a constraint: ${message}`,
         extra: { issues: [`tables.${table}.${index}: ${message}`] },

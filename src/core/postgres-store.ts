@@ -113,6 +113,28 @@ function corkTurn(client: Pg.PoolClient): void {
   process.nextTick(() => stream.uncork());
 }
 
+/**
+ * A pooled connection while it is checked out: `release` hands it back, dropped by the pool when
+ * `broken`. The server may end it meanwhile (an operator's pg_terminate_backend, a restart, a
+ * failover): the driver then fails its statement and also emits 'error' on the connection, which
+ * the pool listens for only while the connection is idle. Unheard, that event would end the
+ * process; here it marks the connection broken.
+ */
+function checkedOut(client: Pg.PoolClient): { broken: boolean; release(): void } {
+  const lost = () => {
+    held.broken = true;
+  };
+  const held = {
+    broken: false,
+    release() {
+      client.removeListener('error', lost);
+      client.release(held.broken);
+    },
+  };
+  client.on('error', lost);
+  return held;
+}
+
 /** A statement as pg sends it: named, so that each connection prepares it once. */
 interface Prepared {
   name: string;
@@ -357,21 +379,21 @@ export class PostgresStore implements Store {
    */
   private async withClient<T>(fn: (client: Pg.PoolClient, frame: (sql: string, values?: unknown[]) => Promise<void>) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    let broken = false;
+    const held = checkedOut(client);
     const frame = async (sql: string, values?: unknown[]) => {
       this.roundTrips += 1;
       corkTurn(client);
       try {
         await client.query(sql, values);
       } catch (error) {
-        broken = true;
+        held.broken = true;
         throw error;
       }
     };
     try {
       return await fn(client, frame);
     } finally {
-      client.release(broken);
+      held.release();
     }
   }
 
@@ -487,6 +509,7 @@ export class PostgresStore implements Store {
 
   async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {
     const client = await this.pool.connect();
+    const held = checkedOut(client);
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
@@ -508,7 +531,7 @@ export class PostgresStore implements Store {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
     } finally {
-      client.release();
+      held.release();
     }
   }
 

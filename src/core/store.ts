@@ -242,6 +242,20 @@ export function isConstraintViolation(error: unknown): boolean {
 }
 
 /**
+ * Whether a statement failed because its connection to the store was lost, whether or not the
+ * store answers again by now: the server ended it (an operator's pg_terminate_backend, a
+ * restart or failover: SQLSTATE class 08 and 57P01-57P03), or the socket broke or timed out
+ * under the driver. SQLite's store runs in this process and has no connection to lose.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code) || SOCKET_FAILURES.has(code))) return true;
+  // node-postgres's own words for a connection that ended or never came (they carry no code).
+  return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(message);
+}
+const SOCKET_FAILURES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
  * Whether the store answers right now (its `ping` succeeds): the one test of "the store is
  * unreachable" (refused, timed out, connection dropped), which GET /_sandbox/health answers and
  * which turns a failed control call into 503 STORE_UNAVAILABLE instead of a 500.

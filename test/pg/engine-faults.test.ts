@@ -1,4 +1,5 @@
 // Shared mode when PostgreSQL goes away: vendor calls fail fast in the vendor's envelope, control calls answer 503 STORE_UNAVAILABLE, health says so, and all recovers without a restart.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
 import { bulk as coraBulk, DEMO_KEY, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
@@ -80,6 +81,46 @@ describe.skipIf(!pgAvailable)('PostgreSQL down and back', () => {
     expect(cleared.body).toEqual({ deleted: 1 });
     expect(await storedPeople(sandbox)).toEqual([]);
     expect((await call(sandbox, '/_sandbox/faults')).body).toEqual({ faults: [] });
+  }, 60_000);
+
+  it('answers 503 STORE_UNAVAILABLE to a control call whose connection the server drops mid-call, the database still up, and the vendor’s 500 to a vendor call; neither writes', async () => {
+    expect((await call(sandbox, '/_sandbox/reset', { method: 'POST', ...json({}) })).status).toBe(200);
+    expect((await bulkCreate(sandbox, [person('kept')])).status).toBe(200);
+    // Another session holds the lock the call will wait for; the server then terminates the backend that waits (an operator's pg_terminate_backend, a failover).
+    const holder = new pg.Client({ connectionString: cluster.url('postgres') });
+    await holder.connect();
+    const dropWaiter = async () => {
+      for (let tries = 0; tries < 1_000; tries++) {
+        const { rows } = await holder.query("SELECT pg_terminate_backend(pid) AS done FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        if (rows.length > 0) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('the call never waited for the lock');
+    };
+    try {
+      // Control writes wait for the shared state's lock.
+      await holder.query("SELECT pg_advisory_lock(hashtextextended('sandbox:state', 0))");
+      const reset = call(sandbox, '/_sandbox/reset', { method: 'POST', ...json({ vendor: 'copper' }) });
+      await dropWaiter();
+      const refused = await reset;
+      expect(refused.status, refused.text).toBe(503);
+      expect(refused.body).toEqual({ error: { code: 'STORE_UNAVAILABLE', message: "The sandbox's store (postgres) is unreachable; retry when GET /_sandbox/health answers ok" } });
+      expect(refused.text).not.toMatch(/127\.0\.0\.1|sandbox@|terminat|administrator/i);
+      await holder.query("SELECT pg_advisory_unlock(hashtextextended('sandbox:state', 0))");
+
+      // A bulk request waits for its tenant's lock (the default namespace is '', the demo account copper_demo).
+      await holder.query("SELECT pg_advisory_lock(hashtextextended('tenant::copper_demo', 0))");
+      const create = bulkCreate(sandbox, [person('dropped')]);
+      await dropWaiter();
+      const failed = await create;
+      expect(failed.status, failed.text).toBe(500);
+      expect(failed.body).toEqual({ success: false, status: 500, message: 'Internal server error' });
+      await holder.query("SELECT pg_advisory_unlock(hashtextextended('tenant::copper_demo', 0))");
+    } finally {
+      await holder.end();
+    }
+    expect((await call(sandbox, '/_sandbox/health')).body).toEqual({ status: 'ok' });
+    expect((await storedPeople(sandbox)).map((p) => p.name)).toEqual(['kept']);
   }, 60_000);
 
   it('a replica starting on the database leaves a demo credential as an operator changed it', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHECK_TRANSACTIONS_ENV, numberPlaceholders, postgresDdl, PostgresStore } from '../../src/core/postgres-store.js';
 import { SqliteStore } from '../../src/core/sqlite-store.js';
-import { isConstraintViolation, type Store, type Tx } from '../../src/core/store.js';
+import { isConnectionLost, isConstraintViolation, type Store, type Tx } from '../../src/core/store.js';
 import { createTenantTable, TenantTable } from '../../src/core/tenant-table.js';
 import type { TenantScope } from '../../src/core/vendor.js';
 import { pgAvailable, usePgDatabase } from './database.js';
@@ -435,6 +435,33 @@ describe('PostgreSQL spelling', () => {
       expect(await stores[0]!.column('SELECT version FROM schema_migrations WHERE owner = ?', ['test'])).toEqual([1]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+});
+
+describe.skipIf(!pgAvailable)('a PostgreSQL connection the server ends while checked out', () => {
+  it('fails the transaction with an error isConnectionLost names, ends nothing else, and the next transaction runs on a new connection', async () => {
+    const store = await open('postgres');
+    try {
+      await store.run('CREATE TABLE kept (n INTEGER NOT NULL)');
+      // The server ends the transaction's own connection, as pg_terminate_backend from an operator would.
+      const ended = await store
+        .transaction(async (tx) => {
+          await tx.run('INSERT INTO kept (n) VALUES (1)');
+          await tx.value('SELECT pg_terminate_backend(pg_backend_pid())');
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(isConnectionLost(ended)).toBe(true);
+      // Still this process (Node would have ended on an unheard 'error' event) and the store serves; the insert was never committed.
+      expect(await store.transaction((tx) => tx.value('SELECT count(*) FROM kept'))).toBe(0);
+      const refused = await Promise.resolve(store.run('INSERT INTO kept (n) VALUES (NULL)')).catch((error: unknown) => error);
+      expect(isConstraintViolation(refused)).toBe(true);
+      expect(isConnectionLost(refused)).toBe(false);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -9,7 +9,7 @@ import { faultTargetProblem } from '../fault-targets.js';
 import { FaultAction, FaultMatch, StoredFault } from '../faults.js';
 import type { JournalFilter } from '../journal.js';
 import { routeInput } from '../router.js';
-import { storeAnswers, type Store } from '../store.js';
+import { isConnectionLost, storeAnswers, type Store } from '../store.js';
 import type { HttpMethod, RouteDef, SandboxContext } from '../vendor.js';
 import {
   applySeed,
@@ -175,13 +175,15 @@ export const CONTROL_TAGS: Record<string, string> = {
 
 /**
  * What a control call that failed with anything but a SandboxError stands for: 503 STORE_UNAVAILABLE
- * while the store does not answer (storeAnswers, health's own test); else nothing, and it stays the
- * 500 it is (a bug). The driver's error, which names the host and user, is never shown.
+ * when its connection to the store was lost (isConnectionLost: it did nothing, and a retry may
+ * succeed at once) or while the store does not answer (storeAnswers, health's own test); else
+ * nothing, and it stays the 500 it is (a bug). The driver's error, which names the host and user,
+ * is never shown.
  */
 export const explainControlFailure =
   (store: Pick<Store, 'ping' | 'engine'>) =>
-  async (): Promise<SandboxError | undefined> =>
-    (await storeAnswers(store)) ? undefined : storeUnavailable(store.engine);
+  async (thrown: unknown): Promise<SandboxError | undefined> =>
+    isConnectionLost(thrown) || !(await storeAnswers(store)) ? storeUnavailable(store.engine) : undefined;
 
 /**
  * The control reads that never touch the store, on either engine: they answer from this process's

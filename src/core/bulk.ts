@@ -44,6 +44,15 @@ export interface BulkEngine<Row, Parsed, Loaded, Element, Code extends string, W
   save(writes: Writes, ctx: BulkContext<Parsed>): Awaitable<void>;
   /** The element of a row a fault forced to fail with `code`, in the vendor's row-failure shape. */
   forced(row: BulkRow<Row>, code: Code, loaded: Loaded, ctx: BulkContext<Parsed>): Element;
+  /**
+   * Optional: every part of the tenant's state the rows may read or write, each named by a key
+   * (e.g. `email:a@example.com`, `person:42`, or one key for a counter every create moves). When
+   * given, the batch holds the tenant's lock shared and these keys alone: batches of one tenant
+   * whose keys differ run side by side on PostgreSQL, where otherwise they would take turns. It
+   * must name everything `load` reads that a concurrent batch could change, and everything
+   * `save` writes; a write of the whole tenant (`tenantTransaction`) still runs alone.
+   */
+  lockParts?(rows: readonly BulkRow<Row>[], ctx: BulkContext<Parsed>): readonly string[];
 }
 
 /** A bulk request's rows and failures, as the core's observers (metrics, coverage, logs) read them. */
@@ -85,7 +94,9 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
 ): Promise<RowOutcome<Element, Code>[]> {
   const run = async (tx: Tx): Promise<RowOutcome<Element, Code>[]> => {
     const ctx = { ...given, scope: inTx(given.scope, tx) };
-    await tx.lock(tenantLockKey(ctx.scope));
+    const parts = engine.lockParts?.(rows, ctx);
+    if (parts) await tx.lockParts(tenantLockKey(ctx.scope), parts.map((part) => JSON.stringify([ctx.scope.namespace, ctx.scope.tenant, part])));
+    else await tx.lock(tenantLockKey(ctx.scope));
     const loaded = await engine.load(rows, ctx);
     const free = forced?.size ? rows.filter((r) => !forced.has(r.index)) : rows;
     const { outcomes, writes } = engine.decide(free, loaded, ctx);

@@ -143,6 +143,10 @@ interface Prepared {
 
 /** A transaction's lock on a key (a tenant), held until it ends. */
 const TX_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0))';
+/** A transaction's shared lock on a key, held until it ends: with other shared holders, never with TX_LOCK's. */
+const TX_LOCK_SHARED = 'SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))';
+/** TX_LOCK on each key of a JSON array, in the order of their hashes (every transaction takes overlapping keys in one order). */
+const TX_LOCK_ALL = 'SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(value, 0) AS h FROM json_array_elements_text(?::json) ORDER BY h) k';
 
 /** The migrations of every owner are applied under this advisory lock: processes starting together take turns. */
 const MIGRATION_LOCK = 0x62756c6b; // 'bulk'
@@ -303,7 +307,12 @@ export class PostgresStore implements Store {
       ...this.methods((sql, params, rowMode) => this.query(tx, sql, params, rowMode)),
       runDeferred: (sql, params = []) => this.runDeferredOn(tx, sql, params),
       writeRows: (table, columns, rows, upsert) => this.write(tx, table, columns, rows, upsert),
-      lock: (key) => this.lock(tx, key),
+      lock: (key) => this.lock(tx, TX_LOCK, [key]),
+      lockParts: async (key, parts) => {
+        await this.lock(tx, TX_LOCK_SHARED, [key]);
+        // Checked as values, as `write` does: in JSON, a NUL would reach the server escaped, and fail there.
+        if (parts.length > 0) await this.lock(tx, TX_LOCK_ALL, [jsonParam(storable(parts) as string[])]);
+      },
       savepoint: (fn, keep) => this.savepoint(tx, () => fn(handle), keep),
     };
     return handle;
@@ -499,12 +508,12 @@ export class PostgresStore implements Store {
    * process on the database, until the transaction ends: what one process gets from running
    * requests one at a time.
    */
-  private async lock(tx: OpenTx, key: string): Promise<void> {
-    storable([key]);
+  private async lock(tx: OpenTx, sql: string, params: readonly string[]): Promise<void> {
+    storable(params);
     // Nothing reads the lock's answer: it goes ahead, with BEGIN and the transaction's next statement
     // (a failure to get it, e.g. its statement timeout, fails that statement).
-    if (tx.queues) this.sendAhead(tx, TX_LOCK, [key]);
-    else await this.exchange(tx, TX_LOCK, [key]);
+    if (tx.queues) this.sendAhead(tx, sql, params);
+    else await this.exchange(tx, sql, params);
   }
 
   async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {

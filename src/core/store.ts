@@ -130,6 +130,15 @@ export interface Tx extends Statements {
    */
   lock(key: string): Awaitable<void>;
   /**
+   * Holds `key` shared until the transaction ends: with other shared holders, never with a
+   * `lock` of it. Then holds each of `parts` (`lock`, as one statement, in one order every process
+   * uses, so two transactions naming the same parts never wait for each other crosswise). A write
+   * of some of a tenant's records takes the tenant shared and the records' keys: writes of
+   * different records run side by side, and a write of the whole tenant (`lock`) waits for them
+   * all and they for it. Travels as `lock` does; on SQLite it does nothing.
+   */
+  lockParts(key: string, parts: readonly string[]): Awaitable<void>;
+  /**
    * Runs `fn` in a savepoint of this transaction (`fn` is given the transaction). A throw undoes
    * `fn`'s writes only, and so does success unless `keep` (a dry run inside a transaction).
    */

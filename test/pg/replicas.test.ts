@@ -1,7 +1,7 @@
 // Shared mode: three sandbox processes on one PostgreSQL database are one sandbox, with requests spread round-robin over them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.js';
-import { bulkCreate } from '../../src/vendors/copper/copper.client.js';
+import { bulkCreate, bulkUpdate } from '../../src/vendors/copper/copper.client.js';
 import { bulk as coraBulk, getAccount, newAccount } from '../../src/vendors/cora/cora.client.js';
 import { bulk as mcBulk, contact, DEMO_TENANT } from '../../src/vendors/mailingcore/mailingcore.client.js';
 import { bulkById, getContact, token } from '../../src/vendors/propel/propel.client.js';
@@ -83,6 +83,31 @@ describe.skipIf(!pgAvailable)('three sandbox processes on one database', () => {
     // Exactly one request created each person; every other answered the email as taken.
     const created = responses.flatMap((r) => r.body).filter((row: { id?: number }) => typeof row.id === 'number');
     expect(created).toHaveLength(3);
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
+  });
+
+  it('Copper’s unique emails hold while concurrent bulk_updates move addresses between people and bulk_creates claim them, on different replicas', async () => {
+    await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'off' }) });
+    const email = (address: string) => [{ email: address, category: 'work' }];
+    const seeded = await bulkCreate(at(0), [{ name: 'M A', emails: email('move-a@example.com') }, { name: 'M B', emails: email('move-b@example.com') }]);
+    const [a, b] = seeded.body as Array<{ id: number }>;
+    // Updates of different people run side by side (each locks its person and the addresses it sends); every request sends one contested address.
+    const sends = Array.from({ length: 12 }, (_, i) => {
+      const replica = at(i);
+      if (i % 3 === 0) return bulkUpdate(replica, [{ id: a!.id, emails: email(i % 2 ? 'move-x@example.com' : 'move-b@example.com') }]);
+      if (i % 3 === 1) return bulkUpdate(replica, [{ id: b!.id, emails: email(i % 2 ? 'move-x@example.com' : 'move-a@example.com') }]);
+      return bulkCreate(replica, [{ name: `M C${i}`, emails: email(i % 2 ? 'Move-X@example.com' : 'move-a@example.com') }]);
+    });
+    expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(12).fill(200));
+    const people = (await stored(at(1), 'copper', 'copper_demo')).filter((p) => p.name.startsWith('M '));
+    const held = people.flatMap((p) => p.emails.map((e: { email: string }) => e.email.toLowerCase()));
+    // No address held twice, and the email index agrees with the people: each held address is refused to a newcomer, and a free one is not.
+    expect(new Set(held).size).toBe(held.length);
+    const probes = ['move-a@example.com', 'move-b@example.com', 'move-x@example.com'];
+    for (const address of probes) {
+      const probe = await bulkCreate(at(2), [{ name: 'probe', emails: email(address) }]);
+      expect(probe.body[0].success === false, `${address} held: ${held.includes(address)}`).toBe(held.includes(address));
+    }
     await call(at(0), '/_sandbox/rate-limits', { method: 'PUT', ...json({ mode: 'vendor' }) });
   });
 

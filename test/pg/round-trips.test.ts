@@ -22,6 +22,9 @@ const JOURNAL = 'INSERT INTO "sandbox_journal" ("id", "ti';
 /** BEGIN and a transaction's lock on a key, sent ahead of the statement the transaction waits for. */
 const BEGIN = 'BEGIN';
 const LOCK = 'SELECT pg_advisory_xact_lock(hashtextext';
+/** The account held shared, then the parts of it a Copper batch names (core/bulk.ts, BulkEngine.lockParts). */
+const LOCK_SHARED = 'SELECT pg_advisory_xact_lock_shared(hash';
+const LOCK_PARTS = 'SELECT count(pg_advisory_xact_lock(h)) F';
 
 describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () => {
   let sandbox: Sandbox;
@@ -179,27 +182,27 @@ describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () 
     const create = await statementsOf(() => bulkCreate(sandbox, Array.from({ length: 10 }, (_, i) => person(i + 1))), ok(10), Infinity);
     expect(heads(create)).toEqual([
       [STATE],
-      // BEGIN, the account's lock, and one read: who holds the batch's emails and the account's last id.
-      [BEGIN, LOCK, "SELECT 'email' AS source, person_id AS n"],
+      // BEGIN, the account's lock (shared) and its parts' (the id sequence and the emails sent), and one read: who holds the batch's emails and the account's last id.
+      [BEGIN, LOCK_SHARED, LOCK_PARTS, "SELECT 'email' AS source, person_id AS n"],
       // The id sequence moved past the new people, the people, their emails, and COMMIT.
       ['INSERT INTO "copper_id_sequences" ("name', 'INSERT INTO "copper_people" ("namespace"', 'INSERT INTO "copper_person_emails" ("nam', 'COMMIT'],
       [JOURNAL],
     ]);
     expect(create.writes).toBe(4);
-    expect(create.statements[3]).toMatch(/^SELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE .*\nUNION ALL\nSELECT 'last_id' AS source, last_id AS n, NULL AS t FROM copper_id_sequences WHERE .*\$\d+.*$/s);
+    expect(create.statements[4]).toMatch(/^SELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE .*\nUNION ALL\nSELECT 'last_id' AS source, last_id AS n, NULL AS t FROM copper_id_sequences WHERE .*\$\d+.*$/s);
     const ids = (await bulkCreate(sandbox, [person(20), person(21)])).body.map((p: { id: number }) => p.id);
     const changes = ids.map((id: number, i: number) => ({ id, title: 'Buyer', emails: [{ email: `rt${20 + i}@example.com`, category: 'work' }] }));
     const update = await statementsOf(() => bulkUpdate(sandbox, changes), ok(2), Infinity);
     expect(heads(update)).toEqual([
       [STATE],
-      // BEGIN, the account's lock, and one read: the people named and who holds the batch's emails.
-      [BEGIN, LOCK, "SELECT 'person' AS source, id AS n, data"],
+      // BEGIN, the account's lock (shared) and its parts' (the people named and the emails sent), and one read: the people named and who holds the batch's emails.
+      [BEGIN, LOCK_SHARED, LOCK_PARTS, "SELECT 'person' AS source, id AS n, data"],
       // The updated people's old emails out of the index (nobody reads the count), the people, their emails, and COMMIT.
       ['DELETE FROM "copper_person_emails" WHERE', 'INSERT INTO "copper_people" ("namespace"', 'INSERT INTO "copper_person_emails" ("nam', 'COMMIT'],
       [JOURNAL],
     ]);
     expect(update.writes).toBe(4);
-    expect(update.statements[3]).toMatch(/^SELECT 'person' AS source, id AS n, data AS t FROM copper_people WHERE .*\nUNION ALL\nSELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE .*$/s);
+    expect(update.statements[4]).toMatch(/^SELECT 'person' AS source, id AS n, data AS t FROM copper_people WHERE .*\nUNION ALL\nSELECT 'email' AS source, person_id AS n, email AS t FROM copper_person_emails WHERE .*$/s);
   });
 
   it('is 5 round trips for a MailingCore bulk import of 20 contacts and of 1000, with rate limits off', async () => {

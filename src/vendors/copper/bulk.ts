@@ -43,6 +43,17 @@ function emailKeysOf(row: unknown): string[] {
   return row.emails.flatMap((e) => (isPlainObject(e) && typeof e.email === 'string' ? [emailKey(e.email)] : []));
 }
 
+/** The people a batch names (updates) and every email it sends, lowercased, each once. */
+function keysOf(rows: readonly BulkRow<unknown>[], mode: BatchMode): { ids: number[]; emails: string[] } {
+  const ids = new Set<number>();
+  const emails = new Set<string>();
+  for (const { row } of rows) {
+    if (mode === 'update' && isPlainObject(row) && Number.isSafeInteger(row.id)) ids.add(row.id as number);
+    for (const key of emailKeysOf(row)) emails.add(key);
+  }
+  return { ids: [...ids], emails: [...emails] };
+}
+
 /**
  * Processes the objects in request order. Each either fails alone with Copper's failure
  * element or succeeds; later objects see the earlier successes (an email one frees, another
@@ -53,14 +64,17 @@ function emailKeysOf(row: unknown): string[] {
 export function copperBulkEngine(people: CopperPeople, defaults: PersonDefaults): CopperBulkEngine {
   return {
     async load(rows, { scope, parsed }) {
-      const ids = new Set<number>();
-      const emails = new Set<string>();
-      for (const { row } of rows) {
-        if (parsed.mode === 'update' && isPlainObject(row) && Number.isSafeInteger(row.id)) ids.add(row.id as number);
-        for (const key of emailKeysOf(row)) emails.add(key);
-      }
+      const { ids, emails } = keysOf(rows, parsed.mode);
       // One query, whatever the batch size: the named people, the emails' holders, the id sequence (creates).
-      return people.readBatch(scope, { ids: [...ids], emails: [...emails], lastId: parsed.mode === 'create' });
+      return people.readBatch(scope, { ids, emails, lastId: parsed.mode === 'create' });
+    },
+    // What a batch reads and writes: the people it updates, every email it sends (their holders),
+    // and for creates the account's id sequence. The emails an update takes off a person need no
+    // key: only a batch holding that person's key changes them. So updates of different people,
+    // and creates beside updates, run side by side; creates take turns on the sequence.
+    lockParts(rows, { parsed }) {
+      const { ids, emails } = keysOf(rows, parsed.mode);
+      return [...(parsed.mode === 'create' ? ['ids'] : []), ...ids.map((id) => `person:${id}`), ...emails.map((email) => `email:${email}`)];
     },
     decide(rows, loaded, ctx) {
       return decideBatch(rows, loaded, ctx.parsed.mode, Math.floor(ctx.now / 1000), defaults);

@@ -48,7 +48,8 @@ export interface BulkEngine<Row, Parsed, Loaded, Element, Code extends string, W
    * Optional: every part of the tenant's state the rows may read or write, each named by a key
    * (e.g. `email:a@example.com`, `person:42`, or one key for a counter every create moves). When
    * given, the batch holds the tenant's lock shared and these keys alone: batches of one tenant
-   * whose keys differ run side by side on PostgreSQL, where otherwise they would take turns. It
+   * whose keys differ run side by side on PostgreSQL, where otherwise they would take turns (up
+   * to MAX_LOCK_PARTS keys; a batch naming more takes the whole tenant's lock). It
    * must name everything `load` reads that a concurrent batch could change, and everything
    * `save` writes; a write of the whole tenant (`tenantTransaction`) still runs alone.
    */
@@ -64,6 +65,14 @@ export interface BulkTally {
 
 /** The lock every write of one tenant's records takes, in a bulk request or not. */
 const tenantLockKey = (scope: TenantScope): string => `tenant:${scope.namespace}:${scope.tenant}`;
+
+/**
+ * The most parts a batch locks one by one (`BulkEngine.lockParts`); one that names more takes the
+ * whole tenant's lock. PostgreSQL's lock table is shared by every connection and bounded (64 locks
+ * a connection by default): a batch of many parts from many connections would fill it, and every
+ * transaction would then fail.
+ */
+export const MAX_LOCK_PARTS = 64;
 
 /** `scope` with its statements in `tx`. */
 const inTx = (scope: TenantScope, tx: Tx): TenantScope => ({ namespace: scope.namespace, tenant: scope.tenant, tx });
@@ -95,7 +104,7 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
   const run = async (tx: Tx): Promise<RowOutcome<Element, Code>[]> => {
     const ctx = { ...given, scope: inTx(given.scope, tx) };
     const parts = engine.lockParts?.(rows, ctx);
-    if (parts) await tx.lockParts(tenantLockKey(ctx.scope), parts.map((part) => JSON.stringify([ctx.scope.namespace, ctx.scope.tenant, part])));
+    if (parts && parts.length <= MAX_LOCK_PARTS) await tx.lockParts(tenantLockKey(ctx.scope), parts.map((part) => JSON.stringify([ctx.scope.namespace, ctx.scope.tenant, part])));
     else await tx.lock(tenantLockKey(ctx.scope));
     const loaded = await engine.load(rows, ctx);
     const free = forced?.size ? rows.filter((r) => !forced.has(r.index)) : rows;

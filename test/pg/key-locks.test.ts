@@ -1,6 +1,7 @@
 // Locks on parts of a tenant (Tx.lockParts, BulkEngine.lockParts): writes of different records of one tenant run side by side on PostgreSQL; writes of the same record, and writes of the whole tenant, take turns.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LOCK_PARTS } from '../../src/core/bulk.js';
 import { PostgresStore } from '../../src/core/postgres-store.js';
 import type { Tx } from '../../src/core/store.js';
 import { bulkCreate, bulkUpdate, copper, storedPeople } from '../../src/vendors/copper/copper.client.js';
@@ -166,6 +167,20 @@ describe.skipIf(!pgAvailable)('Copper batches lock the people and emails they na
       ['bob', 'Ops'],
       ['cat', null],
     ]);
+  });
+
+  it('takes the whole account’s lock for a batch naming more parts than a transaction may hold (PostgreSQL’s lock table is shared and bounded)', async () => {
+    const many = { name: 'eve', emails: Array.from({ length: MAX_LOCK_PARTS }, (_, i) => ({ email: `eve${i}@example.com`, category: 'work' })) };
+    // A batch in flight holds the account shared: a batch of few parts goes on beside it, one of too many waits for the whole account.
+    await observer.holdShared('tenant::copper_demo');
+    expect((await bulkCreate(sandbox, [person('fay')])).status).toBe(200);
+    const create = bulkCreate(sandbox, [many]);
+    await observer.waiters(1);
+    expect(await settled(create)).toBe(false);
+    await observer.releaseShared('tenant::copper_demo');
+    const created = await create;
+    expect(created.status, created.text).toBe(200);
+    expect(created.body[0].emails).toHaveLength(MAX_LOCK_PARTS);
   });
 
   it('makes creates take turns on the account’s id sequence, and a delete of a person (the whole account) wait for a batch in flight', async () => {

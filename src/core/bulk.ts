@@ -103,7 +103,8 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
 ): Promise<RowOutcome<Element, Code>[]> {
   const run = async (tx: Tx): Promise<RowOutcome<Element, Code>[]> => {
     const ctx = { ...given, scope: inTx(given.scope, tx) };
-    const parts = engine.lockParts?.(rows, ctx);
+    // SQLite runs one transaction at a time and locks nothing: the parts are not worth naming there.
+    const parts = tx.engine === 'postgres' ? engine.lockParts?.(rows, ctx) : undefined;
     if (parts && parts.length <= MAX_LOCK_PARTS) await tx.lockParts(tenantLockKey(ctx.scope), parts.map((part) => JSON.stringify([ctx.scope.namespace, ctx.scope.tenant, part])));
     else await tx.lock(tenantLockKey(ctx.scope));
     const loaded = await engine.load(rows, ctx);

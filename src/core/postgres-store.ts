@@ -504,9 +504,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Serialises the transactions that take the same `key` (a tenant's writes), across every
-   * process on the database, until the transaction ends: what one process gets from running
-   * requests one at a time.
+   * Takes a lock held until the transaction ends (`sql`: TX_LOCK, TX_LOCK_SHARED or TX_LOCK_ALL),
+   * across every process on the database: transactions that take the same key (a tenant's writes,
+   * or the same part of it) run one after the other, as one process runs requests.
    */
   private async lock(tx: OpenTx, sql: string, params: readonly string[]): Promise<void> {
     storable(params);

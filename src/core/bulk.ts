@@ -49,7 +49,7 @@ export interface BulkEngine<Row, Parsed, Loaded, Element, Code extends string, W
    * (e.g. `email:a@example.com`, `person:42`, or one key for a counter every create moves). When
    * given, the batch holds the tenant's lock shared and these keys alone: batches of one tenant
    * whose keys differ run side by side on PostgreSQL, where otherwise they would take turns (up
-   * to MAX_LOCK_PARTS keys; a batch naming more takes the whole tenant's lock). It
+   * to its MAX_LOCK_PARTS keys; a batch naming more takes the whole tenant's lock). It
    * must name everything `load` reads that a concurrent batch could change, and everything
    * `save` writes; a write of the whole tenant (`tenantTransaction`) still runs alone.
    */
@@ -65,14 +65,6 @@ export interface BulkTally {
 
 /** The lock every write of one tenant's records takes, in a bulk request or not. */
 const tenantLockKey = (scope: TenantScope): string => `tenant:${scope.namespace}:${scope.tenant}`;
-
-/**
- * The most parts a batch locks one by one (`BulkEngine.lockParts`); one that names more takes the
- * whole tenant's lock. PostgreSQL's lock table is shared by every connection and bounded (64 locks
- * a connection by default): a batch of many parts from many connections would fill it, and every
- * transaction would then fail.
- */
-export const MAX_LOCK_PARTS = 64;
 
 /** `scope` with its statements in `tx`. */
 const inTx = (scope: TenantScope, tx: Tx): TenantScope => ({ namespace: scope.namespace, tenant: scope.tenant, tx });
@@ -103,9 +95,10 @@ export async function runBulk<Row, Parsed, Loaded, Element, Code extends string,
 ): Promise<RowOutcome<Element, Code>[]> {
   const run = async (tx: Tx): Promise<RowOutcome<Element, Code>[]> => {
     const ctx = { ...given, scope: inTx(given.scope, tx) };
-    // SQLite runs one transaction at a time and locks nothing: the parts are not worth naming there.
-    const parts = tx.engine === 'postgres' ? engine.lockParts?.(rows, ctx) : undefined;
-    if (parts && parts.length <= MAX_LOCK_PARTS) await tx.lockParts(tenantLockKey(ctx.scope), parts.map((part) => JSON.stringify([ctx.scope.namespace, ctx.scope.tenant, part])));
+    const { namespace, tenant } = ctx.scope;
+    // Asked for only where parts are locked (PostgreSQL), each part named within its tenant.
+    const partsOf = () => engine.lockParts!(rows, ctx).map((part) => JSON.stringify([namespace, tenant, part]));
+    if (engine.lockParts) await tx.lockParts(tenantLockKey(ctx.scope), partsOf);
     else await tx.lock(tenantLockKey(ctx.scope));
     const loaded = await engine.load(rows, ctx);
     const free = forced?.size ? rows.filter((r) => !forced.has(r.index)) : rows;

@@ -113,28 +113,6 @@ function corkTurn(client: Pg.PoolClient): void {
   process.nextTick(() => stream.uncork());
 }
 
-/**
- * A pooled connection while it is checked out: `release` hands it back, dropped by the pool when
- * `broken`. The server may end it meanwhile (an operator's pg_terminate_backend, a restart, a
- * failover): the driver then fails its statement and also emits 'error' on the connection, which
- * the pool listens for only while the connection is idle. Unheard, that event would end the
- * process; here it marks the connection broken.
- */
-function checkedOut(client: Pg.PoolClient): { broken: boolean; release(): void } {
-  const lost = () => {
-    held.broken = true;
-  };
-  const held = {
-    broken: false,
-    release() {
-      client.removeListener('error', lost);
-      client.release(held.broken);
-    },
-  };
-  client.on('error', lost);
-  return held;
-}
-
 /** A statement as pg sends it: named, so that each connection prepares it once. */
 interface Prepared {
   name: string;
@@ -147,6 +125,14 @@ const TX_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0))';
 const TX_LOCK_SHARED = 'SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))';
 /** TX_LOCK on each key of a JSON array, in the order of their hashes (every transaction takes overlapping keys in one order). */
 const TX_LOCK_ALL = 'SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(value, 0) AS h FROM json_array_elements_text(?::json) ORDER BY h) k';
+
+/**
+ * The most parts a transaction locks one by one (`Tx.lockParts`); one that names more takes the
+ * whole key's lock. PostgreSQL's lock table is shared by every connection and bounded (64 locks a
+ * connection by default): many parts from many connections would fill it, and every transaction
+ * would then fail.
+ */
+export const MAX_LOCK_PARTS = 64;
 
 /** The migrations of every owner are applied under this advisory lock: processes starting together take turns. */
 const MIGRATION_LOCK = 0x62756c6b; // 'bulk'
@@ -308,7 +294,9 @@ export class PostgresStore implements Store {
       runDeferred: (sql, params = []) => this.runDeferredOn(tx, sql, params),
       writeRows: (table, columns, rows, upsert) => this.write(tx, table, columns, rows, upsert),
       lock: (key) => this.lock(tx, TX_LOCK, [key]),
-      lockParts: async (key, parts) => {
+      lockParts: async (key, partsOf) => {
+        const parts = partsOf();
+        if (parts.length > MAX_LOCK_PARTS) return this.lock(tx, TX_LOCK, [key]);
         await this.lock(tx, TX_LOCK_SHARED, [key]);
         // Checked as values, as `write` does: in JSON, a NUL would reach the server escaped, and fail there.
         if (parts.length > 0) await this.lock(tx, TX_LOCK_ALL, [jsonParam(storable(parts) as string[])]);
@@ -388,21 +376,30 @@ export class PostgresStore implements Store {
    */
   private async withClient<T>(fn: (client: Pg.PoolClient, frame: (sql: string, values?: unknown[]) => Promise<void>) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const held = checkedOut(client);
+    let broken = false;
+    // The server may end the connection meanwhile (an operator's pg_terminate_backend, a restart, a
+    // failover): the driver then fails its statement and also emits 'error' on the connection,
+    // which the pool listens for only while the connection is idle. Unheard, that event would end
+    // the process; here it marks the connection broken, for the pool to drop.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
     const frame = async (sql: string, values?: unknown[]) => {
       this.roundTrips += 1;
       corkTurn(client);
       try {
         await client.query(sql, values);
       } catch (error) {
-        held.broken = true;
+        broken = true;
         throw error;
       }
     };
     try {
       return await fn(client, frame);
     } finally {
-      held.release();
+      client.removeListener('error', lost);
+      client.release(broken);
     }
   }
 
@@ -517,9 +514,7 @@ export class PostgresStore implements Store {
   }
 
   async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {
-    const client = await this.pool.connect();
-    const held = checkedOut(client);
-    try {
+    await this.withClient(async (client) => {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
         await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (owner TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (owner, version))');
@@ -539,9 +534,7 @@ export class PostgresStore implements Store {
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
-    } finally {
-      held.release();
-    }
+    });
   }
 
   async tableNames(): Promise<string[]> {

@@ -156,6 +156,7 @@ export class SqliteStore implements Store, Tx {
 
   /** Nothing to hold: the writer lock runs this process's transactions one at a time, and one process owns the file. */
   lock(): void {}
+  /** Nothing to hold either, so the parts are never asked for. */
   lockParts(): void {}
 
   /** One process owns a SQLite file's sandbox: its holders take turns in this process. */

@@ -131,13 +131,15 @@ export interface Tx extends Statements {
   lock(key: string): Awaitable<void>;
   /**
    * Holds `key` shared until the transaction ends: with other shared holders, never with a
-   * `lock` of it. Then holds each of `parts` (`lock`, as one statement, in one order every process
-   * uses, so two transactions naming the same parts never wait for each other crosswise). A write
-   * of some of a tenant's records takes the tenant shared and the records' keys: writes of
+   * `lock` of it. Then holds each of `parts()` (`lock`, as one statement, in one order every
+   * process uses, so two transactions naming the same parts never wait for each other crosswise).
+   * A write of some of a tenant's records takes the tenant shared and the records' keys: writes of
    * different records run side by side, and a write of the whole tenant (`lock`) waits for them
-   * all and they for it. Travels as `lock` does; on SQLite it does nothing.
+   * all and they for it. More parts than the engine can hold at once take `lock(key)` instead
+   * (PostgreSQL: MAX_LOCK_PARTS). Travels as `lock` does; on SQLite, which runs one transaction
+   * at a time, it does nothing and never asks for the parts.
    */
-  lockParts(key: string, parts: readonly string[]): Awaitable<void>;
+  lockParts(key: string, parts: () => readonly string[]): Awaitable<void>;
   /**
    * Runs `fn` in a savepoint of this transaction (`fn` is given the transaction). A throw undoes
    * `fn`'s writes only, and so does success unless `keep` (a dry run inside a transaction).

@@ -1,8 +1,7 @@
 // Locks on parts of a tenant (Tx.lockParts, BulkEngine.lockParts): writes of different records of one tenant run side by side on PostgreSQL; writes of the same record, and writes of the whole tenant, take turns.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_LOCK_PARTS } from '../../src/core/bulk.js';
-import { PostgresStore } from '../../src/core/postgres-store.js';
+import { MAX_LOCK_PARTS, PostgresStore } from '../../src/core/postgres-store.js';
 import type { Tx } from '../../src/core/store.js';
 import { bulkCreate, bulkUpdate, copper, storedPeople } from '../../src/vendors/copper/copper.client.js';
 import type { Sandbox } from '../../src/sandbox.js';
@@ -71,12 +70,12 @@ describe.skipIf(!pgAvailable)('Tx.lockParts on PostgreSQL', () => {
 
   it('runs transactions on different parts side by side, and makes one on a held part, or on the whole key, wait until it ends', async () => {
     let end!: () => void;
-    const first = holding((tx) => tx.lockParts('tenant', ['a', 'b']), new Promise((resolve) => (end = resolve)));
+    const first = holding((tx) => tx.lockParts('tenant', () => ['a', 'b']), new Promise((resolve) => (end = resolve)));
     await observer.waiters(0);
     // Another part of the same key: not held, so it runs now.
-    await expect(holding((tx) => tx.lockParts('tenant', ['c', 'd']))).resolves.toBe('done');
+    await expect(holding((tx) => tx.lockParts('tenant', () => ['c', 'd']))).resolves.toBe('done');
     // A part the first holds, named among others: waits. So does the whole key.
-    const overlapping = holding((tx) => tx.lockParts('tenant', ['z', 'b']));
+    const overlapping = holding((tx) => tx.lockParts('tenant', () => ['z', 'b']));
     const whole = holding((tx) => tx.lock('tenant'));
     await observer.waiters(2);
     expect(await settled(overlapping)).toBe(false);
@@ -91,7 +90,7 @@ describe.skipIf(!pgAvailable)('Tx.lockParts on PostgreSQL', () => {
     const parts = Array.from({ length: 12 }, (_, i) => `p${i}`);
     const runs = Array.from({ length: 16 }, (_, i) => {
       const named = i % 2 === 0 ? [...parts] : [...parts].reverse();
-      return holding(async (tx) => tx.lockParts('crosswise', named.slice(i % 3)));
+      return holding(async (tx) => tx.lockParts('crosswise', () => named.slice(i % 3)));
     });
     // A deadlock would fail one of them (PostgreSQL detects it after deadlock_timeout): all commit.
     await expect(Promise.all(runs)).resolves.toEqual(runs.map(() => 'done'));
@@ -99,14 +98,14 @@ describe.skipIf(!pgAvailable)('Tx.lockParts on PostgreSQL', () => {
 
   it('waits while the whole key is held, and holds it shared: a whole-key lock waits for it, other parts do not', async () => {
     await observer.hold('tenant');
-    const parts = holding((tx) => tx.lockParts('tenant', ['a']));
+    const parts = holding((tx) => tx.lockParts('tenant', () => ['a']));
     await observer.waiters(1);
     expect(await settled(parts)).toBe(false);
     await observer.release('tenant');
     await expect(parts).resolves.toBe('done');
 
     await observer.holdShared('tenant');
-    await expect(holding((tx) => tx.lockParts('tenant', ['a']))).resolves.toBe('done');
+    await expect(holding((tx) => tx.lockParts('tenant', () => ['a']))).resolves.toBe('done');
     const whole = holding((tx) => tx.lock('tenant'));
     await observer.waiters(1);
     expect(await settled(whole)).toBe(false);

@@ -17,7 +17,7 @@ import { buildDocument } from './core/openapi.js';
 import { RateLimits, type RateLimitMode } from './core/rate-limit.js';
 import { createVendorRouter } from './core/router.js';
 import { SharedCoverage, SharedJournal, SharedState } from './core/shared-state.js';
-import { JOURNAL_BYTE_BUDGET } from './core/journal.js';
+import { JOURNAL_BYTE_BUDGET, type JournalRedaction } from './core/journal.js';
 import type { Store } from './core/store.js';
 import type { CoreDeps, SandboxEnv, VendorInstance, VendorModule } from './core/vendor.js';
 import { createDashboardRouter, DASHBOARD_PATH } from './ui/dashboard.js';
@@ -77,7 +77,11 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
   await deps.credentials.refresh();
 
   const secrets = () => deps.credentials.secrets();
-  const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes, secrets);
+  const redaction: JournalRedaction = {
+    secrets,
+    shownResponseFields: new Map(vendors.filter((v) => v.shownResponseFields).map((v) => [v.name, new Set(v.shownResponseFields)])),
+  };
+  const plane = new ControlPlane(clock, options.journalCapacity, options.journalBytes, redaction);
   // Shared mode: the clock, faults and rate limits are the database's, for every process on it.
   const shared = deps.store.engine === 'postgres' ? new SharedState(deps.store, { clock, faults: plane.faults, rateLimits: deps.rateLimits, credentials: deps.credentials }) : undefined;
   if (shared) {
@@ -89,7 +93,7 @@ export async function createApp(options: AppOptions): Promise<SandboxApp> {
     );
     await shared.start();
     plane.shared = shared;
-    plane.journal = new SharedJournal(deps.store, plane.journal.capacity, options.journalBytes ?? JOURNAL_BYTE_BUDGET, secrets);
+    plane.journal = new SharedJournal(deps.store, plane.journal.capacity, options.journalBytes ?? JOURNAL_BYTE_BUDGET, redaction);
     plane.coverage = new SharedCoverage(deps.store);
   }
   const requestIds = assignRequestIds(() => plane.journal.reserveId()) as MiddlewareHandler;

@@ -5,7 +5,7 @@ import { parseJsonBody, readRawBody } from './body.js';
 import { DROPPED_HEADER, droppedResponse, socketOf } from './connection.js';
 import { CoverageCounts, type CoverageApi } from './coverage.js';
 import { drawFaultDelay, Faults, NOT_JSON, type Fault, type FaultRequest, type FaultStage } from './faults.js';
-import { JOURNAL_BYTE_BUDGET, Journal, RawBody, type JournalApi } from './journal.js';
+import { JOURNAL_BYTE_BUDGET, Journal, RawBody, REDACT_BY_NAME_ONLY, type JournalApi, type JournalRedaction } from './journal.js';
 import { Metrics } from './metrics.js';
 import type { SharedState } from './shared-state.js';
 import { redactHeaders, redactTarget, SecretSet } from './redact.js';
@@ -28,10 +28,10 @@ export class ControlPlane {
     private readonly clock: Clock,
     journalCapacity = 10_000,
     journalBytes = JOURNAL_BYTE_BUDGET,
-    /** The credential secrets the journal redacts by value (Credentials.secrets). */
-    private readonly secrets: () => SecretSet = () => SecretSet.EMPTY,
+    /** How the journal redacts: the credential secrets (Credentials.secrets) and the vendors' shown response fields. */
+    private readonly redaction: JournalRedaction = REDACT_BY_NAME_ONLY,
   ) {
-    this.journal = new Journal(journalCapacity, journalBytes, secrets);
+    this.journal = new Journal(journalCapacity, journalBytes, redaction);
   }
 
   /**
@@ -114,7 +114,7 @@ export class ControlPlane {
         namespace: c.get('namespace'),
         tenant: c.get('tenant') ?? null,
         method: c.req.method,
-        path: journaledPath(vendorPathWithQuery(c).vendorPath, plane.secrets()),
+        path: journaledPath(vendorPathWithQuery(c).vendorPath, plane.redaction.secrets()),
         operationId: c.get('route')?.operationId ?? null,
         requestHeaders: redactHeaders(c.req.raw.headers),
         requestBody,

@@ -1,5 +1,5 @@
 // The request journal: every vendor request and response, secrets redacted, bounded, newest first.
-import { describeBody, redactHeaders, redactTarget, redactValue, SecretSet } from './redact.js';
+import { describeBody, redactHeaders, redactTarget, redactValue, SecretSet, type ShownNames } from './redact.js';
 
 export interface JournalEntry {
   id: number;
@@ -66,8 +66,8 @@ export class RawBody {
   }
 
   /** The body parsed and redacted (see core/redact.ts describeBody). */
-  describe(secrets: SecretSet = SecretSet.EMPTY): unknown {
-    return describeBody(this.text(), this.contentType, secrets);
+  describe(secrets: SecretSet = SecretSet.EMPTY, shown?: ShownNames): unknown {
+    return describeBody(this.text(), this.contentType, secrets, shown);
   }
 
   text(): string {
@@ -91,12 +91,25 @@ export const entrySize = (e: JournalEntry): number =>
   (e.responseBody instanceof RawBody ? e.responseBody.size : 0);
 
 /**
+ * How a journal redacts its entries: by the credential secrets known now, and by name, but for
+ * the fields each vendor's answers show as they are (VendorModule.shownResponseFields).
+ */
+export interface JournalRedaction {
+  secrets(): SecretSet;
+  /** By vendor name: the response fields shown as they are. Never a request's: a client may send anything under any name. */
+  shownResponseFields?: ReadonlyMap<string, ShownNames>;
+}
+
+/** No known secrets, no shown fields: what a journal of its own (a test's) redacts by. */
+export const REDACT_BY_NAME_ONLY: JournalRedaction = { secrets: () => SecretSet.EMPTY };
+
+/**
  * The entry as readers see it: bodies parsed, and everything a client sent or got redacted by
  * name and by the secrets known now. Entries restored from a snapshot hold plain values; they
  * go through the same redaction.
  */
-export function described(e: JournalEntry, secrets: SecretSet): JournalEntry {
-  const body = (b: unknown) => (b instanceof RawBody ? b.describe(secrets) : redactValue(b, secrets));
+export function described(e: JournalEntry, secrets: SecretSet, shownInResponse?: ShownNames): JournalEntry {
+  const body = (b: unknown, shown?: ShownNames) => (b instanceof RawBody ? b.describe(secrets, shown) : redactValue(b, secrets, shown));
   return {
     ...e,
     namespace: secrets.redact(e.namespace),
@@ -105,7 +118,7 @@ export function described(e: JournalEntry, secrets: SecretSet): JournalEntry {
     requestHeaders: redactHeaders(e.requestHeaders, secrets),
     requestBody: body(e.requestBody),
     responseHeaders: redactHeaders(e.responseHeaders, secrets),
-    responseBody: body(e.responseBody),
+    responseBody: body(e.responseBody, shownInResponse),
   };
 }
 
@@ -146,8 +159,8 @@ export class Journal implements JournalApi {
   constructor(
     public capacity = 10_000,
     public byteBudget = JOURNAL_BYTE_BUDGET,
-    /** The credential secrets to redact by value when entries are read. */
-    private readonly secrets: () => SecretSet = () => SecretSet.EMPTY,
+    /** How entries are redacted when read. */
+    private readonly redaction: JournalRedaction = REDACT_BY_NAME_ONLY,
   ) {}
 
   /**
@@ -185,12 +198,12 @@ export class Journal implements JournalApi {
   list(filter: JournalFilter = {}): JournalEntry[] {
     const since = filter.since === undefined ? undefined : Date.parse(filter.since);
     const limit = filter.limit ?? 100;
-    const secrets = this.secrets();
+    const secrets = this.redaction.secrets();
     const out: JournalEntry[] = [];
     const start = Math.max(0, this.entries.length - this.capacity);
     for (let i = this.entries.length - 1; i >= start && out.length < limit; i--) {
       const e = this.entries[i]!;
-      if (matches(e, filter, since)) out.push(described(e, secrets));
+      if (matches(e, filter, since)) out.push(described(e, secrets, this.redaction.shownResponseFields?.get(e.vendor)));
     }
     return out;
   }
@@ -217,8 +230,8 @@ export class Journal implements JournalApi {
 
   /** Everything kept, oldest first (for snapshots). */
   all(): JournalEntry[] {
-    const secrets = this.secrets();
-    return this.entries.slice(-this.capacity).map((e) => described(e, secrets));
+    const secrets = this.redaction.secrets();
+    return this.entries.slice(-this.capacity).map((e) => described(e, secrets, this.redaction.shownResponseFields?.get(e.vendor)));
   }
 
   restore(entries: JournalEntry[]): void {

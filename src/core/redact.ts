@@ -123,11 +123,18 @@ export function redactTarget(target: string, secrets: SecretSet = SecretSet.EMPT
 }
 
 /**
- * A copy of a JSON-like value with credential-named fields (at any depth; arrays take the name
- * of their field) and known secrets replaced. Walks with an explicit stack, so no input can
- * overflow the call stack.
+ * Field names shown as they are although they read like a credential's: a vendor's own answer
+ * fields that hold none (Propel's `key`, a contact's lookup value). Matched exactly, case included.
  */
-export function redactValue(root: unknown, secrets: SecretSet = SecretSet.EMPTY): unknown {
+export type ShownNames = ReadonlySet<string>;
+const NONE_SHOWN: ShownNames = new Set();
+
+/**
+ * A copy of a JSON-like value with credential-named fields (at any depth; arrays take the name
+ * of their field; `shown` names aside) and known secrets replaced. Walks with an explicit stack,
+ * so no input can overflow the call stack.
+ */
+export function redactValue(root: unknown, secrets: SecretSet = SecretSet.EMPTY, shown: ShownNames = NONE_SHOWN): unknown {
   const holder: { value?: unknown } = {};
   // [value, the container to write the copy into, the key to write it under, whether its name is a secret one]
   const stack: Array<[unknown, Record<string, unknown> | unknown[], string | number, boolean]> = [[root, holder, 'value', false]];
@@ -141,7 +148,7 @@ export function redactValue(root: unknown, secrets: SecretSet = SecretSet.EMPTY)
     } else if (value !== null && typeof value === 'object') {
       const copy: Record<string, unknown> = {};
       put(copy);
-      for (const [k, v] of Object.entries(value).reverse()) stack.push([v, copy, secrets.redact(k), isSecretName(k)]);
+      for (const [k, v] of Object.entries(value).reverse()) stack.push([v, copy, secrets.redact(k), isSecretName(k) && !shown.has(k)]);
     } else if (secretName && value !== null && value !== undefined) {
       put(REDACTED);
     } else {
@@ -173,22 +180,23 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 
 /**
  * A body as outputs show it: form fields or JSON (no deeper than the core parser accepts)
- * redacted by name and value, anything else as text redacted by value.
+ * redacted by name (`shown` names aside) and value, anything else as text redacted by value and
+ * by the names it holds.
  */
-export function describeBody(text: string, contentType: string | undefined, secrets: SecretSet = SecretSet.EMPTY): unknown {
+export function describeBody(text: string, contentType: string | undefined, secrets: SecretSet = SecretSet.EMPTY, shown: ShownNames = NONE_SHOWN): unknown {
   if (text === '') return null;
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
-    return redactValue(Object.fromEntries(new URLSearchParams(text)), secrets);
+    return redactValue(Object.fromEntries(new URLSearchParams(text)), secrets, shown);
   }
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return redactText(text, secrets);
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return redactText(text, secrets, shown);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return redactText(text, secrets);
+    return redactText(text, secrets, shown);
   }
-  return redactValue(parsed, secrets);
+  return redactValue(parsed, secrets, shown);
 }
 
 /**
@@ -199,13 +207,38 @@ const SECRET_HINT = /key|secret|token|passw|signature|credential|\\(?:u|\/)/i;
 
 /**
  * True when `describeBody` would show `text` as it is (parsed, when it is JSON): no name in it
- * could be a credential's and no known secret occurs in it. One pass or two over the text, where
- * describing it parses, copies and serialises it: shared mode keeps such bodies as they came.
- * Conservative: false whenever it cannot tell (a form body, a hint of a secret name).
+ * could be a credential's (but the `shown` ones) and no known secret occurs in it. A few passes
+ * over the text, where describing it parses, copies and serialises it: shared mode keeps such
+ * bodies as they came. Conservative: false whenever it cannot tell (a form body, a hint of a
+ * secret name).
+ *
+ * A shown name counts only written exactly as `"name":`. In JSON text that spells a member's name
+ * and nothing else (a `"` inside a string is written `\"`); written any other way, the name still
+ * hints.
  */
-export function describesUnchanged(text: string, contentType: string | undefined, secrets: SecretSet = SecretSet.EMPTY): boolean {
+export function describesUnchanged(text: string, contentType: string | undefined, secrets: SecretSet = SecretSet.EMPTY, shown: ShownNames = NONE_SHOWN): boolean {
   if (contentType?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded') return false;
-  return !SECRET_HINT.test(text) && secrets.absentFrom(text);
+  if (!secrets.absentFrom(text)) return false;
+  if (shown.size === 0) return !SECRET_HINT.test(text);
+  const hints = hintsBeside(shown);
+  hints.lastIndex = 0;
+  for (let found = hints.exec(text); found !== null; found = hints.exec(text)) {
+    // The pattern matches a shown name in any case: only its exact spelling is shown.
+    if (!(found[0].startsWith('"') && shown.has(found[0].slice(1, -2)))) return false;
+  }
+  return true;
+}
+
+const hintPatterns = new WeakMap<ShownNames, RegExp>();
+
+/** SECRET_HINT, after `"name":` for each shown name, matched first where one starts (no hint holds `"` or `:`, so none overlaps one). */
+function hintsBeside(shown: ShownNames): RegExp {
+  let pattern = hintPatterns.get(shown);
+  if (pattern === undefined) {
+    pattern = new RegExp(`"(?:${[...shown].map(escapeRegExp).join('|')})":|${SECRET_HINT.source}`, 'gi');
+    hintPatterns.set(shown, pattern);
+  }
+  return pattern;
 }
 
 /** `name=value` or `"name": "value"` pairs in text; the name is bounded so no input makes the scan quadratic. */
@@ -215,6 +248,8 @@ const NAMED_VALUE = /([A-Za-z0-9_.-]{1,64})("?[ \t]*[=:][ \t]*"?)([^&\s"',;}\]]+
  * Text that is neither a form nor parseable JSON (a truncated body, a wrong content type, a body
  * too deep to parse): known secrets, and values written after a credential-like name, replaced.
  */
-export function redactText(text: string, secrets: SecretSet = SecretSet.EMPTY): string {
-  return secrets.redact(text).replace(NAMED_VALUE, (match, name: string, sep: string) => (isSecretName(name) ? `${name}${sep}${REDACTED}` : match));
+export function redactText(text: string, secrets: SecretSet = SecretSet.EMPTY, shown: ShownNames = NONE_SHOWN): string {
+  return secrets
+    .redact(text)
+    .replace(NAMED_VALUE, (match, name: string, sep: string) => (isSecretName(name) && !shown.has(name) ? `${name}${sep}${REDACTED}` : match));
 }

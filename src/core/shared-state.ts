@@ -5,8 +5,8 @@ import type { Credentials } from './credentials.js';
 import type { Faults } from './faults.js';
 import { splitBucketKey, type BucketScope, type RateLimitDecision, type RateLimits, type SharedBuckets, type SlidingWindowLimiter } from './rate-limit.js';
 import { coverageReport, type CoverageApi, type CoverageCount, type CoverageFilter, type CoverageScope, type VendorCoverage } from './coverage.js';
-import { described, entrySize, RawBody, type JournalApi, type JournalEntry, type JournalFilter } from './journal.js';
-import { describesUnchanged, type SecretSet } from './redact.js';
+import { described, entrySize, RawBody, type JournalApi, type JournalEntry, type JournalFilter, type JournalRedaction } from './journal.js';
+import { describesUnchanged, type SecretSet, type ShownNames } from './redact.js';
 import { insertSql, type Column, type Migration, type Session, type Statements, type Store, type Upsert } from './store.js';
 import type { VendorModule } from './vendor.js';
 
@@ -76,11 +76,11 @@ export const SHARED_STATE_MIGRATIONS: Migration[] = [
 ];
 
 /** A body the journal may keep as it came: one redaction leaves unchanged (core/redact.ts describesUnchanged). */
-function keptAsIs(body: unknown, secrets: SecretSet): RawBody | undefined {
+function keptAsIs(body: unknown, secrets: SecretSet, shown?: ShownNames): RawBody | undefined {
   if (!(body instanceof RawBody)) return undefined;
   const text = body.text();
   // PostgreSQL text cannot hold U+0000: such a body is stored described (JSON writes it escaped).
-  return !text.includes('\u0000') && describesUnchanged(text, body.contentType, secrets) ? new RawBody(text, body.contentType) : undefined;
+  return !text.includes('\u0000') && describesUnchanged(text, body.contentType, secrets, shown) ? new RawBody(text, body.contentType) : undefined;
 }
 
 interface JournalRow {
@@ -338,7 +338,7 @@ export class SharedJournal implements JournalApi {
     private readonly store: Store,
     public capacity: number,
     private readonly byteBudget: number,
-    private readonly secrets: () => SecretSet,
+    private readonly redaction: JournalRedaction,
   ) {}
 
   /** The next id of the database's sequence; 0 while the database does not answer (the request then goes unjournaled). */
@@ -367,10 +367,13 @@ export class SharedJournal implements JournalApi {
 
   /** The entry's row in sandbox_journal, and how much text it holds. */
   private row(entry: JournalEntry): { row: unknown[]; chars: number } {
-    const secrets = this.secrets();
+    const secrets = this.redaction.secrets();
+    const shown = this.redaction.shownResponseFields?.get(entry.vendor);
     const request = keptAsIs(entry.requestBody, secrets);
-    const response = keptAsIs(entry.responseBody, secrets);
-    const stored = JSON.stringify(described({ ...entry, requestBody: request ? null : entry.requestBody, responseBody: response ? null : entry.responseBody }, secrets));
+    const response = keptAsIs(entry.responseBody, secrets, shown);
+    const stored = JSON.stringify(
+      described({ ...entry, requestBody: request ? null : entry.requestBody, responseBody: response ? null : entry.responseBody }, secrets, shown),
+    );
     const row = [
       entry.id,
       entry.time,
@@ -447,12 +450,12 @@ export class SharedJournal implements JournalApi {
       `SELECT entry, request_raw, request_type, response_raw, response_type FROM sandbox_journal WHERE ${sql} ORDER BY id DESC LIMIT ?`,
       [...params, filter.limit ?? 100],
     );
-    const secrets = this.secrets();
+    const secrets = this.redaction.secrets();
     return rows.map((row) => {
       const entry = JSON.parse(row.entry) as JournalEntry;
       if (row.request_raw !== null) entry.requestBody = new RawBody(row.request_raw, row.request_type ?? undefined);
       if (row.response_raw !== null) entry.responseBody = new RawBody(row.response_raw, row.response_type ?? undefined);
-      return described(entry, secrets);
+      return described(entry, secrets, this.redaction.shownResponseFields?.get(entry.vendor));
     });
   }
 

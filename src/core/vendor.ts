@@ -213,6 +213,13 @@ export interface VendorModule<Name extends string = string, Row extends string =
    * restore refuses a row whose `data` does not match, since the vendor could not read it back.
    */
   storedShapes?: Record<string, z.ZodType>;
+  /**
+   * Fields of the vendor's own answers whose names read like a credential's (`key`) but hold none:
+   * the journal shows them as they are, and in shared mode can store such an answer as it came.
+   * Names match exactly; only answers, never requests (a client may send anything under any
+   * name); a known secret is still replaced wherever it appears.
+   */
+  shownResponseFields?: readonly string[];
   openapi: {
     version: string;
     description: string;

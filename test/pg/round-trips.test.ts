@@ -6,6 +6,7 @@ import type { Sandbox } from '../../src/sandbox.js';
 import { bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 import { bulkCreate, bulkUpdate } from '../../src/vendors/copper/copper.client.js';
 import { bulk as mcBulk } from '../../src/vendors/mailingcore/mailingcore.client.js';
+import { bulkById } from '../../src/vendors/propel/propel.client.js';
 import type { JsonResponse } from '../helpers.js';
 import { advanceClock, call, json, startSandbox } from '../helpers.js';
 import { freshPgSchemaUrl, pgAvailable } from './database.js';
@@ -344,6 +345,31 @@ describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () =>
     } finally {
       await database.end();
       await small.close();
+    }
+  });
+
+  it("stores a body redaction leaves as it is as it came (Propel's answers, whose key fields it shows), and describes the others", async () => {
+    const db = await freshPgSchemaUrl();
+    const own = await startSandbox({ db });
+    const database = new pg.Client({ connectionString: db });
+    await database.connect();
+    try {
+      const answer = await bulkById(own, { contacts: [{ id: 7 }, { id: 8, firstName: 'Eight' }] });
+      expect(answer.status).toBe(200);
+      const { rows } = await database.query<{ operation: string; request_raw: string | null; response_raw: string | null; entry: string }>(
+        'SELECT operation_id AS operation, request_raw, response_raw, entry FROM sandbox_journal ORDER BY id',
+      );
+      const byOperation = Object.fromEntries(rows.map((row) => [row.operation, row]));
+      // The token's answer holds a credential: stored described, redacted.
+      expect(byOperation.propelIssueToken!.response_raw).toBeNull();
+      expect(JSON.parse(byOperation.propelIssueToken!.entry).responseBody).toMatchObject({ access_token: '[redacted]', token_type: 'Bearer' });
+      // The bulk request and answer: as they came, byte for byte, the answer's key fields included.
+      expect(byOperation.propelBulkContactsById!.request_raw).toBe(JSON.stringify({ contacts: [{ id: 7 }, { id: 8, firstName: 'Eight' }] }));
+      expect(byOperation.propelBulkContactsById!.response_raw).toBe(JSON.stringify(answer.body));
+      expect((await own.admin.requests({ operationId: 'propelBulkContactsById' }))[0]!.responseBody).toEqual(answer.body);
+    } finally {
+      await database.end();
+      await own.close();
     }
   });
 

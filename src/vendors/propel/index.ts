@@ -22,6 +22,8 @@ export const propel: VendorModule<PropelErrorName, PropelRowErrorName> = {
   credentials: propelCredentials,
   // Strict: a stored contact has exactly the fields the read endpoints return.
   storedShapes: { [CONTACTS_TABLE]: PropelContact.strict() },
+  // Not credentials: a bulk answer's row names its lookup value and key (`"key": 25492, "lookupKey": "id"`), and the token answer its kind (`"token_type": "Bearer"`).
+  shownResponseFields: ['key', 'lookupKey', 'token_type'],
   openapi: {
     version: '2.0.0',
     description:

@@ -416,4 +416,21 @@ describe('propel through the control API', () => {
       ]),
     );
   });
+
+  it("journals each bulk row's key and lookupKey as answered, and still redacts the token and any key a client sends", async () => {
+    const issued = await requestToken(sandbox());
+    const bulk = await bulkById(sandbox(), { contacts: [{ id: 7 }, { id: 8, firstName: 'Eight' }] }, { token: issued.body.access_token });
+    expect(bulk.status).toBe(200);
+    // A client's own `key` field is refused (extraneous) and stays redacted in the journal: only the answers' fields are shown.
+    const extraneous = await bulkById(sandbox(), { contacts: [{ id: 9, key: 'sent-by-the-client' }] }, { token: issued.body.access_token });
+    expect(extraneous.status).toBe(400);
+
+    const [refused, answered, tokenEntry] = await sandbox().admin.requests({ vendor: 'propel' });
+    expect(answered!.responseBody).toEqual(bulk.body);
+    expect(answered!.responseBody).toMatchObject({ data: [{ key: 7, lookupKey: 'id' }, { key: 8, lookupKey: 'id' }] });
+    expect(refused!.requestBody).toEqual({ contacts: [{ id: 9, key: '[redacted]' }] });
+    expect(tokenEntry).toMatchObject({ operationId: 'propelIssueToken', responseBody: { access_token: '[redacted]', expires_in: TOKEN_TTL_S, token_type: 'Bearer', scope: 'profile' } });
+    const text = JSON.stringify(await sandbox().admin.requests());
+    for (const secret of [issued.body.access_token, DEMO_CLIENT.clientSecret, 'sent-by-the-client']) expect(text).not.toContain(secret);
+  });
 });

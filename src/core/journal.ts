@@ -108,7 +108,7 @@ export const REDACT_BY_NAME_ONLY: JournalRedaction = { secrets: () => SecretSet.
  * name and by the secrets known now. Entries restored from a snapshot hold plain values; they
  * go through the same redaction.
  */
-export function described(e: JournalEntry, secrets: SecretSet, shownInResponse?: ShownNames): JournalEntry {
+export function described(e: JournalEntry, secrets: SecretSet, shownResponseFields?: JournalRedaction['shownResponseFields']): JournalEntry {
   const body = (b: unknown, shown?: ShownNames) => (b instanceof RawBody ? b.describe(secrets, shown) : redactValue(b, secrets, shown));
   return {
     ...e,
@@ -118,7 +118,7 @@ export function described(e: JournalEntry, secrets: SecretSet, shownInResponse?:
     requestHeaders: redactHeaders(e.requestHeaders, secrets),
     requestBody: body(e.requestBody),
     responseHeaders: redactHeaders(e.responseHeaders, secrets),
-    responseBody: body(e.responseBody, shownInResponse),
+    responseBody: body(e.responseBody, shownResponseFields?.get(e.vendor)),
   };
 }
 
@@ -203,7 +203,7 @@ export class Journal implements JournalApi {
     const start = Math.max(0, this.entries.length - this.capacity);
     for (let i = this.entries.length - 1; i >= start && out.length < limit; i--) {
       const e = this.entries[i]!;
-      if (matches(e, filter, since)) out.push(described(e, secrets, this.redaction.shownResponseFields?.get(e.vendor)));
+      if (matches(e, filter, since)) out.push(described(e, secrets, this.redaction.shownResponseFields));
     }
     return out;
   }
@@ -231,7 +231,7 @@ export class Journal implements JournalApi {
   /** Everything kept, oldest first (for snapshots). */
   all(): JournalEntry[] {
     const secrets = this.redaction.secrets();
-    return this.entries.slice(-this.capacity).map((e) => described(e, secrets, this.redaction.shownResponseFields?.get(e.vendor)));
+    return this.entries.slice(-this.capacity).map((e) => described(e, secrets, this.redaction.shownResponseFields));
   }
 
   restore(entries: JournalEntry[]): void {

@@ -368,9 +368,9 @@ export class SharedJournal implements JournalApi {
   /** The entry's row in sandbox_journal, and how much text it holds. */
   private row(entry: JournalEntry): { row: unknown[]; chars: number } {
     const secrets = this.redaction.secrets();
-    const shown = this.redaction.shownResponseFields?.get(entry.vendor);
+    const shown = this.redaction.shownResponseFields;
     const request = keptAsIs(entry.requestBody, secrets);
-    const response = keptAsIs(entry.responseBody, secrets, shown);
+    const response = keptAsIs(entry.responseBody, secrets, shown?.get(entry.vendor));
     const stored = JSON.stringify(
       described({ ...entry, requestBody: request ? null : entry.requestBody, responseBody: response ? null : entry.responseBody }, secrets, shown),
     );
@@ -455,7 +455,7 @@ export class SharedJournal implements JournalApi {
       const entry = JSON.parse(row.entry) as JournalEntry;
       if (row.request_raw !== null) entry.requestBody = new RawBody(row.request_raw, row.request_type ?? undefined);
       if (row.response_raw !== null) entry.responseBody = new RawBody(row.response_raw, row.response_type ?? undefined);
-      return described(entry, secrets, this.redaction.shownResponseFields?.get(entry.vendor));
+      return described(entry, secrets, this.redaction.shownResponseFields);
     });
   }
 

@@ -2,7 +2,7 @@
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox.js';
+import type { Sandbox, SandboxOptions } from '../../src/sandbox.js';
 import { bulk, newAccount } from '../../src/vendors/cora/cora.client.js';
 import { bulkCreate, bulkUpdate } from '../../src/vendors/copper/copper.client.js';
 import { bulk as mcBulk } from '../../src/vendors/mailingcore/mailingcore.client.js';
@@ -26,6 +26,20 @@ const LOCK = 'SELECT pg_advisory_xact_lock(hashtextext';
 /** The account held shared, then the parts of it a Copper batch names (core/bulk.ts, BulkEngine.lockParts). */
 const LOCK_SHARED = 'SELECT pg_advisory_xact_lock_shared(hash';
 const LOCK_PARTS = 'SELECT count(pg_advisory_xact_lock(h)) F';
+
+/** Runs `test` against a sandbox on a database of its own, with a client of that database; closes both. */
+async function onOwnDatabase(options: SandboxOptions, test: (own: Sandbox, database: pg.Client) => Promise<void>): Promise<void> {
+  const db = await freshPgSchemaUrl();
+  const own = await startSandbox({ db, ...options });
+  const database = new pg.Client({ connectionString: db });
+  try {
+    await database.connect();
+    await test(own, database);
+  } finally {
+    await database.end();
+    await own.close();
+  }
+}
 
 describe.skipIf(!pgAvailable)('round trips of a bulk request on PostgreSQL', () => {
   let sandbox: Sandbox;
@@ -319,11 +333,7 @@ describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () =>
   });
 
   it('writes at most 64 entries a statement, and trims every 64 entries however they were grouped', async () => {
-    const db = await freshPgSchemaUrl();
-    const small = await startSandbox({ db, journalCapacity: 10, rateLimits: 'off' });
-    const database = new pg.Client({ connectionString: db });
-    try {
-      await database.connect();
+    await onOwnDatabase({ journalCapacity: 10, rateLimits: 'off' }, async (small, database) => {
       await concurrentBulks(small, 70, 'trim');
       const sizes = groups.map((g) => g.length);
       expect(sizes.reduce((a, b) => a + b)).toBe(70);
@@ -342,18 +352,11 @@ describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () =>
       const { rows } = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM sandbox_journal');
       expect(rows[0]!.n).toBe(kept);
       expect((await call(small, '/_sandbox/requests/count')).body.count).toBe(10);
-    } finally {
-      await database.end();
-      await small.close();
-    }
+    });
   });
 
   it("stores a body redaction leaves as it is as it came (Propel's answers, whose key fields it shows), and describes the others", async () => {
-    const db = await freshPgSchemaUrl();
-    const own = await startSandbox({ db });
-    const database = new pg.Client({ connectionString: db });
-    await database.connect();
-    try {
+    await onOwnDatabase({}, async (own, database) => {
       const answer = await bulkById(own, { contacts: [{ id: 7 }, { id: 8, firstName: 'Eight' }] });
       expect(answer.status).toBe(200);
       const { rows } = await database.query<{ operation: string; request_raw: string | null; response_raw: string | null; entry: string }>(
@@ -367,18 +370,11 @@ describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () =>
       expect(byOperation.propelBulkContactsById!.request_raw).toBe(JSON.stringify({ contacts: [{ id: 7 }, { id: 8, firstName: 'Eight' }] }));
       expect(byOperation.propelBulkContactsById!.response_raw).toBe(JSON.stringify(answer.body));
       expect((await own.admin.requests({ operationId: 'propelBulkContactsById' }))[0]!.responseBody).toEqual(answer.body);
-    } finally {
-      await database.end();
-      await own.close();
-    }
+    });
   });
 
   it('keeps the entries and bodies compressed with LZ4 where the server has it (Debian’s has)', async () => {
-    const db = await freshPgSchemaUrl();
-    const own = await startSandbox({ db });
-    const database = new pg.Client({ connectionString: db });
-    await database.connect();
-    try {
+    await onOwnDatabase({}, async (_own, database) => {
       const { rows: settings } = await database.query<{ lz4: boolean }>("SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'");
       expect(settings[0]!.lz4).toBe(true);
       const { rows } = await database.query<{ name: string; compression: string }>(
@@ -390,9 +386,6 @@ describe.skipIf(!pgAvailable)("the shared journal's writes on PostgreSQL", () =>
         { name: 'request_raw', compression: 'l' },
         { name: 'response_raw', compression: 'l' },
       ]);
-    } finally {
-      await database.end();
-      await own.close();
-    }
+    });
   });
 });

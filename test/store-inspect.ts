@@ -9,7 +9,7 @@ import type { Store } from '../src/core/store.js';
 import type { Sandbox, SandboxOptions } from '../src/sandbox.js';
 import { startSandbox } from './helpers.js';
 
-/** A new temp folder, removed after the test file's tests. */
+/** A new temp folder, removed after the test file's tests. Call it where suites are collected (a file's or describe's top level): vitest never runs an afterAll registered from inside a hook or a test. */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,14 +44,18 @@ export const integrity = (store: Store): string[] => sqliteDb(store).prepare('PR
 export function useFileSandboxWithDataVersion(options: SandboxOptions = {}): { sandbox: () => Sandbox; dataVersion: () => number } {
   let sandbox: Sandbox | undefined;
   let observer: Database.Database | undefined;
+  let dir: string | undefined;
+  // A folder per test, removed after it (tempDir called from this hook left every folder behind).
   beforeEach(async () => {
-    const file = join(tempDir('data-version-'), 'sandbox.db');
+    dir = mkdtempSync(join(tmpdir(), 'data-version-'));
+    const file = join(dir, 'sandbox.db');
     sandbox = await startSandbox({ ...options, db: file, rateLimits: 'off' });
     observer = new Database(file, { readonly: true });
   });
   afterEach(async () => {
     observer?.close();
     await sandbox?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
   return {
     sandbox: () => sandbox!,

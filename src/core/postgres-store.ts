@@ -121,10 +121,16 @@ interface Prepared {
 
 /** A transaction's lock on a key (a tenant), held until it ends. */
 const TX_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0))';
-/** A transaction's shared lock on a key, held until it ends: with other shared holders, never with TX_LOCK's. */
-const TX_LOCK_SHARED = 'SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))';
-/** TX_LOCK on each key of a JSON array, in the order of their hashes (every transaction takes overlapping keys in one order). */
-const TX_LOCK_ALL = 'SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(value, 0) AS h FROM json_array_elements_text(?::json) ORDER BY h) k';
+/**
+ * In one statement: a shared lock on a key (with other shared holders, never with TX_LOCK's) first,
+ * then TX_LOCK on each part of a JSON array, in the order of their hashes (every transaction takes
+ * overlapping parts in one order), all held until the transaction ends. The key's lock comes first
+ * (`o` 0): a transaction holding a part while it queued for the key behind a whole-key writer
+ * could deadlock with one holding the key and waiting for that part.
+ */
+const TX_LOCK_PARTS =
+  'SELECT count(CASE WHEN o = 0 THEN pg_advisory_xact_lock_shared(h) ELSE pg_advisory_xact_lock(h) END) FROM (' +
+  'SELECT 0 AS o, hashtextextended(?, 0) AS h UNION SELECT 1, hashtextextended(value, 0) FROM json_array_elements_text(?::json) ORDER BY o, h) k';
 
 /**
  * The most parts a transaction locks one by one (`Tx.lockParts`); one that names more takes the
@@ -297,9 +303,8 @@ export class PostgresStore implements Store {
       lockParts: async (key, partsOf) => {
         const parts = partsOf();
         if (parts.length > MAX_LOCK_PARTS) return this.lock(tx, TX_LOCK, [key]);
-        await this.lock(tx, TX_LOCK_SHARED, [key]);
         // Checked as values, as `write` does: in JSON, a NUL would reach the server escaped, and fail there.
-        if (parts.length > 0) await this.lock(tx, TX_LOCK_ALL, [jsonParam(storable(parts) as string[])]);
+        await this.lock(tx, TX_LOCK_PARTS, [key, jsonParam(storable(parts) as string[])]);
       },
       savepoint: (fn, keep) => this.savepoint(tx, () => fn(handle), keep),
     };

@@ -21,6 +21,14 @@ class Observer {
   holdShared = (key: string) => this.client.query('SELECT pg_advisory_lock_shared(hashtextextended($1, 0))', [key]);
   releaseShared = (key: string) => this.client.query('SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))', [key]);
 
+  /** How many advisory locks other sessions of this database hold (granted, not waited for). */
+  async heldByOthers(): Promise<number> {
+    const { rows } = await this.client.query(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
+    return rows[0].n;
+  }
+
   /** Resolves once `count` sessions of this database wait for an advisory lock (they sent their lock; the server queued it). */
   async waiters(count: number): Promise<void> {
     for (let tries = 0; tries < 1_000; tries++) {
@@ -98,9 +106,11 @@ describe.skipIf(!pgAvailable)('Tx.lockParts on PostgreSQL', () => {
 
   it('waits while the whole key is held, and holds it shared: a whole-key lock waits for it, other parts do not', async () => {
     await observer.hold('tenant');
-    const parts = holding((tx) => tx.lockParts('tenant', () => ['a']));
+    const parts = holding((tx) => tx.lockParts('tenant', () => ['a', 'b']));
     await observer.waiters(1);
     expect(await settled(parts)).toBe(false);
+    // It queued for the key before taking any part: it holds none while it waits.
+    expect(await observer.heldByOthers()).toBe(0);
     await observer.release('tenant');
     await expect(parts).resolves.toBe('done');
 

@@ -4,7 +4,7 @@ import { runBulk } from '../../core/bulk.js';
 import { SqliteStore } from '../../core/sqlite-store.js';
 import { copperBulkEngine, type BatchMode } from './bulk.js';
 import type { CopperRowReason } from './errors.js';
-import { COPPER_MIGRATIONS, CopperPeople } from './store.js';
+import { COPPER_MIGRATIONS, CopperPeople, EMAILS_TABLE } from './store.js';
 
 const scope = { namespace: '', tenant: 't' };
 
@@ -165,5 +165,62 @@ describe('copper batch engine: writes', () => {
     const one = await statementsFor(mode, 1);
     expect(one).toBeGreaterThan(0);
     expect(await statementsFor(mode, 50)).toBe(one);
+  });
+
+  /** The email index as stored: each lowercased address with its holder, in address order. */
+  const indexOf = (store: SqliteStore) => store.all<{ email: string; person_id: number }>(`SELECT email, person_id FROM ${EMAILS_TABLE} ORDER BY email`);
+
+  it('an update that keeps its emails (case and order aside) leaves their index rows alone', async () => {
+    const { store, people, run } = await engine();
+    await run('create', [{ name: 'A', emails: [work('a1@example.com'), work('a2@example.com')] }, { name: 'B', emails: [work('b@example.com')] }]);
+    const statement = store.statement.bind(store);
+    const sent: string[] = [];
+    store.statement = (sql: string) => {
+      sent.push(sql);
+      return statement(sql);
+    };
+    const outcomes = await run('update', [
+      { id: 1, title: 'T', emails: [work('A2@Example.com'), { email: 'a1@example.com', category: 'personal' }] },
+      { id: 2, details: 'D' },
+    ]);
+    store.statement = statement;
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(sent.filter((sql) => sql.includes(EMAILS_TABLE) && !/^\s*SELECT/i.test(sql))).toEqual([]);
+    expect(await people.get(scope, 1)).toMatchObject({ title: 'T', emails: [{ email: 'A2@Example.com', category: 'work' }, { email: 'a1@example.com', category: 'personal' }] });
+    expect(await people.get(scope, 2)).toMatchObject({ details: 'D' });
+    expect(await indexOf(store)).toEqual([
+      { email: 'a1@example.com', person_id: 1 },
+      { email: 'a2@example.com', person_id: 1 },
+      { email: 'b@example.com', person_id: 2 },
+    ]);
+  });
+
+  it('the index follows the updates that change emails, beside one that keeps them and one that changes them back', async () => {
+    const { store, run } = await engine();
+    await run('create', [
+      { name: 'A', emails: [work('x@example.com')] },
+      { name: 'B', emails: [work('b@example.com')] },
+      { name: 'C', emails: [work('c@example.com')] },
+      { name: 'D', emails: [work('d@example.com')] },
+    ]);
+    const outcomes = await run('update', [
+      // A gives x to B and takes a new address; C keeps its own; D drops its address, then takes it back.
+      { id: 1, emails: [work('y@example.com')] },
+      { id: 2, emails: [work('b@example.com'), work('X@example.com')] },
+      { id: 3, title: 'kept' },
+      { id: 4, emails: [] },
+      { id: 4, emails: [work('d@example.com')] },
+    ]);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(await indexOf(store)).toEqual([
+      { email: 'b@example.com', person_id: 2 },
+      { email: 'c@example.com', person_id: 3 },
+      { email: 'd@example.com', person_id: 4 },
+      { email: 'x@example.com', person_id: 2 },
+      { email: 'y@example.com', person_id: 1 },
+    ]);
+    // The index refuses what it holds: x is B's now, y is A's.
+    const refused = await run('create', [{ name: 'E', emails: [work('x@example.com')] }, { name: 'F', emails: [work('Y@example.com')] }]);
+    expect(codes(refused)).toEqual(['taken', 'taken']);
   });
 });

@@ -54,6 +54,13 @@ function keysOf(rows: readonly BulkRow<unknown>[], mode: BatchMode): { ids: numb
   return { ids: [...ids], emails: [...emails] };
 }
 
+/** Whether two people hold the same emails, as the email index keys them (lowercased, order aside). */
+function sameEmailKeys(a: CopperPerson, b: CopperPerson): boolean {
+  if (a.emails.length !== b.emails.length) return false;
+  const keys = new Set(a.emails.map(({ email }) => emailKey(email)));
+  return b.emails.every(({ email }) => keys.has(emailKey(email)));
+}
+
 /**
  * Processes the objects in request order. Each either fails alone with Copper's failure
  * element or succeeds; later objects see the earlier successes (an email one frees, another
@@ -169,6 +176,8 @@ function decideBatch(rows: readonly BulkRow<unknown>[], loaded: CopperLoaded, mo
 
   // The last state of each changed person; a person updated twice is written once.
   const updates = [...pending.values()].filter((person) => changed.has(person.id));
-  const writes: CopperWrites = { creates, updates, lastId };
+  // The email index holds lowercased addresses: a person whose set of them is what is stored keeps its rows.
+  const reindexed = updates.filter((person) => !sameEmailKeys(loaded.people.get(person.id)!, person));
+  const writes: CopperWrites = { creates, updates, reindexed, lastId };
   return { outcomes, writes };
 }

@@ -61,6 +61,8 @@ const SQL = {
 export interface CopperWrites {
   creates: CopperPerson[];
   updates: CopperPerson[];
+  /** The updates whose emails are not the stored ones (as the index keys them): only their index rows are replaced. */
+  reindexed: CopperPerson[];
   lastId: number;
 }
 
@@ -157,20 +159,21 @@ export class CopperPeople {
 
   /**
    * Writes a batch inside the caller's transaction, in at most four statements whatever its size:
-   * the id sequence moves past the new people, the updated people's old emails leave the index,
-   * new and changed people are stored, and their emails are indexed again.
+   * the id sequence moves past the new people, the reindexed people's old emails leave the index,
+   * new and changed people are stored, and the new and reindexed people's emails are indexed.
+   * An update that keeps its emails (most do) leaves its index rows alone.
    */
-  async write(scope: TenantScope, { creates, updates, lastId }: CopperWrites): Promise<void> {
+  async write(scope: TenantScope, { creates, updates, reindexed, lastId }: CopperWrites): Promise<void> {
     // A batch write, as the people's: nothing reads its answer (on PostgreSQL it travels with the next statement or COMMIT).
     if (creates.length > 0) await this.sequences.write(scope, ['last_id'], [[lastId]], { keys: [], update: ['last_id'] });
-    const people = [...updates, ...creates];
-    // Clear the updated people's old emails first, so a batch that moves an address between people
+    // Clear the reindexed people's old emails first, so a batch that moves an address between people
     // still indexes it. New people hold none: their ids come from the sequence, never issued before.
     // Nothing reads how many went: on PostgreSQL the DELETE travels with the writes and COMMIT.
-    if (updates.length > 0) await this.emails.deleteByKeysUncounted(scope, updates.map((person) => person.id), 'person_id');
-    await this.people.write(scope, ['id', 'data'], people.map((person) => [person.id, JSON.stringify(person)]), { keys: ['id'], update: ['data'] });
+    if (reindexed.length > 0) await this.emails.deleteByKeysUncounted(scope, reindexed.map((person) => person.id), 'person_id');
+    await this.people.write(scope, ['id', 'data'], [...updates, ...creates].map((person) => [person.id, JSON.stringify(person)]), { keys: ['id'], update: ['data'] });
     // No onConflict: validation already refused taken emails, so a conflict here is a bug and must surface.
-    await this.emails.write(scope, ['email', 'person_id'], people.flatMap((person) => person.emails.map(({ email }) => [emailKey(email), person.id])));
+    const indexed = [...reindexed, ...creates];
+    await this.emails.write(scope, ['email', 'person_id'], indexed.flatMap((person) => person.emails.map(({ email }) => [emailKey(email), person.id])));
   }
 
   /** Deletes a person and frees its emails, inside the caller's transaction; false when there was no such person. */

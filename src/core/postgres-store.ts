@@ -506,7 +506,7 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Takes a lock held until the transaction ends (`sql`: TX_LOCK, TX_LOCK_SHARED or TX_LOCK_ALL),
+   * Takes a lock held until the transaction ends (`sql`: TX_LOCK or TX_LOCK_PARTS),
    * across every process on the database: transactions that take the same key (a tenant's writes,
    * or the same part of it) run one after the other, as one process runs requests.
    */

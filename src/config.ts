@@ -65,7 +65,12 @@ export const FLAGS: readonly Flag[] = [
     default: DEFAULTS.pgConnectTimeoutMs,
     meaning: 'how long a request waits for a PostgreSQL connection before it fails',
   },
-  { flag: '--pg-statement-timeout-ms', value: 'N', default: DEFAULTS.pgStatementTimeoutMs, meaning: 'the longest one PostgreSQL statement may run' },
+  {
+    flag: '--pg-statement-timeout-ms',
+    value: 'N',
+    default: DEFAULTS.pgStatementTimeoutMs,
+    meaning: 'the longest one PostgreSQL statement may run; an answer overdue by this plus the connect timeout (a silent host) fails it too',
+  },
   { flag: '--rate-limits', value: 'vendor|off', default: DEFAULTS.rateLimits, meaning: "the vendors' documented limits, or none" },
   { flag: '--no-demo', meaning: 'do not load the demo credentials' },
   {

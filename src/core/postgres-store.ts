@@ -140,6 +140,50 @@ const TX_LOCK_PARTS =
  */
 export const MAX_LOCK_PARTS = 64;
 
+/** How often a store found unreachable lets one call try PostgreSQL again (the others fail at once meanwhile). */
+export const RETRY_UNREACHABLE_MS = 1_000;
+
+/** What a call gets at once while PostgreSQL is unreachable: a connection failure (`isConnectionLost`), naming no host. */
+const unreachable = (): Error => Object.assign(new Error('PostgreSQL did not answer within its timeout; one call a second tries again'), { code: 'ETIMEDOUT' });
+
+/** The driver's words for a wait that ran out: no connection made within the connect timeout, no answer within `query_timeout`. */
+const waitedOut = (error: unknown): boolean => /^(Connection terminated due to connection timeout|Query read timeout)/.test(String((error as { message?: unknown } | null)?.message));
+
+/**
+ * Whether PostgreSQL answers, as the last statements found. Once a wait ran out (a connection not
+ * made within the connect timeout, an answer not back within the statement timeout and the connect
+ * timeout more: a host gone silent, a server stopped), every call fails at once instead of waiting
+ * as long again, so a request answers within one timeout; one call a RETRY_UNREACHABLE_MS tries
+ * again, and the first answer makes it reachable. A refused connection fails at once by itself and
+ * changes nothing here.
+ */
+class Reachability {
+  /** When the next try may go; undefined while PostgreSQL answers. */
+  private retryAt: number | undefined;
+
+  /** Before a call takes a connection: throws at once while unreachable, but for one try a RETRY_UNREACHABLE_MS. */
+  check(): void {
+    if (this.retryAt === undefined) return;
+    const now = performance.now();
+    if (now < this.retryAt) throw unreachable();
+    this.retryAt = now + RETRY_UNREACHABLE_MS;
+  }
+
+  /** `sent` (a statement, a connection), noting what its outcome says of PostgreSQL. */
+  watch<T>(sent: Promise<T>): Promise<T> {
+    return sent.then(
+      (result) => {
+        this.retryAt = undefined;
+        return result;
+      },
+      (error: unknown) => {
+        if (waitedOut(error)) this.retryAt = performance.now() + RETRY_UNREACHABLE_MS;
+        throw error;
+      },
+    );
+  }
+}
+
 /** The migrations of every owner are applied under this advisory lock: processes starting together take turns. */
 const MIGRATION_LOCK = 0x62756c6b; // 'bulk'
 
@@ -156,6 +200,7 @@ export class PostgresStore implements Store {
   private readonly analyzeDue = new Set<string>();
   /** `withLock` callers of this process queue here, so at most one of them holds a connection while it waits. */
   private readonly sessions = new Mutex();
+  private readonly reach = new Reachability();
   /** Round trips this process has made (statements sent together count once), for GET /_sandbox/metrics. */
   roundTrips = 0;
 
@@ -165,12 +210,16 @@ export class PostgresStore implements Store {
     const types = new pg.TypeOverrides();
     // count(*) and BIGINT columns: numbers, as SQLite answers them (every value the sandbox stores is a safe integer).
     types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+    const { connectTimeoutMs = 5_000, statementTimeoutMs = 10_000 } = options;
     this.pool = new pg.Pool({
       connectionString: url,
       types,
       max: options.poolMax ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-      statement_timeout: options.statementTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+      // A live server answers within the statement timeout; this much longer without an answer
+      // (a host gone silent, a stopped server) and the statement fails, its connection dropped.
+      query_timeout: statementTimeoutMs + connectTimeoutMs,
       application_name: 'bulk-sandbox',
       // Queries go out without waiting for the answer before them (the transaction's writes sent
       // ahead, see sendAhead); the store itself still waits for every answer it reads.
@@ -199,7 +248,7 @@ export class PostgresStore implements Store {
   private session(on: () => Pg.Pool | Pg.PoolClient): Session {
     return this.methods(async (sql, params, rowMode) => {
       this.roundTrips += 1;
-      return on().query(this.queryConfig(sql, storable(params), rowMode));
+      return this.reach.watch(on().query(this.queryConfig(sql, storable(params), rowMode)));
     });
   }
 
@@ -217,8 +266,10 @@ export class PostgresStore implements Store {
   private async query(tx: OpenTx | undefined, sql: string, params: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
     if (tx) return this.exchange(tx, sql, storable(params), rowMode);
     this.outsideTransactions();
+    const config = this.queryConfig(sql, storable(params), rowMode);
+    this.reach.check();
     this.roundTrips += 1;
-    return this.pool.query(this.queryConfig(sql, storable(params), rowMode));
+    return this.reach.watch(this.pool.query(config));
   }
 
   /** With CHECK_TRANSACTIONS_ENV: throws when a transaction's work sends a statement to the store instead of to it. */
@@ -229,7 +280,7 @@ export class PostgresStore implements Store {
   /** Sends a statement on the transaction's connection, with what else it sends this turn (`corkTurn`): prepared when it has parameters. */
   private send(tx: OpenTx, sql: string, params?: readonly unknown[], rowMode?: 'array'): Promise<Pg.QueryResult> {
     corkTurn(tx.client);
-    return tx.client.query(params === undefined ? sql : this.queryConfig(sql, params, rowMode));
+    return this.reach.watch(tx.client.query(params === undefined ? sql : this.queryConfig(sql, params, rowMode)));
   }
 
   /**
@@ -380,7 +431,8 @@ export class PostgresStore implements Store {
    * drops it instead of handing it out again.
    */
   private async withClient<T>(fn: (client: Pg.PoolClient, frame: (sql: string, values?: unknown[]) => Promise<void>) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    this.reach.check();
+    const client = await this.reach.watch(this.pool.connect());
     let broken = false;
     // The server may end the connection meanwhile (an operator's pg_terminate_backend, a restart, a
     // failover): the driver then fails its statement and also emits 'error' on the connection,
@@ -394,7 +446,7 @@ export class PostgresStore implements Store {
       this.roundTrips += 1;
       corkTurn(client);
       try {
-        await client.query(sql, values);
+        await this.reach.watch(client.query(sql, values));
       } catch (error) {
         broken = true;
         throw error;
@@ -565,7 +617,8 @@ export class PostgresStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    this.reach.check();
+    await this.reach.watch(this.pool.query('SELECT 1'));
   }
 
   async close(): Promise<void> {

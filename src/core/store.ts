@@ -207,7 +207,11 @@ export interface PostgresOptions {
   poolMax?: number;
   /** How long a request waits for a free connection or a new one before failing, ms (default 5000). */
   connectTimeoutMs?: number;
-  /** The longest one statement may run, ms (default 10000): a stuck database fails a request, it never hangs it. */
+  /**
+   * The longest one statement may run, ms (default 10000): a stuck database fails a request, it
+   * never hangs it. An answer not back this long and the connect timeout more after its statement
+   * was sent (a host gone silent) fails the statement too, and drops its connection.
+   */
   statementTimeoutMs?: number;
 }
 
@@ -256,13 +260,14 @@ export function isConstraintViolation(error: unknown): boolean {
  * Whether a statement failed because its connection to the store was lost, whether or not the
  * store answers again by now: the server ended it (an operator's pg_terminate_backend, a
  * restart or failover: SQLSTATE class 08 and 57P01-57P03), or the socket broke or timed out
- * under the driver. SQLite's store runs in this process and has no connection to lose.
+ * under the driver (no connection made in time, no answer in time, or the store already found
+ * unreachable: see PostgresStore's Reachability). SQLite's store runs in this process and has no connection to lose.
  */
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code) || SOCKET_FAILURES.has(code))) return true;
   // node-postgres's own words for a connection that ended or never came (they carry no code).
-  return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(message);
+  return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Query read timeout)/.test(message);
 }
 const SOCKET_FAILURES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 

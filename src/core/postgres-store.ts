@@ -169,11 +169,15 @@ class Reachability {
     this.retryAt = now + RETRY_UNREACHABLE_MS;
   }
 
-  /** `sent` (a statement, a connection), noting what its outcome says of PostgreSQL. */
-  watch<T>(sent: Promise<T>): Promise<T> {
+  /**
+   * `sent` (a statement, or with `answers` false a connection from the pool), noting what its
+   * outcome says of PostgreSQL: an answer that it is reachable (a pooled connection is no answer:
+   * it may have been idle since before the host went silent), a wait run out that it is not.
+   */
+  watch<T>(sent: Promise<T>, answers = true): Promise<T> {
     return sent.then(
       (result) => {
-        this.retryAt = undefined;
+        if (answers) this.retryAt = undefined;
         return result;
       },
       (error: unknown) => {
@@ -432,7 +436,7 @@ export class PostgresStore implements Store {
    */
   private async withClient<T>(fn: (client: Pg.PoolClient, frame: (sql: string, values?: unknown[]) => Promise<void>) => Promise<T>): Promise<T> {
     this.reach.check();
-    const client = await this.reach.watch(this.pool.connect());
+    const client = await this.reach.watch(this.pool.connect(), false);
     let broken = false;
     // The server may end the connection meanwhile (an operator's pg_terminate_backend, a restart, a
     // failover): the driver then fails its statement and also emits 'error' on the connection,

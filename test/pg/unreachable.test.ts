@@ -3,7 +3,8 @@
 // after it at once, and all recovers without a restart once the host answers again.
 import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETRY_UNREACHABLE_MS } from '../../src/core/postgres-store.js';
+import { PostgresStore, RETRY_UNREACHABLE_MS } from '../../src/core/postgres-store.js';
+import { isConnectionLost } from '../../src/core/store.js';
 import { bulkCreate, storedPeople } from '../../src/vendors/copper/copper.client.js';
 import type { Sandbox } from '../../src/sandbox.js';
 import { call, json, startSandbox } from '../helpers.js';
@@ -47,6 +48,15 @@ async function silenceableProxy(target: URL) {
 const person = (name: string) => ({ name, emails: [{ email: `${name}@example.com`, category: 'work' }] });
 const STATEMENT_MS = 1_000;
 const CONNECT_MS = 1_000;
+/** The message a call failed with, or 'answered'. */
+const refusal = async (sent: unknown): Promise<string> => {
+  try {
+    await sent;
+    return 'answered';
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
 const timed = async <T>(send: () => Promise<T>): Promise<{ result: T; ms: number }> => {
   const started = performance.now();
   const result = await send();
@@ -68,6 +78,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL gone silent', () => {
 
   it('answers the vendor’s 500 within the statement and connect timeouts, the calls after it at once, health 503, then serves again without a restart', async () => {
     expect((await bulkCreate(sandbox, [person('before')])).status).toBe(200);
+    // Connections in the pool, opened while the host answered: they stay in the pool once it is silent.
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => call(sandbox, '/_sandbox/health')));
     proxy.silence();
 
     // The first call waits for an answer on an open connection (the state read) until the deadline: then the store is unreachable.
@@ -89,6 +101,17 @@ describe.skipIf(!pgAvailable)('PostgreSQL gone silent', () => {
     expect(reset.body).toEqual({ error: { code: 'STORE_UNAVAILABLE', message: "The sandbox's store (postgres) is unreachable; retry when GET /_sandbox/health answers ok" } });
     expect(reset.text).not.toMatch(/127\.0\.0\.1|sandbox@|timeout|PostgreSQL did not/i);
 
+    // A second on, one call tries again and waits as the first did; the calls meanwhile still fail at once.
+    await new Promise((resolve) => setTimeout(resolve, RETRY_UNREACHABLE_MS));
+    const probe = timed(() => call(sandbox, '/_sandbox/reset', { method: 'POST', ...json({}) }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const meanwhile = await Promise.all([1, 2, 3].map((n) => timed(() => bulkCreate(sandbox, [person(`meanwhile${n}`)]))));
+    expect(meanwhile.map((a) => a.result.status)).toEqual([500, 500, 500]);
+    expect(meanwhile.map((a) => a.ms).filter((ms) => ms >= CONNECT_MS / 2)).toEqual([]);
+    const tried = await probe;
+    expect(tried.result.status, tried.result.text).toBe(503);
+    expect(tried.ms).toBeLessThan(STATEMENT_MS + CONNECT_MS + 1_500);
+
     proxy.answer();
     // Within a retry interval, one call tries again and finds it back.
     await new Promise((resolve) => setTimeout(resolve, RETRY_UNREACHABLE_MS));
@@ -96,4 +119,27 @@ describe.skipIf(!pgAvailable)('PostgreSQL gone silent', () => {
     expect((await bulkCreate(sandbox, [person('after')])).status).toBe(200);
     expect((await storedPeople(sandbox)).map((p) => p.name).sort()).toEqual(['after', 'before']);
   }, 60_000);
+
+  it('takes no connection handed out by the pool for an answer: the calls meanwhile fail at once while the try waits on it', async () => {
+    const silent = await silenceableProxy(new URL(await freshPgSchemaUrl()));
+    const store = new PostgresStore(silent.url, { connectTimeoutMs: CONNECT_MS, statementTimeoutMs: STATEMENT_MS });
+    try {
+      // Four connections in the pool, then silence: a statement waits out its deadline.
+      await Promise.all([1, 2, 3, 4].map(() => store.transaction((tx) => tx.value('SELECT pg_sleep(0.05)'))));
+      silent.silence();
+      await expect(store.value('SELECT 1')).rejects.toThrow(/Query read timeout/);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_UNREACHABLE_MS));
+      // The try: a transaction, which takes an idle connection of the pool (opened before the silence) and waits on it.
+      const tried = store.transaction((tx) => tx.value('SELECT 1'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const meanwhile = await Promise.all([1, 2, 3].map(() => timed(() => refusal(store.value('SELECT 1')))));
+      expect(meanwhile.map((m) => m.result)).toEqual(Array(3).fill('PostgreSQL did not answer within its timeout; one call a second tries again'));
+      expect(meanwhile.map((m) => m.ms).filter((ms) => ms >= CONNECT_MS / 2)).toEqual([]);
+      // Its connection dropped at the deadline: a lost connection, whichever of its statements says so.
+      expect(await tried.then(() => 'answered', isConnectionLost)).toBe(true);
+    } finally {
+      await store.close();
+      await silent.close();
+    }
+  }, 30_000);
 });

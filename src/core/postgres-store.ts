@@ -152,7 +152,7 @@ const waitedOut = (error: unknown): boolean => /^(Connection terminated due to c
 /**
  * Whether PostgreSQL answers, as the last statements found. Once a wait ran out (a connection not
  * made within the connect timeout, an answer not back within the statement timeout and the connect
- * timeout more: a host gone silent, a server stopped), every call fails at once instead of waiting
+ * timeout more: a host gone silent, a frozen server), every call fails at once instead of waiting
  * as long again, so a request answers within one timeout; one call a RETRY_UNREACHABLE_MS tries
  * again, and the first answer makes it reachable. A refused connection fails at once by itself and
  * changes nothing here.
@@ -222,7 +222,7 @@ export class PostgresStore implements Store {
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,
       // A live server answers within the statement timeout; this much longer without an answer
-      // (a host gone silent, a stopped server) and the statement fails, its connection dropped.
+      // (a host gone silent, a frozen server) and the statement fails, its connection dropped.
       query_timeout: statementTimeoutMs + connectTimeoutMs,
       application_name: 'bulk-sandbox',
       // Queries go out without waiting for the answer before them (the transaction's writes sent

@@ -261,7 +261,8 @@ export function isConstraintViolation(error: unknown): boolean {
  * store answers again by now: the server ended it (an operator's pg_terminate_backend, a
  * restart or failover: SQLSTATE class 08 and 57P01-57P03), or the socket broke or timed out
  * under the driver (no connection made in time, no answer in time, or the store already found
- * unreachable: see PostgresStore's Reachability). SQLite's store runs in this process and has no connection to lose.
+ * unreachable: see PostgresStore's Reachability). SQLite's store runs in this process and has no
+ * connection to lose.
  */
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };

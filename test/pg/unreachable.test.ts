@@ -1,4 +1,4 @@
-// Shared mode when PostgreSQL's host goes silent (a network partition, a stopped server): no
+// Shared mode when PostgreSQL's host goes silent (a network partition, a frozen server): no
 // connection is refused and no answer comes. Every call answers within one timeout, the calls
 // after it at once, and all recovers without a restart once the host answers again.
 import { connect, createServer, type Socket } from 'node:net';
